@@ -1,0 +1,1 @@
+"""HTTP API: FastAPI app, dependencies, the one error handler, routes per area."""

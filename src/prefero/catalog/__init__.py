@@ -1,0 +1,1 @@
+"""Catalog: products with typed facets, the facet schema, feed import."""

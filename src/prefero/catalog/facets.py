@@ -1,0 +1,166 @@
+"""The facet schema: which facets products have, their types and whether customers may state
+preferences on them. Loaded from YAML so a shop can describe its own catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from prefero.errors import FieldError, InvalidInput
+
+__all__ = [
+    "CATEGORY_SEPARATOR",
+    "Facet",
+    "FacetSchema",
+    "FacetType",
+    "category_ancestors",
+    "load_facet_schema",
+]
+
+FacetType = Literal["category_path", "categorical", "multi", "numeric", "boolean"]
+CATEGORY_SEPARATOR = " > "
+
+
+class Facet(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: FacetType
+    label: str
+    preferable: bool = Field(
+        default=False, description="Customers may like, dislike, require or exclude its values."
+    )
+    unit: str | None = None
+
+
+class FacetSchema(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    facets: tuple[Facet, ...]
+
+    @field_validator("facets")
+    @classmethod
+    def _unique_names(cls, facets: tuple[Facet, ...]) -> tuple[Facet, ...]:
+        seen: set[str] = set()
+        for facet in facets:
+            if facet.name in seen:
+                raise ValueError(f"facet {facet.name!r} is defined twice")
+            seen.add(facet.name)
+        if "category" not in seen:
+            raise ValueError("a schema needs the 'category' facet (type category_path)")
+        return facets
+
+    @cached_property
+    def by_name(self) -> Mapping[str, Facet]:
+        return {facet.name: facet for facet in self.facets}
+
+    def get(self, name: str) -> Facet | None:
+        return self.by_name.get(name)
+
+    def preferable(self) -> list[Facet]:
+        return [facet for facet in self.facets if facet.preferable]
+
+    def coerce(self, name: str, raw: Any) -> Any:
+        """Turn a raw value (from a feed or the API) into the facet's stored form.
+
+        >>> schema = load_facet_schema()
+        >>> schema.coerce("color", "Red/ Blue")
+        ['red', 'blue']
+        >>> schema.coerce("eco", "yes")
+        True
+        """
+        facet = self.by_name[name]
+        if facet.type == "numeric":
+            if isinstance(raw, bool):
+                raise ValueError("expected a number")
+            if isinstance(raw, int | float):
+                return float(raw)
+            return float(str(raw).replace(",", ".").strip())
+        if facet.type == "boolean":
+            return _to_bool(raw)
+        if facet.type == "multi":
+            items: Iterable[Any] = raw if isinstance(raw, list | tuple) else _split_multi(str(raw))
+            return _unique([normalize_value(str(item)) for item in items if str(item).strip()])
+        if facet.type == "category_path":
+            return normalize_category(str(raw))
+        return normalize_value(str(raw))
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _split_multi(text: str) -> list[str]:
+    for separator in ("|", ",", ";", "/"):
+        if separator in text:
+            return [part.strip() for part in text.split(separator)]
+    return [text.strip()]
+
+
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f", ""}
+
+
+def _to_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"expected yes/no, got {raw!r}")
+
+
+def normalize_value(text: str) -> str:
+    """Facet values compare case-insensitively and without stray spaces.
+
+    >>> normalize_value("  Gluten Free ")
+    'gluten free'
+    """
+    return " ".join(text.split()).casefold()
+
+
+def normalize_category(text: str) -> str:
+    """Accept '>' or '/' separated paths; store them as 'A > B > C' with each part trimmed.
+
+    >>> normalize_category("Fashion>Shoes >  Running")
+    'Fashion > Shoes > Running'
+    """
+    separator = ">" if ">" in text else "/" if "/" in text else ">"
+    parts = [" ".join(part.split()) for part in text.split(separator)]
+    return CATEGORY_SEPARATOR.join(part for part in parts if part)
+
+
+def category_ancestors(path: str) -> list[str]:
+    """Every prefix of a category path, shortest first.
+
+    >>> category_ancestors("A > B > C")
+    ['A', 'A > B', 'A > B > C']
+    """
+    parts = path.split(CATEGORY_SEPARATOR) if path else []
+    return [CATEGORY_SEPARATOR.join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def load_facet_schema(path: Path | None = None) -> FacetSchema:
+    """Load and validate a facet schema; ``None`` loads the packaged default."""
+    if path is None:
+        text = resources.files("prefero.catalog").joinpath("facets.yaml").read_text("utf-8")
+        origin = "facets.yaml"
+    else:
+        text = path.read_text("utf-8")
+        origin = str(path)
+    try:
+        data = yaml.safe_load(text)
+        return FacetSchema.model_validate(data)
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{origin}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        errors = [FieldError(tuple(e["loc"]), e["msg"]) for e in exc.errors()]
+        raise InvalidInput(f"{origin}: not a valid facet schema", errors) from exc

@@ -1,0 +1,1 @@
+"""The ``prefero`` command line (Typer + Rich)."""

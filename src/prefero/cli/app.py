@@ -1,0 +1,22 @@
+"""Entry point: ``prefero COMMAND``. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from prefero.cli import bench, catalog, db, demo, serve, train
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="prefero",
+    help="Prefero: personalization in which the customer holds the helm.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+for module in (db, serve, train, catalog, demo, bench):
+    module.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,58 @@
+"""Settings read from the environment (prefix ``PREFERO_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from prefero.types import Level
+
+
+class Settings(BaseSettings):
+    """Everything a deployment can change, with the defaults the demo uses.
+
+    >>> Settings(data_dir=Path("/tmp/x")).effective_database_url
+    'sqlite:////tmp/x/prefero.db'
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PREFERO_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Embedded database and model artefacts.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; unset means SQLite in data_dir."
+    )
+    admin_key: str = "demo-admin-key"
+    ingest_keys: list[str] = Field(default_factory=list)
+    read_keys: list[str] = Field(default_factory=list)
+    default_level: Level = "balanced"
+    # Consent state for a purpose the customer never answered. Tracking and marketing are
+    # opt-in; using what the customer *declared* to personalize is on unless withdrawn.
+    default_consent_tracking: bool = False
+    default_consent_personalization: bool = True
+    default_consent_context: bool = False
+    default_consent_marketing_email: bool = False
+    default_consent_marketing_push: bool = False
+    policy_version: str = "2026-01"
+    facet_schema: Path | None = Field(
+        default=None, description="YAML facet schema; unset means the packaged default."
+    )
+    artefact_check_seconds: float = 2.0
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir.resolve() / 'prefero.db'}"
+
+    @property
+    def artefact_dir(self) -> Path:
+        return self.data_dir / "artefacts"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

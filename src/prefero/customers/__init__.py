@@ -1,0 +1,1 @@
+"""Customers: profile, declared preferences, personalization level, consent ledger, merge."""

@@ -1,0 +1,85 @@
+"""Customer profile, declared preferences and the append-only consent ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from prefero.db.base import Base, utcnow
+
+__all__ = ["PREFERENCE_KINDS", "ConsentRecord", "Customer", "Preference"]
+
+# like: weighted affinity; never/must: hard constraints; size: facet "size" values the customer
+# wears within a category path (stored in ``facet``); dismiss: a product marked "not for me".
+PREFERENCE_KINDS = ("like", "never", "must", "size", "dismiss")
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    level: Mapped[str | None] = mapped_column(String(10))
+    level_updated_at: Mapped[datetime | None] = mapped_column()
+    exploration: Mapped[bool] = mapped_column(Boolean, default=True)
+    budget_min: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    budget_max: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    budget_source: Mapped[str | None] = mapped_column(String(100))
+    budget_updated_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Preference(Base):
+    __tablename__ = "preferences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    facet: Mapped[str] = mapped_column(String(500))
+    value: Mapped[str] = mapped_column(String(500))
+    weight: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(100), default="declared")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("customer_id", "kind", "facet", "value"),
+        CheckConstraint("kind in ('like','never','must','size','dismiss')", name="kind"),
+        CheckConstraint("weight is null or (weight >= -1 and weight <= 1)", name="weight_range"),
+    )
+
+
+class ConsentRecord(Base):
+    """One grant or withdrawal. Rows are only ever inserted; the state is the latest row."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(30))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(100), default="api")
+    policy_version: Mapped[str] = mapped_column(String(50))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_consent_records_customer_purpose", "customer_id", "purpose", "id"),
+        UniqueConstraint("customer_id", "idempotency_key"),
+    )

@@ -1,0 +1,112 @@
+"""Request and response shapes for the customer's own wishes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from prefero.types import Level, Purpose
+
+__all__ = [
+    "Budget",
+    "ConsentIn",
+    "ConsentOut",
+    "ConsentState",
+    "Constraint",
+    "Like",
+    "PreferencesIn",
+    "PreferencesOut",
+    "SizeSet",
+]
+
+FacetName = Field(min_length=1, max_length=100, pattern=r"^[a-z][a-z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Like(_Strict):
+    """A soft preference: weight 1 is "love it", -1 is "rather not"."""
+
+    facet: str = FacetName
+    value: str = Field(min_length=1, max_length=200)
+    weight: float = Field(ge=-1, le=1)
+    source: str | None = Field(default=None, max_length=100,
+                               description="declared, quiz:<id> or suggestion")
+    updated_at: datetime | None = None
+
+
+class Constraint(_Strict):
+    """A hard rule: ``never`` removes items with any of the values, ``must`` keeps only items
+    that have one of them (items for which the facet does not apply are not affected)."""
+
+    facet: str = FacetName
+    op: Literal["never", "must"]
+    values: list[str] = Field(min_length=1, max_length=100)
+    source: str | None = Field(default=None, max_length=100)
+    updated_at: datetime | None = None
+
+
+class Budget(_Strict):
+    min: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    max: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    source: str | None = Field(default=None, max_length=100)
+    updated_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Budget:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("budget min is above max")
+        return self
+
+
+class SizeSet(_Strict):
+    """The sizes the customer wears within a category (e.g. 42 and 43 in Fashion > Shoes)."""
+
+    category: str = Field(min_length=1, max_length=500)
+    values: list[str] = Field(min_length=1, max_length=50)
+    source: str | None = Field(default=None, max_length=100)
+    updated_at: datetime | None = None
+
+
+class PreferencesIn(_Strict):
+    """Replaces the customer's whole declared profile (PUT semantics)."""
+
+    likes: list[Like] = Field(default_factory=list, max_length=500)
+    constraints: list[Constraint] = Field(default_factory=list, max_length=200)
+    budget: Budget | None = None
+    sizes: list[SizeSet] = Field(default_factory=list, max_length=50)
+    level: Level | None = Field(default=None, description="null: the shop's default")
+    exploration: bool = Field(default=True, description="Keep the 'Something different' slot")
+    dismissed: list[str] = Field(default_factory=list, max_length=5000,
+                                 description="Products marked 'not for me'")
+
+
+class PreferencesOut(PreferencesIn):
+    customer_id: str
+    effective_level: Level
+
+
+class ConsentIn(_Strict):
+    purpose: Purpose
+    granted: bool
+    source: str = Field(default="api", max_length=100)
+    policy_version: str | None = Field(default=None, max_length=50)
+
+
+class ConsentOut(_Strict):
+    purpose: Purpose
+    granted: bool
+    source: str
+    policy_version: str
+    recorded_at: datetime
+
+
+class ConsentState(_Strict):
+    customer_id: str
+    consents: dict[Purpose, bool]
+    history: list[ConsentOut]

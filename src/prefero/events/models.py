@@ -1,0 +1,58 @@
+"""Stored behaviour. Only consented events are linked to a person; all feed anonymous counters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from prefero.db.base import Base, utcnow
+
+__all__ = ["Event", "EventReceipt", "ProductActivity"]
+
+
+class Event(Base):
+    """A behavioural event linked to a customer who consented to tracking."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(20))
+    product_id: Mapped[str | None] = mapped_column(String(200))
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    rating: Mapped[float | None] = mapped_column(Float)
+    query: Mapped[str | None] = mapped_column(String(500))
+    placement: Mapped[str | None] = mapped_column(String(20))
+    session_id: Mapped[str | None] = mapped_column(String(200))
+    occurred_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_events_customer_time", "customer_id", "occurred_at"),
+        Index("ix_events_product", "product_id"),
+        Index("ix_events_time", "occurred_at"),
+    )
+
+
+class EventReceipt(Base):
+    """Proof that an event id was ingested, for idempotency. Holds a hash, never a person."""
+
+    __tablename__ = "event_receipts"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProductActivity(Base):
+    """Anonymous aggregate counters per product, day and event type (popularity, trending)."""
+
+    __tablename__ = "product_activity"
+
+    product_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

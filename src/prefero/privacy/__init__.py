@@ -1,0 +1,1 @@
+"""Privacy: what we know about you, erasure with a minimal receipt."""

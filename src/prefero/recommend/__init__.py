@@ -1,0 +1,1 @@
+"""The recommendation pipeline: candidates → constraints → scoring → diversify → explain."""

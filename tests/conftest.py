@@ -1,0 +1,105 @@
+"""Fixtures shared by the whole suite: a migrated database per test on SQLite and, when
+PREFERO_TEST_POSTGRES_URL is set, on PostgreSQL; a runtime and an API client on top."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from prefero.api.app import create_app
+from prefero.config import Settings
+from prefero.db.migrate import upgrade
+from prefero.db.models import Base
+from prefero.runtime import Runtime
+
+POSTGRES_URL = os.environ.get("PREFERO_TEST_POSTGRES_URL")
+# CI checks this file to prove that the PostgreSQL half of the suite really ran.
+POSTGRES_REPORT = os.environ.get("PREFERO_TEST_POSTGRES_REPORT")
+
+ADMIN_KEY = "test-admin-key"
+INGEST_KEY = "test-ingest-key"
+READ_KEY = "test-read-key"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throw-away database on the server, migrated once per test process."""
+    if not POSTGRES_URL:
+        pytest.skip("PREFERO_TEST_POSTGRES_URL is not set")
+    name = f"prefero_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database for one test; every test that takes it runs on both."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "prefero.db"
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_database")
+    _truncate_postgres(url)
+    if POSTGRES_REPORT:
+        with open(POSTGRES_REPORT, "a", encoding="utf-8") as report:
+            report.write(request.node.nodeid + "\n")
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        admin_key=ADMIN_KEY,
+        ingest_keys=[INGEST_KEY],
+        read_keys=[READ_KEY],
+        default_level="balanced",
+    )
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = Runtime(settings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    app = create_app(runtime=runtime)
+    with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as test_client:
+        yield test_client
