@@ -1,11 +1,40 @@
-"""CLI commands for serve."""
+"""``prefero serve``: run the API with uvicorn (several worker processes when asked)."""
 
 from __future__ import annotations
 
-import typer
+import os
+from pathlib import Path
+from typing import Annotated
 
-__all__ = ["register"]
+import typer
+import uvicorn
+
+__all__ = ["register", "run_server"]
+
+
+def run_server(*, host: str, port: int, workers: int = 1, data_dir: Path | None = None) -> None:
+    """Serve ``prefero.api.asgi:app``. Settings travel to worker processes via the environment."""
+    if data_dir is not None:
+        os.environ["PREFERO_DATA_DIR"] = str(data_dir)
+    uvicorn.run(
+        "prefero.api.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    data_dir: Annotated[Path | None, typer.Option(help="Overrides PREFERO_DATA_DIR.")] = None,
+) -> None:
+    """Serve the REST API (OpenAPI docs at /docs)."""
+    run_server(host=host, port=port, workers=workers, data_dir=data_dir)
 
 
 def register(app: typer.Typer) -> None:
-    """Adds the serve commands to the main app."""
+    app.command("serve")(serve)

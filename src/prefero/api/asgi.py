@@ -1,0 +1,5 @@
+"""ASGI entry point for uvicorn/gunicorn workers: ``prefero.api.asgi:app``."""
+
+from prefero.api.app import create_app
+
+app = create_app()
