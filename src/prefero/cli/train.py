@@ -1,11 +1,32 @@
-"""CLI commands for train."""
+"""``prefero train``: build the artefacts the API reads (popularity, trending, co-occurrence)."""
 
 from __future__ import annotations
 
+import time
+
 import typer
+from rich.console import Console
+
+from prefero.config import get_settings
+from prefero.recommend.training import train as train_artefacts
+from prefero.runtime import Runtime
 
 __all__ = ["register"]
 
 
+def train() -> None:
+    """Train from the configured database and publish a new artefact version; running
+    servers pick it up within a few seconds, without a restart."""
+    console = Console()
+    runtime = Runtime(get_settings())
+    started = time.perf_counter()
+    try:
+        version = train_artefacts(runtime, progress=lambda msg: console.print(f"• {msg}"))
+    finally:
+        runtime.close()
+    console.print(f"[green]Trained[/green] version {version} in "
+                  f"{time.perf_counter() - started:.1f} s")
+
+
 def register(app: typer.Typer) -> None:
-    """Adds the train commands to the main app."""
+    app.command("train")(train)

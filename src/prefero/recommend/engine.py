@@ -1,17 +1,96 @@
-"""Placeholder engine, replaced by the pipeline."""
+"""The request-path engine: keeps the catalog snapshot and the trained artefacts in memory,
+notices when either changed, loads the customer's profile and runs the pipeline."""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from prefero.catalog.revisions import current as current_revision
+from prefero.errors import FieldError, InvalidInput, NotFound
+from prefero.recommend.artefacts import current_version, load_current
+from prefero.recommend.catalog_index import CatalogIndex, build_catalog_index
+from prefero.recommend.config import PipelineConfig
+from prefero.recommend.models import ModelView, build_model_view
+from prefero.recommend.pipeline import run_pipeline
+from prefero.recommend.profile import CustomerProfile, load_profile
+from prefero.recommend.query import RecommendationQuery, RecommendationResult
 
 if TYPE_CHECKING:
     from prefero.runtime import Runtime
 
+__all__ = ["RecommendationEngine"]
+
 
 class RecommendationEngine:
-    def __init__(self, *, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.artefact_version: str | None = None
+    """One per process. ``recommend`` is safe to call from several threads."""
 
-    def refresh(self) -> None:
-        return None
+    def __init__(self, *, runtime: Runtime, config: PipelineConfig | None = None) -> None:
+        self.runtime = runtime
+        self.config = config or PipelineConfig()
+        self._lock = threading.Lock()
+        self._index: CatalogIndex | None = None
+        self._model: ModelView | None = None
+        self._artefact_checked = 0.0
+
+    @property
+    def artefact_version(self) -> str | None:
+        return self._model.version if self._model is not None else None
+
+    def refresh(self, session: Session | None = None) -> None:
+        """Bring the snapshot up to date now (the app calls it at start-up)."""
+        if session is None:
+            with self.runtime.session() as own:
+                self._ensure_fresh(own, force_artefacts=True)
+        else:
+            self._ensure_fresh(session, force_artefacts=True)
+
+    def snapshot(self, session: Session) -> tuple[CatalogIndex, ModelView]:
+        return self._ensure_fresh(session)
+
+    def _ensure_fresh(self, session: Session, *, force_artefacts: bool = False
+                      ) -> tuple[CatalogIndex, ModelView]:
+        revision = current_revision(session)
+        now = time.monotonic()
+        index, model = self._index, self._model
+        artefacts_due = (force_artefacts or now - self._artefact_checked
+                         >= self.runtime.settings.artefact_check_seconds)
+        if index is not None and model is not None and index.revision == revision \
+                and not artefacts_due:
+            return index, model
+        with self._lock:
+            index, model = self._index, self._model
+            rebuilt = False
+            if index is None or index.revision != revision:
+                index = build_catalog_index(session, self.runtime.facet_schema)
+                rebuilt = True
+            root = self.runtime.settings.artefact_dir
+            version = current_version(root)
+            if rebuilt or model is None or model.version != version:
+                model = build_model_view(index, load_current(root))
+            self._artefact_checked = now
+            self._index, self._model = index, model
+            return index, model
+
+    def profile(self, session: Session, customer_id: str | None) -> CustomerProfile:
+        return load_profile(session, customer_id=customer_id, settings=self.runtime.settings)
+
+    def recommend(self, session: Session, query: RecommendationQuery, *,
+                  apply_preferences: bool = True) -> RecommendationResult:
+        """Recommendations for one request, reading the customer's wishes fresh.
+
+        >>> # engine.recommend(session, RecommendationQuery(customer_id="c1", n=10))
+        """
+        index, model = self.snapshot(session)
+        if query.placement == "product":
+            if not query.product_id:
+                raise InvalidInput("placement 'product' needs a product_id",
+                                   [FieldError(("query", "product_id"), "Field required")])
+            if query.product_id not in index.position:
+                raise NotFound(f"product {query.product_id!r} is not in the catalog")
+        profile = self.profile(session, query.customer_id)
+        return run_pipeline(index=index, model=model, profile=profile, query=query,
+                            config=self.config, apply_preferences=apply_preferences)

@@ -1,16 +1,210 @@
-"""Offline training of the artefacts the request path reads (placeholder, filled by the
-pipeline work)."""
+"""Offline training of the artefacts that the request path reads: popularity, trending
+(time-decayed) and item-to-item co-occurrence (co-purchase, co-view).
+
+Popularity and trending come from the anonymous aggregate counters, which include the
+behaviour of people who did not consent to tracking (it is never linked to them).
+Co-occurrence comes only from consented, linked events.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from prefero.catalog.models import Product
+from prefero.events.models import Event, ProductActivity
+from prefero.recommend.artefacts import write_version
 
 if TYPE_CHECKING:
     from prefero.runtime import Runtime
 
-__all__ = ["train"]
+__all__ = ["TrainingConfig", "co_occurrence_top_k", "train"]
+
+Progress = Callable[[str], None]
 
 
-def train(runtime: Runtime) -> str:
-    """Build popularity, trending and co-occurrence artefacts; return the new version id."""
-    raise NotImplementedError
+@dataclass(frozen=True)
+class TrainingConfig:
+    popularity_days: int = 90
+    trending_half_life_days: float = 3.0
+    trending_days: int = 21
+    neighbours: int = 50
+    # Pairs seen together fewer times than this are shrunk towards zero: two shoppers who
+    # happened to buy the same two things are not yet a pattern.
+    shrinkage: float = 3.0
+    type_weights: tuple[tuple[str, float], ...] = (
+        ("view", 1.0),
+        ("rec_click", 1.0),
+        ("add_to_cart", 3.0),
+        ("purchase", 5.0),
+        ("rating", 2.0),
+    )
+
+
+def train(runtime: Runtime, *, config: TrainingConfig | None = None,
+          now: datetime | None = None, progress: Progress | None = None) -> str:
+    """Build every artefact from the database and publish a new version; returns its name."""
+    config = config or TrainingConfig()
+    now = now or datetime.now(UTC)
+    say = progress or (lambda _msg: None)
+    with runtime.session() as session:
+        item_ids = list(session.scalars(select(Product.id).order_by(Product.id)))
+        position = {pid: i for i, pid in enumerate(item_ids)}
+        say(f"catalog: {len(item_ids)} products")
+        popularity, trending = _popularity_and_trending(session, position, config, now)
+        say("popularity and trending computed")
+        baskets = _baskets(session, position)
+        say(f"co-occurrence from {len(baskets.purchase)} purchase and {len(baskets.view)} "
+            "view baskets")
+    n = len(item_ids)
+    purchase_idx, purchase_score = co_occurrence_top_k(
+        baskets.purchase, n_items=n, k=config.neighbours, shrinkage=config.shrinkage)
+    view_idx, view_score = co_occurrence_top_k(
+        baskets.view, n_items=n, k=config.neighbours, shrinkage=config.shrinkage)
+    version = write_version(
+        runtime.settings.artefact_dir,
+        item_ids=item_ids,
+        arrays={
+            "popularity": popularity,
+            "trending": trending,
+            "co_purchase_idx": purchase_idx,
+            "co_purchase_score": purchase_score,
+            "co_view_idx": view_idx,
+            "co_view_score": view_score,
+        },
+        stats={
+            "trained_at": now.isoformat(),
+            "purchase_baskets": len(baskets.purchase),
+            "view_baskets": len(baskets.view),
+            "items_with_co_purchase": int((purchase_idx[:, 0] >= 0).sum()) if n else 0,
+            "items_with_co_view": int((view_idx[:, 0] >= 0).sum()) if n else 0,
+        },
+    )
+    say(f"published artefact version {version}")
+    return version
+
+
+def _popularity_and_trending(
+    session: Session, position: dict[str, int], config: TrainingConfig, now: datetime
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    n = len(position)
+    popularity = np.zeros(n, dtype=np.float64)
+    trending = np.zeros(n, dtype=np.float64)
+    weights = dict(config.type_weights)
+    today = now.date()
+    since = today - timedelta(days=config.popularity_days)
+    decay = math.log(2) / config.trending_half_life_days
+    rows = session.execute(
+        select(ProductActivity.product_id, ProductActivity.day, ProductActivity.type,
+               ProductActivity.count).where(ProductActivity.day >= since)
+    )
+    for product_id, day, kind, count in rows:
+        i = position.get(product_id)
+        weight = weights.get(kind, 0.0)
+        if i is None or weight == 0.0:
+            continue
+        age = max((today - _as_date(day)).days, 0)
+        popularity[i] += weight * count
+        if age <= config.trending_days:
+            trending[i] += weight * count * math.exp(-decay * age)
+    # Trending is momentum: recent activity relative to the item's usual level, damped so
+    # that an item with three views is not "trending" because it had none before.
+    baseline = popularity / max(config.popularity_days, 1) * config.trending_half_life_days
+    trending = trending / (baseline + 5.0)
+    return popularity.astype(np.float32), trending.astype(np.float32)
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+@dataclass
+class _Baskets:
+    purchase: list[list[int]]
+    view: list[list[int]]
+
+
+def _baskets(session: Session, position: dict[str, int]) -> _Baskets:
+    """Group linked events into baskets: one per customer and session (or day)."""
+    purchase: dict[tuple[str, str], set[int]] = {}
+    view: dict[tuple[str, str], set[int]] = {}
+    rows = session.execute(
+        select(Event.customer_id, Event.session_id, Event.occurred_at, Event.type,
+               Event.product_id).where(Event.product_id.is_not(None))
+        .execution_options(yield_per=20_000)
+    )
+    for customer_id, session_id, occurred_at, kind, product_id in rows:
+        i = position.get(str(product_id))
+        if i is None:
+            continue
+        key = (customer_id, session_id or occurred_at.date().isoformat())
+        if kind in ("purchase", "add_to_cart"):
+            purchase.setdefault(key, set()).add(i)
+        if kind in ("view", "rec_click", "add_to_cart", "purchase"):
+            view.setdefault(key, set()).add(i)
+    return _Baskets(
+        purchase=[sorted(b) for b in purchase.values() if len(b) > 1],
+        view=[sorted(b) for b in view.values() if len(b) > 1],
+    )
+
+
+def co_occurrence_top_k(
+    baskets: Iterable[list[int]], *, n_items: int, k: int, shrinkage: float
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+    """Top-``k`` neighbours of every item by shrunk cosine co-occurrence.
+
+    score(i, j) = c_ij / sqrt(n_i n_j) * c_ij / (c_ij + shrinkage), where c_ij counts the
+    baskets holding both and n_i the baskets holding i. Rows with fewer neighbours are
+    padded with index -1 and score 0.
+
+    >>> idx, score = co_occurrence_top_k([[0, 1], [0, 1], [1, 2]], n_items=3, k=2,
+    ...                                  shrinkage=0.0)
+    >>> idx[0].tolist(), idx[2].tolist()
+    ([1, -1], [1, -1])
+    """
+    rows: list[int] = []
+    cols: list[int] = []
+    for b, items in enumerate(baskets):
+        rows.extend([b] * len(items))
+        cols.extend(items)
+    idx = np.full((n_items, k), -1, dtype=np.int32)
+    score = np.zeros((n_items, k), dtype=np.float32)
+    if not rows or n_items == 0:
+        return idx, score
+    data = np.ones(len(rows), dtype=np.float32)
+    x = sparse.csr_matrix((data, (rows, cols)), shape=(max(rows) + 1, n_items))
+    x.data[:] = 1.0  # a basket holding an item twice still counts once
+    counts = np.asarray(x.sum(axis=0)).ravel()
+    co = (x.T @ x).tocsr()
+    co.setdiag(0)
+    co.eliminate_zeros()
+    co = co.tocoo()
+    norm = np.sqrt(counts[co.row] * counts[co.col])
+    values = co.data / norm * (co.data / (co.data + shrinkage))
+    matrix = sparse.csr_matrix((values, (co.row, co.col)), shape=(n_items, n_items))
+    for i in range(n_items):
+        start, end = matrix.indptr[i], matrix.indptr[i + 1]
+        if start == end:
+            continue
+        neighbours = matrix.indices[start:end]
+        scores = matrix.data[start:end]
+        take = min(k, len(scores))
+        top = np.argpartition(-scores, take - 1)[:take]
+        # ties broken by item index so that training is deterministic
+        order = top[np.lexsort((neighbours[top], -scores[top]))]
+        idx[i, :take] = neighbours[order]
+        score[i, :take] = scores[order]
+    return idx, score

@@ -1,7 +1,27 @@
-"""Routes for search (wired in api/app.py)."""
+"""Keyword search with the customer's preferences applied (and a switch to show all)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter(tags=["search"])
+from fastapi import APIRouter, Depends, Query
+
+from prefero.api.deps import DbSession, Rt, require
+from prefero.search.service import SearchResult, search
+
+router = APIRouter(tags=["search"], dependencies=[Depends(require("read"))])
+
+
+@router.get("/v1/search", response_model=SearchResult)
+def get_search(
+    session: DbSession,
+    runtime: Rt,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    customer_id: Annotated[str | None, Query(max_length=200)] = None,
+    n: Annotated[int, Query(ge=1, le=100)] = 20,
+    apply_preferences: bool = True,
+) -> SearchResult:
+    """Search titles and descriptions. The answer counts what each preference hid;
+    ``apply_preferences=false`` shows everything that matches."""
+    return search(session, runtime.recommender, query=q, customer_id=customer_id, n=n,
+                  apply_preferences=apply_preferences)

@@ -1,0 +1,114 @@
+"""Versioned model artefacts on disk: plain ``.npy`` arrays plus a JSON manifest, no pickle.
+
+A version is a folder written completely under a temporary name and then renamed, and the
+``CURRENT`` file is replaced atomically, so a reader never sees half an artefact. Arrays are
+memory-mapped, so several worker processes share the same pages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["ARTEFACT_FORMAT", "Artefacts", "load_current", "write_version"]
+
+ARTEFACT_FORMAT = 1
+CURRENT = "CURRENT"
+KEEP_VERSIONS = 3
+
+
+@dataclass(frozen=True)
+class Artefacts:
+    """What training produced, indexed by the artefact's own item order (``item_ids``)."""
+
+    version: str
+    item_ids: list[str]
+    popularity: npt.NDArray[np.float32]
+    trending: npt.NDArray[np.float32]
+    # Top-K neighbours per item: indices into item_ids (-1 = none) and their scores.
+    co_purchase_idx: npt.NDArray[np.int32]
+    co_purchase_score: npt.NDArray[np.float32]
+    co_view_idx: npt.NDArray[np.int32]
+    co_view_score: npt.NDArray[np.float32]
+    manifest: dict[str, Any]
+
+
+_ARRAYS = (
+    "popularity",
+    "trending",
+    "co_purchase_idx",
+    "co_purchase_score",
+    "co_view_idx",
+    "co_view_score",
+)
+
+
+def write_version(
+    root: Path, *, item_ids: list[str], arrays: dict[str, np.ndarray[Any, Any]],
+    stats: dict[str, Any],
+) -> str:
+    """Write a new artefact version and make it current; returns the version name."""
+    missing = set(_ARRAYS) - set(arrays)
+    if missing:
+        raise ValueError(f"artefact arrays missing: {sorted(missing)}")
+    root.mkdir(parents=True, exist_ok=True)
+    version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
+    for name in _ARRAYS:
+        np.save(staging / f"{name}.npy", arrays[name], allow_pickle=False)
+    manifest = {
+        "format": ARTEFACT_FORMAT,
+        "version": version,
+        "created_at": datetime.now(UTC).isoformat(),
+        "items": len(item_ids),
+        "stats": stats,
+    }
+    (staging / "items.json").write_text(json.dumps(item_ids), "utf-8")
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
+    staging.rename(root / version)
+    pointer = root / f".{CURRENT}.tmp"
+    pointer.write_text(version, "utf-8")
+    os.replace(pointer, root / CURRENT)
+    _prune(root, keep=version)
+    return version
+
+
+def _prune(root: Path, *, keep: str) -> None:
+    versions = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for old in versions[:-KEEP_VERSIONS]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def current_version(root: Path) -> str | None:
+    try:
+        return (root / CURRENT).read_text("utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def load_current(root: Path) -> Artefacts | None:
+    """Load the current version memory-mapped, or ``None`` when nothing was trained yet."""
+    version = current_version(root)
+    if version is None:
+        return None
+    folder = root / version
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    if manifest.get("format") != ARTEFACT_FORMAT:
+        raise ValueError(f"artefact {version} has format {manifest.get('format')}, "
+                         f"this build reads {ARTEFACT_FORMAT}: run `prefero train`")
+    loaded = {
+        name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        for name in _ARRAYS
+    }
+    item_ids = json.loads((folder / "items.json").read_text("utf-8"))
+    return Artefacts(version=version, item_ids=item_ids, manifest=manifest, **loaded)

@@ -1,0 +1,215 @@
+"""An in-memory, column-oriented snapshot of the catalog for the request path.
+
+Filters become boolean masks over item positions, so a constraint over 50k items costs
+microseconds. The snapshot is rebuilt when the catalog revision counter moves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from prefero.catalog.facets import CATEGORY_SEPARATOR, FacetSchema, category_ancestors
+from prefero.catalog.models import Product
+from prefero.catalog.revisions import current as current_revision
+
+__all__ = [
+    "BoolArray",
+    "CatalogIndex",
+    "FloatArray",
+    "IntArray",
+    "ProductRow",
+    "build_catalog_index",
+    "index_products",
+]
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass
+class CatalogIndex:
+    revision: int
+    ids: list[str]
+    titles: list[str]
+    position: dict[str, int]
+    price: FloatArray
+    created_ts: FloatArray
+    eligible: BoolArray  # active and purchasable: the only items ever recommended
+    categories: list[str]
+    leaf_code: IntArray  # full category path as a small integer (diversity, "Popular in")
+    vertical_code: IntArray  # first path segment as a small integer
+    leaf_names: list[str]
+    brand_code: IntArray
+    # (facet, value) → positions of the items having it; category values include every
+    # ancestor path. Positions, not masks: memory grows with postings, not values × items.
+    postings: dict[tuple[str, str], IntArray]
+    # facet → positions of the items for which the facet applies (key present, even empty)
+    applies: dict[str, IntArray]
+    sizes: list[frozenset[str]]
+    labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    facet_values: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def mask_for(self, facet: str, value: str) -> BoolArray:
+        mask = np.zeros(self.size, dtype=bool)
+        found = self.postings.get((facet, value))
+        if found is not None:
+            mask[found] = True
+        return mask
+
+    def applies_mask(self, facet: str) -> BoolArray:
+        mask = np.zeros(self.size, dtype=bool)
+        found = self.applies.get(facet)
+        if found is not None:
+            mask[found] = True
+        return mask
+
+    def label(self, facet: str, value: str) -> str:
+        return self.labels.get((facet, value), value)
+
+    def values_of(self, item: int) -> list[tuple[str, str]]:
+        """Every (facet, value) pair of one item, as used by postings."""
+        pairs: list[tuple[str, str]] = []
+        for facet, raw in self.facet_values[item].items():
+            if facet == "category":
+                pairs.extend(("category", path) for path in category_ancestors(str(raw)))
+            elif isinstance(raw, list):
+                pairs.extend((facet, str(v)) for v in raw)
+            elif isinstance(raw, bool):
+                pairs.append((facet, "true" if raw else "false"))
+            elif isinstance(raw, str):
+                pairs.append((facet, raw))
+        return pairs
+
+
+def _codes(values: list[str]) -> tuple[IntArray, list[str]]:
+    table: dict[str, int] = {}
+    codes = np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int64,
+                        count=len(values))
+    return codes, list(table)
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """The columns of a product the request path needs."""
+
+    id: str
+    title: str
+    price: Decimal
+    sale_price: Decimal | None
+    active: bool
+    availability: str
+    category: str
+    brand: str | None
+    facets: dict[str, Any]
+    created_at: datetime | None
+
+
+def build_catalog_index(session: Session, schema: FacetSchema) -> CatalogIndex:
+    """Read every product once and build the snapshot."""
+    revision = current_revision(session)
+    rows = session.execute(
+        select(
+            Product.id, Product.title, Product.price, Product.sale_price, Product.active,
+            Product.availability, Product.category, Product.brand, Product.facets,
+            Product.created_at,
+        ).order_by(Product.id)
+    ).all()
+    return index_products([ProductRow(*row) for row in rows], schema=schema, revision=revision)
+
+
+def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int = 0
+                   ) -> CatalogIndex:
+    """Build the snapshot from product rows (sorted by id). Numeric facets are not posted.
+
+    >>> from prefero.catalog.facets import load_facet_schema
+    >>> row = ProductRow("p1", "Oat bar", Decimal("4.50"), None, True, "in_stock",
+    ...                  "Groceries > Snacks", "Oaty", {"diet": ["vegan"]}, None)
+    >>> index = index_products([row], schema=load_facet_schema())
+    >>> bool(index.mask_for("diet", "vegan")[0]), bool(index.mask_for("category", "Groceries")[0])
+    (True, True)
+    """
+    ids = [r.id for r in rows]
+    price = np.array(
+        [float(r.sale_price if r.sale_price is not None else r.price) for r in rows],
+        dtype=np.float64,
+    )
+    eligible = np.array(
+        [bool(r.active) and r.availability != "out_of_stock" for r in rows], dtype=bool
+    )
+    created = np.array([_ts(r.created_at) for r in rows], dtype=np.float64)
+    categories = [r.category or "" for r in rows]
+    leaf_code, leaf_names = _codes(categories)
+    vertical_code, _ = _codes([c.split(CATEGORY_SEPARATOR)[0] for c in categories])
+    brand_code, _ = _codes([(r.brand or "").casefold() for r in rows])
+
+    posting_lists: dict[tuple[str, str], list[int]] = defaultdict(list)
+    applies_lists: dict[str, list[int]] = defaultdict(list)
+    labels: dict[tuple[str, str], str] = {}
+    sizes: list[frozenset[str]] = []
+    facet_values: list[dict[str, Any]] = []
+    for i, r in enumerate(rows):
+        facets: dict[str, Any] = dict(r.facets or {})
+        facets["category"] = r.category or ""
+        if r.brand and "brand" not in facets:
+            facets["brand"] = r.brand.casefold()
+        facet_values.append(facets)
+        for name, raw in facets.items():
+            facet = schema.get(name)
+            if facet is None or facet.type == "numeric":
+                continue
+            applies_lists[name].append(i)
+            if facet.type == "category_path":
+                for path in category_ancestors(str(raw)):
+                    posting_lists[("category", path)].append(i)
+                    labels.setdefault(("category", path), path.split(CATEGORY_SEPARATOR)[-1])
+            elif facet.type == "boolean":
+                posting_lists[(name, "true" if raw else "false")].append(i)
+            elif isinstance(raw, list):
+                for value in raw:
+                    posting_lists[(name, str(value))].append(i)
+            else:
+                posting_lists[(name, str(raw))].append(i)
+        sizes.append(frozenset(str(s) for s in facets.get("size", []) or []))
+        if r.brand:
+            labels.setdefault(("brand", r.brand.casefold()), r.brand)
+
+    def to_positions(items: list[int]) -> IntArray:
+        return np.asarray(items, dtype=np.int64)
+
+    return CatalogIndex(
+        revision=revision,
+        ids=ids,
+        titles=[r.title for r in rows],
+        position={pid: i for i, pid in enumerate(ids)},
+        price=price,
+        created_ts=created,
+        eligible=eligible,
+        categories=categories,
+        leaf_code=leaf_code,
+        vertical_code=vertical_code,
+        leaf_names=leaf_names,
+        brand_code=brand_code,
+        postings={key: to_positions(items) for key, items in posting_lists.items()},
+        applies={name: to_positions(items) for name, items in applies_lists.items()},
+        sizes=sizes,
+        labels=labels,
+        facet_values=facet_values,
+    )
+
+
+def _ts(value: datetime | None) -> float:
+    return value.timestamp() if value is not None else 0.0

@@ -1,0 +1,77 @@
+"""Typed configuration of every pipeline stage. Its digest is part of any cache key and is
+returned with each answer, so a result can be traced to the settings that made it."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from prefero.types import Placement
+
+__all__ = [
+    "CandidatesConfig",
+    "DiversifyConfig",
+    "ExplorationConfig",
+    "PipelineConfig",
+    "ScoringConfig",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CandidatesConfig(_Frozen):
+    popular: int = Field(default=300, ge=0)
+    trending: int = Field(default=100, ge=0)
+    new_arrivals: int = Field(default=50, ge=0)
+    declared: int = Field(default=1000, ge=0)
+    behaviour: int = Field(default=500, ge=0)
+    page: int = Field(default=500, ge=0)
+
+
+class ScoringConfig(_Frozen):
+    # Editorial base, the same for everyone.
+    popularity: float = 0.3
+    trending: float = 0.15
+    newness: float = 0.1
+    # Declared affinity dominates at "declared" and "balanced": one unit of liking outweighs
+    # any behavioural evidence, which then only orders items the customer likes equally.
+    declared_priority: float = 10.0
+    behaviour_tiebreak: float = 1.0
+    # At "full" the two blend.
+    full_declared: float = 3.0
+    full_behaviour: float = 2.0
+    # Product and cart pages are about the product on the page first.
+    page: float = 3.0
+    search_text: float = 3.0
+
+
+class DiversifyConfig(_Frozen):
+    enabled_for: tuple[Placement, ...] = ("home", "product", "cart")
+    mmr_lambda: float = Field(default=0.75, ge=0.0, le=1.0,
+                              description="1 = relevance only, 0 = diversity only")
+    category_cap: int = Field(default=3, ge=1, description="At most this many per leaf category")
+    pool: int = Field(default=6, ge=1, description="Re-rank the top n × pool candidates")
+
+
+class ExplorationConfig(_Frozen):
+    enabled_for: tuple[Placement, ...] = ("home", "product")
+    min_n: int = Field(default=4, ge=2, description="Smaller lists get no exploration slot")
+    pool: int = Field(default=20, ge=1)
+
+
+class PipelineConfig(_Frozen):
+    candidates: CandidatesConfig = CandidatesConfig()
+    scoring: ScoringConfig = ScoringConfig()
+    diversify: DiversifyConfig = DiversifyConfig()
+    exploration: ExplorationConfig = ExplorationConfig()
+
+    def digest(self) -> str:
+        """A short stable hash of the whole configuration.
+
+        >>> PipelineConfig().digest() == PipelineConfig().digest()
+        True
+        """
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]

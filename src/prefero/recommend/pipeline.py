@@ -1,0 +1,113 @@
+"""The pipeline for one request: candidates → constraints → scoring → diversify → explain.
+
+Pure computation over precomputed state (catalog snapshot, trained artefacts, the customer's
+profile); it reads nothing from the database and never trains.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+
+from prefero.recommend.candidates import gather_candidates
+from prefero.recommend.catalog_index import CatalogIndex, FloatArray
+from prefero.recommend.config import PipelineConfig
+from prefero.recommend.constraints import allowed_mask, assert_allowed
+from prefero.recommend.diversify import mmr, pick_exploration
+from prefero.recommend.explain import explain
+from prefero.recommend.models import ModelView
+from prefero.recommend.profile import CustomerProfile
+from prefero.recommend.query import RecommendationQuery, RecommendationResult, RecommendedItem
+from prefero.recommend.scoring import score
+from prefero.recommend.signals import compute_signals
+
+__all__ = ["run_pipeline"]
+
+
+def _text_scores(index: CatalogIndex, hits: tuple[str, ...]) -> tuple[FloatArray, np.ndarray]:
+    """Search hits in relevance order → a score falling from 1 with rank, and the mask."""
+    text = np.zeros(index.size)
+    is_hit = np.zeros(index.size, dtype=bool)
+    total = max(len(hits), 1)
+    for rank, product_id in enumerate(hits):
+        position = index.position.get(product_id)
+        if position is not None and not is_hit[position]:
+            text[position] = 1.0 - rank / (total + 1)
+            is_hit[position] = True
+    return text, is_hit
+
+
+def run_pipeline(
+    *, index: CatalogIndex, model: ModelView, profile: CustomerProfile,
+    query: RecommendationQuery, config: PipelineConfig, apply_preferences: bool = True,
+    now: float | None = None,
+) -> RecommendationResult:
+    """Recommend ``query.n`` items for ``profile`` at ``query.placement``."""
+    now = now if now is not None else time.time()
+    anchor_ids: list[str] = []
+    if query.placement == "product" and query.product_id:
+        anchor_ids = [query.product_id]
+    elif query.placement == "cart":
+        anchor_ids = list(query.cart)
+    anchors = [index.position[p] for p in anchor_ids if p in index.position]
+
+    allowed = allowed_mask(index, profile, exclude=anchor_ids,
+                           apply_preferences=apply_preferences)
+    signals = compute_signals(index, model, profile, anchors=anchors, now=now)
+
+    text: FloatArray | None = None
+    if query.placement == "search":
+        text, is_hit = _text_scores(index, query.hits)
+        candidates = allowed & is_hit
+    else:
+        candidates = gather_candidates(signals, allowed, config.candidates)
+
+    scores = score(signals, profile, placement=query.placement, config=config.scoring,
+                   text=text)
+    positions = np.flatnonzero(candidates)
+    ranked = positions[np.argsort(-scores[positions], kind="stable")]
+
+    if query.placement in config.diversify.enabled_for:
+        picked = mmr(index, ranked, scores, n=query.n, config=config.diversify)
+    else:
+        picked = [int(p) for p in ranked[: query.n]]
+
+    explore_slot: int | None = None
+    wants_exploration = (query.exploration if query.exploration is not None
+                         else profile.exploration)
+    if (wants_exploration and query.placement in config.exploration.enabled_for
+            and query.n >= config.exploration.min_n and len(picked) >= config.exploration.min_n):
+        day = datetime.fromtimestamp(now, UTC).date().isoformat()
+        explore_slot = pick_exploration(
+            index, allowed, picked[:-1], signals.popularity + signals.trending,
+            seed_text=f"{profile.customer_id}:{query.placement}:{day}",
+            config=config.exploration,
+        )
+        if explore_slot is not None:
+            picked[-1] = explore_slot
+
+    # The second, independent check: nothing that breaks a rule leaves this function.
+    assert_allowed(index, picked, profile, apply_preferences=apply_preferences)
+
+    items = [
+        RecommendedItem(
+            product_id=index.ids[p],
+            score=round(float(scores[p]), 4),
+            title=index.titles[p],
+            price=float(index.price[p]),
+            category=index.categories[p],
+            reasons=explain(index, p, signals, profile, exploration=p == explore_slot,
+                            search_match=query.placement == "search"),
+        )
+        for p in picked
+    ]
+    return RecommendationResult(
+        customer_id=profile.customer_id,
+        placement=query.placement,
+        level=profile.level,
+        items=items,
+        artefact_version=model.version,
+        config_digest=config.digest(),
+    )

@@ -1,0 +1,124 @@
+"""The customer as the request path sees them: wishes, level, consents and — only when
+allowed — recent behaviour. Read fresh on every request, so a change applies at once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from prefero.config import Settings
+from prefero.customers.consent import consent_defaults, current_consents
+from prefero.customers.models import Customer, Preference
+from prefero.events.models import Event
+from prefero.types import Level, Purpose
+
+__all__ = ["CustomerProfile", "HistoryItem", "load_profile"]
+
+HISTORY_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    product_id: str
+    type: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    customer_id: str | None
+    level: Level
+    consents: dict[Purpose, bool]
+    likes: tuple[tuple[str, str, float], ...] = ()
+    never: tuple[tuple[str, str], ...] = ()
+    must: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    budget_min: float | None = None
+    budget_max: float | None = None
+    sizes: dict[str, frozenset[str]] = field(default_factory=dict)
+    dismissed: frozenset[str] = frozenset()
+    exploration: bool = True
+    history: tuple[HistoryItem, ...] = ()
+
+    @property
+    def uses_declared(self) -> bool:
+        """Ranking may use what the customer said (constraints apply regardless)."""
+        return self.level != "off" and self.consents["personalization"]
+
+    @property
+    def uses_behaviour(self) -> bool:
+        return (
+            self.level in ("balanced", "full")
+            and self.consents["tracking"]
+            and self.consents["personalization"]
+        )
+
+    @property
+    def uses_context(self) -> bool:
+        return self.level == "full" and self.uses_behaviour and self.consents["context"]
+
+    @property
+    def has_constraints(self) -> bool:
+        return bool(self.never or self.must or self.sizes or self.dismissed
+                    or self.budget_min is not None or self.budget_max is not None)
+
+
+def load_profile(session: Session, *, customer_id: str | None, settings: Settings
+                 ) -> CustomerProfile:
+    """Everything about the customer the pipeline may use, respecting consent."""
+    if customer_id is None:
+        return CustomerProfile(customer_id=None, level=settings.default_level,
+                               consents=consent_defaults(settings))
+    customer = session.get(Customer, customer_id)
+    consents = current_consents(session, customer_id=customer_id, settings=settings)
+    if customer is None:
+        return CustomerProfile(customer_id=customer_id, level=settings.default_level,
+                               consents=consents)
+    likes: list[tuple[str, str, float]] = []
+    never: list[tuple[str, str]] = []
+    must: dict[str, list[str]] = defaultdict(list)
+    sizes: dict[str, set[str]] = defaultdict(set)
+    dismissed: set[str] = set()
+    for kind, facet, value, weight in session.execute(
+        select(Preference.kind, Preference.facet, Preference.value, Preference.weight)
+        .where(Preference.customer_id == customer_id)
+    ):
+        if kind == "like":
+            likes.append((facet, value, float(weight or 0.0)))
+        elif kind == "never":
+            never.append((facet, value))
+        elif kind == "must":
+            must[facet].append(value)
+        elif kind == "size":
+            sizes[facet].add(value)
+        elif kind == "dismiss":
+            dismissed.add(value)
+    history: tuple[HistoryItem, ...] = ()
+    if consents["tracking"]:
+        history = tuple(
+            HistoryItem(product_id=str(pid), type=kind, occurred_at=at)
+            for pid, kind, at in session.execute(
+                select(Event.product_id, Event.type, Event.occurred_at)
+                .where(Event.customer_id == customer_id, Event.product_id.is_not(None))
+                .order_by(Event.occurred_at.desc(), Event.id.desc())
+                .limit(HISTORY_LIMIT)
+            )
+        )
+    level: Level = customer.level or settings.default_level  # type: ignore[assignment]
+    return CustomerProfile(
+        customer_id=customer_id,
+        level=level,
+        consents=consents,
+        likes=tuple(likes),
+        never=tuple(never),
+        must={facet: tuple(values) for facet, values in must.items()},
+        budget_min=float(customer.budget_min) if customer.budget_min is not None else None,
+        budget_max=float(customer.budget_max) if customer.budget_max is not None else None,
+        sizes={category: frozenset(values) for category, values in sizes.items()},
+        dismissed=frozenset(dismissed),
+        exploration=customer.exploration,
+        history=history,
+    )

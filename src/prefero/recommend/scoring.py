@@ -1,0 +1,44 @@
+"""Scoring: the personalization level decides which signals may count and how much."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from prefero.recommend.catalog_index import FloatArray
+from prefero.recommend.config import ScoringConfig
+from prefero.recommend.profile import CustomerProfile
+from prefero.recommend.signals import Signals
+from prefero.types import Placement
+
+__all__ = ["score"]
+
+
+def score(signals: Signals, profile: CustomerProfile, *, placement: Placement,
+          config: ScoringConfig, text: FloatArray | None = None) -> FloatArray:
+    """One relevance score per catalog position.
+
+    - ``off``: editorial only (popularity, trending, newness) and the page's own context.
+    - ``declared``: what the customer said first, editorial as tie-breaker.
+    - ``balanced``: declared first; behaviour only orders items liked equally.
+    - ``full``: declared and behaviour blended (behaviour boosted by the current session
+      when context consent is given).
+    The signal vectors are already zero where consent or level forbids them.
+    """
+    base = (config.popularity * signals.popularity + config.trending * signals.trending
+            + config.newness * signals.newness)
+    if placement in ("product", "cart"):
+        base = base + config.page * signals.page
+    if placement == "search" and text is not None:
+        base = base + config.search_text * text
+    level = profile.level
+    if level == "off" or not profile.uses_declared:
+        personal = np.zeros_like(base)
+    elif level == "full":
+        personal = (config.full_declared * signals.declared
+                    + config.full_behaviour * signals.behaviour)
+    else:
+        personal = config.declared_priority * signals.declared
+        if level == "balanced":
+            personal = personal + config.behaviour_tiebreak * signals.behaviour
+    result: FloatArray = base + personal
+    return result

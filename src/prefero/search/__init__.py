@@ -1,0 +1,1 @@
+"""Keyword search with the customer's constraints applied, re-ranked by the pipeline."""

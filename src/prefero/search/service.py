@@ -1,0 +1,67 @@
+"""Search as the customer sees it: their constraints apply by default, the answer says what
+each preference hid, and ``apply_preferences=False`` shows everything."""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from prefero.recommend.constraints import allowed_mask, hidden_by_rule
+from prefero.recommend.engine import RecommendationEngine
+from prefero.recommend.query import RecommendationQuery, RecommendedItem
+from prefero.search.fulltext import keyword_hits
+from prefero.types import Level
+
+__all__ = ["HiddenByPreference", "SearchResult", "search"]
+
+MAX_HITS = 1000
+
+
+class HiddenByPreference(BaseModel):
+    rule: str
+    label: str
+    count: int
+
+
+class SearchResult(BaseModel):
+    query: str
+    customer_id: str | None
+    level: Level
+    apply_preferences: bool
+    total_hits: int
+    hidden_total: int
+    hidden: list[HiddenByPreference]
+    items: list[RecommendedItem]
+
+
+def search(session: Session, engine: RecommendationEngine, *, query: str,
+           customer_id: str | None, n: int = 20, apply_preferences: bool = True
+           ) -> SearchResult:
+    """Keyword hits, filtered by the customer's rules, re-ranked by the ``search`` placement."""
+    hits = keyword_hits(session, query, limit=MAX_HITS)
+    index, _model = engine.snapshot(session)
+    profile = engine.profile(session, customer_id)
+    hit_mask = np.zeros(index.size, dtype=bool)
+    for product_id in hits:
+        position = index.position.get(product_id)
+        if position is not None:
+            hit_mask[position] = True
+    available = hit_mask & index.eligible
+    hidden = hidden_by_rule(index, profile, available) if apply_preferences else []
+    shown = available & allowed_mask(index, profile, apply_preferences=apply_preferences)
+    result = engine.recommend(
+        session,
+        RecommendationQuery(customer_id=customer_id, placement="search", n=n, hits=tuple(hits)),
+        apply_preferences=apply_preferences,
+    )
+    return SearchResult(
+        query=query,
+        customer_id=customer_id,
+        level=result.level,
+        apply_preferences=apply_preferences,
+        total_hits=int(available.sum()),
+        hidden_total=int((available & ~shown).sum()),
+        hidden=[HiddenByPreference(rule=h.rule, label=h.label, count=h.count) for h in hidden],
+        items=result.items,
+    )
