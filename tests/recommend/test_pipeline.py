@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from factories import activity, add_products, consent, customer, events, product
 
+from factories import activity, add_products, consent, customer, events, product
 from prefero.recommend.explain import BEHAVIOURAL_CODES
 from prefero.recommend.query import RecommendationQuery, RecommendationResult
 from prefero.recommend.training import train

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-import swagger_ui_bundle
+import fastapi_offline
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -18,6 +19,8 @@ from prefero.config import Settings, get_settings
 from prefero.runtime import Runtime
 
 __all__ = ["create_app"]
+
+SWAGGER_STATIC = Path(fastapi_offline.__file__).parent / "static"
 
 DESCRIPTION = """
 Personalization in which the customer holds the helm: declared preferences, hard
@@ -50,9 +53,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for module in (health, catalog, customers, events, recommendations, search):
         app.include_router(module.router)
 
-    # Swagger UI served from the installed bundle: the docs work without a CDN.
-    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
-              name="swagger")
+    # Swagger UI (5.x, which reads OpenAPI 3.1) served from an installed package, so the
+    # docs work without reaching a CDN.
+    app.mount("/static/swagger", StaticFiles(directory=SWAGGER_STATIC), name="swagger")
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
@@ -61,7 +64,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             title="Prefero API",
             swagger_js_url="/static/swagger/swagger-ui-bundle.js",
             swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+            swagger_favicon_url="/static/swagger/favicon.png",
         )
 
     @app.get("/", include_in_schema=False)

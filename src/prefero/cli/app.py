@@ -20,3 +20,7 @@ for module in (db, serve, train, catalog, demo, bench):
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,11 +1,139 @@
-"""CLI commands for bench."""
+"""``prefero bench``: measure the pipeline, the HTTP API and ingest on the demo shop.
+
+Benchmarks are numbers to record (docs/benchmarks.md), not pass/fail tests.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from prefero.config import Settings
+from prefero.recommend.artefacts import current_version
+from prefero.runtime import Runtime
 
 __all__ = ["register"]
 
+bench_app = typer.Typer(help="Benchmarks on the demo shop (numbers, not tests).",
+                        no_args_is_help=True)
+console = Console()
+
+DataDir = Annotated[Path, typer.Option(help="Where the benchmark's demo shop lives.")]
+Out = Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")]
+
+
+def _prepared(data_dir: Path, *, products: int, customers: int) -> Runtime:
+    """A runtime over a loaded, trained demo shop (loaded once, reused afterwards)."""
+    from prefero.demo.loader import load_demo
+    from prefero.recommend.training import train
+
+    settings = Settings(data_dir=data_dir, database_url=None)
+    runtime = Runtime(settings)
+    with console.status("loading the demo shop (once)"):
+        load_demo(runtime, products=products, customers=customers)
+    if current_version(settings.artefact_dir) is None:
+        with console.status("training"):
+            train(runtime)
+    runtime.recommender.refresh()
+    return runtime
+
+
+def _machine() -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "machine": platform.machine(), "system": platform.platform(terse=True)}
+
+
+def _show(title: str, figures: dict[str, Any]) -> None:
+    table = Table(title=title)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in figures.items():
+        table.add_row(key, f"{value:g}" if isinstance(value, float) else str(value))
+    console.print(table)
+
+
+def _write(out: Path | None, results: dict[str, Any]) -> None:
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"machine": _machine(), **results}, indent=2), "utf-8")
+        console.print(f"written to {out}")
+
+
+@bench_app.command("pipeline")
+def pipeline(data_dir: DataDir = Path("var/bench"), requests: int = 2000,
+             products: int = 3200, customers: int = 6000, out: Out = None) -> None:
+    """In-process pipeline latency (profile read + pipeline), median and p99."""
+    from prefero.bench.pipeline import bench_pipeline
+
+    runtime = _prepared(data_dir, products=products, customers=customers)
+    figures = bench_pipeline(runtime, requests=requests)
+    _show("pipeline (in-process)", figures)
+    _write(out, {"pipeline": figures})
+
+
+@bench_app.command("http")
+def http(data_dir: DataDir = Path("var/bench"), workers: int = 2, concurrency: int = 16,
+         seconds: float = 15.0, products: int = 3200, customers: int = 6000,
+         out: Out = None) -> None:
+    """HTTP latency and throughput of GET /v1/recommendations with N worker processes."""
+    from prefero.bench.http import bench_http
+
+    runtime = _prepared(data_dir, products=products, customers=customers)
+    figures = bench_http(runtime, workers=workers, concurrency=concurrency, seconds=seconds)
+    _show(f"HTTP ({workers} workers, {concurrency} concurrent clients)", figures)
+    _write(out, {"http": figures})
+
+
+@bench_app.command("ingest")
+def ingest(data_dir: DataDir = Path("var/bench"), batches: int = 20, batch_size: int = 1000,
+           postgres_url: Annotated[str | None, typer.Option(
+               envvar="PREFERO_TEST_POSTGRES_URL",
+               help="Also measure on this PostgreSQL database (its tables are used).")] = None,
+           out: Out = None) -> None:
+    """Bulk ingest events/s through the ingest service, on SQLite and PostgreSQL."""
+    from prefero.bench.ingest import bench_ingest
+
+    results: dict[str, Any] = {}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    sqlite_url = f"sqlite:///{(data_dir / 'ingest.db').resolve()}"
+    results["sqlite"] = bench_ingest(sqlite_url, batches=batches, batch_size=batch_size)
+    _show("ingest on SQLite", results["sqlite"])
+    if postgres_url:
+        results["postgresql"] = bench_ingest(postgres_url, batches=batches,
+                                             batch_size=batch_size)
+        _show("ingest on PostgreSQL", results["postgresql"])
+    _write(out, {"ingest": results})
+
+
+@bench_app.command("all")
+def run_all(data_dir: DataDir = Path("var/bench"), out: Out = Path("var/bench/results.json"),
+            postgres_url: Annotated[str | None, typer.Option(
+                envvar="PREFERO_TEST_POSTGRES_URL")] = None) -> None:
+    """Everything above, one after the other, into one JSON file."""
+    from prefero.bench.http import bench_http
+    from prefero.bench.ingest import bench_ingest
+    from prefero.bench.pipeline import bench_pipeline
+
+    runtime = _prepared(data_dir, products=3200, customers=6000)
+    results: dict[str, Any] = {"pipeline": bench_pipeline(runtime)}
+    _show("pipeline (in-process)", results["pipeline"])
+    results["http"] = bench_http(runtime)
+    _show("HTTP (2 workers)", results["http"])
+    sqlite_url = f"sqlite:///{(data_dir / 'ingest.db').resolve()}"
+    results["ingest_sqlite"] = bench_ingest(sqlite_url, batches=20, batch_size=1000)
+    _show("ingest on SQLite", results["ingest_sqlite"])
+    if postgres_url:
+        results["ingest_postgresql"] = bench_ingest(postgres_url, batches=20, batch_size=1000)
+        _show("ingest on PostgreSQL", results["ingest_postgresql"])
+    _write(out, results)
+
 
 def register(app: typer.Typer) -> None:
-    """Adds the bench commands to the main app."""
+    app.add_typer(bench_app, name="bench")

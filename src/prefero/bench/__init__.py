@@ -1,0 +1,1 @@
+"""Benchmarks: numbers measured on demand (``prefero bench``), never timed tests."""

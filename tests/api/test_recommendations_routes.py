@@ -1,0 +1,153 @@
+"""The recommendations and search endpoints: contract shape, auth, errors, hot artefacts."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import INGEST_KEY, READ_KEY
+from factories import activity, add_products, customer, product
+from prefero.recommend.training import train
+from prefero.runtime import Runtime
+
+
+@pytest.fixture
+def shop(runtime: Runtime) -> Runtime:
+    with runtime.session() as s:
+        add_products(s, [
+            product("bread-wheat", category="Groceries > Bread", price=6,
+                    title="Country wheat bread", description="Crusty loaf with wheat flour",
+                    facets={"allergens": ["gluten"]}),
+            product("bread-gf", category="Groceries > Bread", price=12,
+                    title="Gluten-free seeded bread", description="Seeded loaf, no wheat",
+                    facets={"allergens": [], "diet": ["gluten free"]}),
+            product("bread-spelt", category="Groceries > Bread", price=9,
+                    title="Spelt bread", description="Bread from spelt",
+                    facets={"allergens": ["gluten"]}),
+            product("chleb", category="Groceries > Bread", price=7, title="Chleb żytni",
+                    description="Tradycyjny chleb na zakwasie", facets={"allergens": []}),
+            product("tee", category="Fashion > Shirts", price=60, title="Organic tee"),
+        ])
+        activity(s, {"bread-wheat": 30, "bread-spelt": 20, "bread-gf": 5, "tee": 50})
+    return runtime
+
+
+def test_contract_shape(client: TestClient, shop: Runtime) -> None:
+    response = client.get("/v1/recommendations",
+                          params={"customer_id": "c1", "placement": "home", "n": 3})
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["items"]) == 3
+    for item in body["items"]:
+        assert isinstance(item["product_id"], str)
+        assert isinstance(item["score"], float)
+        assert item["reasons"] and {"code", "text"} <= set(item["reasons"][0])
+    assert body["placement"] == "home"
+    assert body["level"] == "balanced"
+
+
+def test_gluten_excluder_sees_no_gluten_in_recommendations_or_search(
+    client: TestClient, shop: Runtime
+) -> None:
+    put = client.put("/v1/customers/c-gf/preferences", json={
+        "likes": [], "constraints": [{"facet": "allergens", "op": "never", "values": ["gluten"]}],
+    }) if _customers_api_ready(client) else None
+    if put is None:
+        with shop.session() as s:
+            customer(s, "c-gf", never=[("allergens", "gluten")])
+    else:
+        assert put.status_code == 200, put.text
+    recs = client.get("/v1/recommendations", params={"customer_id": "c-gf", "n": 10}).json()
+    assert {i["product_id"] for i in recs["items"]} == {"bread-gf", "chleb", "tee"}
+
+    found = client.get("/v1/search", params={"q": "bread", "customer_id": "c-gf"}).json()
+    assert [i["product_id"] for i in found["items"]] == ["bread-gf"]
+    assert found["total_hits"] == 3
+    assert found["hidden_total"] == 2
+    assert found["hidden"] == [{"rule": "never:allergens=gluten",
+                                "label": "never allergens: gluten", "count": 2}]
+    everything = client.get("/v1/search", params={
+        "q": "bread", "customer_id": "c-gf", "apply_preferences": "false"}).json()
+    assert {i["product_id"] for i in everything["items"]} == {
+        "bread-wheat", "bread-gf", "bread-spelt"}
+    assert everything["hidden"] == []
+
+
+def _customers_api_ready(client: TestClient) -> bool:
+    return any(getattr(r, "path", "") == "/v1/customers/{customer_id}/preferences"
+               for r in client.app.routes)  # type: ignore[attr-defined]
+
+
+def test_search_handles_non_latin_text_and_prefixes(client: TestClient, shop: Runtime) -> None:
+    found = client.get("/v1/search", params={"q": "żytn"}).json()
+    assert [i["product_id"] for i in found["items"]] == ["chleb"]
+    assert client.get("/v1/search", params={"q": '"); DROP TABLE products; --'}).status_code \
+        == 200
+
+
+def test_product_placement_needs_a_known_product(client: TestClient, shop: Runtime) -> None:
+    missing = client.get("/v1/recommendations", params={"placement": "product"})
+    assert missing.status_code == 422
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["errors"][0]["loc"] == ["query", "product_id"]
+    unknown = client.get("/v1/recommendations",
+                         params={"placement": "product", "product_id": "nope"})
+    assert unknown.status_code == 404
+    ok = client.get("/v1/recommendations",
+                    params={"placement": "product", "product_id": "bread-gf", "n": 2})
+    assert ok.status_code == 200
+    assert "bread-gf" not in [i["product_id"] for i in ok.json()["items"]]
+
+
+@pytest.mark.parametrize(("params", "loc"), [
+    ({"n": 0}, ["query", "n"]),
+    ({"n": 101}, ["query", "n"]),
+    ({"placement": "sidebar"}, ["query", "placement"]),
+])
+def test_bad_parameters_are_precise_problems(client: TestClient, shop: Runtime,
+                                             params: dict[str, object], loc: list[str]) -> None:
+    response = client.get("/v1/recommendations", params=params)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["type"].endswith("/invalid-input")
+    assert body["errors"][0]["loc"] == loc
+
+
+def test_keys_and_scopes(client: TestClient, shop: Runtime) -> None:
+    url = "/v1/recommendations"
+    assert client.get(url, headers={"X-API-Key": ""}).status_code == 401
+    wrong = client.get(url, headers={"X-API-Key": "not-a-key"})
+    assert wrong.status_code == 401
+    assert wrong.headers["content-type"] == "application/problem+json"
+    assert client.get(url, headers={"X-API-Key": READ_KEY}).status_code == 200
+    assert client.get(url, headers={"X-API-Key": INGEST_KEY}).status_code == 200
+    assert client.get("/v1/search", params={"q": "x"},
+                      headers={"X-API-Key": "nope"}).status_code == 401
+
+
+def test_post_variant_takes_a_cart(client: TestClient, shop: Runtime) -> None:
+    response = client.post("/v1/recommendations",
+                           json={"placement": "cart", "cart": ["bread-gf"], "n": 2})
+    assert response.status_code == 200
+    assert "bread-gf" not in [i["product_id"] for i in response.json()["items"]]
+    bad = client.post("/v1/recommendations", json={"placement": "cart", "n": "many"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["loc"] == ["body", "n"]
+
+
+def test_new_artefacts_and_catalog_changes_are_picked_up_without_restart(
+    client: TestClient, shop: Runtime
+) -> None:
+    before = client.get("/healthz").json()["artefacts"]
+    version = train(shop)
+    shop.recommender._artefact_checked = 0.0  # skip the few seconds' polling interval
+    response = client.get("/v1/recommendations", params={"n": 2})
+    assert response.json()["artefact_version"] == version != before
+    with shop.session() as s:
+        from prefero.catalog.models import Product
+        from prefero.catalog.revisions import bump
+        s.get(Product, "tee").active = False  # type: ignore[union-attr]
+        bump(s)
+    ids = [i["product_id"] for i in
+           client.get("/v1/recommendations", params={"n": 10}).json()["items"]]
+    assert "tee" not in ids
