@@ -32,7 +32,10 @@ def get_session(runtime: Rt) -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+# scope="function": the unit of work commits when the route returns and *before* the
+# response is sent, so a 2xx always means the write is durable (and a failed commit
+# becomes an error answer instead of a lost acknowledged write).
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _scopes_of(runtime: Runtime, key: str) -> set[Scope]:
