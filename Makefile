@@ -22,7 +22,7 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed browser postgres lint typecheck pytest
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy src

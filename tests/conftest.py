@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from apikeys import ADMIN_KEY, INGEST_KEY, READ_KEY
 from prefero.api.app import create_app
 from prefero.config import Settings
 from prefero.db.migrate import upgrade
@@ -24,9 +25,6 @@ POSTGRES_URL = os.environ.get("PREFERO_TEST_POSTGRES_URL")
 # CI checks this file to prove that the PostgreSQL half of the suite really ran.
 POSTGRES_REPORT = os.environ.get("PREFERO_TEST_POSTGRES_REPORT")
 
-ADMIN_KEY = "test-admin-key"
-INGEST_KEY = "test-ingest-key"
-READ_KEY = "test-read-key"
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import INGEST_KEY, READ_KEY
+from apikeys import INGEST_KEY, READ_KEY
 from factories import activity, add_products, customer, product
 from prefero.recommend.training import train
 from prefero.runtime import Runtime

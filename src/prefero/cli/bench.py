@@ -98,7 +98,7 @@ def ingest(data_dir: DataDir = Path("var/bench"), batches: int = 20, batch_size:
                help="Also measure on this PostgreSQL database (its tables are used).")] = None,
            out: Out = None) -> None:
     """Bulk ingest events/s through the ingest service, on SQLite and PostgreSQL."""
-    from prefero.bench.ingest import bench_ingest
+    from prefero.bench.ingest import bench_ingest, scratch_postgres_database
 
     results: dict[str, Any] = {}
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -106,8 +106,8 @@ def ingest(data_dir: DataDir = Path("var/bench"), batches: int = 20, batch_size:
     results["sqlite"] = bench_ingest(sqlite_url, batches=batches, batch_size=batch_size)
     _show("ingest on SQLite", results["sqlite"])
     if postgres_url:
-        results["postgresql"] = bench_ingest(postgres_url, batches=batches,
-                                             batch_size=batch_size)
+        results["postgresql"] = bench_ingest(scratch_postgres_database(postgres_url),
+                                             batches=batches, batch_size=batch_size)
         _show("ingest on PostgreSQL", results["postgresql"])
     _write(out, {"ingest": results})
 
@@ -118,7 +118,7 @@ def run_all(data_dir: DataDir = Path("var/bench"), out: Out = Path("var/bench/re
                 envvar="PREFERO_TEST_POSTGRES_URL")] = None) -> None:
     """Everything above, one after the other, into one JSON file."""
     from prefero.bench.http import bench_http
-    from prefero.bench.ingest import bench_ingest
+    from prefero.bench.ingest import bench_ingest, scratch_postgres_database
     from prefero.bench.pipeline import bench_pipeline
 
     runtime = _prepared(data_dir, products=3200, customers=6000)
@@ -130,7 +130,8 @@ def run_all(data_dir: DataDir = Path("var/bench"), out: Out = Path("var/bench/re
     results["ingest_sqlite"] = bench_ingest(sqlite_url, batches=20, batch_size=1000)
     _show("ingest on SQLite", results["ingest_sqlite"])
     if postgres_url:
-        results["ingest_postgresql"] = bench_ingest(postgres_url, batches=20, batch_size=1000)
+        results["ingest_postgresql"] = bench_ingest(scratch_postgres_database(postgres_url),
+                                                    batches=20, batch_size=1000)
         _show("ingest on PostgreSQL", results["ingest_postgresql"])
     _write(out, results)
 

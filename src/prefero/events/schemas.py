@@ -1,0 +1,188 @@
+"""Request and response shapes for behaviour ingest.
+
+An event names its person either by ``customer_id`` (a known shopper) or by ``anonymous_id``
+(a visitor the shop has not identified); both end up as customer rows, the anonymous ones
+flagged ``anonymous=True``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from prefero.db.base import utcnow
+from prefero.errors import FieldError
+from prefero.types import EventType
+
+__all__ = [
+    "FUTURE_TOLERANCE",
+    "MAX_BATCH",
+    "ErrorItem",
+    "EventBatch",
+    "EventIn",
+    "IngestResult",
+    "RejectedEvent",
+]
+
+# One request carries at most this many events; bigger uploads are split by the client so
+# that a request stays one short transaction.
+MAX_BATCH = 1000
+# Clocks on shop servers and phones drift; a day ahead is drift, more is a bug or a forgery
+# that would otherwise pollute "trending today" forever.
+FUTURE_TOLERANCE = timedelta(hours=24)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _type_of(info: ValidationInfo) -> EventType | None:
+    # ``type`` is declared before the fields whose rules depend on it, so it is in ``data``
+    # once it validated; when it did not, its own error is enough and the rule is skipped.
+    value = info.data.get("type")
+    return value if isinstance(value, EventType) else None
+
+
+class EventIn(_Strict):
+    """One behavioural event, naming its person by customer_id or anonymous_id."""
+
+    # Example: EventIn(event_id="e-1", type="view", anonymous_id="v-9", product_id="sku-1").
+    # Cross-field rules are field validators (not one model validator) so that every error
+    # points at the field to fix, e.g. ["events", 3, "product_id"]. (The docstring above is
+    # what the OpenAPI document shows, hence notes for developers live here.)
+
+    event_id: str = Field(min_length=1, max_length=200,
+                          description="The client's id for this event; repeats are ignored.")
+    type: EventType
+    anonymous_id: str | None = Field(default=None, min_length=1, max_length=200,
+                                     description="A visitor the shop has not identified.")
+    customer_id: str | None = Field(default=None, min_length=1, max_length=200,
+                                    validate_default=True,
+                                    description="A known shopper; give this or anonymous_id.")
+    product_id: str | None = Field(default=None, min_length=1, max_length=200,
+                                   validate_default=True,
+                                   description="Required for every type except search.")
+    quantity: int | None = Field(default=None, ge=1, le=1_000_000)
+    price: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2,
+                                  description="Unit price.")
+    rating: float | None = Field(default=None, ge=1, le=5, validate_default=True,
+                                 description="1 to 5; required for (and only for) rating.")
+    query: str | None = Field(default=None, min_length=1, max_length=500,
+                              validate_default=True, description="Required for search.")
+    placement: str | None = Field(default=None, min_length=1, max_length=20,
+                                  description="Where it happened, e.g. home, product, cart.")
+    session_id: str | None = Field(default=None, min_length=1, max_length=200)
+    occurred_at: AwareDatetime = Field(default_factory=utcnow,
+                                       description="With a timezone; defaults to now.")
+
+    @field_validator("event_id", "anonymous_id", "customer_id", "product_id", "query",
+                     "placement", "session_id")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        # JSON can carry a NUL, PostgreSQL cannot store one: refuse it here with the field's
+        # path instead of failing the whole transaction later. (Lone surrogates, the other
+        # such case, pydantic already refuses.)
+        if value is not None and "\x00" in value:
+            raise PydanticCustomError("string_nul", "must not contain NUL characters")
+        return value
+
+    @field_validator("customer_id")
+    @classmethod
+    def _one_person(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if "anonymous_id" not in info.data:
+            return value  # anonymous_id failed on its own; its error says what to fix
+        if (value is None) == (info.data["anonymous_id"] is None):
+            raise PydanticCustomError(
+                "person", "give exactly one of customer_id or anonymous_id"
+            )
+        return value
+
+    @field_validator("product_id")
+    @classmethod
+    def _product_needed(cls, value: str | None, info: ValidationInfo) -> str | None:
+        kind = _type_of(info)
+        if value is None and kind is not None and kind is not EventType.SEARCH:
+            raise PydanticCustomError(
+                "missing", "product_id is required for {type} events", {"type": kind.value}
+            )
+        return value
+
+    @field_validator("rating")
+    @classmethod
+    def _rating_only_for_rating(cls, value: float | None, info: ValidationInfo) -> float | None:
+        kind = _type_of(info)
+        if kind is EventType.RATING and value is None:
+            raise PydanticCustomError("missing", "rating is required for rating events")
+        if kind is not None and kind is not EventType.RATING and value is not None:
+            raise PydanticCustomError("extra", "only rating events carry a rating")
+        return value
+
+    @field_validator("query")
+    @classmethod
+    def _query_for_search(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and _type_of(info) is EventType.SEARCH:
+            raise PydanticCustomError("missing", "query is required for search events")
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_in_future(cls, value: datetime) -> datetime:
+        value = value.astimezone(UTC)
+        if value > utcnow() + FUTURE_TOLERANCE:
+            raise PydanticCustomError(
+                "future", "occurred_at is more than 24 hours in the future"
+            )
+        return value
+
+
+class EventBatch(_Strict):
+    """Up to 1,000 events."""
+
+    # Example: EventBatch(events=[EventIn(...), ...]); the API reads the same shape.
+
+    events: list[EventIn] = Field(max_length=MAX_BATCH)
+
+
+class ErrorItem(_Strict):
+    loc: list[str | int]
+    msg: str
+
+    @classmethod
+    def of(cls, error: FieldError) -> ErrorItem:
+        return cls(loc=list(error.loc), msg=error.msg)
+
+
+class RejectedEvent(_Strict):
+    """An event that was not stored; ``index`` is its position in the request body."""
+
+    index: int
+    errors: list[ErrorItem]
+
+
+class IngestResult(_Strict):
+    """What became of a batch; accepted = linked + anonymous_only."""
+
+    # Example: IngestResult(accepted=2, duplicates=1, linked=1, anonymous_only=1).
+    # Each native event is exactly one of accepted, duplicate or rejected; a GA4 event is
+    # ignored, rejected, or becomes one or more of ours (one per item).
+
+    accepted: int = Field(description="New events, processed now.")
+    duplicates: int = Field(description="Event ids received before or repeated in the batch.")
+    linked: int = Field(description="Accepted and stored against the person (tracking consent).")
+    anonymous_only: int = Field(
+        description="Accepted without linking to the person: they fed only the anonymous "
+        "per-product counters (and a 'not for me' feedback for rec_dismiss)."
+    )
+    ignored: int = Field(default=0, description="GA4 events with no meaning here, e.g. "
+                         "begin_checkout, refund, view_item_list.")
+    rejected: list[RejectedEvent] = Field(default_factory=list)

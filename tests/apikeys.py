@@ -1,0 +1,6 @@
+"""API keys the test runtime accepts (a module of its own: ``conftest`` is not importable
+reliably once several folders have one)."""
+
+ADMIN_KEY = "test-admin-key"
+INGEST_KEY = "test-ingest-key"
+READ_KEY = "test-read-key"
