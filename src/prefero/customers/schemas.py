@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from prefero.types import Level, Purpose
 
@@ -17,12 +17,20 @@ __all__ = [
     "ConsentState",
     "Constraint",
     "Like",
+    "MergeIn",
+    "MergeOut",
     "PreferencesIn",
     "PreferencesOut",
     "SizeSet",
 ]
 
 FacetName = Field(min_length=1, max_length=100, pattern=r"^[a-z][a-z0-9_]*$")
+# One facet value or product id as sent; the stored columns hold 500 characters, and a value
+# may grow a little when normalized (category separators gain spaces).
+ValueText = Annotated[str, Field(min_length=1, max_length=200)]
+# JSON numbers, not strings: the contract sends {"budget": {"max": 120}} and a client must get
+# the same shape back. Two decimal places and 14 digits fit a double exactly enough to round-trip.
+Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
 
 class _Strict(BaseModel):
@@ -46,14 +54,14 @@ class Constraint(_Strict):
 
     facet: str = FacetName
     op: Literal["never", "must"]
-    values: list[str] = Field(min_length=1, max_length=100)
+    values: list[ValueText] = Field(min_length=1, max_length=100)
     source: str | None = Field(default=None, max_length=100)
     updated_at: datetime | None = None
 
 
 class Budget(_Strict):
-    min: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
-    max: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    min: Money | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    max: Money | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     source: str | None = Field(default=None, max_length=100)
     updated_at: datetime | None = None
 
@@ -68,7 +76,7 @@ class SizeSet(_Strict):
     """The sizes the customer wears within a category (e.g. 42 and 43 in Fashion > Shoes)."""
 
     category: str = Field(min_length=1, max_length=500)
-    values: list[str] = Field(min_length=1, max_length=50)
+    values: list[ValueText] = Field(min_length=1, max_length=50)
     source: str | None = Field(default=None, max_length=100)
     updated_at: datetime | None = None
 
@@ -82,11 +90,17 @@ class PreferencesIn(_Strict):
     sizes: list[SizeSet] = Field(default_factory=list, max_length=50)
     level: Level | None = Field(default=None, description="null: the shop's default")
     exploration: bool = Field(default=True, description="Keep the 'Something different' slot")
-    dismissed: list[str] = Field(default_factory=list, max_length=5000,
-                                 description="Products marked 'not for me'")
+    dismissed: list[ValueText] = Field(default_factory=list, max_length=5000,
+                                       description="Products marked 'not for me'")
 
 
 class PreferencesOut(PreferencesIn):
+    # The list caps of PreferencesIn bound one request body; a stored profile can outgrow them
+    # (merges, one-at-a-time additions), and answering must never fail on that.
+    likes: list[Like] = Field(default_factory=list)
+    constraints: list[Constraint] = Field(default_factory=list)
+    sizes: list[SizeSet] = Field(default_factory=list)
+    dismissed: list[str] = Field(default_factory=list)
     customer_id: str
     effective_level: Level
 
@@ -110,3 +124,23 @@ class ConsentState(_Strict):
     customer_id: str
     consents: dict[Purpose, bool]
     history: list[ConsentOut]
+
+
+class MergeIn(_Strict):
+    """The anonymous visitor id to fold into the known customer named in the path."""
+
+    anonymous_id: str = Field(min_length=1, max_length=200)
+
+
+class MergeOut(_Strict):
+    customer_id: str
+    anonymous_id: str
+    merged: bool = Field(description="False when the anonymous id was already gone (a repeat)")
+    events_moved: int
+    events_dropped: int = Field(
+        description="Linked events not moved because the merged profile has no tracking consent"
+    )
+    preferences_moved: int
+    consents_moved: int
+    preferences: PreferencesOut
+    consents: ConsentState

@@ -1,7 +1,113 @@
-"""Routes for customers (wired in api/app.py)."""
+"""Routes for customers: declared preferences, consent, identity merge, data export, erasure.
+
+Thin on purpose: each handler checks the key's scope, calls one service function and lets the
+one error handler turn ``PreferoError`` into problem+json.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
 
-router = APIRouter(tags=["customers"])
+from fastapi import APIRouter, Depends, Header, Path, status
+
+from prefero.api.deps import DbSession, Rt, require
+from prefero.customers import service
+from prefero.customers.schemas import (
+    ConsentIn,
+    ConsentState,
+    MergeIn,
+    MergeOut,
+    PreferencesIn,
+    PreferencesOut,
+)
+from prefero.errors import FieldError, InvalidInput
+from prefero.privacy import service as privacy
+from prefero.privacy.schemas import CustomerDataOut, ErasureReceiptOut
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"])
+
+CustomerId = Annotated[str, Path(
+    min_length=1, max_length=200,
+    # Control characters (a %00 in the path) cannot be stored by PostgreSQL; refuse them here.
+    pattern=r"^[^\x00-\x1f\x7f]+$",
+    description="The shop's id for the customer or the anonymous visitor",
+)]
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=1, max_length=200,
+    description="Repeat a request safely: the same key for the same customer records once",
+)]
+
+_INGEST = [Depends(require("ingest"))]
+_READ = [Depends(require("read"))]
+_ADMIN = [Depends(require("admin"))]
+
+
+@contextmanager
+def _in_body() -> Iterator[None]:
+    """Services point into the body from its root; FastAPI's own validation errors start with
+    "body". Prefix the former so a client sees one convention on this API."""
+    try:
+        yield
+    except InvalidInput as exc:
+        raise InvalidInput(exc.detail, [FieldError(("body", *e.loc), e.msg)
+                                        for e in exc.errors]) from exc
+
+
+@router.put("/{customer_id}/preferences", dependencies=_INGEST)
+def put_preferences(customer_id: CustomerId, body: PreferencesIn, session: DbSession,
+                    runtime: Rt) -> PreferencesOut:
+    """Replace the customer's declared profile (likes, never/must constraints, budget, sizes,
+    personalization level, exploration, dismissed products). Creates the customer."""
+    with _in_body():
+        return service.put_preferences(session, customer_id=customer_id, prefs=body,
+                                       schema=runtime.facet_schema, settings=runtime.settings)
+
+
+@router.get("/{customer_id}/preferences", dependencies=_READ)
+def get_preferences(customer_id: CustomerId, session: DbSession, runtime: Rt
+                    ) -> PreferencesOut:
+    """The declared profile, each entry with its source and time, and the effective level."""
+    return service.get_preferences(session, customer_id=customer_id, settings=runtime.settings)
+
+
+@router.post("/{customer_id}/consents", status_code=status.HTTP_201_CREATED,
+             dependencies=_INGEST)
+def post_consent(customer_id: CustomerId, body: ConsentIn, session: DbSession, runtime: Rt,
+                 idempotency_key: IdempotencyKey = None) -> ConsentState:
+    """Record a grant or withdrawal (append-only); it applies from the next request on."""
+    with _in_body():
+        return service.record_consent(session, customer_id=customer_id, consent=body,
+                                      settings=runtime.settings,
+                                      idempotency_key=idempotency_key)
+
+
+@router.get("/{customer_id}/consents", dependencies=_READ)
+def get_consents(customer_id: CustomerId, session: DbSession, runtime: Rt) -> ConsentState:
+    """The consent in force per purpose and the full ledger, oldest first."""
+    return service.get_consents(session, customer_id=customer_id, settings=runtime.settings)
+
+
+@router.post("/{customer_id}/merge", dependencies=_INGEST)
+def merge(customer_id: CustomerId, body: MergeIn, session: DbSession, runtime: Rt
+          ) -> MergeOut:
+    """Fold an anonymous visitor into this customer (at login). Repeating it is harmless."""
+    with _in_body():
+        return service.merge_customers(session, anonymous_id=body.anonymous_id,
+                                       customer_id=customer_id, settings=runtime.settings)
+
+
+@router.get("/{customer_id}/data", dependencies=_ADMIN)
+def get_data(customer_id: CustomerId, session: DbSession, runtime: Rt) -> CustomerDataOut:
+    """Everything held about the customer, and what is derived from it ("what we know")."""
+    return privacy.customer_data(session, customer_id=customer_id, settings=runtime.settings)
+
+
+@router.delete("/{customer_id}", dependencies=_ADMIN)
+def erase(customer_id: CustomerId, session: DbSession, runtime: Rt) -> ErasureReceiptOut:
+    """Erase the customer completely; only a receipt (hash of the id, time) stays. Repeating
+    the request answers the same receipt; an id never seen is 404."""
+    return privacy.erase_customer(session, customer_id=customer_id, settings=runtime.settings)

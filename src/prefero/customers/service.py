@@ -1,0 +1,815 @@
+"""Customer services: the declared profile, the consent ledger and identity merge.
+
+No HTTP here: every function takes a SQLAlchemy ``Session`` inside the caller's unit of work
+and raises ``PreferoError`` subclasses. Nothing is committed here; the caller's session scope
+commits on success and rolls back on any error, so a rejected request changes nothing.
+
+Storage of the declared profile (``Preference`` rows, one per value):
+
+* ``like``: ``facet`` / ``value`` / ``weight`` in [-1, 1];
+* ``never`` / ``must``: one row per constrained value;
+* ``size``: ``facet`` holds the category path, ``value`` one size of the ``size`` facet;
+* ``dismiss``: ``facet`` is ``"product"``, ``value`` the product id.
+
+Values are stored normalized (see ``normalize_preference_value``), so they compare with the
+catalog's facet values as imported.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from prefero.catalog.facets import Facet, FacetSchema, normalize_category, normalize_value
+from prefero.config import Settings
+from prefero.customers.consent import current_consents
+from prefero.customers.models import ConsentRecord, Customer, Preference
+from prefero.customers.repository import ensure_customers, get_customer
+from prefero.customers.schemas import (
+    Budget,
+    ConsentIn,
+    ConsentOut,
+    ConsentState,
+    Constraint,
+    Like,
+    MergeOut,
+    PreferencesIn,
+    PreferencesOut,
+    SizeSet,
+)
+from prefero.db.base import utcnow
+from prefero.errors import Conflict, FieldError, InvalidInput, NotFound
+from prefero.events.models import Event
+from prefero.types import PURPOSES, Level, Purpose
+
+__all__ = [
+    "DEFAULT_SOURCE",
+    "DISMISS_FACET",
+    "SIZE_FACET",
+    "add_constraint",
+    "add_dismissal",
+    "add_like",
+    "get_consents",
+    "get_preferences",
+    "merge_customers",
+    "normalize_preference_value",
+    "put_preferences",
+    "record_consent",
+    "remove_dismissal",
+]
+
+DEFAULT_SOURCE = "declared"
+DISMISS_FACET = "product"
+SIZE_FACET = "size"
+
+# Limits of the stored form. Values are checked *after* normalization (a category path gains
+# spaces around its separators) so that what is stored always fits the response models.
+_MAX_VALUE = 200
+_MAX_CATEGORY = 500
+# Output models cap list lengths per entry; longer groups are answered in several entries.
+_VALUES_PER_CONSTRAINT = 100
+_VALUES_PER_SIZESET = 50
+
+# "declared", "suggestion", "quiz:<id>", or any other "kind[:detail]" a later feature adds;
+# checked loosely so that a GET -> PUT round trip never fails on a source another feature wrote.
+_SOURCE_SHAPE = re.compile(r"^[a-z][a-z0-9_]*(:\S.*)?$")
+_LEVELS: dict[str, Level] = {"off": "off", "declared": "declared", "balanced": "balanced",
+                             "full": "full"}
+_FACET_VALUE_KINDS = ("like", "never", "must")
+
+Loc = tuple[str | int, ...]
+_Key = tuple[str, str, str]  # (kind, facet, value)
+
+
+# --------------------------------------------------------------------------- normalization
+
+
+def normalize_preference_value(schema: FacetSchema, facet: str, raw: str) -> str:
+    """The stored, comparable form of one value of ``facet``; ``ValueError`` when unusable.
+
+    Uses the same rules as catalog import (``FacetSchema.coerce``), so a preference compares
+    equal to the product values it is about. Booleans are stored as ``"true"``/``"false"``,
+    numbers as ``str(float)`` (``"24.0"``); a multi-valued facet takes one value per entry.
+
+    >>> from prefero.catalog.facets import load_facet_schema
+    >>> schema = load_facet_schema()
+    >>> normalize_preference_value(schema, "diet", "  Gluten  Free ")
+    'gluten free'
+    >>> normalize_preference_value(schema, "vegan", "yes")
+    'true'
+    >>> normalize_preference_value(schema, "category", "Food>Snacks")
+    'Food > Snacks'
+    """
+    definition = schema.by_name[facet]
+    if "\x00" in raw:
+        raise ValueError("the value contains a NUL character")
+    if definition.type == "category_path":
+        text = normalize_category(raw)
+    elif definition.type == "boolean":
+        text = "true" if schema.coerce(facet, raw) else "false"
+    elif definition.type == "numeric":
+        try:
+            number = float(schema.coerce(facet, raw))
+        except ValueError:
+            raise ValueError(f"expected a number, got {raw!r}") from None
+        if not math.isfinite(number):
+            raise ValueError("expected a finite number")
+        # str(float), as the recommender's catalog index spells numeric facet values.
+        text = str(number)
+    elif definition.type == "multi":
+        parts: list[str] = schema.coerce(facet, raw)
+        if len(parts) > 1:
+            raise ValueError("give one value per entry (this looks like a list: "
+                             f"{', '.join(parts)})")
+        text = parts[0] if parts else ""
+    else:
+        text = normalize_value(raw)
+    if not text:
+        raise ValueError("the value is empty")
+    if len(text) > _MAX_VALUE:
+        raise ValueError(f"the value is longer than {_MAX_VALUE} characters")
+    return text
+
+
+def _preferable(schema: FacetSchema, name: str, loc: Loc, errors: list[FieldError]) -> bool:
+    facet: Facet | None = schema.get(name)
+    if facet is None:
+        errors.append(FieldError(loc, f"unknown facet {name!r}"))
+        return False
+    if not facet.preferable:
+        hint = " (sizes are declared per category in 'sizes')" if name == SIZE_FACET else ""
+        errors.append(FieldError(loc, f"facet {name!r} does not take preferences{hint}"))
+        return False
+    return True
+
+
+def _value(schema: FacetSchema, facet: str, raw: str, loc: Loc,
+           errors: list[FieldError]) -> str | None:
+    try:
+        return normalize_preference_value(schema, facet, raw)
+    except ValueError as exc:
+        errors.append(FieldError(loc, str(exc)))
+        return None
+
+
+def _source(raw: str | None, loc: Loc, errors: list[FieldError]) -> None:
+    if raw is not None and not _SOURCE_SHAPE.match(raw):
+        errors.append(FieldError(loc, "source must look like 'declared', 'suggestion' or "
+                                      "'quiz:<id>'"))
+
+
+def _where(loc: Loc) -> str:
+    """'constraints[0].values[1]' for a message that points at another part of the body."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """One row as the request wants it. ``source`` None: keep an existing row's source."""
+
+    weight: float | None
+    source: str | None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    rows: dict[_Key, _Wanted]
+    budget_min: Decimal | None
+    budget_max: Decimal | None
+    budget_source: str | None
+    level: Level | None
+    exploration: bool
+
+
+def _plan(prefs: PreferencesIn, schema: FacetSchema) -> _Plan:
+    """Validate and normalize the whole body; raise one ``InvalidInput`` listing every error."""
+    errors: list[FieldError] = []
+    rows: dict[_Key, _Wanted] = {}
+    liked: dict[tuple[str, str], tuple[int, float]] = {}  # (facet, value) -> (index, weight)
+
+    for i, like in enumerate(prefs.likes):
+        _source(like.source, ("likes", i, "source"), errors)
+        if not _preferable(schema, like.facet, ("likes", i, "facet"), errors):
+            continue
+        value = _value(schema, like.facet, like.value, ("likes", i, "value"), errors)
+        if value is None:
+            continue
+        if (like.facet, value) in liked:
+            first = liked[(like.facet, value)][0]
+            errors.append(FieldError(("likes", i, "value"),
+                                     f"{value!r} is already liked at likes[{first}]"))
+            continue
+        liked[(like.facet, value)] = (i, like.weight)
+        rows[("like", like.facet, value)] = _Wanted(like.weight, like.source)
+
+    constrained: dict[tuple[str, str], tuple[str, Loc]] = {}  # (facet, value) -> (op, loc)
+    for i, constraint in enumerate(prefs.constraints):
+        _source(constraint.source, ("constraints", i, "source"), errors)
+        if not _preferable(schema, constraint.facet, ("constraints", i, "facet"), errors):
+            continue
+        for j, raw in enumerate(constraint.values):
+            loc: Loc = ("constraints", i, "values", j)
+            value = _value(schema, constraint.facet, raw, loc, errors)
+            if value is None:
+                continue
+            key = (constraint.facet, value)
+            earlier = constrained.get(key)
+            if earlier is not None and earlier[0] != constraint.op:
+                errors.append(FieldError(loc, f"{value!r} is both '{earlier[0]}' (at "
+                                              f"{_where(earlier[1])}) and '{constraint.op}'"))
+                continue
+            if constraint.op == "never" and key in liked and liked[key][1] > 0:
+                errors.append(FieldError(loc, f"{value!r} is liked at likes[{liked[key][0]}] "
+                                              "and excluded with 'never'"))
+                continue
+            if earlier is None:
+                # A value repeated under the same op means the same thing: the first one counts.
+                constrained[key] = (constraint.op, loc)
+                rows[(constraint.op, constraint.facet, value)] = _Wanted(None, constraint.source)
+
+    if prefs.sizes and schema.get(SIZE_FACET) is None:
+        errors.append(FieldError(("sizes",), f"this shop's facet schema has no {SIZE_FACET!r} "
+                                             "facet"))
+    else:
+        for i, size_set in enumerate(prefs.sizes):
+            _source(size_set.source, ("sizes", i, "source"), errors)
+            category = normalize_category(size_set.category)
+            if not category or "\x00" in category or len(category) > _MAX_CATEGORY:
+                errors.append(FieldError(("sizes", i, "category"),
+                                         "not a usable category path"))
+                continue
+            for j, raw in enumerate(size_set.values):
+                value = _value(schema, SIZE_FACET, raw, ("sizes", i, "values", j), errors)
+                if value is not None:
+                    rows.setdefault(("size", category, value), _Wanted(None, size_set.source))
+
+    for i, product_id in enumerate(prefs.dismissed):
+        if "\x00" in product_id:
+            errors.append(FieldError(("dismissed", i), "contains a NUL character"))
+            continue
+        rows.setdefault(("dismiss", DISMISS_FACET, product_id), _Wanted(None, None))
+
+    budget = prefs.budget
+    if budget is not None:
+        _source(budget.source, ("budget", "source"), errors)
+    if errors:
+        raise InvalidInput(f"{len(errors)} problem(s) with the preferences", errors)
+
+    has_budget = budget is not None and (budget.min is not None or budget.max is not None)
+    return _Plan(
+        rows=rows,
+        budget_min=budget.min if budget is not None and has_budget else None,
+        budget_max=budget.max if budget is not None and has_budget else None,
+        budget_source=budget.source if budget is not None and has_budget else None,
+        level=prefs.level,
+        exploration=prefs.exploration,
+    )
+
+
+# --------------------------------------------------------------------------- storage helpers
+
+
+def _lock_customer(session: Session, customer_id: str) -> Customer:
+    """Create the customer when missing and lock its row until commit.
+
+    The lock (PostgreSQL; SQLite already serializes writers) makes concurrent writes to one
+    profile queue up instead of racing into the unique constraint on preferences.
+    """
+    ensure_customers(session, {customer_id: False})
+    return session.scalars(
+        select(Customer).where(Customer.id == customer_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _rows(session: Session, customer_id: str, kinds: Iterable[str] | None = None
+          ) -> list[Preference]:
+    query = select(Preference).where(Preference.customer_id == customer_id)
+    if kinds is not None:
+        query = query.where(Preference.kind.in_(list(kinds)))
+    return list(session.scalars(query.order_by(Preference.id)))
+
+
+def _upsert(session: Session, *, customer_id: str, existing: dict[_Key, Preference],
+            key: _Key, wanted: _Wanted, now: datetime) -> bool:
+    """Insert or update one row; an unchanged row keeps its ``updated_at``. True if written."""
+    row = existing.get(key)
+    if row is None:
+        kind, facet, value = key
+        session.add(Preference(customer_id=customer_id, kind=kind, facet=facet, value=value,
+                               weight=wanted.weight, source=wanted.source or DEFAULT_SOURCE,
+                               created_at=now, updated_at=now))
+        return True
+    weight_changed = row.weight != wanted.weight
+    source_changed = wanted.source is not None and wanted.source != row.source
+    if not (weight_changed or source_changed):
+        return False
+    row.weight = wanted.weight
+    # An edit without a stated source is the customer's own declaration.
+    row.source = wanted.source or DEFAULT_SOURCE
+    row.updated_at = now
+    return True
+
+
+def _level(text: str | None) -> Level | None:
+    return None if text is None else _LEVELS.get(text)
+
+
+def _profile(session: Session, customer: Customer, settings: Settings) -> PreferencesOut:
+    likes: list[Like] = []
+    constraint_groups: dict[tuple[str, str, str], list[Preference]] = {}
+    size_groups: dict[tuple[str, str], list[Preference]] = {}
+    dismissed: list[str] = []
+    for row in _rows(session, customer.id):
+        if row.kind == "like":
+            likes.append(Like(facet=row.facet, value=row.value, weight=row.weight or 0.0,
+                              source=row.source, updated_at=row.updated_at))
+        elif row.kind in ("never", "must"):
+            constraint_groups.setdefault((row.facet, row.kind, row.source), []).append(row)
+        elif row.kind == "size":
+            size_groups.setdefault((row.facet, row.source), []).append(row)
+        elif row.kind == "dismiss":
+            dismissed.append(row.value)
+    constraints = [
+        Constraint(facet=facet, op="never" if op == "never" else "must",
+                   values=[r.value for r in chunk], source=source,
+                   updated_at=max(r.updated_at for r in chunk))
+        for (facet, op, source), group in constraint_groups.items()
+        for chunk in _chunks(group, _VALUES_PER_CONSTRAINT)
+    ]
+    sizes = [
+        SizeSet(category=category, values=[r.value for r in chunk], source=source,
+                updated_at=max(r.updated_at for r in chunk))
+        for (category, source), group in size_groups.items()
+        for chunk in _chunks(group, _VALUES_PER_SIZESET)
+    ]
+    budget = None
+    if customer.budget_min is not None or customer.budget_max is not None:
+        budget = Budget(min=customer.budget_min, max=customer.budget_max,
+                        source=customer.budget_source, updated_at=customer.budget_updated_at)
+    level = _level(customer.level)
+    return PreferencesOut(
+        customer_id=customer.id,
+        likes=likes,
+        constraints=constraints,
+        budget=budget,
+        sizes=sizes,
+        level=level,
+        effective_level=level or settings.default_level,
+        exploration=customer.exploration,
+        dismissed=dismissed,
+    )
+
+
+def _chunks(rows: Sequence[Preference], size: int) -> Iterator[Sequence[Preference]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _require_customer(session: Session, customer_id: str) -> Customer:
+    customer = get_customer(session, customer_id)
+    if customer is None:
+        raise NotFound(f"no customer {customer_id!r}")
+    return customer
+
+
+# --------------------------------------------------------------------------- the profile
+
+
+def put_preferences(session: Session, *, customer_id: str, prefs: PreferencesIn,
+                    schema: FacetSchema, settings: Settings) -> PreferencesOut:
+    """Replace the customer's whole declared profile; create the customer when missing.
+
+    Everything is validated before anything is written; contradictions (one value both
+    ``must`` and ``never``, or liked and ``never``) are errors with the path into the body.
+    Rows whose content did not change keep their ``updated_at``, so "most recent" in a merge
+    means most recently *declared*. ``updated_at`` in the body is ignored. A row sent without
+    ``source`` keeps its stored source when unchanged and becomes ``declared`` otherwise.
+
+    >>> put_preferences(session, customer_id="c1", schema=schema, settings=settings,
+    ...     prefs=PreferencesIn(likes=[Like(facet="brand", value="Acme", weight=0.8)],
+    ...                         constraints=[Constraint(facet="diet", op="never",
+    ...                                                 values=["Gluten"])]),
+    ... ).likes[0].value  # doctest: +SKIP
+    'acme'
+    """
+    plan = _plan(prefs, schema)
+    customer = _lock_customer(session, customer_id)
+    now = utcnow()  # after the row exists, so a new customer is never updated before created
+
+    existing = {(r.kind, r.facet, r.value): r for r in _rows(session, customer_id)}
+    changed = False
+    for key, row in existing.items():
+        if key not in plan.rows:
+            session.delete(row)
+            changed = True
+    for key, wanted in plan.rows.items():
+        changed |= _upsert(session, customer_id=customer_id, existing=existing, key=key,
+                           wanted=wanted, now=now)
+
+    if customer.level != plan.level:
+        customer.level = plan.level
+        customer.level_updated_at = now
+        changed = True
+    if customer.exploration != plan.exploration:
+        customer.exploration = plan.exploration
+        changed = True
+    same_budget = (customer.budget_min == plan.budget_min
+                   and customer.budget_max == plan.budget_max)
+    has_budget = plan.budget_min is not None or plan.budget_max is not None
+    if not same_budget or (has_budget and plan.budget_source is not None
+                           and plan.budget_source != customer.budget_source):
+        customer.budget_min = plan.budget_min
+        customer.budget_max = plan.budget_max
+        customer.budget_source = (plan.budget_source or DEFAULT_SOURCE) if has_budget else None
+        # Clearing the budget is a declaration too: a merge must not resurrect an older one.
+        customer.budget_updated_at = now
+        changed = True
+    if changed:
+        customer.updated_at = now
+    session.flush()
+    return _profile(session, customer, settings)
+
+
+def get_preferences(session: Session, *, customer_id: str, settings: Settings
+                    ) -> PreferencesOut:
+    """The declared profile; ``NotFound`` for an unknown customer.
+
+    >>> get_preferences(session, customer_id="c1", settings=settings).effective_level
+    ... # doctest: +SKIP
+    'balanced'
+    """
+    return _profile(session, _require_customer(session, customer_id), settings)
+
+
+def add_like(session: Session, *, customer_id: str, like: Like, schema: FacetSchema) -> Like:
+    """Add or re-weight one like, keeping the rest of the profile (quiz answers, confirmed
+    suggestions). Error locs are relative to ``like``. Returns the stored like.
+
+    >>> add_like(session, customer_id="c1", schema=schema,
+    ...          like=Like(facet="diet", value="Vegan", weight=1, source="quiz:diet")).value
+    ... # doctest: +SKIP
+    'vegan'
+    """
+    errors: list[FieldError] = []
+    _source(like.source, ("source",), errors)
+    value = (_value(schema, like.facet, like.value, ("value",), errors)
+             if _preferable(schema, like.facet, ("facet",), errors) else None)
+    if errors or value is None:
+        raise InvalidInput("the like is not usable", errors)
+    customer = _lock_customer(session, customer_id)
+    now = utcnow()  # after the row exists, so a new customer is never updated before created
+    rows = {(r.kind, r.facet, r.value): r for r in _rows(session, customer_id, ("like", "never"))}
+    if like.weight > 0 and ("never", like.facet, value) in rows:
+        raise InvalidInput("the like contradicts a constraint", [FieldError(
+            ("value",), f"{value!r} is excluded with 'never'; remove that first")])
+    key: _Key = ("like", like.facet, value)
+    if _upsert(session, customer_id=customer_id, existing=rows, key=key,
+               wanted=_Wanted(like.weight, like.source), now=now):
+        customer.updated_at = now
+    session.flush()
+    row = session.scalars(select(Preference).where(
+        Preference.customer_id == customer_id, Preference.kind == "like",
+        Preference.facet == like.facet, Preference.value == value)).one()
+    return Like(facet=row.facet, value=row.value, weight=row.weight or 0.0, source=row.source,
+                updated_at=row.updated_at)
+
+
+def add_constraint(session: Session, *, customer_id: str, constraint: Constraint,
+                   schema: FacetSchema) -> list[str]:
+    """Add the values of one ``never``/``must`` rule to the profile, keeping the rest.
+
+    A value already held under the opposite op, or liked (weight > 0) while being excluded, is
+    an error (locs relative to ``constraint``). Returns the values as stored (normalized);
+    values already held under the same op keep their row unless a new ``source`` is given.
+
+    >>> add_constraint(session, customer_id="c1", schema=schema, constraint=Constraint(
+    ...     facet="allergens", op="never", values=["Peanuts"]))  # doctest: +SKIP
+    ['peanuts']
+    """
+    errors: list[FieldError] = []
+    _source(constraint.source, ("source",), errors)
+    values: list[tuple[int, str]] = []
+    if _preferable(schema, constraint.facet, ("facet",), errors):
+        for j, raw in enumerate(constraint.values):
+            value = _value(schema, constraint.facet, raw, ("values", j), errors)
+            if value is not None:
+                values.append((j, value))
+    if errors:
+        raise InvalidInput("the constraint is not usable", errors)
+    customer = _lock_customer(session, customer_id)
+    now = utcnow()  # after the row exists, so a new customer is never updated before created
+    rows = {(r.kind, r.facet, r.value): r
+            for r in _rows(session, customer_id, _FACET_VALUE_KINDS)}
+    opposite = "must" if constraint.op == "never" else "never"
+    for j, value in values:
+        if (opposite, constraint.facet, value) in rows:
+            errors.append(FieldError(("values", j), f"{value!r} is already '{opposite}'"))
+        liked = rows.get(("like", constraint.facet, value))
+        if constraint.op == "never" and liked is not None and (liked.weight or 0) > 0:
+            errors.append(FieldError(("values", j), f"{value!r} is liked; remove the like "
+                                                    "first"))
+    if errors:
+        raise InvalidInput("the constraint contradicts the profile", errors)
+    changed = False
+    stored: list[str] = []
+    for _, value in values:
+        if value in stored:
+            continue
+        stored.append(value)
+        changed |= _upsert(session, customer_id=customer_id, existing=rows,
+                           key=(constraint.op, constraint.facet, value),
+                           wanted=_Wanted(None, constraint.source), now=now)
+    if changed:
+        customer.updated_at = now
+    session.flush()
+    return stored
+
+
+def add_dismissal(session: Session, *, customer_id: str, product_id: str,
+                  source: str = DEFAULT_SOURCE) -> bool:
+    """Mark a product "not for me". True when newly added, False when already dismissed.
+
+    >>> add_dismissal(session, customer_id="c1", product_id="p9")  # doctest: +SKIP
+    True
+    """
+    if not product_id or "\x00" in product_id or len(product_id) > _MAX_VALUE:
+        raise InvalidInput("not a usable product id", [FieldError(("product_id",),
+                                                                  "not a usable product id")])
+    customer = _lock_customer(session, customer_id)
+    now = utcnow()  # after the row exists, so a new customer is never updated before created
+    rows = {(r.kind, r.facet, r.value): r for r in _rows(session, customer_id, ("dismiss",))}
+    key: _Key = ("dismiss", DISMISS_FACET, product_id)
+    if key in rows:
+        return False
+    _upsert(session, customer_id=customer_id, existing=rows, key=key,
+            wanted=_Wanted(None, source), now=now)
+    customer.updated_at = now
+    session.flush()
+    return True
+
+
+def remove_dismissal(session: Session, *, customer_id: str, product_id: str) -> bool:
+    """Undo a "not for me". True when a dismissal was removed.
+
+    >>> remove_dismissal(session, customer_id="c1", product_id="p9")  # doctest: +SKIP
+    True
+    """
+    result = session.execute(delete(Preference).where(
+        Preference.customer_id == customer_id, Preference.kind == "dismiss",
+        Preference.facet == DISMISS_FACET, Preference.value == product_id))
+    removed = bool(getattr(result, "rowcount", 0))
+    if removed:
+        session.execute(update(Customer).where(Customer.id == customer_id)
+                        .values(updated_at=utcnow()))
+    return removed
+
+
+# --------------------------------------------------------------------------- consent
+
+
+def _purpose(text: str) -> Purpose | None:
+    for purpose in PURPOSES:
+        if purpose == text:
+            return purpose
+    return None
+
+
+def _consent_state(session: Session, customer_id: str, settings: Settings) -> ConsentState:
+    history: list[ConsentOut] = []
+    # Ledger ids grow with insertion, so id order is the order decisions were recorded in (and
+    # stays so after a merge, which re-points rows without renumbering them).
+    for row in session.scalars(select(ConsentRecord).where(
+            ConsentRecord.customer_id == customer_id).order_by(ConsentRecord.id)):
+        purpose = _purpose(row.purpose)
+        if purpose is not None:
+            history.append(ConsentOut(purpose=purpose, granted=row.granted, source=row.source,
+                                      policy_version=row.policy_version,
+                                      recorded_at=row.recorded_at))
+    consents = current_consents(session, customer_id=customer_id, settings=settings)
+    return ConsentState(customer_id=customer_id, consents=consents, history=history)
+
+
+def _same_decision(row: ConsentRecord, consent: ConsentIn) -> None:
+    if row.purpose != consent.purpose or row.granted != consent.granted:
+        raise Conflict("this Idempotency-Key was already used for a different consent "
+                       f"({row.purpose}={'granted' if row.granted else 'withdrawn'})")
+
+
+def record_consent(session: Session, *, customer_id: str, consent: ConsentIn,
+                   settings: Settings, idempotency_key: str | None = None) -> ConsentState:
+    """Append one grant or withdrawal to the ledger and answer the resulting state.
+
+    The ledger is append-only. A repeated ``idempotency_key`` for the same customer appends
+    nothing and answers the current state; reusing it for a different decision is a
+    ``Conflict``. ``policy_version`` defaults to ``settings.policy_version``.
+
+    >>> record_consent(session, customer_id="c1", settings=settings,
+    ...                consent=ConsentIn(purpose="tracking", granted=True),
+    ...                idempotency_key="k-1").consents["tracking"]  # doctest: +SKIP
+    True
+    """
+    errors = [FieldError((name,), "contains a NUL character")
+              for name, text in (("source", consent.source),
+                                 ("policy_version", consent.policy_version or ""))
+              if "\x00" in text]
+    if errors:
+        raise InvalidInput("the consent is not usable", errors)
+
+    def prior() -> ConsentRecord | None:
+        return session.scalars(select(ConsentRecord).where(
+            ConsentRecord.customer_id == customer_id,
+            ConsentRecord.idempotency_key == idempotency_key)).first()
+
+    if idempotency_key is not None and (earlier := prior()) is not None:
+        _same_decision(earlier, consent)
+        return _consent_state(session, customer_id, settings)
+
+    ensure_customers(session, {customer_id: False})
+    record = ConsentRecord(customer_id=customer_id, purpose=consent.purpose,
+                           granted=consent.granted, source=consent.source,
+                           policy_version=consent.policy_version or settings.policy_version,
+                           idempotency_key=idempotency_key, recorded_at=utcnow())
+    try:
+        # A savepoint: if a concurrent request with the same key committed first, only this
+        # insert is undone and the request answers like the repeat it is.
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        earlier = prior() if idempotency_key is not None else None
+        if earlier is None:
+            raise
+        _same_decision(earlier, consent)
+    return _consent_state(session, customer_id, settings)
+
+
+def get_consents(session: Session, *, customer_id: str, settings: Settings) -> ConsentState:
+    """The consent in force per purpose and the full ledger; ``NotFound`` when unknown.
+
+    >>> get_consents(session, customer_id="c1", settings=settings).history[0].purpose
+    ... # doctest: +SKIP
+    'tracking'
+    """
+    _require_customer(session, customer_id)
+    return _consent_state(session, customer_id, settings)
+
+
+# --------------------------------------------------------------------------- merge
+
+
+def _groups(rows: Iterable[Preference]) -> dict[tuple[str, str, str], list[Preference]]:
+    """Rows that conflict with each other across two profiles share a group key:
+    a facet value in like/never/must, a whole category for sizes, one product dismissal."""
+    groups: dict[tuple[str, str, str], list[Preference]] = {}
+    for row in rows:
+        if row.kind in _FACET_VALUE_KINDS:
+            key = ("value", row.facet, row.value)
+        elif row.kind == "size":
+            key = ("size", row.facet, "")
+        else:
+            key = (row.kind, row.facet, row.value)
+        groups.setdefault(key, []).append(row)
+    return groups
+
+
+def _newer(mine: datetime | None, theirs: datetime | None) -> bool:
+    """Is ``mine`` strictly more recent? Ties go to ``theirs`` (the known customer)."""
+    return mine is not None and (theirs is None or mine > theirs)
+
+
+def merge_customers(session: Session, *, anonymous_id: str, customer_id: str,
+                    settings: Settings) -> MergeOut:
+    """Fold an anonymous visitor into a known customer (created when missing).
+
+    * Preferences move; where both hold the same facet value (like/never/must) or sizes for
+      the same category, the side declared most recently wins (ties: the known customer).
+      Budget and level compare their ``*_updated_at``; exploration, which has no timestamp,
+      follows the side whose profile changed last. Dismissals are united.
+    * Consent ledger rows are re-pointed to the known customer, content and order untouched.
+    * Linked events move when the merged consent state allows tracking; otherwise they are
+      deleted, because behaviour must not be linked to a person without that consent.
+    * The anonymous customer row is deleted.
+
+    Idempotent: when ``anonymous_id`` no longer exists nothing changes and ``merged`` is False.
+    Merging a customer into itself is ``InvalidInput``.
+
+    >>> merge_customers(session, anonymous_id="anon-7", customer_id="c1",
+    ...                 settings=settings).merged  # doctest: +SKIP
+    True
+    """
+    if anonymous_id == customer_id:
+        raise InvalidInput("a customer cannot be merged into itself", [FieldError(
+            ("anonymous_id",), "is the same id as the customer")])
+    if "\x00" in anonymous_id:
+        raise InvalidInput("not a usable id", [FieldError(
+            ("anonymous_id",), "contains a NUL character")])
+    known_existed = get_customer(session, customer_id) is not None
+    ensure_customers(session, {customer_id: False})
+    # Lock both rows in id order so two merges touching the same pair cannot deadlock.
+    locked = {c.id: c for c in session.scalars(
+        select(Customer).where(Customer.id.in_([anonymous_id, customer_id]))
+        .order_by(Customer.id).with_for_update().execution_options(populate_existing=True))}
+    known = locked[customer_id]
+    anonymous = locked.get(anonymous_id)
+    if anonymous is None:
+        return MergeOut(customer_id=customer_id, anonymous_id=anonymous_id, merged=False,
+                        events_moved=0, events_dropped=0, preferences_moved=0,
+                        consents_moved=0, preferences=_profile(session, known, settings),
+                        consents=_consent_state(session, customer_id, settings))
+
+    now = utcnow()
+    # Read before anything below bumps the known row's updated_at.
+    anonymous_is_newer = not known_existed or _newer(anonymous.updated_at, known.updated_at)
+    preferences_moved = _merge_preferences(session, anonymous_id=anonymous_id,
+                                           customer_id=customer_id, now=now)
+    if _newer(anonymous.budget_updated_at, known.budget_updated_at):
+        known.budget_min = anonymous.budget_min
+        known.budget_max = anonymous.budget_max
+        known.budget_source = anonymous.budget_source
+        known.budget_updated_at = anonymous.budget_updated_at
+    if _newer(anonymous.level_updated_at, known.level_updated_at):
+        known.level = anonymous.level
+        known.level_updated_at = anonymous.level_updated_at
+    if anonymous_is_newer:
+        known.exploration = anonymous.exploration
+
+    consents_moved = _move_consents(session, anonymous_id=anonymous_id,
+                                    customer_id=customer_id)
+    tracking = current_consents(session, customer_id=customer_id, settings=settings)["tracking"]
+    events_moved = events_dropped = 0
+    if tracking:
+        result = session.execute(update(Event).where(Event.customer_id == anonymous_id)
+                                 .values(customer_id=customer_id))
+        events_moved = int(getattr(result, "rowcount", 0))
+    else:
+        result = session.execute(delete(Event).where(Event.customer_id == anonymous_id))
+        events_dropped = int(getattr(result, "rowcount", 0))
+
+    # Whatever created the row (an event may have), the id is now proven to be a person.
+    known.anonymous = False
+    known.updated_at = now
+    session.delete(anonymous)
+    session.flush()
+    return MergeOut(customer_id=customer_id, anonymous_id=anonymous_id, merged=True,
+                    events_moved=events_moved, events_dropped=events_dropped,
+                    preferences_moved=preferences_moved, consents_moved=consents_moved,
+                    preferences=_profile(session, known, settings),
+                    consents=_consent_state(session, customer_id, settings))
+
+
+def _merge_preferences(session: Session, *, anonymous_id: str, customer_id: str,
+                       now: datetime) -> int:
+    theirs = _groups(_rows(session, anonymous_id))
+    mine = _groups(_rows(session, customer_id))
+    losers: list[Preference] = []
+    winners: list[Preference] = []
+    for key, rows in theirs.items():
+        held = mine.get(key)
+        if held is None:
+            winners.extend(rows)
+        elif key[0] in ("value", "size") and _newer(max(r.updated_at for r in rows),
+                                                     max(r.updated_at for r in held)):
+            losers.extend(held)
+            winners.extend(rows)
+        else:
+            losers.extend(rows)
+    for row in losers:
+        session.delete(row)
+    # Deletes first: a winner may carry the same (kind, facet, value) as a deleted loser, and
+    # the unique constraint is checked row by row.
+    session.flush()
+    for row in winners:
+        row.customer_id = customer_id
+    session.flush()
+    return len(winners)
+
+
+def _move_consents(session: Session, *, anonymous_id: str, customer_id: str) -> int:
+    # The one sanctioned change to ledger rows besides erasure: the subject is re-pointed once
+    # two ids are proven to be one person; purpose, decision, time and policy stay as recorded.
+    taken = set(session.scalars(select(ConsentRecord.idempotency_key).where(
+        ConsentRecord.customer_id == customer_id,
+        ConsentRecord.idempotency_key.is_not(None))))
+    if taken:
+        # A key is unique per customer; a clash would block the move. The anonymous id's keys
+        # can never be replayed again (that id is gone), so dropping the clashing ones is safe.
+        session.execute(update(ConsentRecord).where(
+            ConsentRecord.customer_id == anonymous_id,
+            ConsentRecord.idempotency_key.in_(taken)).values(idempotency_key=None))
+    result = session.execute(update(ConsentRecord).where(
+        ConsentRecord.customer_id == anonymous_id).values(customer_id=customer_id))
+    return int(getattr(result, "rowcount", 0))

@@ -1,0 +1,110 @@
+"""Response shapes for "what we know about you" and for erasure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from prefero.customers.schemas import Budget, ConsentState, PreferencesOut
+from prefero.types import Level
+
+__all__ = [
+    "Affinity",
+    "CustomerDataOut",
+    "DerivedItem",
+    "DismissedProduct",
+    "ErasureReceiptOut",
+    "EventOut",
+    "EventSummary",
+    "ProfileOut",
+]
+
+# Prices as JSON numbers, like budgets (see customers.schemas).
+_Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProfileOut(_Out):
+    anonymous: bool
+    level: Level | None = Field(description="The customer's own choice; null: shop default")
+    effective_level: Level
+    level_updated_at: datetime | None
+    exploration: bool
+    budget: Budget | None
+    budget_updated_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class EventOut(_Out):
+    id: int
+    type: str
+    product_id: str | None
+    quantity: int | None
+    price: _Money | None
+    rating: float | None
+    query: str | None
+    placement: str | None
+    session_id: str | None
+    occurred_at: datetime
+    received_at: datetime
+
+
+class EventSummary(_Out):
+    total: int
+    by_type: dict[str, int]
+    first_at: datetime | None
+    last_at: datetime | None
+    latest: list[EventOut] = Field(description="The most recent events, newest first")
+
+
+class DismissedProduct(_Out):
+    product_id: str
+    title: str | None = Field(description="null when the product left the catalog")
+    source: str
+    dismissed_at: datetime
+
+
+class Affinity(_Out):
+    value: str
+    score: float = Field(description="Share of the weighted interactions, 0..1")
+    events: int
+
+
+class DerivedItem(_Out):
+    """Something computed from the customer's data, with how and whether it is kept."""
+
+    name: str
+    description: str
+    stored: bool = Field(description="False: computed when asked, never written anywhere")
+    values: list[Affinity] = Field(default_factory=list)
+
+
+class CustomerDataOut(_Out):
+    """Everything held about one customer, and what is derived from it."""
+
+    customer_id: str
+    generated_at: datetime
+    profile: ProfileOut
+    preferences: PreferencesOut
+    consents: ConsentState
+    events: EventSummary
+    dismissed_products: list[DismissedProduct]
+    derived: list[DerivedItem]
+
+
+class ErasureReceiptOut(_Out):
+    """Proof of an erasure. Only ``subject_hash`` and ``erased_at`` are kept."""
+
+    subject_hash: str
+    erased_at: datetime
+    already_erased: bool = Field(
+        description="True when the id had been erased before; nothing was deleted this time"
+    )
+    deleted: dict[str, int] = Field(description="Rows deleted per table by this request")

@@ -1,0 +1,237 @@
+"""What we know about a customer, and complete erasure. No HTTP here.
+
+Erasure is driven by the schema rather than by a hand-kept list: every table with a foreign
+key to ``customers.id`` or a ``customer_id`` column is swept, so a table another area adds
+later is erased too without touching this module (as long as its model is imported by
+``prefero.db.models``, which Alembic needs anyway).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from sqlalchemy import Column, Table, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from prefero.catalog.facets import normalize_value
+from prefero.catalog.models import Product
+from prefero.config import Settings
+from prefero.customers.models import Customer, Preference
+from prefero.customers.repository import get_customer
+from prefero.customers.service import DISMISS_FACET, get_consents, get_preferences
+from prefero.db.base import utcnow
+from prefero.db.models import Base
+from prefero.errors import NotFound
+from prefero.events.models import Event
+from prefero.privacy.models import ErasureReceipt
+from prefero.privacy.schemas import (
+    Affinity,
+    CustomerDataOut,
+    DerivedItem,
+    DismissedProduct,
+    ErasureReceiptOut,
+    EventOut,
+    EventSummary,
+    ProfileOut,
+)
+
+__all__ = ["LATEST_EVENTS", "customer_data", "erase_customer", "subject_hash"]
+
+LATEST_EVENTS = 50
+TOP_AFFINITIES = 5
+# How much one interaction says about taste. Removals, dismissals and searches carry no
+# product affinity (a dismissal is shown separately, as the customer's own statement).
+_AFFINITY_WEIGHTS: dict[str, float] = {
+    "purchase": 5.0,
+    "add_to_cart": 3.0,
+    "rating": 2.0,
+    "rec_click": 1.0,
+    "view": 1.0,
+}
+_WEIGHTS_TEXT = "purchase 5, add to cart 3, rating 2, view or recommendation click 1"
+_HASH_PREFIX = "prefero-erasure:"
+
+
+def subject_hash(customer_id: str) -> str:
+    """The only trace an erasure keeps: a SHA-256 of the id, so that a repeated request can
+    be answered with the earlier receipt. No key: settings have no secret meant for this.
+
+    >>> subject_hash("c1")[:12]
+    'd9537d2acba9'
+    """
+    return hashlib.sha256((_HASH_PREFIX + customer_id).encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- export
+
+
+def customer_data(session: Session, *, customer_id: str, settings: Settings) -> CustomerDataOut:
+    """Everything held about the customer and everything derived from it; ``NotFound`` when
+    the id is unknown (including after erasure).
+
+    >>> customer_data(session, customer_id="c1", settings=settings).events.total
+    ... # doctest: +SKIP
+    12
+    """
+    customer = get_customer(session, customer_id)
+    if customer is None:
+        raise NotFound(f"no customer {customer_id!r}")
+    preferences = get_preferences(session, customer_id=customer_id, settings=settings)
+    profile = ProfileOut(
+        anonymous=customer.anonymous,
+        level=preferences.level,
+        effective_level=preferences.effective_level,
+        level_updated_at=customer.level_updated_at,
+        exploration=customer.exploration,
+        budget=preferences.budget,
+        budget_updated_at=customer.budget_updated_at,
+        created_at=customer.created_at,
+        updated_at=customer.updated_at,
+    )
+    return CustomerDataOut(
+        customer_id=customer_id,
+        generated_at=utcnow(),
+        profile=profile,
+        preferences=preferences,
+        consents=get_consents(session, customer_id=customer_id, settings=settings),
+        events=_event_summary(session, customer_id),
+        dismissed_products=_dismissed(session, customer_id),
+        derived=_derived(session, customer_id),
+    )
+
+
+def _event_summary(session: Session, customer_id: str) -> EventSummary:
+    mine = Event.customer_id == customer_id
+    by_type = {str(kind): int(count) for kind, count in session.execute(
+        select(Event.type, func.count()).where(mine).group_by(Event.type).order_by(Event.type))}
+    first_at, last_at = session.execute(
+        select(func.min(Event.occurred_at), func.max(Event.occurred_at)).where(mine)).one()
+    latest = session.scalars(select(Event).where(mine)
+                             .order_by(Event.occurred_at.desc(), Event.id.desc())
+                             .limit(LATEST_EVENTS))
+    return EventSummary(
+        total=sum(by_type.values()),
+        by_type=by_type,
+        first_at=first_at,
+        last_at=last_at,
+        latest=[EventOut(id=e.id, type=e.type, product_id=e.product_id, quantity=e.quantity,
+                         price=e.price, rating=e.rating, query=e.query, placement=e.placement,
+                         session_id=e.session_id, occurred_at=e.occurred_at,
+                         received_at=e.received_at) for e in latest],
+    )
+
+
+def _dismissed(session: Session, customer_id: str) -> list[DismissedProduct]:
+    rows = session.execute(
+        select(Preference, Product.title)
+        .outerjoin(Product, Product.id == Preference.value)
+        .where(Preference.customer_id == customer_id, Preference.kind == "dismiss",
+               Preference.facet == DISMISS_FACET)
+        .order_by(Preference.id))
+    return [DismissedProduct(product_id=row.value, title=title, source=row.source,
+                             dismissed_at=row.updated_at) for row, title in rows]
+
+
+def _derived(session: Session, customer_id: str) -> list[DerivedItem]:
+    counts = session.execute(
+        select(Event.type, Product.brand, Product.category, func.count())
+        .join(Product, Product.id == Event.product_id)
+        .where(Event.customer_id == customer_id, Event.type.in_(list(_AFFINITY_WEIGHTS)))
+        .group_by(Event.type, Product.brand, Product.category)).all()
+    brands = _affinities((normalize_value(brand), kind, n) for kind, brand, _, n in counts
+                         if brand and normalize_value(brand))
+    categories = _affinities((category, kind, n) for kind, _, category, n in counts if category)
+    source = (f"Computed when you ask, from your linked events ({_WEIGHTS_TEXT}); "
+              "never stored.")
+    return [
+        DerivedItem(name="inferred_brand_affinity",
+                    description=f"Brands you seem to like most. {source}",
+                    stored=False, values=brands),
+        DerivedItem(name="inferred_category_affinity",
+                    description=f"Categories you seem to like most. {source}",
+                    stored=False, values=categories),
+    ]
+
+
+def _affinities(rows: Iterable[tuple[str, str, int]]) -> list[Affinity]:
+    scores: dict[str, float] = {}
+    events: dict[str, int] = {}
+    for value, kind, count in rows:
+        scores[value] = scores.get(value, 0.0) + _AFFINITY_WEIGHTS[kind] * count
+        events[value] = events.get(value, 0) + count
+    total = sum(scores.values())
+    if total <= 0:
+        return []
+    ranked = sorted(scores, key=lambda value: (-scores[value], value))[:TOP_AFFINITIES]
+    return [Affinity(value=value, score=round(scores[value] / total, 4), events=events[value])
+            for value in ranked]
+
+
+# --------------------------------------------------------------------------- erasure
+
+
+def _customer_columns(table: Table) -> list[Column[object]]:
+    """Columns that name a customer: a foreign key to customers.id or a ``customer_id``."""
+    found: list[Column[object]] = []
+    for column in table.columns:
+        points_at_customer = any(fk.column.table.name == Customer.__tablename__
+                                 for fk in column.foreign_keys)
+        if points_at_customer or column.name == "customer_id":
+            found.append(column)
+    return found
+
+
+def erase_customer(session: Session, *, customer_id: str, settings: Settings
+                   ) -> ErasureReceiptOut:
+    """Delete everything held about the customer and keep only a receipt.
+
+    Every table naming the customer is swept explicitly (children first), so erasure does not
+    depend on foreign-key cascades being enabled. What stays is an ``ErasureReceipt`` with
+    ``subject_hash(customer_id)`` and the time. Derived data is computed on request and never
+    stored, so nothing else remains. Idempotent: erasing an id already erased answers the
+    earlier receipt with ``already_erased=True``; an id never seen is ``NotFound``.
+    ``settings`` is accepted for symmetry and for a future keyed hash.
+
+    >>> erase_customer(session, customer_id="c1", settings=settings).already_erased
+    ... # doctest: +SKIP
+    False
+    """
+    del settings  # not needed yet; see the docstring
+    digest = subject_hash(customer_id)
+    # Write out whatever the caller has pending first: the expire_all() below must not drop it.
+    session.flush()
+    # Lock the row so that two erasures of one id queue up: the second finds the receipt.
+    customer = session.scalars(select(Customer).where(Customer.id == customer_id)
+                               .with_for_update()).first()
+    if customer is None:
+        earlier = session.scalars(select(ErasureReceipt)
+                                  .where(ErasureReceipt.subject_hash == digest)
+                                  .order_by(ErasureReceipt.id.desc())).first()
+        if earlier is None:
+            raise NotFound(f"no customer {customer_id!r}")
+        return ErasureReceiptOut(subject_hash=digest, erased_at=earlier.erased_at,
+                                 already_erased=True, deleted={})
+
+    session.expunge(customer)
+    deleted: dict[str, int] = {}
+    customers_table = Customer.__table__
+    for table in reversed(Base.metadata.sorted_tables):
+        if table is customers_table:
+            continue
+        columns = _customer_columns(table)
+        if not columns:
+            continue
+        result = session.execute(delete(table).where(or_(*(c == customer_id
+                                                          for c in columns))))
+        deleted[table.name] = int(getattr(result, "rowcount", 0))
+    result = session.execute(delete(Customer).where(Customer.id == customer_id))
+    deleted[Customer.__tablename__] = int(getattr(result, "rowcount", 0))
+    # Objects loaded earlier in this unit of work must not be flushed back after the deletes.
+    session.expire_all()
+
+    receipt = ErasureReceipt(subject_hash=digest, erased_at=utcnow())
+    session.add(receipt)
+    session.flush()
+    return ErasureReceiptOut(subject_hash=digest, erased_at=receipt.erased_at,
+                             already_erased=False, deleted=deleted)
