@@ -1,11 +1,88 @@
-"""CLI commands for catalog."""
+"""``prefero import FILE``: import a product feed into the configured database."""
 
 from __future__ import annotations
 
-import typer
+from pathlib import Path
+from typing import Annotated
 
-__all__ = ["register"]
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from prefero.catalog.feeds import FeedFormat
+from prefero.catalog.schemas import ImportReport, RowError
+from prefero.catalog.service import ImportRefused, import_feed
+from prefero.config import get_settings
+from prefero.errors import InvalidInput
+from prefero.runtime import Runtime
+
+__all__ = ["import_command", "register"]
+
+SHOWN_ERRORS = 50
+
+
+def _summary(report: ImportReport) -> Table:
+    table = Table(show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("created", str(report.created))
+    table.add_row("updated", str(report.updated))
+    table.add_row("rows skipped", str(len({error.line for error in report.skipped})))
+    table.add_row("rows with errors", str(len({error.line for error in report.errors})))
+    table.add_row("warnings", str(len(report.warnings)))
+    return table
+
+
+def _errors(errors: list[RowError], *, title: str) -> Table:
+    table = Table(title=title)
+    table.add_column("line", justify="right")
+    table.add_column("column")
+    table.add_column("id")
+    table.add_column("reason")
+    for error in errors[:SHOWN_ERRORS]:
+        table.add_row(str(error.line), error.column or "", error.product_id or "", error.reason)
+    return table
+
+
+def _show(console: Console, report: ImportReport, *, title: str) -> None:
+    console.print(f"[bold]{title}[/bold]", highlight=False)
+    console.print(_summary(report))
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    for errors, heading in ((report.errors, "Row errors"), (report.skipped, "Skipped rows")):
+        if errors:
+            shown = min(len(errors), SHOWN_ERRORS)
+            console.print(_errors(errors, title=f"{heading} (first {shown} of {len(errors)})"))
+
+
+def import_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="Feed file: CSV, TSV, RSS/Atom XML or JSON Lines.")],
+    format: Annotated[FeedFormat | None, typer.Option(
+        "--format", case_sensitive=False, help="Feed format; detected when left out.")] = None,
+    skip_bad_rows: Annotated[bool, typer.Option(
+        "--skip-bad-rows", help="Import the good rows and list the bad ones.")] = False,
+) -> None:
+    """Import a product feed. Any row error refuses the whole file unless --skip-bad-rows."""
+    console = Console()
+    runtime = Runtime(get_settings())
+    try:
+        with runtime.session() as session:
+            report = import_feed(session, file.read_bytes(), schema=runtime.facet_schema,
+                                 format=format, filename=file.name, skip_bad_rows=skip_bad_rows)
+    except ImportRefused as exc:
+        console.print(f"[red]Refused:[/red] {exc.detail}", highlight=False)
+        if exc.report is not None:
+            _show(console, exc.report, title=f"{file.name}: nothing imported")
+        raise typer.Exit(code=1) from None
+    except InvalidInput as exc:
+        console.print(f"[red]Refused:[/red] {exc.detail}", highlight=False)
+        raise typer.Exit(code=1) from None
+    finally:
+        runtime.close()
+    _show(console, report, title=f"{file.name}: imported")
 
 
 def register(app: typer.Typer) -> None:
     """Adds the catalog commands to the main app."""
+    app.command("import")(import_command)

@@ -1,7 +1,116 @@
-"""Routes for catalog (wired in api/app.py)."""
+"""Catalog routes: products one by one, listing, deactivation and feed import.
+
+Handlers only translate HTTP to service calls; errors are ``PreferoError``s that the one
+handler in ``api/errors.py`` turns into problem+json.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+
+from prefero.api.deps import DbSession, Rt, require
+from prefero.catalog import service
+from prefero.catalog.feeds import FeedFormat
+from prefero.catalog.schemas import ImportReport, ProductIn, ProductOut, ProductPage
+from prefero.errors import FieldError, InvalidInput
+
+__all__ = ["router"]
 
 router = APIRouter(tags=["catalog"])
+
+_ADMIN = [Depends(require("admin"))]
+_READ = [Depends(require("read"))]
+_WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
+    201: {"model": ProductOut, "description": "Created."},
+    200: {"model": ProductOut, "description": "Replaced."},
+}
+
+ProductIdPath = Annotated[str, Path(min_length=1, max_length=200,
+                                    description="Product id; any characters except '/'.")]
+
+
+async def _raw_body(request: Request) -> bytes:
+    # Read here, in a dependency, so the handler itself can stay sync (the import is
+    # blocking database work and runs in the threadpool).
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(_raw_body)]
+
+
+def _store(session: DbSession, runtime: Rt, item: ProductIn, response: Response) -> ProductOut:
+    product, created = service.put_product(session, item, schema=runtime.facet_schema)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return ProductOut.model_validate(product)
+
+
+@router.post("/v1/products", dependencies=_ADMIN, responses=_WRITE_RESPONSES,
+             status_code=status.HTTP_201_CREATED)
+def create_or_replace_product(item: ProductIn, session: DbSession, runtime: Rt,
+                              response: Response) -> ProductOut:
+    """Create a product, or replace the one with the same id (201 created, 200 replaced)."""
+    return _store(session, runtime, item, response)
+
+
+@router.put("/v1/products/{product_id}", dependencies=_ADMIN, responses=_WRITE_RESPONSES)
+def put_product(product_id: ProductIdPath, item: ProductIn, session: DbSession, runtime: Rt,
+                response: Response) -> ProductOut:
+    """Create or replace the product at this id; the body's id must match the path."""
+    if item.id != product_id:
+        raise InvalidInput("the body's id differs from the id in the path", [
+            FieldError(("body", "id"), f"must be {product_id!r}, the id in the path"),
+        ])
+    return _store(session, runtime, item, response)
+
+
+@router.get("/v1/products/{product_id}", dependencies=_READ)
+def get_product(product_id: ProductIdPath, session: DbSession) -> ProductOut:
+    """One product; every facet value (brand, category, colour, size...) is under ``facets``."""
+    return ProductOut.model_validate(service.get_product(session, product_id))
+
+
+@router.get("/v1/products", dependencies=_READ)
+def list_products(
+    session: DbSession,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 50,
+    category: Annotated[str | None, Query(
+        description="Category path; includes its subcategories.")] = None,
+    active: Annotated[bool | None, Query(description="Only active (or inactive) ones.")] = None,
+) -> ProductPage:
+    """Products ordered by id, a page at a time."""
+    return service.list_products(session, cursor=cursor, limit=limit, active=active,
+                                 category_prefix=category)
+
+
+@router.post("/v1/products/{product_id}/deactivate", dependencies=_ADMIN)
+def deactivate_product(product_id: ProductIdPath, session: DbSession) -> ProductOut:
+    """Hide a product from recommendations and search; it is never deleted."""
+    return ProductOut.model_validate(service.deactivate_product(session, product_id))
+
+
+@router.post(
+    "/v1/catalog/import",
+    dependencies=_ADMIN,
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "text/tab-separated-values": {"schema": {"type": "string"}},
+        "application/xml": {"schema": {"type": "string"}},
+        "application/x-ndjson": {"schema": {"type": "string"}},
+    }}},
+)
+def import_catalog(
+    body: RawBody,
+    session: DbSession,
+    runtime: Rt,
+    format: Annotated[FeedFormat | None, Query(description="Detected when left out.")] = None,
+    skip_bad_rows: Annotated[bool, Query(
+        description="Store the good rows and list the bad ones instead of refusing.")] = False,
+) -> ImportReport:
+    """Import a product feed sent as the raw body (Merchant Center CSV/TSV, RSS/Atom XML or
+    JSON Lines). Any row error refuses the whole feed (422, problem+json with
+    ``errors[].loc = ["rows", line, column]``) unless ``skip_bad_rows`` is set."""
+    return service.import_feed(session, body, schema=runtime.facet_schema, format=format,
+                               skip_bad_rows=skip_bad_rows)
