@@ -1,0 +1,296 @@
+"""Catalog services on a migrated database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from prefero.catalog import revisions
+from prefero.catalog.models import Product
+from prefero.catalog.schemas import ProductIn, RowError
+from prefero.catalog.service import (
+    ImportRefused,
+    deactivate_product,
+    get_product,
+    import_feed,
+    list_products,
+    put_product,
+    set_availability,
+    upsert_products,
+)
+from prefero.errors import FieldError, InvalidInput, NotFound
+from prefero.runtime import Runtime
+
+DATA = Path(__file__).parent / "data"
+
+
+def _item(pid: str, **fields: Any) -> ProductIn:
+    values: dict[str, Any] = {"id": pid, "title": f"Product {pid}", "price": "10.00",
+                              "currency": "PLN"}
+    values.update(fields)
+    return ProductIn.model_validate(values)
+
+
+def _snapshot(session: Session) -> list[tuple[Any, ...]]:
+    rows = session.execute(select(Product).order_by(Product.id)).scalars()
+    return [(p.id, p.title, p.price, p.availability, p.facets, p.active, p.updated_at)
+            for p in rows]
+
+
+def test_upsert_creates_then_replaces_and_bumps_the_revision_once(runtime: Runtime) -> None:
+    schema = runtime.facet_schema
+    with runtime.session() as session:
+        result = upsert_products(session, [
+            _item("a", brand="Nike", category="Fashion>Shoes", facets={"color": "Red/Blue"}),
+            _item("b"),
+        ], schema=schema)
+        assert (result.created, result.updated) == (2, 0)
+        assert revisions.current(session) == 1
+    with runtime.session() as session:
+        result = upsert_products(session, [_item("a", title="Renamed", price="12.50"),
+                                           _item("c")], schema=schema)
+        assert (result.created, result.updated) == (1, 1)
+        assert revisions.current(session) == 2
+    with runtime.session() as session:
+        renamed = get_product(session, "a")
+        # Replace semantics: what the new version leaves out is gone.
+        assert (renamed.title, renamed.price, renamed.brand, renamed.facets) == (
+            "Renamed", Decimal("12.50"), None, {})
+        assert renamed.created_at < renamed.updated_at
+        assert session.scalar(select(func.count()).select_from(Product)) == 3
+
+
+def test_brand_category_and_facets_are_mirrored_and_normalized(runtime: Runtime) -> None:
+    with runtime.session() as session:
+        product, created = put_product(session, _item(
+            "shoe-1", brand="  Nike ", category="Fashion / Shoes / Running", condition="new",
+            facets={"color": "Red/ Blue", "size": ["42", "43"], "megapixels": None},
+        ), schema=runtime.facet_schema)
+        assert created
+        assert (product.brand, product.category) == ("Nike", "Fashion > Shoes > Running")
+        assert product.facets == {
+            "color": ["red", "blue"],
+            "size": ["42", "43"],
+            "brand": "nike",
+            "category": "Fashion > Shoes > Running",
+            "condition": "new",
+        }
+    with runtime.session() as session:
+        _, created = put_product(session, _item("shoe-1"), schema=runtime.facet_schema)
+        assert not created
+
+
+def test_a_facet_only_brand_fills_the_column(runtime: Runtime) -> None:
+    with runtime.session() as session:
+        product, _ = put_product(session, _item("x", facets={"brand": "ACME", "category": "A/B"}),
+                                 schema=runtime.facet_schema)
+        assert (product.brand, product.category) == ("ACME", "A > B")
+        assert product.facets == {"brand": "acme", "category": "A > B"}
+
+
+def test_bad_facet_values_change_nothing(runtime: Runtime) -> None:
+    with runtime.session() as session:
+        upsert_products(session, [_item("keep", title="Original")], schema=runtime.facet_schema)
+    with pytest.raises(InvalidInput) as caught, runtime.session() as session:
+        upsert_products(session, [
+            _item("keep", title="Changed"),
+            _item("new", facets={"megapixels": "lots", "flavour": "mint"}),
+        ], schema=runtime.facet_schema)
+    assert list(caught.value.errors) == [
+        FieldError((1, "facets", "megapixels"), "expected a number, got 'lots'"),
+        FieldError((1, "facets", "flavour"),
+                   "unknown facet 'flavour'; the facet schema does not define it"),
+    ]
+    with runtime.session() as session:
+        assert [p[:2] for p in _snapshot(session)] == [("keep", "Original")]
+        assert revisions.current(session) == 1
+
+
+def test_get_missing_product_is_not_found(runtime: Runtime) -> None:
+    with pytest.raises(NotFound, match="no product with id 'nope'"), \
+            runtime.session() as session:
+        get_product(session, "nope")
+
+
+def test_cursor_pagination_walks_every_product_once(runtime: Runtime) -> None:
+    ids = [f"sku-{n:03d}" for n in range(7)]
+    with runtime.session() as session:
+        upsert_products(session, [_item(pid) for pid in reversed(ids)],
+                        schema=runtime.facet_schema)
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    with runtime.session() as session:
+        while True:
+            page = list_products(session, cursor=cursor, limit=3)
+            seen.extend(item.id for item in page.items)
+            pages += 1
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    assert seen == ids
+    assert pages == 3
+
+
+def test_exact_page_size_has_no_dangling_cursor(runtime: Runtime) -> None:
+    with runtime.session() as session:
+        upsert_products(session, [_item("a"), _item("b")], schema=runtime.facet_schema)
+        page = list_products(session, cursor=None, limit=2)
+        assert [item.id for item in page.items] == ["a", "b"]
+        assert page.next_cursor is None
+
+
+def test_a_forged_cursor_is_invalid_input(runtime: Runtime) -> None:
+    with pytest.raises(InvalidInput) as caught, runtime.session() as session:
+        list_products(session, cursor="not base64!", limit=10)
+    assert list(caught.value.errors) == [
+        FieldError(("cursor",), "not a cursor returned by this API")
+    ]
+
+
+def test_filters_by_active_and_category_subtree(runtime: Runtime) -> None:
+    with runtime.session() as session:
+        upsert_products(session, [
+            _item("run", category="Fashion > Shoes > Running"),
+            _item("shoes", category="Fashion > Shoes"),
+            _item("laces", category="Fashion > Shoelaces"),
+            _item("pct", category="Fashion > Shoes%"),
+            _item("old", category="Fashion > Shoes", active=False),
+        ], schema=runtime.facet_schema)
+    with runtime.session() as session:
+        def ids(**filters: Any) -> list[str]:
+            page = list_products(session, cursor=None, limit=50, **filters)
+            return sorted(item.id for item in page.items)
+
+        assert ids(category_prefix="Fashion>Shoes") == ["old", "run", "shoes"]
+        assert ids(category_prefix="Fashion > Shoes", active=True) == ["run", "shoes"]
+        assert ids(active=False) == ["old"]
+        assert ids(category_prefix="Fashion > Shoes%") == ["pct"]  # no LIKE wildcard
+
+
+def test_deactivate_keeps_the_product_and_bumps_the_revision(runtime: Runtime) -> None:
+    with runtime.session() as session:
+        upsert_products(session, [_item("a")], schema=runtime.facet_schema)
+    with runtime.session() as session:
+        assert deactivate_product(session, "a").active is False
+        assert revisions.current(session) == 2
+    with runtime.session() as session:
+        assert get_product(session, "a").active is False
+        deactivate_product(session, "a")  # idempotent: no change, no new revision
+        assert revisions.current(session) == 2
+
+
+def test_set_availability(runtime: Runtime) -> None:
+    with runtime.session() as session:
+        upsert_products(session, [_item("a")], schema=runtime.facet_schema)
+    with runtime.session() as session:
+        product = set_availability(session, "a", availability="out_of_stock")
+        assert (product.availability, product.in_stock) == ("out_of_stock", False)
+    with runtime.session() as session:
+        assert get_product(session, "a").availability == "out_of_stock"
+        assert revisions.current(session) == 2
+        with pytest.raises(InvalidInput):
+            set_availability(session, "a", availability="sold")  # type: ignore[arg-type]
+
+
+def test_import_messy_csv_then_reimport_updates(runtime: Runtime) -> None:
+    data = (DATA / "messy_merchant.csv").read_bytes()
+    with runtime.session() as session:
+        report = import_feed(session, data, schema=runtime.facet_schema,
+                             filename="messy_merchant.csv")
+        assert (report.created, report.updated, report.skipped, report.errors) == (4, 0, [], [])
+        assert len(report.warnings) == 1
+    with runtime.session() as session:
+        report = import_feed(session, data, schema=runtime.facet_schema, format="csv")
+        assert (report.created, report.updated) == (0, 4)
+        assert revisions.current(session) == 2  # one bump per import
+        flour = get_product(session, "PL-001")
+        assert flour.description.splitlines()[0] == "Mąka żytnia z młyna & piekarni."
+        assert flour.facets["allergens"] == ["gluten"]
+        assert get_product(session, "JP-002").price == Decimal("1299.00")
+
+
+BAD_FEED = (
+    b"id,title,price,diet\n"  # 1
+    b"keep,Updated title,99 PLN,vegan\n"  # 2
+    b"new-1,Fine,5 PLN,\n"  # 3
+    b"new-2,Bad,five,\n"  # 4
+    b"new-3,Fine too,6 PLN,\n"  # 5
+    b",Missing id,7 PLN,\n"  # 6
+)
+
+
+def test_a_refused_import_changes_nothing(runtime: Runtime) -> None:
+    with runtime.session() as session:
+        upsert_products(session, [_item("keep", title="Original")], schema=runtime.facet_schema)
+    with runtime.session() as session:
+        before = _snapshot(session)
+
+    with pytest.raises(ImportRefused) as caught, runtime.session() as session:
+        import_feed(session, BAD_FEED, schema=runtime.facet_schema, format="csv")
+
+    refused = caught.value
+    assert refused.status == 422
+    assert list(refused.errors) == [
+        FieldError(("rows", 4, "price"), "'five' is not a price; write the amount and an ISO "
+                   "4217 currency code, e.g. '12.99 USD'"),
+        FieldError(("rows", 6, "id"), "is required but empty"),
+    ]
+    assert refused.report is not None
+    assert [(e.line, e.product_id) for e in refused.report.errors] == [(4, "new-2"), (6, None)]
+    assert refused.detail.startswith("2 problem(s) in 2 row(s); nothing was imported")
+    with runtime.session() as session:
+        assert _snapshot(session) == before
+        assert revisions.current(session) == 1
+
+
+def test_skip_bad_rows_stores_exactly_the_good_rows(runtime: Runtime) -> None:
+    with runtime.session() as session:
+        upsert_products(session, [_item("keep", title="Original")], schema=runtime.facet_schema)
+    with runtime.session() as session:
+        report = import_feed(session, BAD_FEED, schema=runtime.facet_schema, format="csv",
+                             skip_bad_rows=True)
+    assert (report.created, report.updated, report.errors) == (2, 1, [])
+    assert report.skipped == [
+        RowError(4, "price", "'five' is not a price; write the amount and an ISO 4217 currency "
+                 "code, e.g. '12.99 USD'", "new-2"),
+        RowError(6, "id", "is required but empty", None),
+    ]
+    with runtime.session() as session:
+        assert [(pid, title) for pid, title, *_ in _snapshot(session)] == [
+            ("keep", "Updated title"), ("new-1", "Fine"), ("new-3", "Fine too"),
+        ]
+
+
+def test_an_unreadable_file_is_refused_even_when_skipping(runtime: Runtime) -> None:
+    with pytest.raises(InvalidInput) as caught, runtime.session() as session:
+        import_feed(session, b"id,title\nA,T\n", schema=runtime.facet_schema,
+                    filename="x.csv", skip_bad_rows=True)
+    assert list(caught.value.errors) == [
+        FieldError(("feed", 1), "the header has no 'price' column (found 'id', 'title')")
+    ]
+    assert not isinstance(caught.value, ImportRefused)
+
+
+def test_ten_thousand_rows_import_in_batches(runtime: Runtime) -> None:
+    lines = ["id,title,price,availability,color,diet,product_type"]
+    lines += [f"P{n:05d},Product {n},{n % 500}.99 PLN,in stock,Red/Blue,vegan,Food > Snacks"
+              for n in range(10_000)]
+    data = ("\n".join(lines) + "\n").encode()
+    started = time.perf_counter()
+    with runtime.session() as session:
+        report = import_feed(session, data, schema=runtime.facet_schema, filename="big.csv")
+    elapsed = time.perf_counter() - started
+    assert (report.created, report.updated) == (10_000, 0)
+    with runtime.session() as session:
+        assert session.scalar(select(func.count()).select_from(Product)) == 10_000
+        assert get_product(session, "P09999").facets == {
+            "color": ["red", "blue"], "diet": ["vegan"], "category": "Food > Snacks"}
+    # Generous: a row-at-a-time ORM import takes several times longer than this.
+    assert elapsed < 20, elapsed

@@ -1,0 +1,82 @@
+"""``prefero import FILE``: summary, row errors, exit codes, all-or-nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+from typer.testing import CliRunner
+
+from prefero.catalog.models import Product
+from prefero.cli.app import app
+from prefero.config import get_settings
+
+DATA = Path(__file__).parents[1] / "catalog" / "data"
+
+
+@pytest.fixture
+def db(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("PREFERO_DATABASE_URL", database_url)
+    monkeypatch.setenv("PREFERO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COLUMNS", "200")  # Rich tables at a width that does not wrap
+    get_settings.cache_clear()
+    yield database_url
+    get_settings.cache_clear()
+
+
+def _products(url: str) -> list[tuple[str, str]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(Product.id, Product.title).order_by(Product.id))
+            return [(pid, title) for pid, title in rows]
+    finally:
+        engine.dispose()
+
+
+def test_import_prints_a_summary(db: str) -> None:
+    result = CliRunner().invoke(app, ["import", str(DATA / "messy_merchant.csv")])
+    assert result.exit_code == 0, result.output
+    assert "messy_merchant.csv: imported" in result.output
+    assert re.search(r"│ created\s+│\s+4 │", result.output)
+    assert "column 'shipping_weight' is neither a product field" in result.output
+    assert [pid for pid, _ in _products(db)] == ["EN-004", "JP-002", "PL-001", "RU-003"]
+
+
+def test_refused_import_lists_the_rows_and_exits_1(db: str, tmp_path: Path) -> None:
+    feed = tmp_path / "bad.csv"
+    feed.write_bytes(b"id,title,price\nA,Fine,5 EUR\nB,Broken,five\n,No id,6 EUR\n")
+    result = CliRunner().invoke(app, ["import", str(feed)])
+    assert result.exit_code == 1
+    assert "Refused: 2 problem(s) in 2 row(s); nothing was imported" in result.output
+    assert "Row errors (first 2 of 2)" in result.output
+    assert re.search(r"│\s+3 │ price\s+│ B\s+│ 'five' is not a price", result.output)
+    assert re.search(r"│\s+4 │ id\s+│\s+│ is required but empty", result.output)
+    assert _products(db) == []
+
+
+def test_skip_bad_rows_imports_the_good_ones(db: str, tmp_path: Path) -> None:
+    feed = tmp_path / "bad.csv"
+    feed.write_bytes(b"id,title,price\nA,Fine,5 EUR\nB,Broken,five\nC,Also fine,6 EUR\n")
+    result = CliRunner().invoke(app, ["import", str(feed), "--skip-bad-rows"])
+    assert result.exit_code == 0, result.output
+    assert "Skipped rows (first 1 of 1)" in result.output
+    assert _products(db) == [("A", "Fine"), ("C", "Also fine")]
+
+
+def test_explicit_format_and_unreadable_file(db: str, tmp_path: Path) -> None:
+    feed = tmp_path / "pantry.txt"
+    feed.write_bytes((DATA / "pantry.jsonl").read_bytes())
+    result = CliRunner().invoke(app, ["import", str(feed), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert len(_products(db)) == 3
+
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(b"<rss>\n<channel>\n</rss>")
+    result = CliRunner().invoke(app, ["import", str(broken)])
+    assert result.exit_code == 1
+    assert "Refused: the feed cannot be read: line 3: the file is not well-formed XML" in (
+        result.output)
