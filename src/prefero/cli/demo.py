@@ -5,6 +5,7 @@ Non-interactive on purpose (``make demo`` and CI run it): every choice is an opt
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Annotated
@@ -78,11 +79,9 @@ def _train(runtime: Runtime, console: Console) -> None:
     from prefero.recommend import training
 
     version: str | None = None
-    with console.status("Training recommendation artefacts…"):
-        try:
-            version = training.train(runtime)
-        except NotImplementedError:
-            pass
+    with (console.status("Training recommendation artefacts…"),
+          contextlib.suppress(NotImplementedError)):
+        version = training.train(runtime)
     if version is None:
         console.print("[yellow]Training is not available yet: the API serves without trained "
                       "artefacts (editorial and fallback results only).[/yellow]")
@@ -93,8 +92,8 @@ def _train(runtime: Runtime, console: Console) -> None:
 def demo(
     port: Annotated[int, typer.Option(help="TCP port to serve on.")] = 8000,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    data_dir: Annotated[Path, typer.Option(help="Where the SQLite file and artefacts live.")] = Path(
-        "var/demo"),
+    data_dir: Annotated[
+        Path, typer.Option(help="Where the SQLite file and artefacts live.")] = Path("var/demo"),
     seed: Annotated[int, typer.Option(help="Seed of the demo generator.")] = 7,
     serve: Annotated[bool, typer.Option("--serve/--no-serve",
                                         help="Start the API after loading.")] = True,
