@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from prefero.errors import Forbidden, Unauthorized
 from prefero.runtime import Runtime
 
-__all__ = ["DbSession", "Scope", "Rt", "get_runtime", "require"]
+__all__ = ["DbSession", "Rt", "Scope", "get_runtime", "require"]
 
 Scope = Literal["admin", "ingest", "read"]
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -54,7 +54,9 @@ def _scopes_of(runtime: Runtime, key: str) -> set[Scope]:
 def require(scope: Scope) -> Callable[..., None]:
     """A dependency that lets the request through only with a key holding ``scope``."""
 
-    def check(runtime: Rt, key: Annotated[str | None, Security(_api_key_header)]) -> None:
+    # async: no I/O inside, and FastAPI would otherwise hop to a worker thread per request.
+    async def check(runtime: Rt, key: Annotated[str | None, Security(_api_key_header)]
+                    ) -> None:
         if not key:
             raise Unauthorized("send an API key in the X-API-Key header")
         scopes = _scopes_of(runtime, key)

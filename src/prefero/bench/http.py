@@ -39,8 +39,10 @@ def _wait_ready(base: str, timeout: float = 60.0) -> None:
     raise RuntimeError("the server did not become ready")
 
 
-async def _load(base: str, paths: list[str], *, key: str, concurrency: int, seconds: float
-                ) -> tuple[list[float], int, float]:
+async def _closed_loop(base: str, paths: list[str], *, key: str, concurrency: int,
+                       seconds: float) -> tuple[list[float], int, float]:
+    """``concurrency`` clients, each sending its next request when the last one answered:
+    measures the most the server can do."""
     timings: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -66,9 +68,39 @@ async def _load(base: str, paths: list[str], *, key: str, concurrency: int, seco
     return timings, errors, elapsed
 
 
+async def _open_loop(base: str, paths: list[str], *, key: str, rate: float, seconds: float
+                     ) -> tuple[list[float], int, float]:
+    """Requests sent on a fixed schedule whether or not earlier ones answered, latency counted
+    from the scheduled time: a slow server cannot hide its queue (no coordinated omission)."""
+    timings: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, limits=limits,
+                                 timeout=10.0) as client:
+        interval = 1.0 / rate
+        total = int(rate * seconds)
+        start = time.perf_counter()
+
+        async def one(i: int) -> None:
+            nonlocal errors
+            scheduled = start + i * interval
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            response = await client.get(paths[i % len(paths)])
+            timings.append(time.perf_counter() - scheduled)
+            if response.status_code != 200:
+                errors += 1
+
+        await asyncio.gather(*(one(i) for i in range(total)))
+        elapsed = time.perf_counter() - start
+    return timings, errors, elapsed
+
+
 def bench_http(runtime: Runtime, *, workers: int = 2, concurrency: int = 16,
-               seconds: float = 15.0) -> dict[str, float]:
-    """Start ``prefero serve`` on a free port against the runtime's data, load it, stop it."""
+               seconds: float = 15.0, rate: float = 300.0) -> dict[str, float]:
+    """Start ``prefero serve`` on a free port against the runtime's data; measure the most it
+    serves (closed loop) and the latency at a steady ``rate`` (open loop); stop it."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
@@ -79,7 +111,7 @@ def bench_http(runtime: Runtime, *, workers: int = 2, concurrency: int = 16,
     server = subprocess.Popen(
         [sys.executable, "-m", "prefero.cli.app", "serve", "--port", str(port),
          "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         _wait_ready(base)
@@ -93,20 +125,27 @@ def bench_http(runtime: Runtime, *, workers: int = 2, concurrency: int = 16,
             url = f"/v1/recommendations?{urlencode(params)}"
             url += "".join(f"&cart={pid}" for pid in query.cart)
             paths.append(url)
-        asyncio.run(_load(base, paths[:50], key=runtime.settings.admin_key,
-                          concurrency=concurrency, seconds=2.0))  # warm every worker
+        key = runtime.settings.admin_key
+        asyncio.run(_closed_loop(base, paths[:50], key=key, concurrency=concurrency,
+                                 seconds=2.0))  # warm every worker
         timings, errors, elapsed = asyncio.run(
-            _load(base, paths, key=runtime.settings.admin_key, concurrency=concurrency,
-                  seconds=seconds))
+            _closed_loop(base, paths, key=key, concurrency=concurrency, seconds=seconds))
+        paced, paced_errors, paced_elapsed = asyncio.run(
+            _open_loop(base, paths, key=key, rate=rate, seconds=seconds))
     finally:
         server.terminate()
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-    summary = summarise(timings)
-    summary["requests_per_s"] = round(len(timings) / elapsed, 1)
-    summary["errors"] = float(errors)
-    summary["workers"] = float(workers)
-    summary["concurrency"] = float(concurrency)
-    return summary
+    result: dict[str, float] = {"workers": float(workers)}
+    closed = summarise(timings)
+    result.update({f"max_{k}": v for k, v in closed.items() if k != "count"})
+    result["max_requests_per_s"] = round(len(timings) / elapsed, 1)
+    result["max_concurrency"] = float(concurrency)
+    steady = summarise(paced)
+    result.update({f"at_rate_{k}": v for k, v in steady.items() if k != "count"})
+    result["at_rate_target_per_s"] = rate
+    result["at_rate_achieved_per_s"] = round(len(paced) / paced_elapsed, 1)
+    result["errors"] = float(errors + paced_errors)
+    return result

@@ -58,6 +58,7 @@ class CatalogIndex:
     sizes: list[frozenset[str]]
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
     facet_values: list[dict[str, Any]] = field(default_factory=list)
+    _values_cache: dict[int, frozenset[tuple[str, str]]] = field(default_factory=dict, repr=False)
 
     @property
     def size(self) -> int:
@@ -80,8 +81,18 @@ class CatalogIndex:
     def label(self, facet: str, value: str) -> str:
         return self.labels.get((facet, value), value)
 
-    def values_of(self, item: int) -> list[tuple[str, str]]:
-        """Every (facet, value) pair of one item, as used by postings."""
+    def values_of(self, item: int) -> frozenset[tuple[str, str]]:
+        """Every (facet, value) pair of one item, as used by postings (memoised: explanations
+        and similarity ask for the same few items again and again)."""
+        cached = self._values_cache.get(item)
+        if cached is None:
+            cached = frozenset(self._pairs(item))
+            if len(self._values_cache) >= 20_000:
+                self._values_cache.clear()
+            self._values_cache[item] = cached
+        return cached
+
+    def _pairs(self, item: int) -> list[tuple[str, str]]:
         pairs: list[tuple[str, str]] = []
         for facet, raw in self.facet_values[item].items():
             if facet == "category":

@@ -87,8 +87,10 @@ class RecommendationEngine:
         index, model = self.snapshot(session)
         if query.placement == "product":
             if not query.product_id:
+                # The path is from the query's root: the GET route sends the query as URL
+                # parameters, the POST route as a body, and each prefixes its own location.
                 raise InvalidInput("placement 'product' needs a product_id",
-                                   [FieldError(("query", "product_id"), "Field required")])
+                                   [FieldError(("product_id",), "Field required")])
             if query.product_id not in index.position:
                 raise NotFound(f"product {query.product_id!r} is not in the catalog")
         profile = self.profile(session, query.customer_id)

@@ -30,29 +30,40 @@ def explain(index: CatalogIndex, position: int, signals: Signals, profile: Custo
     reasons: list[Reason] = []
     if search_match:
         reasons.append(Reason(code="search_match", text="Matches your search"))
-    liked = signals.liked.get(position) if profile.uses_declared else None
-    if liked and signals.declared[position] > 0:
-        labels = [index.label(facet, value) for facet, value, _ in
-                  sorted(liked, key=lambda like: -like[2])[:3]]
-        reasons.append(Reason(code="declared_like",
-                              text=f"Matches your preference: {', '.join(labels)}"))
+    if profile.uses_declared and signals.declared[position] > 0:
+        values = index.values_of(position)
+        liked = sorted((like for like in profile.likes
+                        if like[2] > 0 and (like[0], like[1]) in values),
+                       key=lambda like: -like[2])
+        labels: list[str] = []
+        for facet, value, _ in liked:
+            label = index.label(facet, value)
+            # a brand and an ecosystem may share a name ("Apple"): say it once
+            if label.casefold() not in (seen.casefold() for seen in labels):
+                labels.append(label)
+        if labels:
+            reasons.append(Reason(code="declared_like",
+                                  text=f"Matches your preference: {', '.join(labels[:3])}"))
     if profile.uses_behaviour and signals.behaviour[position] > 0:
-        seed = signals.behaviour_seed.get(position)
+        seed = signals.behaviour_from.best(position)
         if seed is not None:
             code, anchor = seed
-            text = {
-                "co_purchase": f"Often bought with {_title(index, anchor)}",
-                "co_view": f"Because you viewed {_title(index, anchor)}",
-                "session_context": f"Goes with {_title(index, anchor)}, which you are "
-                                   "looking at now",
-            }[code]
-            reasons.append(Reason(code=code, text=text))
-        elif position in signals.affinity_label:
+            if anchor in signals.session_items:
+                reasons.append(Reason(code="session_context",
+                                      text=f"Goes with {_title(index, anchor)}, which you are "
+                                           "looking at now"))
+            elif code == "co_purchase":
+                reasons.append(Reason(code=code,
+                                      text=f"Often bought with {_title(index, anchor)}"))
+            else:
+                reasons.append(Reason(code=code,
+                                      text=f"Because you viewed {_title(index, anchor)}"))
+        elif signals.affinity[position] > 0:
+            leaf = index.leaf_names[int(index.leaf_code[position])].split(" > ")[-1]
             reasons.append(Reason(code="behaviour_affinity",
-                                  text=f"Because you often browse "
-                                       f"{signals.affinity_label[position]}"))
-    page = signals.page_seed.get(position)
-    if page is not None and signals.page[position] > 0:
+                                  text=f"Because you often browse {leaf}"))
+    page = signals.page_from.best(position) if signals.page[position] > 0 else None
+    if page is not None:
         code, anchor = page
         text = (f"Often bought together with {_title(index, anchor)}" if code == "complement"
                 else f"Similar to {_title(index, anchor)}")

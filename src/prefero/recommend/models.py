@@ -3,7 +3,7 @@ positions, so the pipeline never translates ids on the hot path."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -25,19 +25,20 @@ class ModelView:
     artefacts: Artefacts | None
     cat_to_art: IntArray
     art_to_cat: IntArray
+    # Plain ndarray views of the memory-mapped neighbour tables: same pages, without the
+    # per-access overhead of the np.memmap subclass on the hot path.
+    neighbour_tables: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def neighbours(self, position: int, kind: Literal["purchase", "view"] | str
                    ) -> tuple[IntArray, FloatArray]:
         """Co-occurring items of the item at catalog ``position``, as catalog positions."""
-        if self.artefacts is None:
+        table = self.neighbour_tables.get(kind)
+        if table is None:
             return EMPTY_INT, EMPTY_FLOAT
         art = int(self.cat_to_art[position])
         if art < 0:
             return EMPTY_INT, EMPTY_FLOAT
-        if kind == "purchase":
-            idx, score = self.artefacts.co_purchase_idx[art], self.artefacts.co_purchase_score[art]
-        else:
-            idx, score = self.artefacts.co_view_idx[art], self.artefacts.co_view_score[art]
+        idx, score = table[0][art], table[1][art]
         valid = idx >= 0
         targets = self.art_to_cat[idx[valid]]
         kept = targets >= 0
@@ -58,4 +59,10 @@ def build_model_view(index: CatalogIndex, artefacts: Artefacts | None) -> ModelV
     trending = np.zeros(n)
     popularity[art_to_cat[known]] = np.asarray(artefacts.popularity)[known]
     trending[art_to_cat[known]] = np.asarray(artefacts.trending)[known]
-    return ModelView(artefacts.version, popularity, trending, artefacts, cat_to_art, art_to_cat)
+    tables = {
+        "purchase": (np.asarray(artefacts.co_purchase_idx),
+                     np.asarray(artefacts.co_purchase_score)),
+        "view": (np.asarray(artefacts.co_view_idx), np.asarray(artefacts.co_view_score)),
+    }
+    return ModelView(artefacts.version, popularity, trending, artefacts, cat_to_art, art_to_cat,
+                     tables)

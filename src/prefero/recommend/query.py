@@ -28,7 +28,9 @@ class RecommendationQuery(BaseModel):
                                   description="Products in the cart (placement=cart)")
     hits: tuple[str, ...] = Field(default=(), max_length=1000,
                                   description="Search hits in text-relevance order (search)")
-    exploration: bool | None = Field(default=None,
+    # strict: JSON true/false/null only, as documented; the GET route parses its query string
+    # into a bool before building the query.
+    exploration: bool | None = Field(default=None, strict=True,
                                      description="Override the 'Something different' slot")
 
 

@@ -1,7 +1,8 @@
-"""Per-request score vectors over the whole catalog, each with what explains it.
+"""Per-request score vectors over the whole catalog, and what explains them.
 
 Every vector has one entry per catalog position. Personal vectors stay at zero unless the
-profile allows their use: that is how consent and the personalization level bind.
+profile allows their use: that is how consent and the personalization level bind. Which seed
+product lifted which item is kept as flat arrays and only looked up for the few items shown.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from prefero.recommend.catalog_index import CatalogIndex, FloatArray
+from prefero.recommend.catalog_index import CatalogIndex, FloatArray, IntArray
 from prefero.recommend.models import ModelView
 from prefero.recommend.profile import CustomerProfile
 
-__all__ = ["Signals", "compute_signals"]
+__all__ = ["Provenance", "Signals", "compute_signals"]
 
 # How much one past action says about what the customer wants next.
 HISTORY_WEIGHTS = {"purchase": 1.0, "add_to_cart": 0.8, "rec_click": 0.6, "view": 0.5,
@@ -27,6 +28,43 @@ NEW_ARRIVAL_DAYS = 30.0
 
 
 @dataclass
+class Provenance:
+    """Contributions (target item ← source item, value, reason code) collected while scoring."""
+
+    _targets: list[IntArray] = field(default_factory=list)
+    _sources: list[IntArray] = field(default_factory=list)
+    _values: list[FloatArray] = field(default_factory=list)
+    _codes: list[IntArray] = field(default_factory=list)
+    code_names: list[str] = field(default_factory=list)
+    _frozen: tuple[IntArray, IntArray, FloatArray, IntArray] | None = None
+
+    def add(self, targets: IntArray, source: int, values: FloatArray, code: str) -> None:
+        if targets.size == 0:
+            return
+        if code not in self.code_names:
+            self.code_names.append(code)
+        self._targets.append(targets)
+        self._sources.append(np.full(targets.size, source, dtype=np.int64))
+        self._values.append(values)
+        self._codes.append(np.full(targets.size, self.code_names.index(code), dtype=np.int64))
+        self._frozen = None
+
+    def best(self, position: int) -> tuple[str, int] | None:
+        """The strongest (code, source position) behind ``position``, if any."""
+        if not self._targets:
+            return None
+        if self._frozen is None:
+            self._frozen = (np.concatenate(self._targets), np.concatenate(self._sources),
+                            np.concatenate(self._values), np.concatenate(self._codes))
+        targets, sources, values, codes = self._frozen
+        hits = np.flatnonzero(targets == position)
+        if hits.size == 0:
+            return None
+        top = hits[int(np.argmax(values[hits]))]
+        return self.code_names[int(codes[top])], int(sources[top])
+
+
+@dataclass
 class Signals:
     popularity: FloatArray
     trending: FloatArray
@@ -34,11 +72,10 @@ class Signals:
     declared: FloatArray
     behaviour: FloatArray
     page: FloatArray
-    # provenance for explanations: item → (code, anchor product position)
-    behaviour_seed: dict[int, tuple[str, int]] = field(default_factory=dict)
-    page_seed: dict[int, tuple[str, int]] = field(default_factory=dict)
-    liked: dict[int, list[tuple[str, str, float]]] = field(default_factory=dict)
-    affinity_label: dict[int, str] = field(default_factory=dict)
+    affinity: FloatArray
+    behaviour_from: Provenance = field(default_factory=Provenance)
+    page_from: Provenance = field(default_factory=Provenance)
+    session_items: frozenset[int] = frozenset()
 
 
 def _normalised(values: FloatArray) -> FloatArray:
@@ -54,14 +91,14 @@ def compute_signals(
     now = now if now is not None else time.time()
     n = index.size
     age_days = (now - index.created_ts) / 86400.0
-    newness = np.clip(1.0 - age_days / NEW_ARRIVAL_DAYS, 0.0, 1.0)
     signals = Signals(
         popularity=_normalised(np.log1p(model.popularity)),
         trending=_normalised(model.trending),
-        newness=newness,
+        newness=np.clip(1.0 - age_days / NEW_ARRIVAL_DAYS, 0.0, 1.0),
         declared=np.zeros(n),
         behaviour=np.zeros(n),
         page=np.zeros(n),
+        affinity=np.zeros(n),
     )
     if profile.uses_declared:
         _declared(index, profile, signals)
@@ -74,11 +111,9 @@ def compute_signals(
 
 def _declared(index: CatalogIndex, profile: CustomerProfile, signals: Signals) -> None:
     for facet, value, weight in profile.likes:
-        mask = index.mask_for(facet, value)
-        signals.declared[mask] += weight
-        if weight > 0:
-            for hit in np.flatnonzero(mask).tolist():
-                signals.liked.setdefault(hit, []).append((facet, value, weight))
+        positions = index.postings.get((facet, value))
+        if positions is not None:
+            signals.declared[positions] += weight
     # A "not for me" softly lowers the item's brand and category, never below a mild dislike.
     if profile.dismissed:
         penalty = np.zeros(index.size)
@@ -94,8 +129,7 @@ def _declared(index: CatalogIndex, profile: CustomerProfile, signals: Signals) -
 def _behaviour(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
                signals: Signals, now: float) -> None:
     seeds: dict[int, tuple[float, str]] = {}
-    brand_affinity: dict[int, float] = {}
-    leaf_affinity: dict[int, float] = {}
+    session: set[int] = set()
     decay = math.log(2) / HISTORY_HALF_LIFE_DAYS
     for item in profile.history:
         position = index.position.get(item.product_id)
@@ -105,71 +139,46 @@ def _behaviour(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
         weight = HISTORY_WEIGHTS.get(item.type, 0.3) * math.exp(-decay * age / 86400.0)
         if profile.uses_context and age <= SESSION_SECONDS:
             weight *= 3.0  # what they look at right now says most about right now
+            session.add(position)
         previous = seeds.get(position)
         if previous is None or previous[0] < weight:
             seeds[position] = (weight, item.type)
-        brand_affinity[int(index.brand_code[position])] = (
-            brand_affinity.get(int(index.brand_code[position]), 0.0) + weight)
-        leaf_affinity[int(index.leaf_code[position])] = (
-            leaf_affinity.get(int(index.leaf_code[position]), 0.0) + weight)
-    session = _session_items(profile, index, now) if profile.uses_context else set()
-    best = np.zeros(index.size)
+    signals.session_items = frozenset(session)
+    co = np.zeros(index.size)
+    brand_weight = np.zeros(int(index.brand_code.max()) + 1 if index.size else 0)
+    leaf_weight = np.zeros(int(index.leaf_code.max()) + 1 if index.size else 0)
     for seed, (weight, kind) in seeds.items():
+        brand_weight[index.brand_code[seed]] += weight
+        leaf_weight[index.leaf_code[seed]] += weight
         for matrix, code in (("purchase", "co_purchase"), ("view", "co_view")):
             if matrix == "purchase" and kind not in ("purchase", "add_to_cart"):
                 continue
             neighbours, scores = model.neighbours(seed, matrix)
             contribution = scores * weight
-            signals.behaviour[neighbours] += contribution
-            for target, value in zip(neighbours.tolist(), contribution.tolist(), strict=True):
-                if value > best[target]:
-                    best[target] = value
-                    signals.behaviour_seed[target] = (
-                        "session_context" if seed in session else code, seed)
-    affinity = np.zeros(index.size)
-    if brand_affinity:
-        top_brand = max(brand_affinity.values())
-        for brand, value in brand_affinity.items():
-            affinity[index.brand_code == brand] += 0.5 * value / top_brand
-    if leaf_affinity:
-        top_leaf = max(leaf_affinity.values())
-        for leaf, value in leaf_affinity.items():
-            affinity[index.leaf_code == leaf] += 0.5 * value / top_leaf
-    co = _normalised(signals.behaviour)
-    signals.behaviour = 0.7 * co + 0.3 * _normalised(affinity)
-    for target in np.flatnonzero((affinity > 0) & (co == 0)).tolist():
-        signals.affinity_label[target] = index.leaf_names[int(index.leaf_code[target])]
+            np.add.at(co, neighbours, contribution)
+            signals.behaviour_from.add(neighbours, seed, contribution, code)
+    # Affinity to the brands and categories the customer keeps coming back to.
+    affinity = 0.5 * _normalised(brand_weight)[index.brand_code] \
+        + 0.5 * _normalised(leaf_weight)[index.leaf_code]
+    signals.affinity = affinity
+    signals.behaviour = 0.7 * _normalised(co) + 0.3 * affinity
     for seed in seeds:
         signals.behaviour[seed] *= 0.3  # seen already: still possible, not first in line
-
-
-def _session_items(profile: CustomerProfile, index: CatalogIndex, now: float) -> set[int]:
-    return {
-        index.position[item.product_id]
-        for item in profile.history
-        if item.product_id in index.position
-        and now - item.occurred_at.timestamp() <= SESSION_SECONDS
-    }
 
 
 def _page(index: CatalogIndex, model: ModelView, anchors: list[int], signals: Signals) -> None:
     """Non-personal context: items related to the product(s) on the page, the same for every
     visitor (aggregate co-occurrence plus attribute similarity)."""
-    best = np.zeros(index.size)
     for anchor in anchors:
         for matrix, code, scale in (("purchase", "complement", 1.0), ("view", "similar", 0.6)):
             neighbours, scores = model.neighbours(anchor, matrix)
-            contribution = _normalised(scores.astype(np.float64)) * scale
-            signals.page[neighbours] += contribution
-            for target, value in zip(neighbours.tolist(), contribution.tolist(), strict=True):
-                if value > best[target]:
-                    best[target] = value
-                    signals.page_seed[target] = (code, anchor)
+            contribution = _normalised(scores) * scale
+            np.add.at(signals.page, neighbours, contribution)
+            signals.page_from.add(neighbours, anchor, contribution, code)
         similar = _attribute_similarity(index, anchor)
-        signals.page += 0.5 * similar
-        for target in np.flatnonzero(similar > best):
-            best[target] = similar[target]
-            signals.page_seed[int(target)] = ("similar", anchor)
+        related = np.flatnonzero(similar)
+        signals.page[related] += 0.5 * similar[related]
+        signals.page_from.add(related, anchor, similar[related], "similar")
     signals.page = _normalised(signals.page)
 
 
@@ -180,8 +189,10 @@ def _attribute_similarity(index: CatalogIndex, anchor: int) -> FloatArray:
     anchor_values = [pair for pair in index.values_of(anchor) if pair[0] != "category"]
     if anchor_values:
         shared = np.zeros(index.size)
-        for facet, value in anchor_values:
-            shared += index.mask_for(facet, value)
+        for pair in anchor_values:
+            positions = index.postings.get(pair)
+            if positions is not None:
+                shared[positions] += 1.0
         score += np.where(same_leaf, 0.4 * shared / len(anchor_values), 0.0)
     score[anchor] = 0.0
     return score

@@ -1,0 +1,51 @@
+"""The benchmark code runs end to end on small data (the figures themselves are recorded in
+docs/benchmarks.md, never asserted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from prefero.bench.http import bench_http
+from prefero.bench.ingest import bench_ingest
+from prefero.bench.pipeline import bench_pipeline, sample_queries
+from prefero.bench.stats import summarise
+from prefero.config import Settings
+from prefero.demo import load_demo
+from prefero.recommend.training import train
+from prefero.runtime import Runtime
+
+
+@pytest.fixture
+def small_shop(tmp_path: Path) -> Runtime:
+    runtime = Runtime(Settings(data_dir=tmp_path / "shop", admin_key="bench-key"))
+    load_demo(runtime, products=300, customers=150)
+    train(runtime)
+    return runtime
+
+
+def test_summary_percentiles() -> None:
+    figures = summarise([0.001] * 98 + [0.010, 0.020])
+    assert figures["median_ms"] == 1.0
+    assert figures["max_ms"] == 20.0
+    assert 1.0 < figures["p99_ms"] <= 20.0
+
+
+def test_pipeline_and_http_benchmarks_run(small_shop: Runtime) -> None:
+    queries = sample_queries(small_shop, count=50)
+    assert {q.placement for q in queries} <= {"home", "product", "cart"}
+    pipeline = bench_pipeline(small_shop, requests=40, warmup=5)
+    assert pipeline["count"] == 40
+    assert 0 < pipeline["median_ms"] <= pipeline["p99_ms"]
+    http = bench_http(small_shop, workers=1, concurrency=2, seconds=1.0, rate=20.0)
+    assert http["errors"] == 0
+    assert http["max_requests_per_s"] > 0
+    assert http["at_rate_achieved_per_s"] > 0
+
+
+def test_ingest_benchmark_counts_every_event(tmp_path: Path) -> None:
+    figures = bench_ingest(f"sqlite:///{tmp_path / 'ingest.db'}", batches=2, batch_size=50)
+    assert figures["events"] == 100
+    assert figures["accepted"] == 100
+    assert figures["events_per_s"] > 0
