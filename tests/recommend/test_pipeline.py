@@ -215,3 +215,15 @@ def test_works_before_any_training(shop: Runtime) -> None:
     result = recommend(shop, n=5)
     assert len(result.items) == 5
     assert result.artefact_version is None
+
+
+def test_a_name_liked_twice_is_said_once(runtime: Runtime) -> None:
+    with runtime.session() as s:
+        add_products(s, [product("phone", category="Electronics > Phones", brand="Apple",
+                                 facets={"ecosystem": "apple"}),
+                         product("other", category="Electronics > Phones", brand="Nokia")])
+        customer(s, "c-apple", level="declared",
+                 likes=[("brand", "apple", 1.0), ("ecosystem", "apple", 0.8)])
+    result = recommend(runtime, customer_id="c-apple", n=2, exploration=False)
+    assert result.items[0].product_id == "phone"
+    assert result.items[0].reasons[0].text == "Matches your preference: Apple"
