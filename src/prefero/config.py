@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     default_consent_marketing_email: bool = False
     default_consent_marketing_push: bool = False
     policy_version: str = "2026-01"
+    erasure_key: str = Field(
+        default="prefero-demo-erasure-key",
+        description="Secret for the keyed hash in erasure receipts; set your own in production.",
+    )
     facet_schema: Path | None = Field(
         default=None, description="YAML facet schema; unset means the packaged default."
     )

@@ -113,7 +113,7 @@ def test_no_cell_of_any_table_holds_the_id_after_erasure(runtime: Runtime) -> No
     assert cells_holding(runtime.engine, customer_id) == []
     with runtime.session() as session:
         stored = session.scalars(select(ErasureReceipt)).one()
-        assert stored.subject_hash == subject_hash(customer_id)
+        assert stored.subject_hash == subject_hash(customer_id, key=runtime.settings.erasure_key)
         assert receipt.subject_hash == stored.subject_hash
         assert receipt.deleted["events"] == 5
         assert receipt.deleted["customers"] == 1
@@ -203,4 +203,4 @@ def test_erasure_leaves_no_trace_for_any_id_and_profile(
     assert cells_holding(runtime.engine, customer_id) == []
     with runtime.session() as session:
         receipts = session.scalars(select(ErasureReceipt.subject_hash)).all()
-    assert receipts == [subject_hash(customer_id)]
+    assert receipts == [subject_hash(customer_id, key=runtime.settings.erasure_key)]

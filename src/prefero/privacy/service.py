@@ -9,6 +9,7 @@ later is erased too without touching this module (as long as its model is import
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable
 
 from sqlalchemy import Column, Table, delete, func, or_, select
@@ -50,17 +51,15 @@ _AFFINITY_WEIGHTS: dict[str, float] = {
     "view": 1.0,
 }
 _WEIGHTS_TEXT = "purchase 5, add to cart 3, rating 2, view or recommendation click 1"
-_HASH_PREFIX = "prefero-erasure:"
+def subject_hash(customer_id: str, *, key: str) -> str:
+    """The only trace an erasure keeps: a keyed hash (HMAC-SHA-256) of the id, so that a
+    repeated request can be answered with the earlier receipt. Keyed, because an ordinary
+    hash of a guessable id (an e-mail, a sequence number) is reversed by trying candidates.
 
-
-def subject_hash(customer_id: str) -> str:
-    """The only trace an erasure keeps: a SHA-256 of the id, so that a repeated request can
-    be answered with the earlier receipt. No key: settings have no secret meant for this.
-
-    >>> subject_hash("c1")[:12]
-    'd9537d2acba9'
+    >>> subject_hash("c1", key="k")[:12]
+    'e6c96bef3e7a'
     """
-    return hashlib.sha256((_HASH_PREFIX + customer_id).encode("utf-8")).hexdigest()
+    return hmac.new(key.encode("utf-8"), customer_id.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 # --------------------------------------------------------------------------- export
@@ -188,17 +187,16 @@ def erase_customer(session: Session, *, customer_id: str, settings: Settings
 
     Every table naming the customer is swept explicitly (children first), so erasure does not
     depend on foreign-key cascades being enabled. What stays is an ``ErasureReceipt`` with
-    ``subject_hash(customer_id)`` and the time. Derived data is computed on request and never
-    stored, so nothing else remains. Idempotent: erasing an id already erased answers the
-    earlier receipt with ``already_erased=True``; an id never seen is ``NotFound``.
-    ``settings`` is accepted for symmetry and for a future keyed hash.
+    ``subject_hash(customer_id, key=settings.erasure_key)`` and the time. Derived data is
+    computed on request and never stored, so nothing else remains. Idempotent: erasing an id
+    already erased answers the earlier receipt with ``already_erased=True``; an id never seen
+    is ``NotFound``.
 
     >>> erase_customer(session, customer_id="c1", settings=settings).already_erased
     ... # doctest: +SKIP
     False
     """
-    del settings  # not needed yet; see the docstring
-    digest = subject_hash(customer_id)
+    digest = subject_hash(customer_id, key=settings.erasure_key)
     # Write out whatever the caller has pending first: the expire_all() below must not drop it.
     session.flush()
     # Lock the row so that two erasures of one id queue up: the second finds the receipt.
