@@ -12,9 +12,8 @@ from rich.table import Table
 from prefero.catalog.feeds import FeedFormat
 from prefero.catalog.schemas import ImportReport, RowError
 from prefero.catalog.service import ImportRefused, import_feed
-from prefero.config import get_settings
+from prefero.cli.common import open_runtime
 from prefero.errors import InvalidInput
-from prefero.runtime import Runtime
 
 __all__ = ["import_command", "register"]
 
@@ -65,7 +64,7 @@ def import_command(
 ) -> None:
     """Import a product feed. Any row error refuses the whole file unless --skip-bad-rows."""
     console = Console()
-    runtime = Runtime(get_settings())
+    runtime = open_runtime()
     try:
         with runtime.session() as session:
             report = import_feed(session, file.read_bytes(), schema=runtime.facet_schema,

@@ -12,7 +12,7 @@ __all__ = ["register"]
 
 
 def db_upgrade() -> None:
-    """Bring the database (PREFERO_DATABASE_URL, or SQLite in PREFERO_DATA_DIR) to the latest schema."""
+    """Bring the database (PREFERO_DATABASE_URL, else SQLite in PREFERO_DATA_DIR) up to date."""
     url = get_settings().effective_database_url
     upgrade(url)
     Console().print(f"[green]Database is at the latest schema[/green] ({url.split('@')[-1]})")

@@ -9,6 +9,9 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from prefero.cli.common import prepare_database
+from prefero.config import get_settings
+
 __all__ = ["register", "run_server"]
 
 
@@ -16,6 +19,8 @@ def run_server(*, host: str, port: int, workers: int = 1, data_dir: Path | None 
     """Serve ``prefero.api.asgi:app``. Settings travel to worker processes via the environment."""
     if data_dir is not None:
         os.environ["PREFERO_DATA_DIR"] = str(data_dir)
+    get_settings.cache_clear()
+    prepare_database(get_settings())
     uvicorn.run(
         "prefero.api.asgi:app",
         host=host,

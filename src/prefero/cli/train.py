@@ -7,9 +7,8 @@ import time
 import typer
 from rich.console import Console
 
-from prefero.config import get_settings
+from prefero.cli.common import open_runtime
 from prefero.recommend.training import train as train_artefacts
-from prefero.runtime import Runtime
 
 __all__ = ["register"]
 
@@ -18,7 +17,7 @@ def train() -> None:
     """Train from the configured database and publish a new artefact version; running
     servers pick it up within a few seconds, without a restart."""
     console = Console()
-    runtime = Runtime(get_settings())
+    runtime = open_runtime()
     started = time.perf_counter()
     try:
         version = train_artefacts(runtime, progress=lambda msg: console.print(f"• {msg}"))
