@@ -95,6 +95,9 @@ def test_keys_and_scopes(client: TestClient, settings: Settings) -> None:
      ["body", "constraints", 0, "values", 0]),
     ({"budget": {"min": 50, "max": 10}}, ["body", "budget"]),
     ({"level": "maximum"}, ["body", "level"]),
+    # Found by the schemathesis contract test: lax parsing took these as booleans.
+    ({"exploration": 0}, ["body", "exploration"]),
+    ({"exploration": "no"}, ["body", "exploration"]),
 ])
 def test_bad_bodies_are_problem_json_with_the_field_path(client: TestClient,
                                                          body: dict[str, Any],
@@ -148,6 +151,16 @@ def test_consent_honours_the_idempotency_key(client: TestClient) -> None:
     errors = problem(client.post(url, json={"purpose": "telepathy", "granted": True}),
                      422)["errors"]
     assert errors[0]["loc"] == ["body", "purpose"]
+
+
+@pytest.mark.parametrize("granted", [0, 1, "true", "off", None])
+def test_a_consent_decision_is_a_json_boolean(client: TestClient, granted: object) -> None:
+    # Found by the schemathesis contract test: {"granted": 0} was recorded as a withdrawal.
+    url = "/v1/customers/c1/consents"
+    errors = problem(client.post(url, json={"purpose": "tracking", "granted": granted}),
+                     422)["errors"]
+    assert [error["loc"] for error in errors] == [["body", "granted"]]
+    problem(client.get(url), 404)  # refused, so nothing recorded (not even the customer)
 
 
 def test_merge_over_http(client: TestClient) -> None:

@@ -104,6 +104,38 @@ def test_bad_parameters_are_precise_problems(client: TestClient, shop: Runtime,
     assert body["errors"][0]["loc"] == loc
 
 
+def test_post_variant_points_into_the_body(client: TestClient, shop: Runtime) -> None:
+    # Found by the schemathesis contract test: the POST answer pointed at ["query", ...].
+    response = client.post("/v1/recommendations", json={"placement": "product"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "product_id"]
+
+
+@pytest.mark.parametrize("exploration", [0, 1, "yes"])
+def test_post_variant_takes_only_a_json_boolean_for_exploration(
+    client: TestClient, shop: Runtime, exploration: object
+) -> None:
+    # Found by the schemathesis contract test: lax parsing took 0 and 1 as booleans.
+    response = client.post("/v1/recommendations", json={"exploration": exploration})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "exploration"]
+    # The query string still spells booleans as text.
+    assert client.get("/v1/recommendations", params={"exploration": "false"}).status_code \
+        == 200
+
+
+def test_cart_is_documented_as_a_plain_list(client: TestClient, shop: Runtime) -> None:
+    # A query string cannot say null: documenting "list | null" made schemathesis read one
+    # ?cart=x as an invalid non-list value.
+    operation = client.get("/openapi.json").json()["paths"]["/v1/recommendations"]["get"]
+    cart = next(p for p in operation["parameters"] if p["name"] == "cart")
+    assert cart["schema"]["type"] == "array"
+    response = client.get("/v1/recommendations",
+                          params={"placement": "cart", "cart": ["bread-gf", "tee"], "n": 2})
+    assert response.status_code == 200
+    assert not {"bread-gf", "tee"} & {i["product_id"] for i in response.json()["items"]}
+
+
 def test_keys_and_scopes(client: TestClient, shop: Runtime) -> None:
     url = "/v1/recommendations"
     assert client.get(url, headers={"X-API-Key": ""}).status_code == 401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -14,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from prefero import __version__
 from prefero.api.errors import install_error_handlers
+from prefero.api.problems import add_problem_schemas, problem_responses
 from prefero.api.routes import catalog, customers, events, health, recommendations, search
 from prefero.config import Settings, get_settings
 from prefero.runtime import Runtime
@@ -50,8 +52,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    for module in (health, catalog, customers, events, recommendations, search):
-        app.include_router(module.router)
+    app.include_router(health.router)
+    # Every other router wants an API key and reads input, so each of its routes can answer
+    # 401, 403 and 422; routes add the 404/409 they can answer themselves.
+    for module in (catalog, customers, events, recommendations, search):
+        app.include_router(module.router, responses=problem_responses(401, 403, 422))
+    _document_problems(app)
 
     # Swagger UI (5.x, which reads OpenAPI 3.1) served from an installed package, so the
     # docs work without reaching a CDN.
@@ -72,3 +78,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return RedirectResponse("/docs")
 
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Add the problem models to the OpenAPI components that the routes' responses name."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        # FastAPI caches the document in app.openapi_schema; adding twice is harmless.
+        return add_problem_schemas(generate())
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override

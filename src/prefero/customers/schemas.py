@@ -89,7 +89,10 @@ class PreferencesIn(_Strict):
     budget: Budget | None = None
     sizes: list[SizeSet] = Field(default_factory=list, max_length=50)
     level: Level | None = Field(default=None, description="null: the shop's default")
-    exploration: bool = Field(default=True, description="Keep the 'Something different' slot")
+    # strict: JSON true/false only. Lax parsing took 0, 1 or "no" as well, which the documented
+    # schema (boolean) refuses, so a client's type bug went unnoticed.
+    exploration: bool = Field(default=True, strict=True,
+                              description="Keep the 'Something different' slot")
     dismissed: list[ValueText] = Field(default_factory=list, max_length=5000,
                                        description="Products marked 'not for me'")
 
@@ -107,7 +110,9 @@ class PreferencesOut(PreferencesIn):
 
 class ConsentIn(_Strict):
     purpose: Purpose
-    granted: bool
+    # strict: the ledger records a decision, so only JSON true/false count as one; lax parsing
+    # also read 0, 1 and strings like "off", which the documented schema (boolean) refuses.
+    granted: bool = Field(strict=True)
     source: str = Field(default="api", max_length=100)
     policy_version: str | None = Field(default=None, max_length=50)
 

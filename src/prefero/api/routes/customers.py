@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, status
 
 from prefero.api.deps import DbSession, Rt, require
+from prefero.api.problems import problem_responses
 from prefero.customers import service
 from prefero.customers.schemas import (
     ConsentIn,
@@ -44,6 +45,7 @@ IdempotencyKey = Annotated[str | None, Header(
 _INGEST = [Depends(require("ingest"))]
 _READ = [Depends(require("read"))]
 _ADMIN = [Depends(require("admin"))]
+_UNKNOWN = problem_responses(404)  # reading or erasing a customer never seen
 
 
 @contextmanager
@@ -67,7 +69,7 @@ def put_preferences(customer_id: CustomerId, body: PreferencesIn, session: DbSes
                                        schema=runtime.facet_schema, settings=runtime.settings)
 
 
-@router.get("/{customer_id}/preferences", dependencies=_READ)
+@router.get("/{customer_id}/preferences", dependencies=_READ, responses=_UNKNOWN)
 def get_preferences(customer_id: CustomerId, session: DbSession, runtime: Rt
                     ) -> PreferencesOut:
     """The declared profile, each entry with its source and time, and the effective level."""
@@ -75,7 +77,7 @@ def get_preferences(customer_id: CustomerId, session: DbSession, runtime: Rt
 
 
 @router.post("/{customer_id}/consents", status_code=status.HTTP_201_CREATED,
-             dependencies=_INGEST)
+             dependencies=_INGEST, responses=problem_responses(409))
 def post_consent(customer_id: CustomerId, body: ConsentIn, session: DbSession, runtime: Rt,
                  idempotency_key: IdempotencyKey = None) -> ConsentState:
     """Record a grant or withdrawal (append-only); it applies from the next request on."""
@@ -85,7 +87,7 @@ def post_consent(customer_id: CustomerId, body: ConsentIn, session: DbSession, r
                                       idempotency_key=idempotency_key)
 
 
-@router.get("/{customer_id}/consents", dependencies=_READ)
+@router.get("/{customer_id}/consents", dependencies=_READ, responses=_UNKNOWN)
 def get_consents(customer_id: CustomerId, session: DbSession, runtime: Rt) -> ConsentState:
     """The consent in force per purpose and the full ledger, oldest first."""
     return service.get_consents(session, customer_id=customer_id, settings=runtime.settings)
@@ -100,13 +102,13 @@ def merge(customer_id: CustomerId, body: MergeIn, session: DbSession, runtime: R
                                        customer_id=customer_id, settings=runtime.settings)
 
 
-@router.get("/{customer_id}/data", dependencies=_ADMIN)
+@router.get("/{customer_id}/data", dependencies=_ADMIN, responses=_UNKNOWN)
 def get_data(customer_id: CustomerId, session: DbSession, runtime: Rt) -> CustomerDataOut:
     """Everything held about the customer, and what is derived from it ("what we know")."""
     return privacy.customer_data(session, customer_id=customer_id, settings=runtime.settings)
 
 
-@router.delete("/{customer_id}", dependencies=_ADMIN)
+@router.delete("/{customer_id}", dependencies=_ADMIN, responses=_UNKNOWN)
 def erase(customer_id: CustomerId, session: DbSession, runtime: Rt) -> ErasureReceiptOut:
     """Erase the customer completely; only a receipt (hash of the id, time) stays. Repeating
     the request answers the same receipt; an id never seen is 404."""

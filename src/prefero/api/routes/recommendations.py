@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import orjson
@@ -10,6 +12,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from prefero.api.deps import DbSession, Rt, require
+from prefero.api.problems import problem_responses
 from prefero.errors import FieldError, InvalidInput
 from prefero.recommend.query import RecommendationQuery, RecommendationResult
 from prefero.types import Placement
@@ -27,20 +30,35 @@ def _query(**fields: object) -> RecommendationQuery:
         ) from exc
 
 
+@contextmanager
+def _located(where: str) -> Iterator[None]:
+    """The engine points into the query from its root; say where the client sent it."""
+    try:
+        yield
+    except InvalidInput as exc:
+        raise InvalidInput(exc.detail, [FieldError((where, *e.loc), e.msg)
+                                        for e in exc.errors]) from exc
+
+
 def _answer(result: RecommendationResult) -> Response:
     # orjson straight from the model dump: this is the hottest endpoint.
     return Response(orjson.dumps(result.model_dump()), media_type="application/json")
 
 
-@router.get("/v1/recommendations", response_model=RecommendationResult)
+# 404: placement "product" with a product that is not in the catalog.
+@router.get("/v1/recommendations", response_model=RecommendationResult,
+            responses=problem_responses(404))
 def get_recommendations(
     session: DbSession,
     runtime: Rt,
+    *,  # keyword-only, so that cart (a default factory, no default) can keep its place
     customer_id: Annotated[str | None, Query(max_length=200)] = None,
     placement: Placement = "home",
     n: Annotated[int, Query(ge=1, le=100)] = 10,
     product_id: Annotated[str | None, Query(max_length=200)] = None,
-    cart: Annotated[list[str] | None, Query(max_length=200)] = None,
+    # A list, not "list | None": a query string cannot say null, and documenting a null
+    # alternative made one ?cart=x indistinguishable from an invalid non-list value.
+    cart: Annotated[list[str], Query(max_length=200, default_factory=list)],
     exploration: bool | None = None,
 ) -> Response:
     """Recommendations for ``placement`` (home, product, cart, search).
@@ -49,12 +67,15 @@ def get_recommendations(
     consent at level balanced or full.
     """
     query = _query(customer_id=customer_id, placement=placement, n=n, product_id=product_id,
-                   cart=tuple(cart or ()), exploration=exploration)
-    return _answer(runtime.recommender.recommend(session, query))
+                   cart=tuple(cart), exploration=exploration)
+    with _located("query"):
+        return _answer(runtime.recommender.recommend(session, query))
 
 
-@router.post("/v1/recommendations", response_model=RecommendationResult)
+@router.post("/v1/recommendations", response_model=RecommendationResult,
+             responses=problem_responses(404))
 def post_recommendations(query: RecommendationQuery, session: DbSession, runtime: Rt
                          ) -> Response:
     """The same, with the request as JSON (handy for long carts or search hits)."""
-    return _answer(runtime.recommender.recommend(session, query))
+    with _located("body"):
+        return _answer(runtime.recommender.recommend(session, query))
