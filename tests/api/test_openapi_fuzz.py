@@ -1,0 +1,221 @@
+"""Property-based tests of the whole HTTP API against its own OpenAPI document.
+
+Schemathesis reads the document the app serves and, for every operation, sends the
+documented examples, boundary ("coverage") cases and fuzzed requests, valid and invalid, to
+the app on a migrated SQLite database holding a small catalog. Every answer must:
+
+* never be a 5xx;
+* use a documented status code and content type, and match the documented body schema;
+* refuse a request without a valid key (schemathesis repeats a successful request without
+  the key, and with a wrong one);
+* when it is a 4xx, be ``application/problem+json`` with ``type``, ``title``, ``status`` and
+  ``detail`` (and ``errors[].loc`` on a 422), and have changed nothing in the database, as
+  DESIGN.md's quality bar asks.
+
+PostgreSQL is covered by the route tests; this file runs on SQLite only, to stay fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, settings
+from schemathesis import checks
+from sqlalchemy import select
+from starlette.types import Receive, Scope, Send
+
+from apikeys import ADMIN_KEY, INGEST_KEY, READ_KEY
+from factories import activity, add_products, customer, product
+from prefero.api.app import create_app
+from prefero.api.errors import PROBLEM_JSON
+from prefero.config import Settings
+from prefero.db.models import Base
+from prefero.runtime import Runtime
+
+
+class _RunningTestApp:
+    """An ASGI app that hands everything, lifespan included, to the app of the running test.
+
+    The schema must be bound to an app when this module is imported, so that every
+    operation becomes a pytest item of its own, but each test builds its app on a fresh
+    database. Schemathesis sends its own probes (the same request without the key...) to
+    the schema's app, so binding the schema to this forwarder sends those to the test's app
+    too. (``schemathesis.pytest.from_fixture`` would do this, but 4.32.5 sets
+    ``request.node._nodeid``, which pytest 9 no longer has.)
+    """
+
+    def __init__(self) -> None:
+        self.app: FastAPI | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.app is not None, "only the fuzz_app fixture's tests may send requests"
+        await self.app(scope, receive, send)
+
+
+_RUNNING = _RunningTestApp()
+_KEY = {"X-API-Key": ADMIN_KEY}
+
+
+def _openapi_document() -> dict[str, Any]:
+    # The document does not depend on the database: read it from an app whose engine never
+    # connects (building the app neither connects nor runs its lifespan).
+    runtime = Runtime(Settings(database_url="sqlite://", admin_key=ADMIN_KEY))
+    try:
+        return create_app(runtime=runtime).openapi()
+    finally:
+        runtime.close()
+
+
+schema = schemathesis.openapi.from_dict(
+    _openapi_document(),
+    config=schemathesis.Config.from_dict({
+        # A fixed seed by default: on the wire every query value is text, so a few "invalid"
+        # cases (cart=false: a boolean where a list was due) read as valid ones, and a random
+        # seed would now and then report one as a defect. Fixed, a run is the same every time;
+        # PREFERO_FUZZ_SEED (and PREFERO_FUZZ_EXAMPLES) explore further.
+        "seed": int(os.environ.get("PREFERO_FUZZ_SEED", "20261123")),
+        "generation": {
+            "mode": "all",  # valid and invalid requests
+            # Per operation; about 20 s for the file on two cores. Raise it locally with
+            # PREFERO_FUZZ_EXAMPLES=500 for a deeper search.
+            "max-examples": int(os.environ.get("PREFERO_FUZZ_EXAMPLES", "30")),
+            "database": "none",  # nothing written under .hypothesis; the suite keeps no cache
+            # The key is the test's to send (below), not a parameter to fuzz.
+            "with-security-parameters": False,
+        },
+        "checks": {
+            # Off: some requests are valid in shape yet refused by a rule that JSON Schema
+            # cannot state (merging a customer into itself, a cursor this API never issued, an
+            # empty feed, placement=product without a product). Their 422s are still checked
+            # to be precise problems by problem_details below.
+            "positive_data_acceptance": {"enabled": False},
+        },
+    }),
+)
+# The feed import documents JSON Lines as a string body; send it as text, as for text/csv.
+schemathesis.serializer.alias("application/x-ndjson", "text/plain")
+# What from_asgi does after loading; from_asgi itself would fetch the document through the
+# forwarder before any test app exists.
+schema.app = _RUNNING
+
+
+@pytest.fixture
+def fuzz_app(sqlite_template: Path, tmp_path: Path) -> Iterator[FastAPI]:
+    """The app on its own copy of the migrated template, with a small catalog and a customer
+    so that recommendations and search have something to filter and rank."""
+    path = tmp_path / "prefero.db"
+    shutil.copy(sqlite_template, path)
+    runtime = Runtime(Settings(
+        data_dir=tmp_path / "data",
+        database_url=f"sqlite:///{path}",
+        admin_key=ADMIN_KEY,
+        ingest_keys=[INGEST_KEY],
+        read_keys=[READ_KEY],
+        default_level="balanced",
+    ))
+    with runtime.session() as session:
+        add_products(session, [
+            product("sku-1", category="Groceries > Bread", price=6, brand="Piekarnia",
+                    facets={"allergens": ["gluten"]}, title="Wheat bread"),
+            product("sku-2", category="Groceries > Bread", price=12,
+                    facets={"allergens": [], "diet": ["gluten free"]}, title="GF bread"),
+            product("sku-3", category="Fashion > Shirts", price=60, title="Organic tee"),
+        ])
+        activity(session, {"sku-1": 5, "sku-2": 3, "sku-3": 8})
+        customer(session, "c-1", likes=[("category", "Groceries", 1.0)],
+                 never=[("allergens", "gluten")])
+    _RUNNING.app = create_app(runtime=runtime)
+    try:
+        yield _RUNNING.app
+    finally:
+        _RUNNING.app = None
+        runtime.close()
+
+
+def _fingerprint(runtime: Runtime) -> str:
+    """A digest of every row of every table: equal digests mean nothing was written."""
+    digest = hashlib.sha256()
+    with runtime.session() as session:
+        for table in Base.metadata.sorted_tables:
+            digest.update(table.name.encode())
+            for row in session.execute(select(table).order_by(*table.primary_key.columns)):
+                digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def problem_details(_ctx: Any, response: schemathesis.Response, _case: schemathesis.Case
+                    ) -> None:
+    """Every 4xx is RFC 9457 problem+json with the fields DESIGN.md promises."""
+    if not 400 <= response.status_code < 500:
+        return
+    content_type = response.headers.get("content-type", [""])[0]
+    assert content_type.split(";")[0].strip() == PROBLEM_JSON, (
+        f"{response.status_code} answered as {content_type!r}, not {PROBLEM_JSON}")
+    body = response.json()
+    assert isinstance(body, dict), body
+    missing = {"type", "title", "status", "detail"} - set(body)
+    assert not missing, f"problem without {sorted(missing)}: {body}"
+    assert body["status"] == response.status_code, body
+    if response.status_code == 422:
+        errors = body.get("errors")
+        assert errors and all(isinstance(e.get("loc"), list) for e in errors), body
+
+
+# Catalog routes answer 404 for an unknown product but do not document it; the catalog area is
+# being finished elsewhere, and this gap is reported there. Drop this when those routes add
+# responses=problem_responses(404).
+_UNDOCUMENTED_CATALOG_404 = {
+    ("GET", "/v1/products/{product_id}"),
+    ("POST", "/v1/products/{product_id}/deactivate"),
+}
+
+
+def _excused(case: schemathesis.Case, status: int) -> list[Any]:
+    """Checks that do not apply to this one exchange, each for a stated reason."""
+    excused: list[Any] = []
+    if (case.method.upper(), case.path) in _UNDOCUMENTED_CATALOG_404 and status == 404:
+        excused.append(checks.status_code_conformance)
+    if case.path.startswith("/v1/events") and str((case.query or {}).get("partial")).lower() in (
+            "true", "1"):
+        # partial=true is the documented way to have invalid events listed in `rejected`
+        # (200) instead of refusing the batch, so schema-violating events are not refused.
+        excused.append(checks.negative_data_rejection)
+    return excused
+
+
+def _drop_undeclared_query(case: schemathesis.Case) -> None:
+    """The API ignores query parameters it does not declare (a tolerant reader: proxies and
+    campaign links add their own), so a case made invalid only by an unknown name would be
+    refused by nothing it promises. Unknown *body* fields are still sent, and refused."""
+    if case.query:
+        declared = {parameter.name for parameter in case.operation.query}
+        if not set(case.query) <= declared:
+            case.query = {name: value for name, value in case.query.items() if name in declared}
+
+
+# The fixture's app and database are shared by all the examples of one operation, on
+# purpose (later examples meet what earlier ones wrote), hence function_scoped_fixture.
+@schema.parametrize()
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_every_operation_honours_its_contract(case: schemathesis.Case, fuzz_app: FastAPI
+                                              ) -> None:
+    runtime: Runtime = fuzz_app.state.runtime
+    before = _fingerprint(runtime)
+    _drop_undeclared_query(case)
+    response = case.call(headers=_KEY)
+    # Given the key it was sent with, ignored_auth knows the key is ours, not generated, and
+    # repeats each successful request without it and with a wrong one, expecting 401.
+    case.validate_response(response, headers=_KEY, additional_checks=[problem_details],
+                           excluded_checks=_excused(case, response.status_code))
+    if 400 <= response.status_code < 500:
+        assert _fingerprint(runtime) == before, (
+            f"{case.method} {case.formatted_path} answered {response.status_code} "
+            "but changed the database")
