@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,7 +20,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PREFERO_", extra="ignore")
 
-    data_dir: Path = Field(default=Path("var"), description="Embedded database and model artefacts.")
+    data_dir: Path = Field(default=Path("var"),
+                           description="Embedded database and model artefacts.")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; unset means SQLite in data_dir."
     )

@@ -169,20 +169,9 @@ def problem_details(_ctx: Any, response: schemathesis.Response, _case: schemathe
         assert errors and all(isinstance(e.get("loc"), list) for e in errors), body
 
 
-# Catalog routes answer 404 for an unknown product but do not document it; the catalog area is
-# being finished elsewhere, and this gap is reported there. Drop this when those routes add
-# responses=problem_responses(404).
-_UNDOCUMENTED_CATALOG_404 = {
-    ("GET", "/v1/products/{product_id}"),
-    ("POST", "/v1/products/{product_id}/deactivate"),
-}
-
-
 def _excused(case: schemathesis.Case, status: int) -> list[Any]:
     """Checks that do not apply to this one exchange, each for a stated reason."""
     excused: list[Any] = []
-    if (case.method.upper(), case.path) in _UNDOCUMENTED_CATALOG_404 and status == 404:
-        excused.append(checks.status_code_conformance)
     if case.path.startswith("/v1/events") and str((case.query or {}).get("partial")).lower() in (
             "true", "1"):
         # partial=true is the documented way to have invalid events listed in `rejected`

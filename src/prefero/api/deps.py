@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request, Security
@@ -51,7 +51,7 @@ def _scopes_of(runtime: Runtime, key: str) -> set[Scope]:
     return scopes
 
 
-def require(scope: Scope) -> Callable[..., None]:
+def require(scope: Scope) -> Callable[..., Coroutine[None, None, None]]:
     """A dependency that lets the request through only with a key holding ``scope``."""
 
     # async: no I/O inside, and FastAPI would otherwise hop to a worker thread per request.

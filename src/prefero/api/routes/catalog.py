@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from prefero.api.deps import DbSession, Rt, require
+from prefero.api.problems import problem_responses
 from prefero.catalog import service
 from prefero.catalog.feeds import FeedFormat
 from prefero.catalog.schemas import ImportReport, ProductIn, ProductOut, ProductPage
@@ -65,7 +66,7 @@ def put_product(product_id: ProductIdPath, item: ProductIn, session: DbSession, 
     return _store(session, runtime, item, response)
 
 
-@router.get("/v1/products/{product_id}", dependencies=_READ)
+@router.get("/v1/products/{product_id}", dependencies=_READ, responses=problem_responses(404))
 def get_product(product_id: ProductIdPath, session: DbSession) -> ProductOut:
     """One product; every facet value (brand, category, colour, size...) is under ``facets``."""
     return ProductOut.model_validate(service.get_product(session, product_id))
@@ -85,7 +86,8 @@ def list_products(
                                  category_prefix=category)
 
 
-@router.post("/v1/products/{product_id}/deactivate", dependencies=_ADMIN)
+@router.post("/v1/products/{product_id}/deactivate", dependencies=_ADMIN,
+             responses=problem_responses(404))
 def deactivate_product(product_id: ProductIdPath, session: DbSession) -> ProductOut:
     """Hide a product from recommendations and search; it is never deleted."""
     return ProductOut.model_validate(service.deactivate_product(session, product_id))
