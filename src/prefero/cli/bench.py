@@ -79,16 +79,18 @@ def pipeline(data_dir: DataDir = Path("var/bench"), requests: int = 2000,
 
 
 @bench_app.command("http")
-def http(data_dir: DataDir = Path("var/bench"), workers: int = 2, concurrency: int = 16,
-         seconds: float = 15.0, rate: float = 300.0, products: int = 3200,
-         customers: int = 6000, out: Out = None) -> None:
+def http(data_dir: DataDir = Path("var/bench"), workers: int = 2,
+         concurrency: Annotated[list[int] | None, typer.Option(
+             help="Concurrent clients; repeat for several runs.")] = None,
+         seconds: float = 15.0, products: int = 3200, customers: int = 6000,
+         out: Out = None) -> None:
     """HTTP latency and throughput of GET /v1/recommendations with N worker processes."""
     from prefero.bench.http import bench_http
 
     runtime = _prepared(data_dir, products=products, customers=customers)
-    figures = bench_http(runtime, workers=workers, concurrency=concurrency, seconds=seconds,
-                         rate=rate)
-    _show(f"HTTP ({workers} workers; max with {concurrency} clients; latency at {rate:g}/s)",
+    levels = tuple(concurrency or (4, 16))
+    figures = bench_http(runtime, workers=workers, concurrency=levels, seconds=seconds)
+    _show(f"HTTP ({workers} workers; {', '.join(map(str, levels))} concurrent clients)",
           figures)
     _write(out, {"http": figures})
 
