@@ -15,14 +15,14 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from prefero.config import Settings
-from prefero.customers.consent import consent_defaults
-from prefero.customers.models import ConsentRecord, Preference
+from prefero.customers.consent import purpose_consents
+from prefero.customers.models import Preference
 from prefero.customers.repository import ensure_customers
 from prefero.db.base import Base, utcnow
 from prefero.errors import FieldError, InvalidInput
@@ -133,30 +133,8 @@ def ingest_ga4(
 def tracking_consents(
     session: Session, customer_ids: Collection[str], *, settings: Settings
 ) -> dict[str, bool]:
-    """Tracking consent in force for many customers at once, by the same rule as
-    ``prefero.customers.consent.current_consents`` (the latest ledger row, else the shop's
-    default), in one query per 900 customers instead of one per customer.
-
-    >>> tracking_consents(session, ["c-1"], settings=settings)  # doctest: +SKIP
-    {'c-1': False}
-    """
-    default = consent_defaults(settings)["tracking"]
-    state = dict.fromkeys(customer_ids, default)
-    for chunk in _chunks(sorted(state), _IN_CHUNK):
-        latest = (
-            select(func.max(ConsentRecord.id).label("last_id"))
-            .where(ConsentRecord.purpose == "tracking", ConsentRecord.customer_id.in_(chunk))
-            .group_by(ConsentRecord.customer_id)
-            .subquery()
-        )
-        rows = session.execute(
-            select(ConsentRecord.customer_id, ConsentRecord.granted).join(
-                latest, ConsentRecord.id == latest.c.last_id
-            )
-        )
-        for customer_id, granted in rows:
-            state[customer_id] = bool(granted)
-    return state
+    """Tracking consent in force for many customers at once."""
+    return purpose_consents(session, customer_ids, purpose="tracking", settings=settings)
 
 
 def _validate(
