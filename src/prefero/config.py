@@ -45,6 +45,14 @@ class Settings(BaseSettings):
         default=None, description="YAML facet schema; unset means the packaged default."
     )
     artefact_check_seconds: float = 2.0
+    # Ranking knobs a shop tunes without code (the rest of the pipeline's configuration has
+    # sensible defaults in prefero.recommend.config).
+    mmr_lambda: float = Field(default=0.75, ge=0.0, le=1.0,
+                              description="1 = relevance only, 0 = diversity only")
+    category_cap: int = Field(default=3, ge=1, description="Most items per leaf category")
+    exploration_slot: bool = Field(default=True,
+                                   description="Offer 'Something different' unless the "
+                                               "customer turned it off")
 
     @property
     def effective_database_url(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from factories import activity, add_products, consent, customer, events, product
+from prefero.config import Settings
 from prefero.recommend.explain import BEHAVIOURAL_CODES
 from prefero.recommend.query import RecommendationQuery, RecommendationResult
 from prefero.recommend.training import train
@@ -227,3 +228,17 @@ def test_a_name_liked_twice_is_said_once(runtime: Runtime) -> None:
     result = recommend(runtime, customer_id="c-apple", n=2, exploration=False)
     assert result.items[0].product_id == "phone"
     assert result.items[0].reasons[0].text == "Matches your preference: Apple"
+
+
+def test_shop_settings_tune_diversity_and_exploration(settings: Settings) -> None:
+    tuned = Runtime(settings.model_copy(update={"category_cap": 1, "exploration_slot": False}))
+    try:
+        with tuned.session() as s:
+            add_products(s, [product(f"{leaf}-{i}", category=f"Shop > {leaf}")
+                             for leaf in ("A", "B", "C") for i in range(4)])
+        result = recommend(tuned, n=3)
+        assert sorted(item.category for item in result.items) == [
+            "Shop > A", "Shop > B", "Shop > C"]
+        assert "exploration" not in codes(result)
+    finally:
+        tuned.close()

@@ -7,6 +7,7 @@ import hashlib
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from prefero.config import Settings
 from prefero.types import Placement
 
 __all__ = [
@@ -67,6 +68,21 @@ class PipelineConfig(_Frozen):
     scoring: ScoringConfig = ScoringConfig()
     diversify: DiversifyConfig = DiversifyConfig()
     exploration: ExplorationConfig = ExplorationConfig()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PipelineConfig:
+        """The defaults, with the knobs a shop sets through PREFERO_* variables.
+
+        >>> PipelineConfig.from_settings(Settings(category_cap=2)).diversify.category_cap
+        2
+        """
+        return cls(
+            diversify=DiversifyConfig(mmr_lambda=settings.mmr_lambda,
+                                      category_cap=settings.category_cap),
+            exploration=ExplorationConfig(
+                enabled_for=ExplorationConfig().enabled_for if settings.exploration_slot
+                else ()),
+        )
 
     def digest(self) -> str:
         """A short stable hash of the whole configuration.

@@ -30,7 +30,7 @@ class RecommendationEngine:
 
     def __init__(self, *, runtime: Runtime, config: PipelineConfig | None = None) -> None:
         self.runtime = runtime
-        self.config = config or PipelineConfig()
+        self.config = config or PipelineConfig.from_settings(runtime.settings)
         self._lock = threading.Lock()
         self._index: CatalogIndex | None = None
         self._model: ModelView | None = None
