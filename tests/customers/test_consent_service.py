@@ -7,9 +7,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from prefero.customers.consent import get_consents, record_consent
 from prefero.customers.models import ConsentRecord
 from prefero.customers.schemas import ConsentIn, ConsentState
-from prefero.customers.service import get_consents, record_consent
 from prefero.errors import Conflict, NotFound
 from prefero.runtime import Runtime
 

@@ -9,7 +9,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from prefero.customers.consent import record_consent
+from prefero.customers.merge import merge_customers
 from prefero.customers.models import ConsentRecord, Customer, Preference
+from prefero.customers.preferences import get_preferences, put_preferences
 from prefero.customers.schemas import (
     Budget,
     ConsentIn,
@@ -19,12 +22,6 @@ from prefero.customers.schemas import (
     PreferencesIn,
     PreferencesOut,
     SizeSet,
-)
-from prefero.customers.service import (
-    get_preferences,
-    merge_customers,
-    put_preferences,
-    record_consent,
 )
 from prefero.errors import InvalidInput
 from prefero.events.models import Event

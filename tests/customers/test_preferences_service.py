@@ -9,15 +9,7 @@ from sqlalchemy import func, select
 
 from prefero.catalog.facets import Facet, FacetSchema
 from prefero.customers.models import Customer, Preference
-from prefero.customers.schemas import (
-    Budget,
-    Constraint,
-    Like,
-    PreferencesIn,
-    PreferencesOut,
-    SizeSet,
-)
-from prefero.customers.service import (
+from prefero.customers.preferences import (
     add_constraint,
     add_dismissal,
     add_like,
@@ -25,6 +17,14 @@ from prefero.customers.service import (
     normalize_preference_value,
     put_preferences,
     remove_dismissal,
+)
+from prefero.customers.schemas import (
+    Budget,
+    Constraint,
+    Like,
+    PreferencesIn,
+    PreferencesOut,
+    SizeSet,
 )
 from prefero.errors import InvalidInput, NotFound
 from prefero.runtime import Runtime

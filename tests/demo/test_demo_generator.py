@@ -10,7 +10,7 @@ import pytest
 
 from prefero.catalog.facets import load_facet_schema
 from prefero.customers.models import PREFERENCE_KINDS
-from prefero.customers.service import normalize_preference_value
+from prefero.customers.preferences import normalize_preference_value
 from prefero.demo.behaviour import HISTORY_DAYS
 from prefero.demo.catalog import NEW_ARRIVAL_DAYS, PRICE_TIERS
 from prefero.demo.customers import PERSONA_NO_GLUTEN, PERSONA_NO_TRACKING

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from prefero.catalog.models import Product
 from prefero.config import Settings
+from prefero.customers.consent import record_consent
+from prefero.customers.preferences import put_preferences
 from prefero.customers.schemas import Budget, ConsentIn, Constraint, Like, PreferencesIn
-from prefero.customers.service import put_preferences, record_consent
 from prefero.errors import NotFound
 from prefero.events.models import Event
 from prefero.privacy.schemas import CustomerDataOut

@@ -14,9 +14,10 @@ from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from prefero.catalog.models import Product
+from prefero.customers.consent import record_consent
 from prefero.customers.models import Customer
+from prefero.customers.preferences import get_preferences, put_preferences
 from prefero.customers.schemas import Budget, ConsentIn, Constraint, Like, PreferencesIn, SizeSet
-from prefero.customers.service import get_preferences, put_preferences, record_consent
 from prefero.db.models import Base
 from prefero.errors import NotFound
 from prefero.events.models import Event

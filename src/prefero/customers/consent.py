@@ -1,18 +1,35 @@
-"""Consent state derived from the append-only ledger, with the shop's defaults for purposes
-the customer never answered."""
+"""The consent ledger: recording grants and withdrawals (append-only) and the state in force
+derived from it, with the shop's defaults for purposes the customer never answered.
+
+The services take a ``Session`` inside the caller's unit of work and commit nothing; errors
+are ``PreferoError`` subclasses.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from prefero.config import Settings
 from prefero.customers.models import ConsentRecord
+from prefero.customers.repository import ensure_customers, require_customer
+from prefero.customers.schemas import ConsentIn, ConsentOut, ConsentState
+from prefero.db.base import utcnow
+from prefero.errors import Conflict, FieldError, InvalidInput
 from prefero.types import PURPOSES, Purpose
 
-__all__ = ["consent_defaults", "current_consents", "has_consent", "purpose_consents"]
+__all__ = [
+    "consent_defaults",
+    "consent_state",
+    "current_consents",
+    "get_consents",
+    "has_consent",
+    "purpose_consents",
+    "record_consent",
+]
 
 # Bound parameters per IN list, below SQLite's and PostgreSQL's limits.
 _IN_CHUNK = 900
@@ -84,3 +101,97 @@ def has_consent(
     session: Session, *, customer_id: str, purpose: Purpose, settings: Settings
 ) -> bool:
     return current_consents(session, customer_id=customer_id, settings=settings)[purpose]
+
+
+# --------------------------------------------------------------------------- ledger services
+
+
+def _as_purpose(text: str) -> Purpose | None:
+    for purpose in PURPOSES:
+        if purpose == text:
+            return purpose
+    return None
+
+
+def consent_state(session: Session, customer_id: str, settings: Settings) -> ConsentState:
+    """The consent in force per purpose and the customer's ledger rows, oldest first.
+
+    >>> consent_state(session, "c1", settings).consents["tracking"]  # doctest: +SKIP
+    False
+    """
+    history: list[ConsentOut] = []
+    # Ledger ids grow with insertion, so id order is the order decisions were recorded in (and
+    # stays so after a merge, which re-points rows without renumbering them).
+    for row in session.scalars(select(ConsentRecord).where(
+            ConsentRecord.customer_id == customer_id).order_by(ConsentRecord.id)):
+        purpose = _as_purpose(row.purpose)
+        if purpose is not None:
+            history.append(ConsentOut(purpose=purpose, granted=row.granted, source=row.source,
+                                      policy_version=row.policy_version,
+                                      recorded_at=row.recorded_at))
+    consents = current_consents(session, customer_id=customer_id, settings=settings)
+    return ConsentState(customer_id=customer_id, consents=consents, history=history)
+
+
+def _same_decision(row: ConsentRecord, consent: ConsentIn) -> None:
+    if row.purpose != consent.purpose or row.granted != consent.granted:
+        raise Conflict("this Idempotency-Key was already used for a different consent "
+                       f"({row.purpose}={'granted' if row.granted else 'withdrawn'})")
+
+
+def record_consent(session: Session, *, customer_id: str, consent: ConsentIn,
+                   settings: Settings, idempotency_key: str | None = None) -> ConsentState:
+    """Append one grant or withdrawal to the ledger and answer the resulting state.
+
+    The ledger is append-only. A repeated ``idempotency_key`` for the same customer appends
+    nothing and answers the current state; reusing it for a different decision is a
+    ``Conflict``. ``policy_version`` defaults to ``settings.policy_version``.
+
+    >>> record_consent(session, customer_id="c1", settings=settings,
+    ...                consent=ConsentIn(purpose="tracking", granted=True),
+    ...                idempotency_key="k-1").consents["tracking"]  # doctest: +SKIP
+    True
+    """
+    errors = [FieldError((name,), "contains a NUL character")
+              for name, text in (("source", consent.source),
+                                 ("policy_version", consent.policy_version or ""))
+              if "\x00" in text]
+    if errors:
+        raise InvalidInput("the consent is not usable", errors)
+
+    def prior() -> ConsentRecord | None:
+        return session.scalars(select(ConsentRecord).where(
+            ConsentRecord.customer_id == customer_id,
+            ConsentRecord.idempotency_key == idempotency_key)).first()
+
+    if idempotency_key is not None and (earlier := prior()) is not None:
+        _same_decision(earlier, consent)
+        return consent_state(session, customer_id, settings)
+
+    ensure_customers(session, {customer_id: False})
+    record = ConsentRecord(customer_id=customer_id, purpose=consent.purpose,
+                           granted=consent.granted, source=consent.source,
+                           policy_version=consent.policy_version or settings.policy_version,
+                           idempotency_key=idempotency_key, recorded_at=utcnow())
+    try:
+        # A savepoint: if a concurrent request with the same key committed first, only this
+        # insert is undone and the request answers like the repeat it is.
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        earlier = prior() if idempotency_key is not None else None
+        if earlier is None:
+            raise
+        _same_decision(earlier, consent)
+    return consent_state(session, customer_id, settings)
+
+
+def get_consents(session: Session, *, customer_id: str, settings: Settings) -> ConsentState:
+    """The consent in force per purpose and the full ledger; ``NotFound`` when unknown.
+
+    >>> get_consents(session, customer_id="c1", settings=settings).history[0].purpose
+    ... # doctest: +SKIP
+    'tracking'
+    """
+    require_customer(session, customer_id)
+    return consent_state(session, customer_id, settings)

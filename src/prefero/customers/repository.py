@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from prefero.customers.models import Customer
 from prefero.db.base import utcnow
+from prefero.errors import NotFound
 
-__all__ = ["ensure_customers", "get_customer"]
+__all__ = ["ensure_customers", "get_customer", "require_customer"]
 
 
 def ensure_customers(session: Session, ids: dict[str, bool]) -> None:
@@ -29,3 +30,15 @@ def ensure_customers(session: Session, ids: dict[str, bool]) -> None:
 
 def get_customer(session: Session, customer_id: str) -> Customer | None:
     return session.scalar(select(Customer).where(Customer.id == customer_id))
+
+
+def require_customer(session: Session, customer_id: str) -> Customer:
+    """The customer; ``NotFound`` for an id never seen, so reads never create a customer.
+
+    >>> require_customer(session, "c1").id  # doctest: +SKIP
+    'c1'
+    """
+    customer = get_customer(session, customer_id)
+    if customer is None:
+        raise NotFound(f"no customer {customer_id!r}")
+    return customer

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from prefero.catalog.facets import normalize_value
 from prefero.catalog.models import Product
 from prefero.config import Settings
+from prefero.customers.consent import get_consents
 from prefero.customers.models import Customer, Preference
+from prefero.customers.preferences import DISMISS_FACET, get_preferences
 from prefero.customers.repository import get_customer
-from prefero.customers.service import DISMISS_FACET, get_consents, get_preferences
 from prefero.db.base import utcnow
 from prefero.db.models import Base
 from prefero.errors import NotFound

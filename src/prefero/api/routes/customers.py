@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, Header, Path, status
 
 from prefero.api.deps import DbSession, Rt, require
 from prefero.api.problems import problem_responses
-from prefero.customers import service
+from prefero.customers import consent, preferences
+from prefero.customers.merge import merge_customers
 from prefero.customers.schemas import (
     ConsentIn,
     ConsentState,
@@ -65,15 +66,16 @@ def put_preferences(customer_id: CustomerId, body: PreferencesIn, session: DbSes
     """Replace the customer's declared profile (likes, never/must constraints, budget, sizes,
     personalization level, exploration, dismissed products). Creates the customer."""
     with _in_body():
-        return service.put_preferences(session, customer_id=customer_id, prefs=body,
-                                       schema=runtime.facet_schema, settings=runtime.settings)
+        return preferences.put_preferences(session, customer_id=customer_id, prefs=body,
+                                           schema=runtime.facet_schema, settings=runtime.settings)
 
 
 @router.get("/{customer_id}/preferences", dependencies=_READ, responses=_UNKNOWN)
 def get_preferences(customer_id: CustomerId, session: DbSession, runtime: Rt
                     ) -> PreferencesOut:
     """The declared profile, each entry with its source and time, and the effective level."""
-    return service.get_preferences(session, customer_id=customer_id, settings=runtime.settings)
+    return preferences.get_preferences(session, customer_id=customer_id,
+                                       settings=runtime.settings)
 
 
 @router.post("/{customer_id}/consents", status_code=status.HTTP_201_CREATED,
@@ -82,7 +84,7 @@ def post_consent(customer_id: CustomerId, body: ConsentIn, session: DbSession, r
                  idempotency_key: IdempotencyKey = None) -> ConsentState:
     """Record a grant or withdrawal (append-only); it applies from the next request on."""
     with _in_body():
-        return service.record_consent(session, customer_id=customer_id, consent=body,
+        return consent.record_consent(session, customer_id=customer_id, consent=body,
                                       settings=runtime.settings,
                                       idempotency_key=idempotency_key)
 
@@ -90,7 +92,7 @@ def post_consent(customer_id: CustomerId, body: ConsentIn, session: DbSession, r
 @router.get("/{customer_id}/consents", dependencies=_READ, responses=_UNKNOWN)
 def get_consents(customer_id: CustomerId, session: DbSession, runtime: Rt) -> ConsentState:
     """The consent in force per purpose and the full ledger, oldest first."""
-    return service.get_consents(session, customer_id=customer_id, settings=runtime.settings)
+    return consent.get_consents(session, customer_id=customer_id, settings=runtime.settings)
 
 
 @router.post("/{customer_id}/merge", dependencies=_INGEST)
@@ -98,8 +100,8 @@ def merge(customer_id: CustomerId, body: MergeIn, session: DbSession, runtime: R
           ) -> MergeOut:
     """Fold an anonymous visitor into this customer (at login). Repeating it is harmless."""
     with _in_body():
-        return service.merge_customers(session, anonymous_id=body.anonymous_id,
-                                       customer_id=customer_id, settings=runtime.settings)
+        return merge_customers(session, anonymous_id=body.anonymous_id,
+                              customer_id=customer_id, settings=runtime.settings)
 
 
 @router.get("/{customer_id}/data", dependencies=_ADMIN, responses=_UNKNOWN)

@@ -1,4 +1,4 @@
-"""Customer services: the declared profile, the consent ledger and identity merge.
+"""The declared profile: likes, never/must constraints, sizes, budget, level and dismissals.
 
 No HTTP here: every function takes a SQLAlchemy ``Session`` inside the caller's unit of work
 and raises ``PreferoError`` subclasses. Nothing is committed here; the caller's session scope
@@ -25,50 +25,45 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from prefero.catalog.facets import Facet, FacetSchema, normalize_category, normalize_value
 from prefero.config import Settings
-from prefero.customers.consent import current_consents
-from prefero.customers.models import ConsentRecord, Customer, Preference
-from prefero.customers.repository import ensure_customers, get_customer
+from prefero.customers.models import Customer, Preference
+from prefero.customers.repository import ensure_customers, require_customer
 from prefero.customers.schemas import (
     Budget,
-    ConsentIn,
-    ConsentOut,
-    ConsentState,
     Constraint,
     Like,
-    MergeOut,
     PreferencesIn,
     PreferencesOut,
     SizeSet,
 )
 from prefero.db.base import utcnow
-from prefero.errors import Conflict, FieldError, InvalidInput, NotFound
-from prefero.events.models import Event
-from prefero.types import PURPOSES, Level, Purpose
+from prefero.errors import FieldError, InvalidInput
+from prefero.types import Level
 
 __all__ = [
     "DEFAULT_SOURCE",
     "DISMISS_FACET",
+    "FACET_VALUE_KINDS",
     "SIZE_FACET",
     "add_constraint",
     "add_dismissal",
     "add_like",
-    "get_consents",
     "get_preferences",
-    "merge_customers",
     "normalize_preference_value",
+    "preference_rows",
+    "profile_of",
     "put_preferences",
-    "record_consent",
     "remove_dismissal",
 ]
 
 DEFAULT_SOURCE = "declared"
 DISMISS_FACET = "product"
 SIZE_FACET = "size"
+# The kinds stored one row per facet value (``size`` and ``dismiss`` are keyed otherwise).
+FACET_VALUE_KINDS = ("like", "never", "must")
 
 # Limits of the stored form. Values are checked *after* normalization (a category path gains
 # spaces around its separators) so that what is stored always fits the response models.
@@ -83,7 +78,6 @@ _VALUES_PER_SIZESET = 50
 _SOURCE_SHAPE = re.compile(r"^[a-z][a-z0-9_]*(:\S.*)?$")
 _LEVELS: dict[str, Level] = {"off": "off", "declared": "declared", "balanced": "balanced",
                              "full": "full"}
-_FACET_VALUE_KINDS = ("like", "never", "must")
 
 Loc = tuple[str | int, ...]
 _Key = tuple[str, str, str]  # (kind, facet, value)
@@ -296,8 +290,13 @@ def _lock_customer(session: Session, customer_id: str) -> Customer:
     ).one()
 
 
-def _rows(session: Session, customer_id: str, kinds: Iterable[str] | None = None
-          ) -> list[Preference]:
+def preference_rows(session: Session, customer_id: str, kinds: Iterable[str] | None = None
+                    ) -> list[Preference]:
+    """The customer's stored rows, optionally of some ``kinds`` only, oldest first.
+
+    >>> [r.value for r in preference_rows(session, "c1", ("dismiss",))]  # doctest: +SKIP
+    ['p9']
+    """
     query = select(Preference).where(Preference.customer_id == customer_id)
     if kinds is not None:
         query = query.where(Preference.kind.in_(list(kinds)))
@@ -329,12 +328,17 @@ def _level(text: str | None) -> Level | None:
     return None if text is None else _LEVELS.get(text)
 
 
-def _profile(session: Session, customer: Customer, settings: Settings) -> PreferencesOut:
+def profile_of(session: Session, customer: Customer, settings: Settings) -> PreferencesOut:
+    """The answer form of an already loaded customer's declared profile.
+
+    >>> profile_of(session, customer, settings).effective_level  # doctest: +SKIP
+    'balanced'
+    """
     likes: list[Like] = []
     constraint_groups: dict[tuple[str, str, str], list[Preference]] = {}
     size_groups: dict[tuple[str, str], list[Preference]] = {}
     dismissed: list[str] = []
-    for row in _rows(session, customer.id):
+    for row in preference_rows(session, customer.id):
         if row.kind == "like":
             likes.append(Like(facet=row.facet, value=row.value, weight=row.weight or 0.0,
                               source=row.source, updated_at=row.updated_at))
@@ -380,13 +384,6 @@ def _chunks(rows: Sequence[Preference], size: int) -> Iterator[Sequence[Preferen
         yield rows[start:start + size]
 
 
-def _require_customer(session: Session, customer_id: str) -> Customer:
-    customer = get_customer(session, customer_id)
-    if customer is None:
-        raise NotFound(f"no customer {customer_id!r}")
-    return customer
-
-
 # --------------------------------------------------------------------------- the profile
 
 
@@ -411,7 +408,8 @@ def put_preferences(session: Session, *, customer_id: str, prefs: PreferencesIn,
     customer = _lock_customer(session, customer_id)
     now = utcnow()  # after the row exists, so a new customer is never updated before created
 
-    existing = {(r.kind, r.facet, r.value): r for r in _rows(session, customer_id)}
+    existing = {(r.kind, r.facet, r.value): r
+                for r in preference_rows(session, customer_id)}
     changed = False
     for key, row in existing.items():
         if key not in plan.rows:
@@ -442,7 +440,7 @@ def put_preferences(session: Session, *, customer_id: str, prefs: PreferencesIn,
     if changed:
         customer.updated_at = now
     session.flush()
-    return _profile(session, customer, settings)
+    return profile_of(session, customer, settings)
 
 
 def get_preferences(session: Session, *, customer_id: str, settings: Settings
@@ -453,7 +451,7 @@ def get_preferences(session: Session, *, customer_id: str, settings: Settings
     ... # doctest: +SKIP
     'balanced'
     """
-    return _profile(session, _require_customer(session, customer_id), settings)
+    return profile_of(session, require_customer(session, customer_id), settings)
 
 
 def add_like(session: Session, *, customer_id: str, like: Like, schema: FacetSchema) -> Like:
@@ -473,7 +471,8 @@ def add_like(session: Session, *, customer_id: str, like: Like, schema: FacetSch
         raise InvalidInput("the like is not usable", errors)
     customer = _lock_customer(session, customer_id)
     now = utcnow()  # after the row exists, so a new customer is never updated before created
-    rows = {(r.kind, r.facet, r.value): r for r in _rows(session, customer_id, ("like", "never"))}
+    rows = {(r.kind, r.facet, r.value): r
+            for r in preference_rows(session, customer_id, ("like", "never"))}
     if like.weight > 0 and ("never", like.facet, value) in rows:
         raise InvalidInput("the like contradicts a constraint", [FieldError(
             ("value",), f"{value!r} is excluded with 'never'; remove that first")])
@@ -514,7 +513,7 @@ def add_constraint(session: Session, *, customer_id: str, constraint: Constraint
     customer = _lock_customer(session, customer_id)
     now = utcnow()  # after the row exists, so a new customer is never updated before created
     rows = {(r.kind, r.facet, r.value): r
-            for r in _rows(session, customer_id, _FACET_VALUE_KINDS)}
+            for r in preference_rows(session, customer_id, FACET_VALUE_KINDS)}
     opposite = "must" if constraint.op == "never" else "never"
     for j, value in values:
         if (opposite, constraint.facet, value) in rows:
@@ -552,7 +551,8 @@ def add_dismissal(session: Session, *, customer_id: str, product_id: str,
                                                                   "not a usable product id")])
     customer = _lock_customer(session, customer_id)
     now = utcnow()  # after the row exists, so a new customer is never updated before created
-    rows = {(r.kind, r.facet, r.value): r for r in _rows(session, customer_id, ("dismiss",))}
+    rows = {(r.kind, r.facet, r.value): r
+            for r in preference_rows(session, customer_id, ("dismiss",))}
     key: _Key = ("dismiss", DISMISS_FACET, product_id)
     if key in rows:
         return False
@@ -577,239 +577,3 @@ def remove_dismissal(session: Session, *, customer_id: str, product_id: str) -> 
         session.execute(update(Customer).where(Customer.id == customer_id)
                         .values(updated_at=utcnow()))
     return removed
-
-
-# --------------------------------------------------------------------------- consent
-
-
-def _purpose(text: str) -> Purpose | None:
-    for purpose in PURPOSES:
-        if purpose == text:
-            return purpose
-    return None
-
-
-def _consent_state(session: Session, customer_id: str, settings: Settings) -> ConsentState:
-    history: list[ConsentOut] = []
-    # Ledger ids grow with insertion, so id order is the order decisions were recorded in (and
-    # stays so after a merge, which re-points rows without renumbering them).
-    for row in session.scalars(select(ConsentRecord).where(
-            ConsentRecord.customer_id == customer_id).order_by(ConsentRecord.id)):
-        purpose = _purpose(row.purpose)
-        if purpose is not None:
-            history.append(ConsentOut(purpose=purpose, granted=row.granted, source=row.source,
-                                      policy_version=row.policy_version,
-                                      recorded_at=row.recorded_at))
-    consents = current_consents(session, customer_id=customer_id, settings=settings)
-    return ConsentState(customer_id=customer_id, consents=consents, history=history)
-
-
-def _same_decision(row: ConsentRecord, consent: ConsentIn) -> None:
-    if row.purpose != consent.purpose or row.granted != consent.granted:
-        raise Conflict("this Idempotency-Key was already used for a different consent "
-                       f"({row.purpose}={'granted' if row.granted else 'withdrawn'})")
-
-
-def record_consent(session: Session, *, customer_id: str, consent: ConsentIn,
-                   settings: Settings, idempotency_key: str | None = None) -> ConsentState:
-    """Append one grant or withdrawal to the ledger and answer the resulting state.
-
-    The ledger is append-only. A repeated ``idempotency_key`` for the same customer appends
-    nothing and answers the current state; reusing it for a different decision is a
-    ``Conflict``. ``policy_version`` defaults to ``settings.policy_version``.
-
-    >>> record_consent(session, customer_id="c1", settings=settings,
-    ...                consent=ConsentIn(purpose="tracking", granted=True),
-    ...                idempotency_key="k-1").consents["tracking"]  # doctest: +SKIP
-    True
-    """
-    errors = [FieldError((name,), "contains a NUL character")
-              for name, text in (("source", consent.source),
-                                 ("policy_version", consent.policy_version or ""))
-              if "\x00" in text]
-    if errors:
-        raise InvalidInput("the consent is not usable", errors)
-
-    def prior() -> ConsentRecord | None:
-        return session.scalars(select(ConsentRecord).where(
-            ConsentRecord.customer_id == customer_id,
-            ConsentRecord.idempotency_key == idempotency_key)).first()
-
-    if idempotency_key is not None and (earlier := prior()) is not None:
-        _same_decision(earlier, consent)
-        return _consent_state(session, customer_id, settings)
-
-    ensure_customers(session, {customer_id: False})
-    record = ConsentRecord(customer_id=customer_id, purpose=consent.purpose,
-                           granted=consent.granted, source=consent.source,
-                           policy_version=consent.policy_version or settings.policy_version,
-                           idempotency_key=idempotency_key, recorded_at=utcnow())
-    try:
-        # A savepoint: if a concurrent request with the same key committed first, only this
-        # insert is undone and the request answers like the repeat it is.
-        with session.begin_nested():
-            session.add(record)
-    except IntegrityError:
-        earlier = prior() if idempotency_key is not None else None
-        if earlier is None:
-            raise
-        _same_decision(earlier, consent)
-    return _consent_state(session, customer_id, settings)
-
-
-def get_consents(session: Session, *, customer_id: str, settings: Settings) -> ConsentState:
-    """The consent in force per purpose and the full ledger; ``NotFound`` when unknown.
-
-    >>> get_consents(session, customer_id="c1", settings=settings).history[0].purpose
-    ... # doctest: +SKIP
-    'tracking'
-    """
-    _require_customer(session, customer_id)
-    return _consent_state(session, customer_id, settings)
-
-
-# --------------------------------------------------------------------------- merge
-
-
-def _groups(rows: Iterable[Preference]) -> dict[tuple[str, str, str], list[Preference]]:
-    """Rows that conflict with each other across two profiles share a group key:
-    a facet value in like/never/must, a whole category for sizes, one product dismissal."""
-    groups: dict[tuple[str, str, str], list[Preference]] = {}
-    for row in rows:
-        if row.kind in _FACET_VALUE_KINDS:
-            key = ("value", row.facet, row.value)
-        elif row.kind == "size":
-            key = ("size", row.facet, "")
-        else:
-            key = (row.kind, row.facet, row.value)
-        groups.setdefault(key, []).append(row)
-    return groups
-
-
-def _newer(mine: datetime | None, theirs: datetime | None) -> bool:
-    """Is ``mine`` strictly more recent? Ties go to ``theirs`` (the known customer)."""
-    return mine is not None and (theirs is None or mine > theirs)
-
-
-def merge_customers(session: Session, *, anonymous_id: str, customer_id: str,
-                    settings: Settings) -> MergeOut:
-    """Fold an anonymous visitor into a known customer (created when missing).
-
-    * Preferences move; where both hold the same facet value (like/never/must) or sizes for
-      the same category, the side declared most recently wins (ties: the known customer).
-      Budget and level compare their ``*_updated_at``; exploration, which has no timestamp,
-      follows the side whose profile changed last. Dismissals are united.
-    * Consent ledger rows are re-pointed to the known customer, content and order untouched.
-    * Linked events move when the merged consent state allows tracking; otherwise they are
-      deleted, because behaviour must not be linked to a person without that consent.
-    * The anonymous customer row is deleted.
-
-    Idempotent: when ``anonymous_id`` no longer exists nothing changes and ``merged`` is False.
-    Merging a customer into itself is ``InvalidInput``.
-
-    >>> merge_customers(session, anonymous_id="anon-7", customer_id="c1",
-    ...                 settings=settings).merged  # doctest: +SKIP
-    True
-    """
-    if anonymous_id == customer_id:
-        raise InvalidInput("a customer cannot be merged into itself", [FieldError(
-            ("anonymous_id",), "is the same id as the customer")])
-    if "\x00" in anonymous_id:
-        raise InvalidInput("not a usable id", [FieldError(
-            ("anonymous_id",), "contains a NUL character")])
-    known_existed = get_customer(session, customer_id) is not None
-    ensure_customers(session, {customer_id: False})
-    # Lock both rows in id order so two merges touching the same pair cannot deadlock.
-    locked = {c.id: c for c in session.scalars(
-        select(Customer).where(Customer.id.in_([anonymous_id, customer_id]))
-        .order_by(Customer.id).with_for_update().execution_options(populate_existing=True))}
-    known = locked[customer_id]
-    anonymous = locked.get(anonymous_id)
-    if anonymous is None:
-        return MergeOut(customer_id=customer_id, anonymous_id=anonymous_id, merged=False,
-                        events_moved=0, events_dropped=0, preferences_moved=0,
-                        consents_moved=0, preferences=_profile(session, known, settings),
-                        consents=_consent_state(session, customer_id, settings))
-
-    now = utcnow()
-    # Read before anything below bumps the known row's updated_at.
-    anonymous_is_newer = not known_existed or _newer(anonymous.updated_at, known.updated_at)
-    preferences_moved = _merge_preferences(session, anonymous_id=anonymous_id,
-                                           customer_id=customer_id, now=now)
-    if _newer(anonymous.budget_updated_at, known.budget_updated_at):
-        known.budget_min = anonymous.budget_min
-        known.budget_max = anonymous.budget_max
-        known.budget_source = anonymous.budget_source
-        known.budget_updated_at = anonymous.budget_updated_at
-    if _newer(anonymous.level_updated_at, known.level_updated_at):
-        known.level = anonymous.level
-        known.level_updated_at = anonymous.level_updated_at
-    if anonymous_is_newer:
-        known.exploration = anonymous.exploration
-
-    consents_moved = _move_consents(session, anonymous_id=anonymous_id,
-                                    customer_id=customer_id)
-    tracking = current_consents(session, customer_id=customer_id, settings=settings)["tracking"]
-    events_moved = events_dropped = 0
-    if tracking:
-        result = session.execute(update(Event).where(Event.customer_id == anonymous_id)
-                                 .values(customer_id=customer_id))
-        events_moved = int(getattr(result, "rowcount", 0))
-    else:
-        result = session.execute(delete(Event).where(Event.customer_id == anonymous_id))
-        events_dropped = int(getattr(result, "rowcount", 0))
-
-    # Whatever created the row (an event may have), the id is now proven to be a person.
-    known.anonymous = False
-    known.updated_at = now
-    session.delete(anonymous)
-    session.flush()
-    return MergeOut(customer_id=customer_id, anonymous_id=anonymous_id, merged=True,
-                    events_moved=events_moved, events_dropped=events_dropped,
-                    preferences_moved=preferences_moved, consents_moved=consents_moved,
-                    preferences=_profile(session, known, settings),
-                    consents=_consent_state(session, customer_id, settings))
-
-
-def _merge_preferences(session: Session, *, anonymous_id: str, customer_id: str,
-                       now: datetime) -> int:
-    theirs = _groups(_rows(session, anonymous_id))
-    mine = _groups(_rows(session, customer_id))
-    losers: list[Preference] = []
-    winners: list[Preference] = []
-    for key, rows in theirs.items():
-        held = mine.get(key)
-        if held is None:
-            winners.extend(rows)
-        elif key[0] in ("value", "size") and _newer(max(r.updated_at for r in rows),
-                                                     max(r.updated_at for r in held)):
-            losers.extend(held)
-            winners.extend(rows)
-        else:
-            losers.extend(rows)
-    for row in losers:
-        session.delete(row)
-    # Deletes first: a winner may carry the same (kind, facet, value) as a deleted loser, and
-    # the unique constraint is checked row by row.
-    session.flush()
-    for row in winners:
-        row.customer_id = customer_id
-    session.flush()
-    return len(winners)
-
-
-def _move_consents(session: Session, *, anonymous_id: str, customer_id: str) -> int:
-    # The one sanctioned change to ledger rows besides erasure: the subject is re-pointed once
-    # two ids are proven to be one person; purpose, decision, time and policy stay as recorded.
-    taken = set(session.scalars(select(ConsentRecord.idempotency_key).where(
-        ConsentRecord.customer_id == customer_id,
-        ConsentRecord.idempotency_key.is_not(None))))
-    if taken:
-        # A key is unique per customer; a clash would block the move. The anonymous id's keys
-        # can never be replayed again (that id is gone), so dropping the clashing ones is safe.
-        session.execute(update(ConsentRecord).where(
-            ConsentRecord.customer_id == anonymous_id,
-            ConsentRecord.idempotency_key.in_(taken)).values(idempotency_key=None))
-    result = session.execute(update(ConsentRecord).where(
-        ConsentRecord.customer_id == anonymous_id).values(customer_id=customer_id))
-    return int(getattr(result, "rowcount", 0))
