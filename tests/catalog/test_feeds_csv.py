@@ -146,7 +146,7 @@ def test_row_errors_name_the_line_column_and_reason(schema: FacetSchema) -> None
         RowError(6, "availability", "unknown availability 'soon'; use in_stock, out_of_stock, "
                  "preorder or backorder", "A4"),
         RowError(7, "megapixels", "expected a number, got 'many'", "A5"),
-        RowError(7, "sugar_free", "expected yes/no, got 'maybe'", "A5"),
+        RowError(7, "sugar_free", "expected yes or no, got 'maybe'", "A5"),
         RowError(8, "id", "duplicate id 'A1'; first seen on line 2", "A1"),
         RowError(9, "title", "is required but empty", "A7"),
         RowError(9, "g:price", "is required but empty", "A7"),

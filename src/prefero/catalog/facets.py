@@ -21,6 +21,7 @@ __all__ = [
     "FacetType",
     "category_ancestors",
     "load_facet_schema",
+    "parse_bool",
 ]
 
 FacetType = Literal["category_path", "categorical", "multi", "numeric", "boolean"]
@@ -83,7 +84,7 @@ class FacetSchema(BaseModel):
                 return float(raw)
             return float(str(raw).replace(",", ".").strip())
         if facet.type == "boolean":
-            return _to_bool(raw)
+            return parse_bool(raw)
         if facet.type == "multi":
             items: Iterable[Any] = raw if isinstance(raw, list | tuple) else _split_multi(str(raw))
             return _unique([normalize_value(str(item)) for item in items if str(item).strip()])
@@ -103,19 +104,25 @@ def _split_multi(text: str) -> list[str]:
     return [text.strip()]
 
 
-_TRUE = {"true", "yes", "y", "1", "t"}
-_FALSE = {"false", "no", "n", "0", "f", ""}
+_TRUE = frozenset({"true", "yes", "y", "1", "t", "on"})
+# An empty cell of a boolean column says "no" here; feeds treat empty as absent before asking.
+_FALSE = frozenset({"false", "no", "n", "0", "f", "off", ""})
 
 
-def _to_bool(raw: Any) -> bool:
+def parse_bool(raw: object) -> bool:
+    """Read yes/no, true/false, 1/0, on/off (any case).
+
+    >>> [parse_bool(v) for v in ("Yes", "0", True, "OFF")]
+    [True, False, True, False]
+    """
     if isinstance(raw, bool):
         return raw
-    text = str(raw).strip().lower()
+    text = str(raw).strip().casefold()
     if text in _TRUE:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"expected yes/no, got {raw!r}")
+    raise ValueError(f"expected yes or no, got {raw!r}")
 
 
 def normalize_value(text: str) -> str:

@@ -87,11 +87,8 @@ def post_events(
     """Store up to 1,000 events. Repeated event ids are counted as duplicates and change
     nothing. Without `partial`, one invalid event refuses the batch (422 with
     `errors[].loc` like `["events", 3, "product_id"]`) and nothing is stored."""
-    result = ingest(session, _events_of(body), settings=runtime.settings, partial=partial)
-    # The session dependency's teardown, which also commits, runs after the response has
-    # been sent; committing here makes "200" mean "durable".
-    session.commit()
-    return result
+    # DbSession commits before the response is sent: a 200 means the events are durable.
+    return ingest(session, _events_of(body), settings=runtime.settings, partial=partial)
 
 
 @router.post("/v1/events/ga4", response_model=IngestResult, openapi_extra=_GA4_DOC,
@@ -103,6 +100,4 @@ def post_ga4_events(
     1,000 events) and maps view_item, select_item, add_to_cart, remove_from_cart, purchase
     and search; other events are counted in `ignored`. Error paths refer to this body,
     e.g. `["events", 2, "params", "items", 0, "item_id"]`."""
-    result = ingest_ga4(session, body, settings=runtime.settings, partial=partial)
-    session.commit()  # before the response, as above
-    return result
+    return ingest_ga4(session, body, settings=runtime.settings, partial=partial)

@@ -12,14 +12,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from prefero.catalog.facets import FacetSchema
+from prefero.catalog.facets import FacetSchema, parse_bool
 from prefero.catalog.feeds.base import ParsedRow, RowError, Warnings
 from prefero.catalog.feeds.text import html_to_text, single_line
 from prefero.catalog.feeds.values import (
     first_category,
     normalize_availability,
     normalize_condition,
-    parse_bool,
     parse_price,
     split_image_links,
 )

@@ -13,7 +13,6 @@ __all__ = [
     "normalize_availability",
     "normalize_condition",
     "parse_amount",
-    "parse_bool",
     "parse_price",
     "split_image_links",
 ]
@@ -189,21 +188,3 @@ def first_category(values: list[str]) -> str:
     return first.strip()
 
 
-_TRUE = frozenset({"true", "yes", "y", "1", "t", "on"})
-_FALSE = frozenset({"false", "no", "n", "0", "f", "off"})
-
-
-def parse_bool(raw: object) -> bool:
-    """Read yes/no, true/false, 1/0 (any case).
-
-    >>> [parse_bool(v) for v in ("Yes", "0", True)]
-    [True, False, True]
-    """
-    if isinstance(raw, bool):
-        return raw
-    text = str(raw).strip().casefold()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(f"expected yes or no, got {raw!r}")
