@@ -75,7 +75,9 @@ def consent(session: Session, cid: str, purpose: str, granted: bool) -> None:
 
 def events(session: Session, cid: str, items: Iterable[tuple[str, str]], *,
            session_id: str = "s1", at: datetime | None = None) -> None:
-    """Linked events (as if tracking consent was given) plus their aggregate counters."""
+    """Linked events, which exist only for customers who consented to tracking: the grant is
+    recorded first (a later withdrawal in the test still wins)."""
+    consent(session, cid, "tracking", True)
     when = at or datetime.now(UTC) - timedelta(hours=2)
     for offset, (kind, pid) in enumerate(items):
         session.add(Event(customer_id=cid, type=kind, product_id=pid, session_id=session_id,

@@ -242,3 +242,19 @@ def test_shop_settings_tune_diversity_and_exploration(settings: Settings) -> Non
         assert "exploration" not in codes(result)
     finally:
         tuned.close()
+
+
+def test_must_binds_unlabelled_products_in_categories_the_facet_covers(
+    runtime: Runtime,
+) -> None:
+    # The default schema says diet covers Groceries: water without a diet label is not
+    # "vegan"; a camera, outside Groceries, is not touched by a food rule.
+    with runtime.session() as s:
+        add_products(s, [
+            product("water", category="Groceries > Drinks"),
+            product("tofu", category="Groceries > Chilled", facets={"diet": ["vegan"]}),
+            product("camera", category="Electronics > Photo"),
+        ])
+        customer(s, "c-must", must=[("diet", "vegan")])
+    result = recommend(runtime, customer_id="c-must", n=10, exploration=False)
+    assert set(ids(result)) == {"tofu", "camera"}

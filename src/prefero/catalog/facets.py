@@ -38,6 +38,22 @@ class Facet(BaseModel):
         default=False, description="Customers may like, dislike, require or exclude its values."
     )
     unit: str | None = None
+    applies_to: tuple[str, ...] = Field(
+        default=(),
+        description="Category paths the facet covers even where a product states no value "
+                    "(a grocery with no diet label is not vegan); elsewhere it applies only "
+                    "to products that have a value.",
+    )
+
+    def covers(self, category: str) -> bool:
+        """Whether ``category`` lies under one of the paths in ``applies_to``.
+
+        >>> Facet(name="diet", type="multi", label="Diet", applies_to=("Groceries",)
+        ...       ).covers("Groceries > Bakery")
+        True
+        """
+        return any(category == path or category.startswith(path + CATEGORY_SEPARATOR)
+                   for path in self.applies_to)
 
 
 class FacetSchema(BaseModel):

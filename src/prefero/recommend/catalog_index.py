@@ -53,11 +53,13 @@ class CatalogIndex:
     # (facet, value) → positions of the items having it; category values include every
     # ancestor path. Positions, not masks: memory grows with postings, not values × items.
     postings: dict[tuple[str, str], IntArray]
-    # facet → positions of the items for which the facet applies (key present, even empty)
+    # facet → positions of the items the facet applies to: those with a value, and every
+    # item in a category the schema says the facet covers (``Facet.applies_to``)
     applies: dict[str, IntArray]
     sizes: list[frozenset[str]]
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
     facet_values: list[dict[str, Any]] = field(default_factory=list)
+    covers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _values_cache: dict[int, frozenset[tuple[str, str]]] = field(default_factory=dict, repr=False)
 
     @property
@@ -169,6 +171,7 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
 
     posting_lists: dict[tuple[str, str], list[int]] = defaultdict(list)
     applies_lists: dict[str, list[int]] = defaultdict(list)
+    covering = [facet for facet in schema.facets if facet.applies_to]
     labels: dict[tuple[str, str], str] = {}
     sizes: list[frozenset[str]] = []
     facet_values: list[dict[str, Any]] = []
@@ -194,6 +197,9 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
                     posting_lists[(name, str(value))].append(i)
             else:
                 posting_lists[(name, str(raw))].append(i)
+        for facet in covering:
+            if facet.name not in facets and facet.covers(r.category or ""):
+                applies_lists[facet.name].append(i)
         sizes.append(frozenset(str(s) for s in facets.get("size", []) or []))
         if r.brand:
             labels.setdefault(("brand", r.brand.casefold()), r.brand)
@@ -219,6 +225,7 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
         sizes=sizes,
         labels=labels,
         facet_values=facet_values,
+        covers={facet.name: facet.applies_to for facet in covering},
     )
 
 

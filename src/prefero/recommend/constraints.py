@@ -113,10 +113,11 @@ def violations(index: CatalogIndex, position: int, profile: CustomerProfile) -> 
     for facet, value in profile.never:
         if _has_value(values, facet, value):
             found.append(f"never {facet}: {value}")
+    category = str(values.get("category", ""))
     for facet, allowed in profile.must.items():
-        if (facet == "category" or facet in values) and not any(
-            _has_value(values, facet, v) for v in allowed
-        ):
+        applies = (facet == "category" or facet in values
+                   or any(_in_category(category, path) for path in index.covers.get(facet, ())))
+        if applies and not any(_has_value(values, facet, v) for v in allowed):
             found.append(f"must {facet}")
     price = float(index.price[position])
     if profile.budget_max is not None and price > profile.budget_max + 1e-9:

@@ -21,6 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from prefero.catalog.models import Product
+from prefero.config import Settings
+from prefero.customers.consent import purpose_consents
 from prefero.events.models import Event, ProductActivity
 from prefero.recommend.artefacts import write_version
 
@@ -62,7 +64,7 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
         say(f"catalog: {len(item_ids)} products")
         popularity, trending = _popularity_and_trending(session, position, config, now)
         say("popularity and trending computed")
-        baskets = _baskets(session, position)
+        baskets = _baskets(session, position, runtime.settings)
         say(f"co-occurrence from {len(baskets.purchase)} purchase and {len(baskets.view)} "
             "view baskets")
     n = len(item_ids)
@@ -137,8 +139,13 @@ class _Baskets:
     view: list[list[int]]
 
 
-def _baskets(session: Session, position: dict[str, int]) -> _Baskets:
-    """Group linked events into baskets: one per customer and session (or day)."""
+def _baskets(session: Session, position: dict[str, int], settings: Settings) -> _Baskets:
+    """Group linked events into baskets: one per customer and session (or day). Events of
+    customers who have since withdrawn tracking consent are left out: a withdrawal ends the
+    use of their behaviour, in models as on the request path."""
+    people = list(session.scalars(select(Event.customer_id).distinct()))
+    consenting = {customer for customer, granted in purpose_consents(
+        session, people, purpose="tracking", settings=settings).items() if granted}
     purchase: dict[tuple[str, str], set[int]] = {}
     view: dict[tuple[str, str], set[int]] = {}
     rows = session.execute(
@@ -148,7 +155,7 @@ def _baskets(session: Session, position: dict[str, int]) -> _Baskets:
     )
     for customer_id, session_id, occurred_at, kind, product_id in rows:
         i = position.get(str(product_id))
-        if i is None:
+        if i is None or customer_id not in consenting:
             continue
         key = (customer_id, session_id or occurred_at.date().isoformat())
         if kind in ("purchase", "add_to_cart"):
