@@ -16,7 +16,18 @@ from fastapi.staticfiles import StaticFiles
 from prefero import __version__
 from prefero.api.errors import install_error_handlers
 from prefero.api.problems import add_problem_schemas, problem_responses
-from prefero.api.routes import catalog, customers, events, health, recommendations, search
+from prefero.api.routes import (
+    catalog,
+    customers,
+    events,
+    health,
+    quiz_analytics,
+    quiz_sessions,
+    quizzes,
+    recommendations,
+    search,
+    suggestions,
+)
 from prefero.config import Settings, get_settings
 from prefero.runtime import Runtime
 
@@ -55,7 +66,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(health.router)
     # Every other router wants an API key and reads input, so each of its routes can answer
     # 401, 403 and 422; routes add the 404/409 they can answer themselves.
-    for module in (catalog, customers, events, recommendations, search):
+    for module in (catalog, customers, events, recommendations, search, quizzes, quiz_sessions,
+                   suggestions, quiz_analytics):
         app.include_router(module.router, responses=problem_responses(401, 403, 422))
     _document_problems(app)
 

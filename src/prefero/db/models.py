@@ -5,16 +5,20 @@ from prefero.customers.models import ConsentRecord, Customer, Preference
 from prefero.db.base import Base
 from prefero.events.models import Event, EventReceipt, ProductActivity
 from prefero.privacy.models import ErasureReceipt
+from prefero.quizzes.models import CustomerTrait, QuizSession, QuizVersion
 
 __all__ = [
     "Base",
     "ConsentRecord",
     "Customer",
+    "CustomerTrait",
     "ErasureReceipt",
     "Event",
     "EventReceipt",
     "Preference",
     "Product",
     "ProductActivity",
+    "QuizSession",
+    "QuizVersion",
     "Revision",
 ]

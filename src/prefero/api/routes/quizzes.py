@@ -1,0 +1,7 @@
+"""Routes for quizzes (wired in api/app.py)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["quizzes"])

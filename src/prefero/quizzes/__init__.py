@@ -1,0 +1,1 @@
+"""Zero-party data capture: quiz and guided-selling definitions, sessions, results."""
