@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
+from prefero.db.autogen import include_object
 from prefero.db.models import Base
 from prefero.db.session import create_db_engine
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
-          ) -> bool:
-    """Autogenerate must not touch the full-text index, which the migrations manage by hand
-    (FTS5 shadow tables on SQLite, a generated tsvector column on PostgreSQL)."""
-    if type_ == "table" and name is not None and name.startswith("product_search"):
-        return False
-    return not (type_ == "column" and name == "search_vector")
 
 
 def run_migrations_online() -> None:
@@ -29,7 +21,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
-            include_object=_ours,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()
