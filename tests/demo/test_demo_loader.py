@@ -44,7 +44,7 @@ def test_load_small_demo(runtime: Runtime) -> None:
     assert stages == ["generate", "products", "customers", "preferences", "consents", "events",
                       "activity"]
     expected = {
-        "products": PRODUCTS,
+        "products": PRODUCTS + len(shop.services),
         "customers": CUSTOMERS,
         "preferences": len(list(shop.preference_rows())),
         "consent_records": len(list(shop.consent_rows())),

@@ -5,7 +5,7 @@ each table receives. Pure: no database, same seed and anchor → same content.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from prefero.catalog.facets import FacetSchema, load_facet_schema
 from prefero.demo.behaviour import Behaviour, simulate_behaviour
 from prefero.demo.catalog import DemoProduct, generate_catalog
 from prefero.demo.customers import CONSENT_SOURCE, POLICY_VERSION, DemoCustomer, generate_customers
+from prefero.demo.services import service_products
 
 __all__ = ["DISMISS_FACET", "DemoShop", "ProgressCallback", "generate_demo"]
 
@@ -33,9 +34,11 @@ class DemoShop:
     products: list[DemoProduct]
     customers: list[DemoCustomer]
     behaviour: Behaviour
+    # Add-on services, kept apart from ``products`` so behaviour never buys them by chance.
+    services: list[DemoProduct] = field(default_factory=list)
 
     def product_rows(self) -> Iterator[dict[str, Any]]:
-        return (product.row() for product in self.products)
+        return (product.row() for product in (*self.products, *self.services))
 
     def customer_rows(self) -> Iterator[dict[str, Any]]:
         return (customer.row() for customer in self.customers)
@@ -125,4 +128,5 @@ def generate_demo(*, seed: int = 7, products: int = 3200, customers: int = 6000,
                                    anchor=anchor)
     report("generate", 3, 3)
     return DemoShop(seed=seed, anchor=anchor, products=catalog, customers=people,
-                    behaviour=behaviour)
+                    behaviour=behaviour,
+                    services=service_products(anchor=anchor, schema=schema))
