@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     exploration_slot: bool = Field(default=True,
                                    description="Offer 'Something different' unless the "
                                                "customer turned it off")
+    suggestion_snooze_days: int = Field(
+        default=90, ge=0,
+        description="Days a suggested preference stays hidden after the customer rejected "
+                    "it (or accepted it and later removed the preference)",
+    )
 
     @property
     def effective_database_url(self) -> str:

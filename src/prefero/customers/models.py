@@ -1,4 +1,5 @@
-"""Customer profile, declared preferences and the append-only consent ledger."""
+"""Customer profile, declared preferences, the append-only consent ledger and the customer's
+decisions on suggested preferences."""
 
 from __future__ import annotations
 
@@ -20,11 +21,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from prefero.db.base import Base, utcnow
 
-__all__ = ["PREFERENCE_KINDS", "ConsentRecord", "Customer", "Preference"]
+__all__ = [
+    "PREFERENCE_KINDS",
+    "SUGGESTION_DECISIONS",
+    "ConsentRecord",
+    "Customer",
+    "Preference",
+    "SuggestionDecision",
+]
 
 # like: weighted affinity; never/must: hard constraints; size: facet "size" values the customer
 # wears within a category path (stored in ``facet``); dismiss: a product marked "not for me".
 PREFERENCE_KINDS = ("like", "never", "must", "size", "dismiss")
+SUGGESTION_DECISIONS = ("accepted", "rejected")
 
 
 class Customer(Base):
@@ -82,4 +91,29 @@ class ConsentRecord(Base):
     __table_args__ = (
         Index("ix_consent_records_customer_purpose", "customer_id", "purpose", "id"),
         UniqueConstraint("customer_id", "idempotency_key"),
+    )
+
+
+class SuggestionDecision(Base):
+    """The customer's answer to one suggested preference (``prefero.customers.suggestions``).
+
+    Rows are only inserted; the latest per (kind, facet, value) is the decision in force. The
+    suggestion itself is never stored: it is recomputed from consented behaviour on each
+    request, so withdrawing tracking consent makes every open suggestion vanish at once.
+    """
+
+    __tablename__ = "suggestion_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    facet: Mapped[str] = mapped_column(String(500))
+    value: Mapped[str] = mapped_column(String(500))
+    decision: Mapped[str] = mapped_column(String(10))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_suggestion_decisions_customer_key", "customer_id", "kind", "facet", "value",
+              "decided_at"),
+        CheckConstraint("decision in ('accepted','rejected')", name="decision"),
     )

@@ -1,7 +1,7 @@
 """Imports every ORM module so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from prefero.catalog.models import Product, Revision
-from prefero.customers.models import ConsentRecord, Customer, Preference
+from prefero.customers.models import ConsentRecord, Customer, Preference, SuggestionDecision
 from prefero.db.base import Base
 from prefero.events.models import Event, EventReceipt, ProductActivity
 from prefero.privacy.models import ErasureReceipt
@@ -21,4 +21,5 @@ __all__ = [
     "QuizSession",
     "QuizVersion",
     "Revision",
+    "SuggestionDecision",
 ]

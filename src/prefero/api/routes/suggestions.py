@@ -1,7 +1,65 @@
-"""Routes for suggestions (wired in api/app.py)."""
+"""Routes for suggestions: preferences inferred from consented behaviour, which the customer
+accepts (they become declared, source ``suggestion``) or rejects (hidden for a while).
+
+Thin on purpose: each handler checks the key's scope and calls one service function.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter(tags=["suggestions"])
+from fastapi import APIRouter, Depends, Path
+
+from prefero.api.deps import DbSession, Rt, require
+from prefero.api.problems import problem_responses
+from prefero.customers import suggestions as service
+from prefero.customers.suggestions import DecisionOut, SuggestionsOut
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/customers", tags=["suggestions"])
+
+CustomerId = Annotated[str, Path(
+    min_length=1, max_length=200,
+    # Control characters (a %00 in the path) cannot be stored by PostgreSQL; refuse them here.
+    pattern=r"^[^\x00-\x1f\x7f]+$",
+    description="The shop's id for the customer or the anonymous visitor",
+)]
+SuggestionId = Annotated[str, Path(
+    pattern=r"^[0-9a-f]{32}$", description="The id from the list of suggestions")]
+
+_READ = [Depends(require("read"))]
+_INGEST = [Depends(require("ingest"))]
+_DECIDE = problem_responses(404, 409)
+
+
+@router.get("/{customer_id}/suggestions", dependencies=_READ,
+            responses=problem_responses(404))
+def list_suggestions(customer_id: CustomerId, session: DbSession, runtime: Rt
+                     ) -> SuggestionsOut:
+    """Preferences inferred from the customer's consented behaviour, most confident first,
+    each with its evidence ("8 of your last 10 orders in Groceries were sugar-free"). Empty
+    without tracking consent. A suggestion changes nothing until it is accepted."""
+    return service.list_suggestions(session, customer_id=customer_id,
+                                    settings=runtime.settings, schema=runtime.facet_schema)
+
+
+@router.post("/{customer_id}/suggestions/{suggestion_id}/accept", dependencies=_INGEST,
+             responses=_DECIDE)
+def accept_suggestion(customer_id: CustomerId, suggestion_id: SuggestionId,
+                      session: DbSession, runtime: Rt) -> DecisionOut:
+    """Accept: the suggestion becomes a declared like (source `suggestion`). 404 when it is
+    no longer suggested; 409 without tracking consent or when already decided or declared.
+    Repeating an acceptance answers the first one."""
+    return service.accept(session, customer_id=customer_id, suggestion_id=suggestion_id,
+                          settings=runtime.settings, schema=runtime.facet_schema)
+
+
+@router.post("/{customer_id}/suggestions/{suggestion_id}/reject", dependencies=_INGEST,
+             responses=_DECIDE)
+def reject_suggestion(customer_id: CustomerId, suggestion_id: SuggestionId,
+                      session: DbSession, runtime: Rt) -> DecisionOut:
+    """Reject: the suggestion is not made again for the shop's snooze period
+    (`PREFERO_SUGGESTION_SNOOZE_DAYS`). Errors as for accept; a repeat answers the first."""
+    return service.reject(session, customer_id=customer_id, suggestion_id=suggestion_id,
+                          settings=runtime.settings, schema=runtime.facet_schema)
