@@ -23,6 +23,7 @@ from prefero.db.base import Base
 from prefero.db.migrate import upgrade
 from prefero.demo.shop import ProgressCallback, generate_demo
 from prefero.events.models import Event, ProductActivity
+from prefero.quizzes.publish import publish_library
 from prefero.runtime import Runtime
 
 __all__ = ["CHUNK_ROWS", "DemoSummary", "load_demo"]
@@ -78,8 +79,8 @@ def load_demo(runtime: Runtime, *, seed: int = 7, products: int = 3200, customer
     >>> from pathlib import Path; from tempfile import mkdtemp
     >>> from prefero.config import Settings
     >>> runtime = Runtime(Settings(data_dir=Path(mkdtemp())))
-    >>> load_demo(runtime, products=60, customers=20).products
-    60
+    >>> load_demo(runtime, products=60, customers=20).products  # and the 5 add-on services
+    65
     >>> load_demo(runtime, products=60, customers=20).loaded
     False
     """
@@ -87,11 +88,15 @@ def load_demo(runtime: Runtime, *, seed: int = 7, products: int = 3200, customer
     upgrade(runtime.settings.effective_database_url)
     with runtime.session() as session:
         if _count(session, Product):
+            # Already loaded: still bring the quiz library up to date (publishing an unchanged
+            # definition stores nothing), so a demo made before a new quiz shipped gets it.
+            publish_library(session, schema=runtime.facet_schema)
             return _summary(session, loaded=False, seconds=time.perf_counter() - started)
     shop = generate_demo(seed=seed, products=products, customers=customers, anchor=anchor,
                          schema=runtime.facet_schema, progress=progress)
     tables: list[tuple[str, type[Base], int, Iterable[dict[str, Any]]]] = [
-        ("products", Product, len(shop.products), shop.product_rows()),
+        ("products", Product, len(shop.products) + len(shop.services),
+         shop.product_rows()),
         ("customers", Customer, len(shop.customers), shop.customer_rows()),
         ("preferences", Preference, -1, shop.preference_rows()),
         ("consents", ConsentRecord, -1, shop.consent_rows()),
@@ -115,5 +120,8 @@ def load_demo(runtime: Runtime, *, seed: int = 7, products: int = 3200, customer
                 if progress:
                     progress(stage, done, total)
         bump(session)
+        # The demo shop ships its quiz library (issue 3), published in this same transaction
+        # so that a load gives a shop with both catalogue and quizzes, or neither.
+        publish_library(session, schema=runtime.facet_schema)
         session.flush()
         return _summary(session, loaded=True, seconds=time.perf_counter() - started)
