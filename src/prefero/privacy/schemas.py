@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -20,6 +20,8 @@ __all__ = [
     "EventOut",
     "EventSummary",
     "ProfileOut",
+    "QuizSessionRecord",
+    "TraitRecord",
 ]
 
 # Prices as JSON numbers, like budgets (see customers.schemas).
@@ -86,6 +88,28 @@ class DerivedItem(_Out):
     values: list[Affinity] = Field(default_factory=list)
 
 
+class TraitRecord(_Out):
+    """A psychographic score a quiz measured."""
+
+    trait: str
+    value: float
+    source: str = Field(description="The quiz and version that measured it")
+    updated_at: datetime
+
+
+class QuizSessionRecord(_Out):
+    """One quiz the customer started, with the answers as given."""
+
+    session_id: str
+    quiz_id: str
+    version: int
+    status: str
+    stored: bool = Field(description="Whether completing it wrote to the profile")
+    answers: list[dict[str, Any]]
+    started_at: datetime
+    completed_at: datetime | None
+
+
 class CustomerDataOut(_Out):
     """Everything held about one customer, and what is derived from it."""
 
@@ -97,6 +121,8 @@ class CustomerDataOut(_Out):
     events: EventSummary
     dismissed_products: list[DismissedProduct]
     derived: list[DerivedItem]
+    traits: list[TraitRecord] = Field(default_factory=list)
+    quiz_sessions: list[QuizSessionRecord] = Field(default_factory=list)
 
 
 class ErasureReceiptOut(_Out):

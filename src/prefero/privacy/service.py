@@ -36,7 +36,10 @@ from prefero.privacy.schemas import (
     EventOut,
     EventSummary,
     ProfileOut,
+    QuizSessionRecord,
+    TraitRecord,
 )
+from prefero.quizzes.models import CustomerTrait, QuizSession
 
 __all__ = ["LATEST_EVENTS", "customer_data", "erase_customer", "subject_hash"]
 
@@ -98,7 +101,26 @@ def customer_data(session: Session, *, customer_id: str, settings: Settings) -> 
         events=_event_summary(session, customer_id),
         dismissed_products=_dismissed(session, customer_id),
         derived=_derived(session, customer_id),
+        traits=_traits(session, customer_id),
+        quiz_sessions=_quiz_sessions(session, customer_id),
     )
+
+
+def _traits(session: Session, customer_id: str) -> list[TraitRecord]:
+    return [TraitRecord(trait=row.trait, value=row.value, source=row.source,
+                        updated_at=row.updated_at)
+            for row in session.scalars(select(CustomerTrait).where(
+                CustomerTrait.customer_id == customer_id).order_by(CustomerTrait.trait))]
+
+
+def _quiz_sessions(session: Session, customer_id: str) -> list[QuizSessionRecord]:
+    return [QuizSessionRecord(session_id=row.id, quiz_id=row.quiz_id, version=row.version,
+                              status=row.status, stored=row.stored,
+                              answers=list(row.answers or []), started_at=row.started_at,
+                              completed_at=row.completed_at)
+            for row in session.scalars(select(QuizSession).where(
+                QuizSession.customer_id == customer_id)
+                .order_by(QuizSession.started_at, QuizSession.id))]
 
 
 def _event_summary(session: Session, customer_id: str) -> EventSummary:

@@ -1,7 +1,135 @@
-"""Routes for quiz_sessions (wired in api/app.py)."""
+"""Routes for running quizzes: sessions, answers, going back, resuming, and the preferences
+quizzes wrote into a customer's profile.
+
+Thin on purpose: each handler calls one function of ``prefero.quizzes.sessions`` and lets the
+one error handler turn ``PreferoError`` into problem+json.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from prefero.api.deps import DbSession, Rt, require
+from prefero.api.problems import problem_responses
+from prefero.errors import FieldError, InvalidInput
+from prefero.quizzes import sessions
+from prefero.quizzes.engine import Answer
+from prefero.quizzes.sessions import QuizPreferencesOut, QuizPreferencesRemoved, QuizSessionOut
+
+__all__ = ["AnswerIn", "StartIn", "router"]
 
 router = APIRouter(tags=["quiz_sessions"])
+
+_NO_CONTROL = r"^[^\x00-\x1f\x7f]+$"
+QuizId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_\-]*$",
+                             description="The quiz's id")]
+SessionId = Annotated[str, Path(min_length=1, max_length=36, pattern=_NO_CONTROL,
+                                description="The id answered when the session started")]
+CustomerId = Annotated[str, Path(min_length=1, max_length=200, pattern=_NO_CONTROL,
+                                 description="The shop's id for the customer")]
+
+_INGEST = [Depends(require("ingest"))]
+_READ = [Depends(require("read"))]
+
+
+class StartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str | None = Field(
+        default=None, min_length=1, max_length=200, pattern=_NO_CONTROL,
+        description="Who is answering; leave out for a visitor (nothing is stored then)")
+
+
+class AnswerIn(BaseModel):
+    """The answer to the current question: ``option_ids`` for choice questions, ``value`` for
+    a range, ``text`` for free text. An empty answer skips an optional question."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question_id: str = Field(min_length=1, max_length=100)
+    option_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        default=None, max_length=50)
+    value: float | None = None
+    text: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("expected a finite number")
+        return value
+
+    @field_validator("text")
+    @classmethod
+    def _no_nul(cls, text: str | None) -> str | None:
+        if text is not None and "\x00" in text:
+            raise ValueError("the text contains a NUL character")
+        return text
+
+
+@contextmanager
+def _in_body() -> Iterator[None]:
+    """Services point into the answer from its root; the API's locs start with "body"."""
+    try:
+        yield
+    except InvalidInput as exc:
+        raise InvalidInput(exc.detail, [FieldError(("body", *e.loc), e.msg)
+                                        for e in exc.errors]) from exc
+
+
+@router.post("/v1/quizzes/{quiz_id}/sessions", status_code=status.HTTP_201_CREATED,
+             dependencies=_INGEST, responses=problem_responses(404))
+def start_session(quiz_id: QuizId, session: DbSession, runtime: Rt,
+                  body: Annotated[StartIn | None, Body()] = None) -> QuizSessionOut:
+    """Start a session on the quiz's latest version: the first question, progress and, for
+    guided selling, how many products are in play."""
+    return sessions.start(session, quiz_id=quiz_id,
+                          customer_id=body.customer_id if body is not None else None,
+                          runtime=runtime)
+
+
+@router.post("/v1/quiz-sessions/{session_id}/answers", dependencies=_INGEST,
+             responses=problem_responses(404, 409))
+def post_answer(session_id: SessionId, body: AnswerIn, session: DbSession, runtime: Rt
+                ) -> QuizSessionOut:
+    """Answer the current question. Answers the next question (with the products left and the
+    answer that removed the most) or, after the last one, the results."""
+    given = Answer(question_id=body.question_id, option_ids=tuple(body.option_ids or ()),
+                   value=body.value, text=body.text)
+    with _in_body():
+        return sessions.answer(session, session_id=session_id, given=given, runtime=runtime)
+
+
+@router.post("/v1/quiz-sessions/{session_id}/back", dependencies=_INGEST,
+             responses=problem_responses(404, 409))
+def go_back(session_id: SessionId, session: DbSession, runtime: Rt) -> QuizSessionOut:
+    """Undo the last answer and show that question again."""
+    return sessions.back(session, session_id=session_id, runtime=runtime)
+
+
+@router.get("/v1/quiz-sessions/{session_id}", dependencies=_READ,
+            responses=problem_responses(404))
+def get_session(session_id: SessionId, session: DbSession, runtime: Rt) -> QuizSessionOut:
+    """The session as it stands, to resume it later; a completed one shows its results."""
+    return sessions.get(session, session_id=session_id, runtime=runtime)
+
+
+@router.get("/v1/customers/{customer_id}/quiz-preferences", dependencies=_READ,
+            responses=problem_responses(404))
+def get_quiz_preferences(customer_id: CustomerId, session: DbSession) -> QuizPreferencesOut:
+    """Which preferences (and traits, budget) came from which quiz."""
+    return sessions.quiz_preferences(session, customer_id=customer_id)
+
+
+@router.delete("/v1/customers/{customer_id}/quiz-preferences/{quiz_id}",
+               dependencies=_INGEST, responses=problem_responses(404))
+def delete_quiz_preferences(customer_id: CustomerId, quiz_id: QuizId, session: DbSession
+                            ) -> QuizPreferencesRemoved:
+    """Remove everything one quiz wrote (every version); the rest of the profile stays."""
+    return sessions.remove_quiz_preferences(session, customer_id=customer_id, quiz_id=quiz_id)
