@@ -1,4 +1,5 @@
-"""Erasure removes the customer's suggestion decisions along with everything else."""
+"""Suggestion decisions are part of what the customer sees about themselves, and erasure
+removes them along with everything else."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from sqlalchemy import func, select
 from factories import add_products, customer, events, product
 from prefero.customers.models import SuggestionDecision
 from prefero.customers.suggestions import accept, reject, suggestions
-from prefero.privacy.service import erase_customer
+from prefero.privacy.service import customer_data, erase_customer
 from prefero.runtime import Runtime
 
 
@@ -44,3 +45,13 @@ def test_erasure_removes_suggestion_decisions(runtime: Runtime) -> None:
     assert receipt.deleted["suggestion_decisions"] == 2
     assert decisions_of(runtime, "erase-me-77") == 0
     assert decisions_of(runtime, "bystander-3") == 2
+
+
+def test_data_export_lists_suggestion_decisions(runtime: Runtime) -> None:
+    with runtime.session() as s:
+        add_products(s, [product(f"p{i}", category="Groceries > Snacks", brand="Acme",
+                                 facets={"organic": True}) for i in range(5)])
+    decide_everything(runtime, "asks-77")
+    with runtime.session() as s:
+        data = customer_data(s, customer_id="asks-77", settings=runtime.settings)
+    assert sorted(d.decision for d in data.suggestion_decisions) == ["accepted", "rejected"]

@@ -21,6 +21,7 @@ __all__ = [
     "EventSummary",
     "ProfileOut",
     "QuizSessionRecord",
+    "SuggestionDecisionRecord",
     "TraitRecord",
 ]
 
@@ -110,6 +111,16 @@ class QuizSessionRecord(_Out):
     completed_at: datetime | None
 
 
+class SuggestionDecisionRecord(_Out):
+    """A suggestion the customer accepted or rejected (rejections keep it from coming back)."""
+
+    kind: str
+    facet: str
+    value: str
+    decision: str
+    decided_at: datetime
+
+
 class CustomerDataOut(_Out):
     """Everything held about one customer, and what is derived from it."""
 
@@ -123,6 +134,7 @@ class CustomerDataOut(_Out):
     derived: list[DerivedItem]
     traits: list[TraitRecord] = Field(default_factory=list)
     quiz_sessions: list[QuizSessionRecord] = Field(default_factory=list)
+    suggestion_decisions: list[SuggestionDecisionRecord] = Field(default_factory=list)
 
 
 class ErasureReceiptOut(_Out):

@@ -19,7 +19,7 @@ from prefero.catalog.facets import normalize_value
 from prefero.catalog.models import Product
 from prefero.config import Settings
 from prefero.customers.consent import get_consents
-from prefero.customers.models import Customer, Preference
+from prefero.customers.models import Customer, Preference, SuggestionDecision
 from prefero.customers.preferences import DISMISS_FACET, get_preferences
 from prefero.customers.repository import get_customer
 from prefero.db.base import utcnow
@@ -37,6 +37,7 @@ from prefero.privacy.schemas import (
     EventSummary,
     ProfileOut,
     QuizSessionRecord,
+    SuggestionDecisionRecord,
     TraitRecord,
 )
 from prefero.quizzes.models import CustomerTrait, QuizSession
@@ -103,6 +104,7 @@ def customer_data(session: Session, *, customer_id: str, settings: Settings) -> 
         derived=_derived(session, customer_id),
         traits=_traits(session, customer_id),
         quiz_sessions=_quiz_sessions(session, customer_id),
+        suggestion_decisions=_suggestion_decisions(session, customer_id),
     )
 
 
@@ -111,6 +113,15 @@ def _traits(session: Session, customer_id: str) -> list[TraitRecord]:
                         updated_at=row.updated_at)
             for row in session.scalars(select(CustomerTrait).where(
                 CustomerTrait.customer_id == customer_id).order_by(CustomerTrait.trait))]
+
+
+def _suggestion_decisions(session: Session, customer_id: str
+                          ) -> list[SuggestionDecisionRecord]:
+    return [SuggestionDecisionRecord(kind=row.kind, facet=row.facet, value=row.value,
+                                     decision=row.decision, decided_at=row.decided_at)
+            for row in session.scalars(select(SuggestionDecision).where(
+                SuggestionDecision.customer_id == customer_id)
+                .order_by(SuggestionDecision.decided_at, SuggestionDecision.id))]
 
 
 def _quiz_sessions(session: Session, customer_id: str) -> list[QuizSessionRecord]:
