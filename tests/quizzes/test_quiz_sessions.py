@@ -188,6 +188,15 @@ def test_without_consent_nothing_is_stored(shop: Runtime) -> None:
         me = s.get(Customer, "c-no")
         assert me is not None and me.budget_max is None
         assert s.scalars(select(CustomerTrait)).all() == []
+        # shown once: the session no longer points at the person...
+        row = s.get(QuizSession, done.session_id)
+        assert row is not None and row.customer_id is None and row.status == "discarded"
+        assert s.scalars(select(QuizSession).where(QuizSession.customer_id == "c-no")).all() \
+            == []
+    # ...and asking again gives no result (it could not honour the customer's own rules)
+    with shop.session() as s:
+        again = sessions.get(s, session_id=done.session_id, runtime=shop)
+    assert again.completed and again.stored is False and again.results == []
 
 
 def test_a_visitor_gets_results_and_nothing_is_stored(shop: Runtime) -> None:

@@ -190,7 +190,8 @@ class _Tally:
     def add(self, *, status: str, customer_id: str | None, started_at: datetime,
             completed_at: datetime | None, answers: Any) -> None:
         self.starts += 1
-        completed = status == "completed"
+        # "discarded" sessions were completed without consent to keep them: still completions
+        completed = status in ("completed", "discarded")
         answer_list = [a for a in answers or [] if isinstance(a, Mapping)
                        and isinstance(a.get("question_id"), str)]
         seen: set[str] = set()

@@ -235,6 +235,12 @@ class QuizPreferencesRemoved(_Out):
 # --------------------------------------------------------------------------- helpers
 
 
+# A session completed without personalization consent: unlinked from the person once its
+# result has been shown. Both statuses count as finished.
+DISCARDED = "discarded"
+FINISHED = ("completed", DISCARDED)
+
+
 def quiz_source(quiz_id: str, version: int) -> str:
     """The ``source`` of what a quiz wrote.
 
@@ -291,7 +297,7 @@ def _view(session: Session, row: QuizSession, definition: QuizDefinition, runtim
     guided = definition.kind == "guided_selling"
     narrowed: Narrowing | None = (narrowing(index, definition, answers, customer=profile,
                                             schema=schema) if guided else None)
-    completed = row.status == "completed"
+    completed = row.status in FINISHED
     question = None if completed else next_question(definition, answers)
     out = QuizSessionOut(
         session_id=row.id, quiz_id=row.quiz_id, version=row.version, kind=definition.kind,
@@ -307,9 +313,13 @@ def _view(session: Session, row: QuizSession, definition: QuizDefinition, runtim
                            value=a.value, text=a.text) for a in answers],
         kept=list(kept),
     )
-    if completed:
+    if row.status == "completed":
         found = quiz_results(index, definition, answers, customer=profile, schema=schema)
         out = out.model_copy(update=_results_fields(found, stored=row.stored))
+    elif completed:
+        # Discarded: the result was shown once; without the customer's own rules it cannot
+        # be shown again safely, and keeping it would be keeping their answers.
+        out = out.model_copy(update={"stored": False, "results": [], "add_on_services": []})
     return out
 
 
@@ -376,7 +386,7 @@ def answer(session: Session, *, session_id: str, given: Answer, runtime: Runtime
     12
     """
     row, definition = _load(session, session_id, lock=True)
-    if row.status == "completed":
+    if row.status in FINISHED:
         raise Conflict(f"quiz session {session_id!r} is already completed")
     answers = _answers(row)
     current = next_question(definition, answers)
@@ -396,7 +406,14 @@ def answer(session: Session, *, session_id: str, given: Answer, runtime: Runtime
     if next_question(definition, answers) is None:
         kept = _complete(session, row, definition, answers, runtime)
     session.flush()
-    return _view(session, row, definition, runtime, kept=kept)
+    out = _view(session, row, definition, runtime, kept=kept)
+    if row.status == "completed" and not row.stored and row.customer_id is not None:
+        # No personalization consent: the result is shown this once and nothing stays
+        # linked to the person. The answers remain, anonymous, for the shop's analytics.
+        row.customer_id = None
+        row.status = DISCARDED
+        session.flush()
+    return out
 
 
 def back(session: Session, *, session_id: str, runtime: Runtime) -> QuizSessionOut:
@@ -407,7 +424,7 @@ def back(session: Session, *, session_id: str, runtime: Runtime) -> QuizSessionO
     'use'
     """
     row, definition = _load(session, session_id, lock=True)
-    if row.status == "completed":
+    if row.status in FINISHED:
         raise Conflict(f"quiz session {session_id!r} is completed; start a new one to retake "
                        "the quiz")
     if row.answers:
