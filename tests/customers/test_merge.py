@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from prefero.customers.consent import record_consent
 from prefero.customers.merge import merge_customers
-from prefero.customers.models import ConsentRecord, Customer, Preference
+from prefero.customers.models import ConsentRecord, Customer, Preference, SuggestionDecision
 from prefero.customers.preferences import get_preferences, put_preferences
+from prefero.customers.repository import ensure_customers
 from prefero.customers.schemas import (
     Budget,
     ConsentIn,
@@ -25,6 +26,7 @@ from prefero.customers.schemas import (
 )
 from prefero.errors import InvalidInput
 from prefero.events.models import Event
+from prefero.quizzes.models import CustomerTrait, QuizSession
 from prefero.runtime import Runtime
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -215,3 +217,38 @@ def test_a_customer_cannot_be_merged_into_itself(runtime: Runtime) -> None:
     with pytest.raises(InvalidInput) as raised:
         merge(runtime, anonymous_id="known", customer_id="known")
     assert [e.loc for e in raised.value.errors] == [("anonymous_id",)]
+
+
+def test_quiz_sessions_traits_and_suggestion_decisions_follow_the_person(
+        runtime: Runtime) -> None:
+    earlier = datetime(2026, 1, 1, tzinfo=UTC)
+    later = earlier + timedelta(days=5)
+    with runtime.session() as session:
+        ensure_customers(session, {"known-q": False, "anon-q": True})
+        session.add_all([
+            QuizSession(id="qs-1", quiz_id="big-five", version=1, customer_id="anon-q",
+                        answers=[], status="completed", stored=True),
+            CustomerTrait(customer_id="anon-q", trait="openness", value=4.0,
+                          source="quiz:big-five@2", updated_at=later),
+            CustomerTrait(customer_id="anon-q", trait="neuroticism", value=1.0,
+                          source="quiz:big-five@2", updated_at=earlier),
+            CustomerTrait(customer_id="known-q", trait="openness", value=2.0,
+                          source="quiz:big-five@1", updated_at=earlier),
+            CustomerTrait(customer_id="known-q", trait="neuroticism", value=3.0,
+                          source="quiz:big-five@1", updated_at=later),
+            SuggestionDecision(customer_id="anon-q", kind="like", facet="brand",
+                               value="acme", decision="rejected", decided_at=later),
+        ])
+    with runtime.session() as session:
+        merge_customers(session, anonymous_id="anon-q", customer_id="known-q",
+                        settings=runtime.settings)
+    with runtime.session() as session:
+        quiz = session.get(QuizSession, "qs-1")
+        assert quiz is not None and quiz.customer_id == "known-q"
+        traits = {t.trait: (t.value, t.source) for t in session.scalars(
+            select(CustomerTrait).where(CustomerTrait.customer_id == "known-q"))}
+        # the newer measurement wins on each side
+        assert traits == {"openness": (4.0, "quiz:big-five@2"),
+                          "neuroticism": (3.0, "quiz:big-five@1")}
+        decisions = session.scalars(select(SuggestionDecision)).all()
+        assert [d.customer_id for d in decisions] == ["known-q"]

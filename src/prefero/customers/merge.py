@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 
 from prefero.config import Settings
 from prefero.customers.consent import consent_state, current_consents
-from prefero.customers.models import ConsentRecord, Customer, Preference
+from prefero.customers.models import ConsentRecord, Customer, Preference, SuggestionDecision
 from prefero.customers.preferences import FACET_VALUE_KINDS, preference_rows, profile_of
 from prefero.customers.repository import ensure_customers, get_customer
 from prefero.customers.schemas import MergeOut
 from prefero.db.base import utcnow
 from prefero.errors import FieldError, InvalidInput
 from prefero.events.models import Event
+from prefero.quizzes.models import CustomerTrait, QuizSession
 
 __all__ = ["merge_customers"]
 
@@ -113,6 +114,8 @@ def merge_customers(session: Session, *, anonymous_id: str, customer_id: str,
         result = session.execute(delete(Event).where(Event.customer_id == anonymous_id))
         events_dropped = int(getattr(result, "rowcount", 0))
 
+    _move_quiz_data(session, anonymous_id=anonymous_id, customer_id=customer_id)
+
     # Whatever created the row (an event may have), the id is now proven to be a person.
     known.anonymous = False
     known.updated_at = now
@@ -167,3 +170,25 @@ def _move_consents(session: Session, *, anonymous_id: str, customer_id: str) -> 
     result = session.execute(update(ConsentRecord).where(
         ConsentRecord.customer_id == anonymous_id).values(customer_id=customer_id))
     return int(getattr(result, "rowcount", 0))
+
+
+def _move_quiz_data(session: Session, *, anonymous_id: str, customer_id: str) -> None:
+    """Quiz sessions and suggestion decisions follow the person; a trait both ids hold keeps
+    the more recently measured value."""
+    for model in (QuizSession, SuggestionDecision):
+        session.execute(update(model).where(model.customer_id == anonymous_id)
+                        .values(customer_id=customer_id))
+    mine = {row.trait: row for row in session.scalars(
+        select(CustomerTrait).where(CustomerTrait.customer_id == customer_id))}
+    for theirs in session.scalars(
+            select(CustomerTrait).where(CustomerTrait.customer_id == anonymous_id)).all():
+        known = mine.get(theirs.trait)
+        if known is None:
+            session.add(CustomerTrait(customer_id=customer_id, trait=theirs.trait,
+                                      value=theirs.value, source=theirs.source,
+                                      updated_at=theirs.updated_at))
+        elif _newer(theirs.updated_at, known.updated_at):
+            known.value, known.source, known.updated_at = (theirs.value, theirs.source,
+                                                           theirs.updated_at)
+        session.delete(theirs)
+    session.flush()
