@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, status
+from fastapi import APIRouter, Depends, Header, status
 
 from prefero.api.deps import DbSession, Rt, require
+from prefero.api.params import CustomerId
 from prefero.api.problems import problem_responses
 from prefero.customers import consent, preferences
 from prefero.customers.merge import merge_customers
@@ -32,12 +33,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
-CustomerId = Annotated[str, Path(
-    min_length=1, max_length=200,
-    # Control characters (a %00 in the path) cannot be stored by PostgreSQL; refuse them here.
-    pattern=r"^[^\x00-\x1f\x7f]+$",
-    description="The shop's id for the customer or the anonymous visitor",
-)]
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=1, max_length=200,
     description="Repeat a request safely: the same key for the same customer records once",

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, Depends, Path, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from prefero.api.deps import DbSession, Rt, require
+from prefero.api.params import NO_CONTROL_CHARACTERS, CustomerId
 from prefero.api.problems import problem_responses
 from prefero.errors import FieldError, InvalidInput
 from prefero.quizzes import sessions
@@ -26,13 +27,10 @@ __all__ = ["AnswerIn", "StartIn", "router"]
 
 router = APIRouter(tags=["quiz_sessions"])
 
-_NO_CONTROL = r"^[^\x00-\x1f\x7f]+$"
 QuizId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_\-]*$",
                              description="The quiz's id")]
-SessionId = Annotated[str, Path(min_length=1, max_length=36, pattern=_NO_CONTROL,
+SessionId = Annotated[str, Path(min_length=1, max_length=36, pattern=NO_CONTROL_CHARACTERS,
                                 description="The id answered when the session started")]
-CustomerId = Annotated[str, Path(min_length=1, max_length=200, pattern=_NO_CONTROL,
-                                 description="The shop's id for the customer")]
 
 _INGEST = [Depends(require("ingest"))]
 _READ = [Depends(require("read"))]
@@ -42,7 +40,7 @@ class StartIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: str | None = Field(
-        default=None, min_length=1, max_length=200, pattern=_NO_CONTROL,
+        default=None, min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS,
         description="Who is answering; leave out for a visitor (nothing is stored then)")
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 
 from prefero.api.deps import DbSession, Rt, require
+from prefero.api.params import CustomerId
 from prefero.api.problems import problem_responses
 from prefero.customers import suggestions as service
 from prefero.customers.suggestions import DecisionOut, SuggestionsOut
@@ -19,12 +20,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/customers", tags=["suggestions"])
 
-CustomerId = Annotated[str, Path(
-    min_length=1, max_length=200,
-    # Control characters (a %00 in the path) cannot be stored by PostgreSQL; refuse them here.
-    pattern=r"^[^\x00-\x1f\x7f]+$",
-    description="The shop's id for the customer or the anonymous visitor",
-)]
 SuggestionId = Annotated[str, Path(
     pattern=r"^[0-9a-f]{32}$", description="The id from the list of suggestions")]
 
