@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     default_consent_marketing_email: bool = False
     default_consent_marketing_push: bool = False
     policy_version: str = "2026-01"
+    session_secret: str = Field(
+        default="prefero-demo-session-secret",
+        description="Signs the storefront's session cookie; set your own in production.",
+    )
     erasure_key: str = Field(
         default="prefero-demo-erasure-key",
         description="Secret for the keyed hash in erasure receipts; set your own in production.",

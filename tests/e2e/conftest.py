@@ -7,7 +7,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -15,6 +19,8 @@ import uvicorn
 from prefero.api.app import create_app
 from prefero.config import Settings
 from prefero.db.migrate import upgrade
+from prefero.demo import load_demo
+from prefero.recommend.training import train
 from prefero.runtime import Runtime
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,18 +30,23 @@ CHROMIUM_ARGS = [
 ]
 
 
+ANCHOR = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[str]:
-    """The API served by uvicorn in a thread, over a fresh migrated SQLite database."""
-    settings = Settings(data_dir=tmp_path / "data", admin_key="e2e-admin-key")
-    upgrade(settings.effective_database_url)
-    runtime = Runtime(settings)
+@dataclass(frozen=True)
+class Shop:
+    url: str
+    runtime: Runtime
+
+
+@contextmanager
+def _serve(runtime: Runtime) -> Iterator[str]:
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1",
                                            port=port, log_level="warning"))
@@ -51,7 +62,42 @@ def live_server(tmp_path: Path) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[str]:
+    """The API served by uvicorn in a thread, over a fresh migrated SQLite database."""
+    settings = Settings(data_dir=tmp_path / "data", admin_key="e2e-admin-key")
+    upgrade(settings.effective_database_url)
+    runtime = Runtime(settings)
+    try:
+        with _serve(runtime) as url:
+            yield url
+    finally:
         runtime.close()
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[Shop]:
+    """A small demo shop (catalogue, customers, behaviour, quizzes), trained and served."""
+    runtime = Runtime(Settings(data_dir=tmp_path / "shop", admin_key="e2e-admin-key"))
+    load_demo(runtime, products=400, customers=120, anchor=ANCHOR)
+    train(runtime)
+    try:
+        with _serve(runtime) as url:
+            yield Shop(url=url, runtime=runtime)
+    finally:
+        runtime.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (its own cookies) and page per test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 import fastapi_offline
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from prefero import __version__
@@ -30,6 +30,7 @@ from prefero.api.routes import (
 )
 from prefero.config import Settings, get_settings
 from prefero.runtime import Runtime
+from prefero.web.app import install_web
 
 __all__ = ["create_app"]
 
@@ -85,9 +86,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             swagger_favicon_url="/static/swagger/favicon.png",
         )
 
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    # The storefront, preference center and quiz player: the pages a shopper uses.
+    install_web(app, runtime)
 
     return app
 

@@ -1,0 +1,49 @@
+"""Rendering pages: one Jinja2 environment, and the context every page shares (who is
+browsing, their personalization level, the language)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from prefero.recommend.profile import load_profile
+from prefero.runtime import Runtime
+from prefero.web.i18n import LANGUAGES, language_of, translator
+from prefero.web.identity import visitor
+
+__all__ = ["LEVEL_NAMES", "page", "templates"]
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+# What each level uses, in the customer's words (shown in the header and the preference
+# center).
+LEVEL_NAMES = {
+    "off": "Off",
+    "declared": "Only what I said",
+    "balanced": "Balanced",
+    "full": "Full",
+}
+
+
+def page(request: Request, template: str, *, session: Session, runtime: Runtime,
+         status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render ``template`` with the shared context; ``context`` adds the page's own."""
+    who = visitor(request)
+    language = language_of(request)
+    profile = load_profile(session, customer_id=who.customer_id, settings=runtime.settings)
+    shared = {
+        "request": request,
+        "visitor": who,
+        "level": profile.level,
+        "level_name": LEVEL_NAMES[profile.level],
+        "t": translator(language),
+        "lang": language,
+        "languages": LANGUAGES,
+    }
+    return templates.TemplateResponse(request, template, {**shared, **context},
+                                      status_code=status_code)

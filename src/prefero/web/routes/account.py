@@ -1,0 +1,78 @@
+"""Sign-in for the demo: pick a persona or browse anonymously; language choice."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from prefero.api.deps import DbSession, Rt
+from prefero.customers.merge import merge_customers
+from prefero.customers.models import Customer, Preference
+from prefero.customers.repository import get_customer
+from prefero.web.i18n import LANGUAGES
+from prefero.web.identity import sign_in, sign_out, visitor
+from prefero.web.render import page
+
+router = APIRouter()
+
+PERSONA_COUNT = 8
+
+
+def _personas(session: DbSession) -> list[dict[str, object]]:
+    """The demo's named personas first, then customers who declared the most."""
+    counts = dict(session.execute(
+        select(Preference.customer_id, func.count()).group_by(Preference.customer_id)
+        .order_by(func.count().desc(), Preference.customer_id).limit(PERSONA_COUNT)).all())
+    ids = ["c00001", "c00002", *[cid for cid in counts if cid not in ("c00001", "c00002")]]
+    found: list[dict[str, object]] = []
+    for cid in ids[:PERSONA_COUNT]:
+        customer = session.get(Customer, cid)
+        if customer is None or customer.anonymous:
+            continue
+        rules = session.scalar(select(func.count()).select_from(Preference).where(
+            Preference.customer_id == cid)) or 0
+        found.append({"id": cid, "level": customer.level, "rules": int(rules)})
+    return found
+
+
+@router.get("/login")
+def login_page(request: Request, session: DbSession, runtime: Rt) -> Response:
+    return page(request, "login.html", session=session, runtime=runtime,
+                personas=_personas(session))
+
+
+@router.post("/login")
+def login(request: Request, session: DbSession, runtime: Rt,
+          customer_id: Annotated[str, Form(max_length=200)]) -> Response:
+    chosen = get_customer(session, customer_id)
+    if chosen is None or chosen.anonymous:
+        return page(request, "login.html", session=session, runtime=runtime,
+                    personas=_personas(session), error="Pick one of the demo personas.",
+                    status_code=422)
+    current = visitor(request)
+    if not current.signed_in and get_customer(session, current.customer_id) is not None:
+        # What the visitor declared while browsing anonymously stays theirs.
+        merge_customers(session, anonymous_id=current.customer_id, customer_id=customer_id,
+                        settings=runtime.settings)
+    sign_in(request, customer_id)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    sign_out(request)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/lang")
+def choose_language(request: Request, lang: Annotated[str, Form()]) -> Response:
+    back = request.headers.get("referer") or "/"
+    response = RedirectResponse(back if back.startswith(str(request.base_url)) else "/",
+                                status_code=303)
+    if lang in LANGUAGES:
+        response.set_cookie("lang", lang, max_age=60 * 60 * 24 * 365, samesite="lax")
+    return response
