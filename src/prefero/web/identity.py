@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-__all__ = ["Visitor", "sign_in", "sign_out", "visitor"]
+__all__ = ["ANONYMOUS_PREFIX", "Visitor", "sign_in", "sign_out", "visitor"]
 
 ANONYMOUS_PREFIX = "anon-"
 

@@ -14,7 +14,7 @@ from prefero.customers.merge import merge_customers
 from prefero.customers.models import Customer, Preference
 from prefero.customers.repository import get_customer
 from prefero.web.i18n import LANGUAGES
-from prefero.web.identity import sign_in, sign_out, visitor
+from prefero.web.identity import ANONYMOUS_PREFIX, sign_in, sign_out, visitor
 from prefero.web.render import page
 
 router = APIRouter()
@@ -31,7 +31,8 @@ def _personas(session: DbSession) -> list[dict[str, object]]:
     found: list[dict[str, object]] = []
     for cid in ids[:PERSONA_COUNT]:
         customer = session.get(Customer, cid)
-        if customer is None or customer.anonymous:
+        # Visitors' ids are never personas, even where a service created them as known.
+        if customer is None or customer.anonymous or cid.startswith(ANONYMOUS_PREFIX):
             continue
         rules = session.scalar(select(func.count()).select_from(Preference).where(
             Preference.customer_id == cid)) or 0
@@ -49,7 +50,7 @@ def login_page(request: Request, session: DbSession, runtime: Rt) -> Response:
 def login(request: Request, session: DbSession, runtime: Rt,
           customer_id: Annotated[str, Form(max_length=200)]) -> Response:
     chosen = get_customer(session, customer_id)
-    if chosen is None or chosen.anonymous:
+    if chosen is None or chosen.anonymous or customer_id.startswith(ANONYMOUS_PREFIX):
         return page(request, "login.html", session=session, runtime=runtime,
                     personas=_personas(session), error="Pick one of the demo personas.",
                     status_code=422)
