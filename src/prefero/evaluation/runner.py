@@ -14,6 +14,7 @@ from typing import Any
 from prefero.evaluation.baselines import PopRec, Popularity, Recommender
 from prefero.evaluation.data import LeaveOneOut, leave_one_out, read_item_attributes, read_sequences
 from prefero.evaluation.metrics import evaluate_ranking
+from prefero.evaluation.transitions import Transitions
 
 __all__ = ["MODELS", "evaluate_file", "evaluate_models"]
 
@@ -21,6 +22,7 @@ __all__ = ["MODELS", "evaluate_file", "evaluate_models"]
 MODELS: dict[str, Callable[[int], Recommender]] = {
     "poprec": lambda seed: PopRec(),
     "popularity": lambda seed: Popularity(),
+    "transitions": lambda seed: Transitions(seed),
 }
 
 #: Called with (stage description, total steps) to start a stage, then with advances.
