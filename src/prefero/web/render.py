@@ -4,15 +4,16 @@ browsing, their personalization level, the language)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from prefero.recommend.profile import load_profile
+from prefero.customers.models import Customer
 from prefero.runtime import Runtime
+from prefero.types import Level
 from prefero.web.i18n import LANGUAGES, language_of, translator
 from prefero.web.identity import visitor
 
@@ -35,12 +36,16 @@ def page(request: Request, template: str, *, session: Session, runtime: Runtime,
     """Render ``template`` with the shared context; ``context`` adds the page's own."""
     who = visitor(request)
     language = language_of(request)
-    profile = load_profile(session, customer_id=who.customer_id, settings=runtime.settings)
+    # The header needs only the level: one primary-key read, not the whole profile (its
+    # preferences, consent ledger and recent events), on every page.
+    customer = session.get(Customer, who.customer_id)
+    level: Level = cast(Level, customer.level) if customer is not None and customer.level \
+        else runtime.settings.default_level
     shared = {
         "request": request,
         "visitor": who,
-        "level": profile.level,
-        "level_name": LEVEL_NAMES[profile.level],
+        "level": level,
+        "level_name": LEVEL_NAMES[level],
         "t": translator(language),
         "lang": language,
         "languages": LANGUAGES,
