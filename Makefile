@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= 2
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,sequential]'
 	touch $@
 
 demo: $(BIN)/.installed

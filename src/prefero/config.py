@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         default=None, description="YAML facet schema; unset means the packaged default."
     )
     artefact_check_seconds: float = 2.0
+    models: list[str] = Field(
+        default_factory=lambda: ["transitions", "als"],
+        description="Models `prefero train` fits from consented behaviour and the pipeline "
+                    "uses as candidate sources and scorers (names from `prefero.models`).",
+    )
     # Ranking knobs a shop tunes without code (the rest of the pipeline's configuration has
     # sensible defaults in prefero.recommend.config).
     mmr_lambda: float = Field(default=0.75, ge=0.0, le=1.0,

@@ -1,11 +1,19 @@
-"""Parsing, id remapping and the leave-one-out split."""
+"""Parsing, id remapping, the leave-one-out split and the attribute matrix."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from prefero.evaluation.data import leave_one_out, read_item_attributes, read_sequences
+import numpy as np
+
+from prefero.evaluation.data import (
+    SequenceData,
+    attribute_matrix,
+    leave_one_out,
+    read_item_attributes,
+    read_sequences,
+)
 
 
 def _write(tmp_path: Path) -> Path:
@@ -37,3 +45,30 @@ def test_item_attributes_follow_the_remapping(tmp_path: Path) -> None:
     attrs = tmp_path / "attrs.json"
     attrs.write_text(json.dumps({"30": [7, 8], "50": ["x"], "99": [1]}), encoding="utf-8")
     assert read_item_attributes(attrs, data) == [(), (), ("7", "8"), (), ("x",)]
+
+
+def test_timestamps_and_weights_follow_the_kept_users() -> None:
+    data = SequenceData(
+        user_ids=["short", "long"], item_ids=["a", "b", "c", "d"],
+        sequences=[np.array([0, 1]), np.array([0, 1, 2, 3])],
+        timestamps=[np.array([1.0, 2.0]), np.array([10.0, 20.0, 30.0, 40.0])],
+        weights=[np.array([1.0, 1.0]), np.array([5.0, 4.0, 3.0, 2.0])],
+    )
+    split = leave_one_out(data)
+    assert split.users.tolist() == [1]
+    assert split.timestamps is not None and split.timestamps[0].tolist() == [10, 20, 30, 40]
+    prefix = split.prefix_timestamps(drop=2)
+    assert prefix is not None and prefix[0].tolist() == [10.0, 20.0]  # aligned with train
+    weights = split.prefix_weights(drop=1)
+    assert weights is not None and weights[0].tolist() == [5.0, 4.0, 3.0]  # test histories
+
+
+def test_sequence_files_have_no_timestamps(tmp_path: Path) -> None:
+    split = leave_one_out(read_sequences(_write(tmp_path)))
+    assert split.prefix_timestamps(drop=2) is None and split.prefix_weights(drop=1) is None
+
+
+def test_attribute_matrix_columns_in_order_of_first_appearance() -> None:
+    matrix, names = attribute_matrix([("x", "y", "x"), (), ("y", "z")])
+    assert names == ["x", "y", "z"]
+    assert matrix.toarray().tolist() == [[1, 1, 0], [0, 0, 0], [0, 1, 1]]

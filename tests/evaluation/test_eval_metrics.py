@@ -1,4 +1,5 @@
-"""Hand-computed HR/NDCG on a toy with ties, under both tie rules, and history masking."""
+"""Hand-computed HR/NDCG on a toy with ties, under both tie rules, and history masking;
+hand-computed diversity and novelty of the top-10 lists."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from prefero.evaluation.data import IntArray
 from prefero.evaluation.metrics import (
     FloatArray,
     evaluate_ranking,
+    intra_list_diversity,
     rank_targets,
     ranking_metrics,
+    self_information,
     top_items,
 )
 
@@ -93,3 +97,42 @@ def test_top_items_matches_a_full_sort_with_many_ties() -> None:
             assert len(set(top[row].tolist())) == expected_k
             got = np.sort(scores[row, top[row]])[::-1]
             assert np.array_equal(got, np.sort(scores[row])[::-1][:expected_k])
+
+
+# Beyond accuracy. 12 items; scores fall with the index, so a user without history gets
+# items 0..9 and a user who saw 0 and 1 gets 2..11. Attributes: 0-4 {a}, 5-9 {b},
+# 10-11 {a, b}. Training counts [8, 4, 2, 1, 1, 0, ...] (16 in all): -log2 p = 1, 2, 3, 4,
+# 4, then 4 for the unseen items (counted as seen once).
+ATTRS = sp.csr_matrix(np.array([[1, 0]] * 5 + [[0, 1]] * 5 + [[1, 1]] * 2, dtype=np.float32))
+COUNTS = np.array([8, 4, 2, 1, 1] + [0] * 7)
+RANKED = np.tile(np.arange(12, 0, -1, dtype=np.float64), (2, 1))
+TWO_HISTORIES = [np.array([], dtype=np.int64), np.array([0, 1])]
+
+
+def test_intra_list_diversity_known_answers() -> None:
+    # Items 0..9: 20 same-group pairs (distance 0) and 25 cross pairs (distance 1).
+    assert intra_list_diversity(np.arange(10)[None, :], ATTRS)[0] == pytest.approx(25 / 45)
+    # Items 2..11: a-b 15 pairs x 1, a-ab 6 x 0.5, b-ab 10 x 0.5, the rest 0 -> 23 / 45.
+    assert intra_list_diversity(np.arange(2, 12)[None, :], ATTRS)[0] == pytest.approx(23 / 45)
+    # No attributes on either side counts as identical; one empty side as disjoint.
+    bare = sp.csr_matrix(np.array([[0, 0], [0, 0], [1, 0]], dtype=np.float32))
+    assert intra_list_diversity(np.array([[0, 1], [0, 2]]), bare).tolist() == [0.0, 1.0]
+
+
+def test_self_information_counts_unseen_items_as_seen_once() -> None:
+    assert self_information(COUNTS).tolist() == [1.0, 2.0, 3.0, 4.0, 4.0] + [4.0] * 7
+
+
+@pytest.mark.parametrize("batch_size", [1, 512])
+def test_diversity_and_novelty_come_from_the_masked_top_10(batch_size: int) -> None:
+    result = evaluate_ranking(
+        lambda users, histories: RANKED[users], targets=np.array([5, 7]),
+        histories=TWO_HISTORIES, n_items=12, batch_size=batch_size,
+        item_attributes=ATTRS, item_counts=COUNTS,
+    )
+    metrics = result.metrics()
+    assert metrics["diversity@10"] == pytest.approx((25 / 45 + 23 / 45) / 2)
+    # user 0: (1 + 2 + 3 + 4 + 4 + 5 x 4) / 10 = 3.4; user 1: (3 + 4 + 4 + 7 x 4) / 10 = 3.9
+    assert metrics["novelty@10"] == pytest.approx((3.4 + 3.9) / 2)
+    assert metrics["coverage@10"] == 1.0  # 0..9 and 2..11 together cover all 12
+    assert result.ranks.tolist() == [5, 5]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -258,3 +259,31 @@ def test_must_binds_unlabelled_products_in_categories_the_facet_covers(
         customer(s, "c-must", must=[("diet", "vegan")])
     result = recommend(runtime, customer_id="c-must", n=10, exploration=False)
     assert set(ids(result)) == {"tofu", "camera"}
+
+
+def test_a_journey_learned_only_by_the_models_is_recommended_and_explained(
+    shop: Runtime,
+) -> None:
+    # Shoppers look at the Sony camera one day and come back for socks another day: no
+    # shared basket, so co-occurrence knows nothing; only the sequence models see it.
+    with shop.session() as s:
+        for i in range(6):
+            customer(s, f"walker{i}")
+            events(s, f"walker{i}", [("view", "cam-sony")], session_id=f"w{i}a",
+                   at=datetime.now(UTC) - timedelta(days=3))
+            events(s, f"walker{i}", [("view", "socks")], session_id=f"w{i}b",
+                   at=datetime.now(UTC) - timedelta(days=2))
+        customer(s, "c-seq", level="full")
+        events(s, "c-seq", [("view", "cam-sony")], session_id="q1",
+               at=datetime.now(UTC) - timedelta(days=1))
+    train(shop)
+    result = recommend(shop, customer_id="c-seq", n=5, exploration=False)
+    assert "socks" in ids(result)
+    card = next(i for i in result.items if i.product_id == "socks")
+    assert card.reasons[0].code == "follows"
+    assert card.reasons[0].text == "Often chosen after Product cam-sony, which you looked at"
+    # The product page of the camera, for anyone: shoppers who chose it also chose socks.
+    page = recommend(shop, placement="product", product_id="cam-sony", n=5, exploration=False)
+    assert "socks" in ids(page)
+    assert any(r.code == "also_chosen" for i in page.items if i.product_id == "socks"
+               for r in i.reasons)

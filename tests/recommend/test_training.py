@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from factories import activity, add_products, consent, customer, events, product
 from prefero.recommend.artefacts import KEEP_VERSIONS, load_current
-from prefero.recommend.training import train
+from prefero.recommend.training import TrainingConfig, train
 from prefero.runtime import Runtime
 
 
@@ -56,3 +58,61 @@ def test_each_training_publishes_a_version_and_keeps_only_the_last_few(
     kept = sorted(p.name for p in runtime.settings.artefact_dir.iterdir() if p.is_dir()
                   and not p.name.startswith("."))
     assert kept == versions[-KEEP_VERSIONS:]
+
+
+def _next_after(runtime: Runtime, item: str, model: str = "transitions") -> list[str]:
+    artefacts = load_current(runtime.settings.artefact_dir)
+    assert artefacts is not None
+    fitted = artefacts.models[model]
+    scores = fitted.score([np.array([artefacts.item_ids.index(item)])])[0]
+    followers = [artefacts.item_ids[i] for i in np.argsort(-scores)
+                 if scores[i] > 1e-6 and artefacts.item_ids[i] != item]
+    return followers
+
+
+def test_models_are_fitted_saved_and_loaded_with_the_version(runtime: Runtime) -> None:
+    with runtime.session() as s:
+        add_products(s, [product(p, category="Shop") for p in ("a", "b", "c")])
+        for i in range(3):
+            customer(s, f"u{i}")
+            events(s, f"u{i}", [("view", "a"), ("view", "b")], session_id=f"u{i}")
+    version = train(runtime)
+    artefacts = load_current(runtime.settings.artefact_dir)
+    assert artefacts is not None and artefacts.version == version
+    assert set(artefacts.models) == set(runtime.settings.models)
+    assert set(artefacts.manifest["models"]) == set(runtime.settings.models)
+    assert artefacts.manifest["stats"]["models_tuned_on"] == 0, "too few customers to tune"
+    assert _next_after(runtime, "a")[0] == "b"
+
+
+def test_models_forget_customers_who_withdrew_tracking(runtime: Runtime) -> None:
+    with runtime.session() as s:
+        add_products(s, [product(p, category="Shop") for p in ("a", "b", "c")])
+        for who, then in (("keeps", "b"), ("leaves", "c")):
+            customer(s, who)
+            events(s, who, [("view", "a"), ("view", then)], session_id=who)
+    train(runtime)
+    assert set(_next_after(runtime, "a")) == {"b", "c"}
+    with runtime.session() as s:
+        consent(s, "leaves", "tracking", False)
+    train(runtime)
+    assert _next_after(runtime, "a") == ["b"]
+
+
+def test_with_enough_customers_settings_are_tuned_on_their_last_items(runtime: Runtime
+                                                                       ) -> None:
+    names = [f"p{i}" for i in range(12)]
+    with runtime.session() as s:
+        add_products(s, [product(p, category="Shop") for p in names])
+        for i in range(TrainingConfig().min_tuning_users):
+            customer(s, f"u{i}")
+            start = i % 9
+            events(s, f"u{i}", [("view", names[start + k]) for k in range(3)],
+                   session_id=f"u{i}")
+    train(runtime)
+    artefacts = load_current(runtime.settings.artefact_dir)
+    assert artefacts is not None
+    transitions = artefacts.models["transitions"]
+    assert artefacts.manifest["stats"]["models_tuned_on"] == TrainingConfig().min_tuning_users
+    assert transitions.params["window"] in (3, 6), "a setting from the search grid"
+    assert _next_after(runtime, "p4")[0] == "p5"

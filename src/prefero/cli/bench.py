@@ -1,4 +1,5 @@
-"""``prefero bench``: measure the pipeline, the HTTP API and ingest on the demo shop.
+"""``prefero bench``: measure the pipeline, the HTTP API and ingest on the demo shop, and
+single-customer model serving on synthetic item vectors.
 
 Benchmarks are numbers to record (docs/benchmarks.md), not pass/fail tests.
 """
@@ -114,6 +115,55 @@ def ingest(data_dir: DataDir = Path("var/bench"), batches: int = 20, batch_size:
                                              batches=batches, batch_size=batch_size)
         _show("ingest on PostgreSQL", results["postgresql"])
     _write(out, {"ingest": results})
+
+
+@bench_app.command("model")
+def model(
+    items: Annotated[str, typer.Option(
+        help="Catalogue sizes, comma-separated.")] = "20000,1000000",
+    dim: Annotated[int, typer.Option(help="Item vector dimensions.")] = 64,
+    queries: Annotated[int, typer.Option(help="Single-customer searches per size.")] = 2000,
+    exclude: Annotated[int, typer.Option(
+        help="Excluded items per query (seen items + a hidden category).")] = 50,
+    ann_threshold: Annotated[int, typer.Option(
+        help="Catalogues above this many items are served from an HNSW graph.")] = 50_000,
+    seed: int = 0,
+    with_model: Annotated[bool, typer.Option(
+        help="Also time a fitted ALS model end to end at 20k items.")] = True,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "--out", help="Also write the figures as JSON here.")] = None,
+) -> None:
+    """Single-customer recommendation from item vectors: latency, recall@10, memory."""
+    from threadpoolctl import threadpool_limits
+
+    from prefero.bench.models import bench_models
+    from prefero.models.serving import IndexConfig
+
+    try:
+        sizes = [int(part) for part in items.split(",") if part.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"--items: not a list of integers: {items!r}") from None
+    config = IndexConfig(ann_threshold=ann_threshold)
+    # One request per core, as an API worker serves it: a multi-threaded BLAS only adds
+    # hand-off latency to a single matrix-vector product.
+    with threadpool_limits(limits=1, user_api="blas"):
+        results = bench_models(sizes, dim=dim, queries=queries, exclude=exclude,
+                               config=config, seed=seed, with_model=with_model)
+    for key, figures in results.items():
+        if key.startswith("items_") or key == "model":
+            _show(key, _flat(figures))
+    _write(output, {"model": results})
+
+
+def _flat(figures: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested figures as ``a.b`` rows for the table."""
+    rows: dict[str, Any] = {}
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            rows.update(_flat(value, f"{prefix}{key}."))
+        else:
+            rows[f"{prefix}{key}"] = value
+    return rows
 
 
 @bench_app.command("all")

@@ -1,77 +1,216 @@
-"""``prefero evaluate``: offline evaluation (leave-one-out, full ranking) on a sequences file."""
+"""``prefero evaluate``: offline evaluation (leave-one-out by time, full ranking) of the
+registered models on a sequences file or an interaction table."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+from rich import box
 from rich.console import Console
-from rich.progress import Progress, TaskID
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
-from prefero.evaluation.runner import MODELS, evaluate_file
+from prefero.evaluation.data import leave_one_out
+from prefero.evaluation.runner import (
+    EvaluationError,
+    dataset_stats,
+    default_models,
+    evaluate_models,
+    load_dataset,
+    resolve_models,
+)
 
 __all__ = ["register"]
 
-COLUMNS = ("HR@5", "NDCG@5", "HR@10", "NDCG@10", "HR@20", "NDCG@20", "coverage@10",
-           "val_NDCG@10", "train_s", "infer_ms_per_user")
+#: Exit status for input the command cannot use (click's own usage errors use it too).
+BAD_INPUT = 2
+
+_ACCURACY = ("HR@5", "NDCG@5", "HR@10", "NDCG@10", "HR@20", "NDCG@20", "val_NDCG@10")
+_BEYOND = ("coverage@10", "diversity@10", "novelty@10", "train_s", "infer_ms_per_user")
+_HEADERS = {"val_NDCG@10": "val NDCG@10", "train_s": "train s",
+            "infer_ms_per_user": "infer ms/user"}
+
 
 
 def evaluate(
-    sequences: Path = typer.Option(..., "--sequences", exists=True, dir_okay=False,
-                                   help="S3-Rec format: 'user_id item item ...' in time order."),
-    item_attributes: Path | None = typer.Option(None, "--item-attributes", exists=True,
-                                                dir_okay=False,
-                                                help='JSON {"item": [attribute, ...]}.'),
-    models: str = typer.Option(",".join(MODELS), "--models",
-                               help="Comma-separated model names."),
-    output: Path | None = typer.Option(None, "--output", help="Write the report as JSON."),
-    seed: int = typer.Option(0, "--seed", help="Seed for every model."),
+    sequences: Annotated[Path | None, typer.Option(
+        "--sequences", exists=True, dir_okay=False, readable=True,
+        help="S3-Rec format: one line per user, 'user_id item item ...' in time order.",
+    )] = None,
+    interactions: Annotated[Path | None, typer.Option(
+        "--interactions", exists=True, dir_okay=False, readable=True,
+        help="Table with a header: user_id,item_id,timestamp[,value] (comma, tab or "
+             "semicolon), or a RecBole .inter file. Timestamps are numbers (seconds); each "
+             "user's rows are sorted by them. A value (or RecBole rating) column is passed "
+             "to the models as weights, but the leave-one-out protocol uses every row.",
+    )] = None,
+    item_attributes: Annotated[Path | None, typer.Option(
+        "--item-attributes", exists=True, dir_okay=False, readable=True,
+        help='Item attributes as JSON: {"item": \\[attribute, ...]}.',
+    )] = None,
+    items: Annotated[Path | None, typer.Option(
+        "--items", exists=True, dir_okay=False, readable=True,
+        help="Item table: item_id plus facet columns (multi-valued cells split on '|'), "
+             "or a RecBole .item file; each value becomes the attribute 'column=value'.",
+    )] = None,
+    item_columns: Annotated[str | None, typer.Option(
+        "--item-columns",
+        help="Comma-separated facet columns to read from --items (default: all).",
+    )] = None,
+    models: Annotated[str | None, typer.Option(
+        "--models", help="Comma-separated model names (default: poprec and every "
+                         "registered model; those whose extra is not installed are skipped).",
+    )] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", dir_okay=False, help="Write the report as JSON.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for every model.")] = 0,
+    cold_start: Annotated[bool, typer.Option(
+        "--cold-start", help="Also evaluate new users who declared attributes they like "
+                             "(needs --items or --item-attributes).",
+    )] = False,
 ) -> None:
-    """Leave-one-out by time, every item ranked with the user's history masked; HR/NDCG@5,10,20
-    on the test item, model selection on the validation item."""
+    """Leave-one-out by time, every item ranked with the user's history masked: HR/NDCG@5,
+    10, 20, coverage, diversity and novelty on the test item; hyper-parameters and the best
+    model chosen on the validation item."""
     console = Console()
-    names = [n.strip() for n in models.split(",") if n.strip()]
-    unknown = [n for n in names if n not in MODELS]
-    if unknown or not names:
-        raise typer.BadParameter(
-            f"unknown model(s): {', '.join(unknown) or '(none given)'}; "
-            f"known: {', '.join(MODELS)}", param_hint="--models")
-    with Progress(console=console, transient=True) as progress:
-        task: list[TaskID] = []
-
-        def start_stage(description: str, steps: int) -> None:
-            if task:
-                progress.remove_task(task.pop())
-            task.append(progress.add_task(description, total=steps))
-
-        def advance(steps: int) -> None:
-            progress.advance(task[-1], steps)
-
-        report = evaluate_file(sequences, names, item_attributes=item_attributes, seed=seed,
-                               start_stage=start_stage, advance=advance)
-    console.print(_table(report))
+    names = ([n.strip() for n in models.split(",") if n.strip()] if models is not None
+             else default_models())
+    try:
+        _, skipped = resolve_models(names)
+    except EvaluationError as exc:
+        _fail(str(exc))
+    if output is not None and not output.parent.is_dir():
+        _fail(f"--output: folder {output.parent} does not exist")
+    if cold_start and item_attributes is None and items is None:
+        _fail("--cold-start needs item attributes: give --items or --item-attributes")
+    evaluate_cold_start = _cold_start_function() if cold_start else None
+    columns = ([c.strip() for c in item_columns.split(",") if c.strip()]
+               if item_columns is not None else None)
+    try:
+        data, attributes = load_dataset(
+            sequences=sequences, interactions=interactions, item_attributes=item_attributes,
+            items=items, item_columns=columns)
+    except (EvaluationError, ValueError) as exc:  # InputFileError, bad JSON, bad encoding
+        _fail(str(exc))
+    split = leave_one_out(data)
+    for name, reason in skipped.items():
+        console.print(f"[yellow]Skipping[/yellow] {name}: {reason}", highlight=False)
+    report: dict[str, Any] = {"dataset": dataset_stats(data, split, attributes)}
+    try:
+        with _bar(console) as progress:
+            report.update(evaluate_models(split, names, seed=seed, attributes=attributes,
+                                          progress=_Stages(progress)))
+            if evaluate_cold_start is not None:
+                assert attributes is not None
+                # The blend would refit every other model once more; its parts are
+                # reported on their own.
+                ran = [n for n in names if n in report["models"] and n != "blend"]
+                cold = dict(evaluate_cold_start(split, attributes, models=ran, seed=seed))
+                # The contract's table at the top; how it was made (users, folds, the
+                # settings chosen on validation, notes) beside it.
+                report["cold_start"] = cold.pop("cold_start")
+                report["cold_start_details"] = cold
+    except EvaluationError as exc:
+        _fail(str(exc))
+    for table in _tables(report):
+        console.print(table)
     console.print(f"Best on the validation item (NDCG@10): [bold]{report['best']}[/bold]")
     if output is not None:
         output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         console.print(f"[green]Wrote[/green] {output}")
 
 
-def _table(report: dict[str, Any]) -> Table:
-    """Metrics as rows, models as columns: stays readable in an 80-column terminal."""
+def _fail(message: str) -> NoReturn:
+    Console(stderr=True).print(f"[red]Error:[/red] {message}", highlight=False)
+    raise typer.Exit(code=BAD_INPUT)
+
+
+def _cold_start_function() -> Any:
+    """Imported only when asked for, so the command works in builds without it."""
+    try:
+        module = importlib.import_module("prefero.evaluation.cold_start")
+    except ImportError as exc:
+        _fail(f"--cold-start is not available in this build ({exc})")
+    return module.evaluate_cold_start
+
+
+def _bar(console: Console) -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                    transient=True)
+
+
+class _Stages:
+    """The runner's stages as one Rich task at a time."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task: TaskID | None = None
+
+    def stage(self, description: str, total: int | None) -> None:
+        if self._task is not None:
+            self._progress.remove_task(self._task)
+        self._task = self._progress.add_task(description, total=total)
+
+    def advance(self, steps: int) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, steps)
+
+
+def _tables(report: dict[str, Any]) -> list[Table]:
+    """Two tables with a row per model, each narrow enough for an 80-column terminal."""
     ds = report["dataset"]
-    table = Table(title=f"{ds['users']} users · {ds['items']} items · "
-                        f"{ds['interactions']} interactions · {ds['skipped_users']} skipped")
-    table.add_column("metric")
-    models: dict[str, dict[str, float]] = report["models"]
-    for name in models:
-        table.add_column(f"{name} *" if name == report["best"] else name, justify="right")
-    for column in COLUMNS:
-        digits = 3 if column in ("train_s", "infer_ms_per_user") else 4
-        table.add_row(column, *(f"{row[column]:.{digits}f}" for row in models.values()))
+    title = (f"{ds['users']} users · {ds['items']} items · {ds['interactions']} "
+             f"interactions · {ds['skipped_users']} skipped")
+    rows: dict[str, dict[str, Any]] = report["models"]
+    tables = []
+    for caption, columns in ((title, _ACCURACY), ("Top-10 lists and cost", _BEYOND)):
+        table = Table(title=caption, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+        table.add_column("model", no_wrap=True)
+        for column in columns:
+            table.add_column(_HEADERS.get(column, column), justify="right")
+        for name, row in rows.items():
+            label = f"{name} (ref)" if row.get("reference") else name
+            label = f"[bold]{label} *[/bold]" if name == report["best"] else label
+            table.add_row(label, *(_cell(row.get(column), column) for column in columns))
+        tables.append(table)
+    if "cold_start" in report:
+        tables.append(_cold_start_table(report["cold_start"]))
+    return tables
+
+
+def _cold_start_table(cold: dict[str, dict[str, dict[str, float]]]) -> Table:
+    """Scenarios as rows, what was ranked as columns; cells are NDCG@10 / HR@10."""
+    columns = list(dict.fromkeys(name for row in cold.values() for name in row))
+    table = Table(title="Cold start: NDCG@10 / HR@10", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
+    table.add_column("scenario", no_wrap=True)
+    for name in columns:
+        table.add_column(name, justify="right")
+    for scenario, row in cold.items():
+        table.add_row(scenario, *(
+            f"{row[name]['NDCG@10']:.4f} / {row[name]['HR@10']:.4f}" if name in row else "–"
+            for name in columns))
     return table
+
+
+def _cell(value: float | None, column: str) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3f}" if column in ("train_s", "infer_ms_per_user", "novelty@10") \
+        else f"{value:.4f}"
 
 
 def register(app: typer.Typer) -> None:

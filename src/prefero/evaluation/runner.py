@@ -1,36 +1,165 @@
 """Run the protocol for a list of models and assemble the report.
 
-Model selection ("best") looks at the validation item only, and never at a reference
-model (``poprec`` counts the held-out items, so it cannot be chosen).
+For each registered model (``prefero.models.registry``):
+
+1. ``fit`` on the training prefixes (everything before the validation item), with the
+   validation item offered for its own hyper-parameter search;
+2. validation metrics: the validation item ranked from the training prefixes;
+3. ``refit`` on everything before the test item, keeping the chosen hyper-parameters;
+4. test metrics: the test item ranked from everything before it, plus coverage, diversity
+   and novelty of the top-10 lists.
+
+The test item is read in step 4 only. Model selection ("best") looks at the validation
+item only, and never at the reference ``poprec`` (its counts include the held-out items).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol
 
-from prefero.evaluation.baselines import PopRec, Popularity, Recommender
-from prefero.evaluation.data import LeaveOneOut, leave_one_out, read_item_attributes, read_sequences
-from prefero.evaluation.metrics import evaluate_ranking
-from prefero.evaluation.transitions import Transitions
+import numpy as np
+import scipy.sparse as sp
 
-__all__ = ["MODELS", "evaluate_file", "evaluate_models"]
+from prefero.evaluation.baselines import PopRec, item_counts
+from prefero.evaluation.data import (
+    IntArray,
+    LeaveOneOut,
+    SequenceData,
+    attribute_matrix,
+    read_item_attributes,
+    read_sequences,
+)
+from prefero.evaluation.interactions import read_interactions, read_items
+from prefero.evaluation.metrics import FloatArray, RankingResult, TieRule, evaluate_ranking
+from prefero.models.base import ItemRecommender, TrainingData, Validation
+from prefero.models.blend import Blend
+from prefero.models.registry import MissingExtra, model_class, model_names
 
-#: Factories take the run's seed; a model must draw all its randomness from it.
-MODELS: dict[str, Callable[[int], Recommender]] = {
-    "poprec": lambda seed: PopRec(),
-    "popularity": lambda seed: Popularity(),
-    "transitions": lambda seed: Transitions(seed),
-}
+__all__ = [
+    "REFERENCE_MODELS",
+    "EvaluationError",
+    "Progress",
+    "Resolve",
+    "dataset_stats",
+    "default_models",
+    "evaluate_models",
+    "load_dataset",
+    "resolve_models",
+]
 
-#: Called with (stage description, total steps) to start a stage, then with advances.
-Progress = Callable[[str, int], None]
+#: Evaluation-only models: checks of the evaluator, never candidates for "best".
+REFERENCE_MODELS: dict[str, type[PopRec]] = {"poprec": PopRec}
+
+#: How a model name becomes a class; the registry by default, tests pass their own.
+Resolve = Callable[[str], type[ItemRecommender]]
 
 
-def _noop(description: str, steps: int) -> None:
-    return None
+class EvaluationError(ValueError):
+    """The evaluation cannot run as asked (unknown or broken model, unusable data)."""
+
+
+class Progress(Protocol):
+    """Where the runner reports what it is doing (the CLI draws a progress bar)."""
+
+    def stage(self, description: str, total: int | None) -> None:
+        """A new stage of ``total`` steps starts (``None``: of unknown length)."""
+
+    def advance(self, steps: int) -> None:
+        """``steps`` more steps of the current stage are done."""
+
+
+class _Silent:
+    def stage(self, description: str, total: int | None) -> None:
+        return None
+
+    def advance(self, steps: int) -> None:
+        return None
+
+
+def default_models() -> list[str]:
+    """The reference ``poprec`` and every registered model, in registry order."""
+    return [*REFERENCE_MODELS, *model_names()]
+
+
+def resolve_models(
+    names: Sequence[str], *, resolve: Resolve = model_class,
+) -> tuple[dict[str, type[ItemRecommender] | None], dict[str, str]]:
+    """The class of each named model (``None`` for a reference model) and the models
+    skipped because an optional extra is missing (name → reason). Unknown names and models
+    that fail to import raise ``EvaluationError`` before any work starts.
+
+    >>> resolve_models(["poprec", "popularity"])[0]["poprec"] is None
+    True
+    """
+    classes: dict[str, type[ItemRecommender] | None] = {}
+    skipped: dict[str, str] = {}
+    for name in dict.fromkeys(names):
+        if name in REFERENCE_MODELS:
+            classes[name] = None
+            continue
+        try:
+            classes[name] = resolve(name)
+        except MissingExtra as exc:
+            skipped[name] = str(exc)
+        except KeyError:
+            known = ", ".join(default_models())
+            raise EvaluationError(f"unknown model {name!r}; known: {known}") from None
+        except ImportError as exc:
+            raise EvaluationError(f"model {name!r} cannot be imported: {exc}") from exc
+    if not classes and not skipped:
+        raise EvaluationError("no model to evaluate")
+    return classes, skipped
+
+
+def load_dataset(
+    *,
+    sequences: Path | None = None,
+    interactions: Path | None = None,
+    item_attributes: Path | None = None,
+    items: Path | None = None,
+    item_columns: Sequence[str] | None = None,
+) -> tuple[SequenceData, list[tuple[str, ...]] | None]:
+    """Read exactly one of a sequences file or an interactions table, and optionally the
+    item attributes (a JSON ``{"item": [attribute, ...]}`` or an items table).
+
+    >>> # data, attributes = load_dataset(interactions=Path("ml-100k.inter"),
+    >>> #                                 items=Path("ml-100k.item"))
+    """
+    if (sequences is None) == (interactions is None):
+        raise EvaluationError("give exactly one of --sequences and --interactions")
+    if item_attributes is not None and items is not None:
+        raise EvaluationError("give at most one of --item-attributes and --items")
+    if item_columns is not None and items is None:
+        raise EvaluationError("--item-columns applies to --items only")
+    if sequences is not None:
+        data = read_sequences(sequences)
+    else:
+        assert interactions is not None
+        data = read_interactions(interactions)
+    attributes: list[tuple[str, ...]] | None = None
+    if item_attributes is not None:
+        attributes = read_item_attributes(item_attributes, data)
+    elif items is not None:
+        attributes = read_items(items, data, columns=item_columns)
+    return data, attributes
+
+
+def dataset_stats(data: SequenceData, split: LeaveOneOut,
+                  attributes: list[tuple[str, ...]] | None) -> dict[str, Any]:
+    """The ``"dataset"`` part of the report."""
+    stats: dict[str, Any] = {
+        "users": split.n_users,
+        "items": data.n_items,
+        "interactions": data.n_interactions,
+        "skipped_users": split.skipped_users,
+    }
+    if attributes is not None:
+        stats["attributes"] = len({a for attrs in attributes for a in attrs})
+        stats["items_with_attributes"] = sum(1 for attrs in attributes if attrs)
+    return stats
 
 
 def evaluate_models(
@@ -38,68 +167,193 @@ def evaluate_models(
     names: Sequence[str],
     *,
     seed: int = 0,
-    start_stage: Progress = _noop,
-    advance: Callable[[int], None] | None = None,
+    attributes: list[tuple[str, ...]] | None = None,
+    resolve: Resolve = model_class,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Fit and evaluate each named model; returns ``{"models": ..., "best": ...}``."""
-    unknown = [n for n in names if n not in MODELS]
-    if unknown:
-        raise ValueError(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(MODELS)}")
-    rows: dict[str, dict[str, float]] = {}
-    reference: set[str] = set()
-    test_histories = split.test_histories()
-    for name in names:
-        model = MODELS[name](seed)
-        if model.reference:
-            reference.add(name)
-        start_stage(f"{name}: fit", 1)
-        started = time.perf_counter()
-        model.fit(split)
-        train_s = time.perf_counter() - started
-        if advance:
-            advance(1)
-        start_stage(f"{name}: validation", split.n_users)
-        valid = evaluate_ranking(
-            model.score, targets=split.valid, histories=split.train, n_items=split.n_items,
-            ties=model.ties, coverage=False, progress=advance,
-        )
-        start_stage(f"{name}: test", split.n_users)
-        started = time.perf_counter()
-        test = evaluate_ranking(
-            model.score, targets=split.test, histories=test_histories, n_items=split.n_items,
-            ties=model.ties, progress=advance,
-        )
-        infer_s = time.perf_counter() - started
-        row = test.metrics()
-        row["val_NDCG@10"] = valid.metrics()["NDCG@10"]
-        row["train_s"] = train_s
-        row["infer_ms_per_user"] = 1000.0 * infer_s / max(split.n_users, 1)
-        rows[name] = row
-    candidates = [n for n in rows if n not in reference] or list(rows)
+    """Fit and evaluate each named model; returns ``{"models": {name: row}, "best": name}``
+    plus ``"skipped": {name: reason}`` when a model's optional extra is missing.
+
+    >>> # report = evaluate_models(leave_one_out(data), ["poprec", "popularity"])
+    >>> # report["best"]  -> "popularity" (poprec is a reference, never chosen)
+    """
+    classes, skipped = resolve_models(names, resolve=resolve)
+    if split.n_users == 0:
+        raise EvaluationError("no user has the 3 interactions leave-one-out needs")
+    hooks: Progress = progress if progress is not None else _Silent()
+    matrix = attribute_matrix(attributes)[0] if attributes is not None else None
+    context = _Context(split, matrix, item_counts(split.test_histories(), split.n_items), hooks)
+    labels = {name: f"[{number}/{len(classes)}] {name}"
+              for number, name in enumerate(classes, start=1)}
+    rows: dict[str, dict[str, Any]] = {}
+    # A blend is weighed over the other models of this run, fitted once: every model is
+    # fitted and validated first, then the blend chooses its weights on those fits, and only
+    # then is each model refitted for the test pass.
+    blending = "blend" in classes and any(
+        cls is not None and name != "blend" and name not in NON_PERSONAL
+        for name, cls in classes.items())
+    fitted: dict[str, _Fitted] = {}
+    for name, cls in classes.items():
+        if cls is None:
+            rows[name] = _evaluate_reference(name, labels[name], context)
+        elif not (blending and name == "blend"):
+            fitted[name] = _fit_and_validate(labels[name], cls(seed=seed), context)
+    if blending:
+        parts = {name: f.model for name, f in fitted.items() if name not in NON_PERSONAL}
+        fitted["blend"] = _fit_blend(labels["blend"], parts, context, seed=seed,
+                                     resolve=resolve, component_seconds=sum(
+                                         fitted[name].train_s for name in parts))
+    for name, entry in fitted.items():
+        if name == "blend" and blending:
+            continue
+        rows[name] = _refit_and_test(labels[name], entry, context)
+    if blending:
+        blend = fitted["blend"]
+        assert isinstance(blend.model, Blend)
+        blend.model.adopt({name: fitted[name].model for name in blend.model.components},
+                          context.training_data(before="test"))
+        blend.train_s += sum(rows[name]["train_s"] - fitted[name].train_s
+                             for name in blend.model.components)
+        rows["blend"] = _refit_and_test(labels["blend"], blend, context, refit=False)
+    rows = {name: rows[name] for name in classes if name in rows}
+    candidates = [n for n, cls in classes.items() if cls is not None]
     best = max(candidates, key=lambda n: rows[n]["val_NDCG@10"]) if candidates else None
-    return {"models": rows, "best": best}
+    report: dict[str, Any] = {"models": rows, "best": best}
+    if skipped:
+        report["skipped"] = skipped
+    return report
 
 
-def evaluate_file(
-    sequences: Path,
-    names: Sequence[str],
-    *,
-    item_attributes: Path | None = None,
-    seed: int = 0,
-    start_stage: Progress = _noop,
-    advance: Callable[[int], None] | None = None,
-) -> dict[str, Any]:
-    """Read a sequences file, split it and evaluate; the full report as a JSON-ready dict."""
-    data = read_sequences(sequences)
-    split = leave_one_out(data)
-    dataset: dict[str, Any] = {
-        "users": split.n_users,
-        "items": data.n_items,
-        "interactions": data.n_interactions,
-        "skipped_users": split.skipped_users,
-    }
-    if item_attributes is not None:
-        attributes = read_item_attributes(item_attributes, data)
-        dataset["attributes"] = len({a for attrs in attributes for a in attrs})
-    report = evaluate_models(split, names, seed=seed, start_stage=start_stage, advance=advance)
-    return {"dataset": dataset, **report}
+#: Models that score everyone alike; a blend gains nothing from them.
+NON_PERSONAL = frozenset({"popularity", "trending"})
+
+
+class _Fitted:
+    """A model fitted on the training prefixes, its validation result and its cost so far."""
+
+    def __init__(self, model: ItemRecommender, valid: RankingResult, train_s: float) -> None:
+        self.model, self.valid, self.train_s = model, valid, train_s
+
+
+class _Context:
+    """What every model's evaluation shares: the split, the side information and the
+    training popularity that novelty is measured against."""
+
+    def __init__(self, split: LeaveOneOut, attributes: sp.csr_matrix | None,
+                 counts: IntArray, progress: Progress) -> None:
+        self.split, self.attributes, self.counts, self.progress = (
+            split, attributes, counts, progress)
+        self.test_histories = split.test_histories()
+
+    def training_data(self, *, before: Literal["valid", "test"]) -> TrainingData:
+        """Everything before the ``"valid"`` or the ``"test"`` item of each user."""
+        split = self.split
+        drop = 2 if before == "valid" else 1
+        return TrainingData(
+            split.train if drop == 2 else self.test_histories, split.n_items,
+            item_attributes=self.attributes, timestamps=split.prefix_timestamps(drop=drop),
+            weights=split.prefix_weights(drop=drop))
+
+    def validation_pass(self, label: str, score: Callable[[Sequence[IntArray]], FloatArray],
+                        ties: TieRule) -> RankingResult:
+        split = self.split
+        self.progress.stage(f"{label}: validation", split.n_users)
+        return evaluate_ranking(
+            lambda users, histories: score(histories), targets=split.valid,
+            histories=split.train, n_items=split.n_items, ties=ties, coverage=False,
+            progress=self.progress.advance)
+
+    def test_pass(self, label: str, score: Callable[[Sequence[IntArray]], FloatArray],
+                  ties: TieRule) -> tuple[RankingResult, float]:
+        """The test metrics and the seconds spent inside ``score``."""
+        split = self.split
+        spent = [0.0]
+
+        def timed(users: IntArray, histories: Sequence[IntArray]) -> FloatArray:
+            started = time.perf_counter()
+            scores = score(histories)
+            spent[0] += time.perf_counter() - started
+            return scores
+
+        self.progress.stage(f"{label}: test", split.n_users)
+        result = evaluate_ranking(
+            timed, targets=split.test, histories=self.test_histories, n_items=split.n_items,
+            ties=ties, item_attributes=self.attributes, item_counts=self.counts,
+            progress=self.progress.advance)
+        return result, spent[0]
+
+
+def _row(test: RankingResult, valid: RankingResult, *, train_s: float, infer_s: float,
+         n_users: int) -> dict[str, Any]:
+    """Contract keys first (``HR@k``, ``NDCG@k``, ``coverage@10``, ``train_s``,
+    ``infer_ms_per_user``), then the extras."""
+    metrics = test.metrics()
+    row: dict[str, Any] = {key: metrics.pop(key) for key in (
+        "HR@5", "NDCG@5", "HR@10", "NDCG@10", "HR@20", "NDCG@20", "coverage@10")}
+    row["train_s"] = train_s
+    row["infer_ms_per_user"] = 1000.0 * infer_s / max(n_users, 1)
+    row.update(metrics)  # diversity@10, novelty@10
+    valid_metrics = valid.metrics((10,))
+    row["val_HR@10"] = valid_metrics["HR@10"]
+    row["val_NDCG@10"] = valid_metrics["NDCG@10"]
+    return row
+
+
+def _fit_and_validate(label: str, model: ItemRecommender, ctx: _Context) -> _Fitted:
+    split = ctx.split
+    ctx.progress.stage(f"{label}: fit", None)
+    started = time.perf_counter()
+    model.fit(ctx.training_data(before="valid"),
+              validation=Validation(histories=split.train, targets=split.valid))
+    train_s = time.perf_counter() - started
+    return _Fitted(model, ctx.validation_pass(label, model.score, "pessimistic"), train_s)
+
+
+def _fit_blend(label: str, parts: Mapping[str, ItemRecommender], ctx: _Context, *, seed: int,
+               resolve: Resolve, component_seconds: float) -> _Fitted:
+    """The blend's weights, chosen on the validation item over the already fitted parts."""
+    split = ctx.split
+    blend = resolve("blend")(seed=seed)
+    if not isinstance(blend, Blend):
+        raise EvaluationError("the model registered as 'blend' is not a Blend")
+    ctx.progress.stage(f"{label}: weights", None)
+    started = time.perf_counter()
+    blend.fit_components(parts, data=ctx.training_data(before="valid"),
+                         validation=Validation(histories=split.train, targets=split.valid))
+    train_s = component_seconds + time.perf_counter() - started
+    return _Fitted(blend, ctx.validation_pass(label, blend.score, "pessimistic"), train_s)
+
+
+def _refit_and_test(label: str, entry: _Fitted, ctx: _Context, *, refit: bool = True
+                    ) -> dict[str, Any]:
+    model, train_s = entry.model, entry.train_s
+    if refit:
+        ctx.progress.stage(f"{label}: refit", None)
+        started = time.perf_counter()
+        model.refit(ctx.training_data(before="test"))
+        train_s += time.perf_counter() - started
+    test, infer_s = ctx.test_pass(label, model.score, "pessimistic")
+    row = _row(test, entry.valid, train_s=train_s, infer_s=infer_s,
+               n_users=ctx.split.n_users)
+    if model.search_log:
+        row["params"] = _plain(model.params)
+    return row
+
+
+def _evaluate_reference(name: str, label: str, ctx: _Context) -> dict[str, Any]:
+    ctx.progress.stage(f"{label}: fit", None)
+    started = time.perf_counter()
+    model = REFERENCE_MODELS[name]().fit(ctx.split)
+    train_s = time.perf_counter() - started
+    valid = ctx.validation_pass(label, model.score, model.ties)
+    test, infer_s = ctx.test_pass(label, model.score, model.ties)
+    row = _row(test, valid, train_s=train_s, infer_s=infer_s, n_users=ctx.split.n_users)
+    row["reference"] = True
+    return row
+
+
+def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` with NumPy scalars turned into Python numbers, for the JSON report."""
+    return {key: (_plain(value) if isinstance(value, Mapping)
+                  else value.item() if isinstance(value, np.generic) else value)
+            for key, value in params.items()}

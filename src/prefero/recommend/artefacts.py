@@ -11,7 +11,8 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from prefero.models import ItemRecommender, load_model
+
 __all__ = ["ARTEFACT_FORMAT", "Artefacts", "load_current", "write_version"]
 
 ARTEFACT_FORMAT = 1
 CURRENT = "CURRENT"
+MODELS_DIR = "models"
 KEEP_VERSIONS = 3
 
 
@@ -40,6 +44,8 @@ class Artefacts:
     co_view_idx: npt.NDArray[np.int32]
     co_view_score: npt.NDArray[np.float32]
     manifest: dict[str, Any]
+    #: Fitted recommender models by name, indexed like ``item_ids``.
+    models: dict[str, ItemRecommender] = field(default_factory=dict)
 
 
 _ARRAYS = (
@@ -54,7 +60,7 @@ _ARRAYS = (
 
 def write_version(
     root: Path, *, item_ids: list[str], arrays: dict[str, np.ndarray[Any, Any]],
-    stats: dict[str, Any],
+    stats: dict[str, Any], models: Mapping[str, ItemRecommender] | None = None,
 ) -> str:
     """Write a new artefact version and make it current; returns the version name."""
     missing = set(_ARRAYS) - set(arrays)
@@ -65,12 +71,15 @@ def write_version(
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
     for name in _ARRAYS:
         np.save(staging / f"{name}.npy", arrays[name], allow_pickle=False)
+    for name, model in (models or {}).items():
+        model.save(staging / MODELS_DIR / name)
     manifest = {
         "format": ARTEFACT_FORMAT,
         "version": version,
         "created_at": datetime.now(UTC).isoformat(),
         "items": len(item_ids),
         "stats": stats,
+        "models": {name: {"params": model.params} for name, model in (models or {}).items()},
     }
     (staging / "items.json").write_text(json.dumps(item_ids), "utf-8")
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
@@ -111,4 +120,7 @@ def load_current(root: Path) -> Artefacts | None:
         for name in _ARRAYS
     }
     item_ids = json.loads((folder / "items.json").read_text("utf-8"))
-    return Artefacts(version=version, item_ids=item_ids, manifest=manifest, **loaded)
+    models = {name: load_model(folder / MODELS_DIR / name)
+              for name in manifest.get("models", {})}
+    return Artefacts(version=version, item_ids=item_ids, manifest=manifest, models=models,
+                     **loaded)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from prefero.catalog.revisions import current as current_revision
 from prefero.errors import FieldError, InvalidInput, NotFound
-from prefero.recommend.artefacts import current_version, load_current
+from prefero.recommend.artefacts import Artefacts, current_version, load_current
 from prefero.recommend.catalog_index import CatalogIndex, build_catalog_index
 from prefero.recommend.config import PipelineConfig
 from prefero.recommend.models import ModelView, build_model_view
@@ -23,6 +24,21 @@ if TYPE_CHECKING:
     from prefero.runtime import Runtime
 
 __all__ = ["RecommendationEngine"]
+
+
+def _load_newest(root: Path, *, fallback: ModelView | None) -> Artefacts | None:
+    """The current artefacts. A version can be pruned between reading ``CURRENT`` and
+    opening its files when training publishes several versions quickly; then ``CURRENT``
+    already names a newer one, so read it again. Requests are never failed for this: after
+    a few tries the artefacts already in memory keep serving until the next check."""
+    for _ in range(3):
+        try:
+            return load_current(root)
+        except FileNotFoundError:
+            continue
+    if fallback is not None and fallback.artefacts is not None:
+        return fallback.artefacts
+    return load_current(root)
 
 
 class RecommendationEngine:
@@ -70,7 +86,7 @@ class RecommendationEngine:
             root = self.runtime.settings.artefact_dir
             version = current_version(root)
             if rebuilt or model is None or model.version != version:
-                model = build_model_view(index, load_current(root))
+                model = build_model_view(index, _load_newest(root, fallback=model))
             self._artefact_checked = now
             self._index, self._model = index, model
             return index, model

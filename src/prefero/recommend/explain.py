@@ -11,7 +11,8 @@ __all__ = ["BEHAVIOURAL_CODES", "explain"]
 
 # Reasons that rest on the customer's own tracked behaviour. They may appear only with
 # tracking consent at level balanced or full.
-BEHAVIOURAL_CODES = frozenset({"co_purchase", "co_view", "behaviour_affinity", "session_context"})
+BEHAVIOURAL_CODES = frozenset({"co_purchase", "co_view", "follows", "behaviour_affinity",
+                               "session_context"})
 
 TRENDING_THRESHOLD = 0.5
 POPULAR_THRESHOLD = 0.6
@@ -55,6 +56,10 @@ def explain(index: CatalogIndex, position: int, signals: Signals, profile: Custo
             elif code == "co_purchase":
                 reasons.append(Reason(code=code,
                                       text=f"Often bought with {_title(index, anchor)}"))
+            elif code == "follows":
+                reasons.append(Reason(code=code,
+                                      text=f"Often chosen after {_title(index, anchor)}, "
+                                           "which you looked at"))
             else:
                 reasons.append(Reason(code=code,
                                       text=f"Because you viewed {_title(index, anchor)}"))
@@ -65,8 +70,12 @@ def explain(index: CatalogIndex, position: int, signals: Signals, profile: Custo
     page = signals.page_from.best(position) if signals.page[position] > 0 else None
     if page is not None:
         code, anchor = page
-        text = (f"Often bought together with {_title(index, anchor)}" if code == "complement"
-                else f"Similar to {_title(index, anchor)}")
+        if code == "complement":
+            text = f"Often bought together with {_title(index, anchor)}"
+        elif code == "also_chosen":
+            text = f"Shoppers who chose {_title(index, anchor)} also chose this"
+        else:
+            text = f"Similar to {_title(index, anchor)}"
         reasons.append(Reason(code=code, text=text))
     if signals.trending[position] >= TRENDING_THRESHOLD:
         reasons.append(Reason(code="trending", text="Trending now"))

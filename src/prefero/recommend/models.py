@@ -3,11 +3,13 @@ positions, so the pipeline never translates ids on the hot path."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
+from prefero.models import ItemRecommender
 from prefero.recommend.artefacts import Artefacts
 from prefero.recommend.catalog_index import CatalogIndex, FloatArray, IntArray
 
@@ -28,6 +30,37 @@ class ModelView:
     # Plain ndarray views of the memory-mapped neighbour tables: same pages, without the
     # per-access overhead of the np.memmap subclass on the hot path.
     neighbour_tables: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: The trained recommender models (``Settings.models``), in the artefact's item order.
+    models: dict[str, ItemRecommender] = field(default_factory=dict)
+
+    def model_scores(self, histories: Sequence[Sequence[int]]) -> FloatArray:
+        """What the trained models expect next after each history (catalog positions, in
+        time order), as ``len(histories) × catalog`` scores in ``[0, 1]``: each model's
+        row is standardised, cut at zero (below-average items get nothing) and scaled to a
+        maximum of 1, and the models are averaged. Items the models never saw get 0.
+
+        >>> # view.model_scores([[12, 40]])  # the customer looked at 12, then 40
+        """
+        n = self.cat_to_art.size
+        out = np.zeros((len(histories), n))
+        if not self.models or not len(histories):
+            return out
+        known = self.art_to_cat >= 0
+        art_histories = []
+        for history in histories:
+            art = self.cat_to_art[np.asarray(history, dtype=np.int64)] if len(history) else (
+                EMPTY_INT)
+            art_histories.append(art[art >= 0].astype(np.int64))
+        for model in self.models.values():
+            raw = np.asarray(model.score(art_histories), dtype=np.float64)
+            centred = raw - raw.mean(axis=1, keepdims=True)
+            spread = raw.std(axis=1, keepdims=True)
+            lifted = np.clip(centred / np.where(spread > 0, spread, 1.0), 0.0, None)
+            top = lifted.max(axis=1, keepdims=True)
+            lifted = lifted / np.where(top > 0, top, 1.0)
+            out[:, self.art_to_cat[known]] += lifted[:, known]
+        out /= len(self.models)
+        return out
 
     def neighbours(self, position: int, kind: Literal["purchase", "view"] | str
                    ) -> tuple[IntArray, FloatArray]:
@@ -65,4 +98,4 @@ def build_model_view(index: CatalogIndex, artefacts: Artefacts | None) -> ModelV
         "view": (np.asarray(artefacts.co_view_idx), np.asarray(artefacts.co_view_score)),
     }
     return ModelView(artefacts.version, popularity, trending, artefacts, cat_to_art, art_to_cat,
-                     tables)
+                     tables, dict(artefacts.models))

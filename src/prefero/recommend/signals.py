@@ -24,6 +24,11 @@ HISTORY_WEIGHTS = {"purchase": 1.0, "add_to_cart": 0.8, "rec_click": 0.6, "view"
                    "rating": 0.7}
 HISTORY_HALF_LIFE_DAYS = 14.0
 SESSION_SECONDS = 30 * 60
+#: Most recent distinct products whose own model predictions explain a recommendation.
+ATTRIBUTION_SEEDS = 10
+ATTRIBUTION_TARGETS = 50
+#: The trained models' part of the behaviour signal (the rest: co-occurrence, affinity).
+MODEL_SHARE = 0.45
 NEW_ARRIVAL_DAYS = 30.0
 
 
@@ -161,14 +166,47 @@ def _behaviour(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
     affinity = 0.5 * _normalised(brand_weight)[index.brand_code] \
         + 0.5 * _normalised(leaf_weight)[index.leaf_code]
     signals.affinity = affinity
-    signals.behaviour = 0.7 * _normalised(co) + 0.3 * affinity
+    if model.models:
+        expected = _model_behaviour(index, model, profile, seeds, signals, share=MODEL_SHARE)
+        signals.behaviour = MODEL_SHARE * expected + 0.35 * _normalised(co) + 0.2 * affinity
+    else:
+        signals.behaviour = 0.7 * _normalised(co) + 0.3 * affinity
     for seed in seeds:
         signals.behaviour[seed] *= 0.3  # seen already: still possible, not first in line
+
+
+def _model_behaviour(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
+                     seeds: dict[int, tuple[float, str]], signals: Signals, *, share: float
+                     ) -> FloatArray:
+    """The trained models' expectation after the customer's journey so far, with each
+    lifted item traced to the single past product that predicts it best (scored alone)."""
+    journey = [index.position[item.product_id] for item in reversed(profile.history)
+               if item.product_id in index.position]
+    expected = model.model_scores([journey])[0]
+    recent = list(dict.fromkeys(reversed(journey)))[:ATTRIBUTION_SEEDS]
+    if recent:
+        alone = model.model_scores([[seed] for seed in recent])
+        for row, seed in enumerate(recent):
+            # Weighted by the share the models get in the behaviour signal, so that these
+            # traces compete fairly with co-purchase traces for the strongest reason.
+            values = alone[row] * seeds.get(seed, (1.0, ""))[0] * share
+            top = np.argsort(-values, kind="stable")[:ATTRIBUTION_TARGETS]
+            top = top[values[top] > 0]
+            signals.behaviour_from.add(top, seed, values[top], "follows")
+    return np.asarray(expected, dtype=np.float64)
 
 
 def _page(index: CatalogIndex, model: ModelView, anchors: list[int], signals: Signals) -> None:
     """Non-personal context: items related to the product(s) on the page, the same for every
     visitor (aggregate co-occurrence plus attribute similarity)."""
+    if model.models:
+        also = model.model_scores([[anchor] for anchor in anchors])
+        for row, anchor in enumerate(anchors):
+            related = np.flatnonzero(also[row] > 0)
+            related = related[related != anchor]
+            contribution = 0.8 * also[row][related]
+            signals.page[related] += contribution
+            signals.page_from.add(related, anchor, contribution, "also_chosen")
     for anchor in anchors:
         for matrix, code, scale in (("purchase", "complement", 1.0), ("view", "similar", 0.6)):
             neighbours, scores = model.neighbours(anchor, matrix)

@@ -1,9 +1,10 @@
 """Offline training of the artefacts that the request path reads: popularity, trending
-(time-decayed) and item-to-item co-occurrence (co-purchase, co-view).
+(time-decayed), item-to-item co-occurrence (co-purchase, co-view) and the recommender
+models named in ``Settings.models`` (``prefero.models``), fitted on customers' sequences.
 
 Popularity and trending come from the anonymous aggregate counters, which include the
 behaviour of people who did not consent to tracking (it is never linked to them).
-Co-occurrence comes only from consented, linked events.
+Co-occurrence and the models come only from consented, linked events.
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from prefero.catalog.models import Product
 from prefero.config import Settings
 from prefero.customers.consent import purpose_consents
 from prefero.events.models import Event, ProductActivity
+from prefero.models import ItemRecommender, TrainingData, Validation, model_class
 from prefero.recommend.artefacts import write_version
 
 if TYPE_CHECKING:
     from prefero.runtime import Runtime
 
-__all__ = ["TrainingConfig", "co_occurrence_top_k", "train"]
+__all__ = ["TrainingConfig", "co_occurrence_top_k", "fit_models", "train"]
 
 Progress = Callable[[str], None]
 
@@ -50,6 +52,10 @@ class TrainingConfig:
         ("purchase", 5.0),
         ("rating", 2.0),
     )
+    #: Hyper-parameters are searched on each customer's last item only when at least this
+    #: many customers have three or more items; below that the defaults are used.
+    min_tuning_users: int = 50
+    seed: int = 0
 
 
 def train(runtime: Runtime, *, config: TrainingConfig | None = None,
@@ -67,7 +73,10 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
         baskets = _baskets(session, position, runtime.settings)
         say(f"co-occurrence from {len(baskets.purchase)} purchase and {len(baskets.view)} "
             "view baskets")
+        sequences = _sequences(session, position, runtime.settings)
     n = len(item_ids)
+    models = fit_models(sequences, n_items=n, names=runtime.settings.models, config=config,
+                        progress=say)
     purchase_idx, purchase_score = co_occurrence_top_k(
         baskets.purchase, n_items=n, k=config.neighbours, shrinkage=config.shrinkage)
     view_idx, view_score = co_occurrence_top_k(
@@ -89,7 +98,10 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
             "view_baskets": len(baskets.view),
             "items_with_co_purchase": int((purchase_idx[:, 0] >= 0).sum()) if n else 0,
             "items_with_co_view": int((view_idx[:, 0] >= 0).sum()) if n else 0,
+            "model_sequences": len(sequences),
+            "models_tuned_on": tuning_users(sequences, config),
         },
+        models=models,
     )
     say(f"published artefact version {version}")
     return version
@@ -166,6 +178,68 @@ def _baskets(session: Session, position: dict[str, int], settings: Settings) -> 
         purchase=[sorted(b) for b in purchase.values() if len(b) > 1],
         view=[sorted(b) for b in view.values() if len(b) > 1],
     )
+
+
+def _sequences(session: Session, position: dict[str, int], settings: Settings
+               ) -> list[npt.NDArray[np.int64]]:
+    """Each consenting customer's products in time order (a view followed by a purchase of
+    the same product counts once: it is one step of the journey, not two)."""
+    people = list(session.scalars(select(Event.customer_id).distinct()))
+    consenting = {customer for customer, granted in purpose_consents(
+        session, people, purpose="tracking", settings=settings).items() if granted}
+    steps: dict[str, list[int]] = {}
+    rows = session.execute(
+        select(Event.customer_id, Event.product_id)
+        .where(Event.product_id.is_not(None))
+        .order_by(Event.customer_id, Event.occurred_at, Event.id)
+        .execution_options(yield_per=20_000)
+    )
+    for customer_id, product_id in rows:
+        i = position.get(str(product_id))
+        if i is None or customer_id not in consenting:
+            continue
+        journey = steps.setdefault(customer_id, [])
+        if not journey or journey[-1] != i:
+            journey.append(i)
+    return [np.asarray(journey, dtype=np.int64) for journey in steps.values()]
+
+
+def tuning_users(sequences: list[npt.NDArray[np.int64]], config: TrainingConfig) -> int:
+    """Customers whose last item hyper-parameters are chosen on (0: too few to tune)."""
+    count = sum(1 for s in sequences if len(s) >= 3)
+    return count if count >= config.min_tuning_users else 0
+
+
+def fit_models(
+    sequences: list[npt.NDArray[np.int64]], *, n_items: int, names: Iterable[str],
+    config: TrainingConfig, progress: Progress | None = None,
+) -> dict[str, ItemRecommender]:
+    """Fit each named model on the sequences. With enough customers, hyper-parameters are
+    chosen on every customer's last item and the model is then refitted on everything;
+    otherwise the defaults are fitted directly.
+
+    >>> # fit_models([np.array([0, 1, 2])], n_items=3, names=["transitions"], config=cfg)
+    """
+    say = progress or (lambda _msg: None)
+    data = TrainingData(sequences, n_items)
+    tunable = [s for s in sequences if len(s) >= 3]
+    if not tuning_users(sequences, config):
+        tunable = []
+    models: dict[str, ItemRecommender] = {}
+    for name in names:
+        model = model_class(name)(seed=config.seed)
+        if tunable:
+            validation = Validation(histories=[s[:-1] for s in tunable],
+                                    targets=np.array([s[-1] for s in tunable]))
+            prefixes = TrainingData([s[:-1] if len(s) >= 3 else s for s in sequences], n_items)
+            model.fit(prefixes, validation=validation).refit(data)
+            say(f"model {name}: tuned on {len(tunable)} customers, params {model.params}")
+        else:
+            model.fit(data)
+            say(f"model {name}: fitted with default settings ({len(tunable)} customers "
+                f"with 3+ items, fewer than {config.min_tuning_users} needed to tune)")
+        models[name] = model
+    return models
 
 
 def co_occurrence_top_k(

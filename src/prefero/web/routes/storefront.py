@@ -104,6 +104,8 @@ _SENTENCES = (
     "Goes with {title}, which you are looking at now",
     "Often bought together with {title}",
     "Often bought with {title}",
+    "Often chosen after {title}, which you looked at",
+    "Shoppers who chose {title} also chose this",
     "Because you viewed {title}",
     "Because you often browse {leaf}",
     "Similar to {title}",

@@ -1,0 +1,52 @@
+"""The request-path engine under a model swap: no request fails, the new version wins."""
+
+from __future__ import annotations
+
+import threading
+
+from factories import add_products, customer, events, product
+from prefero.recommend.query import RecommendationQuery
+from prefero.recommend.training import train
+from prefero.runtime import Runtime
+
+
+def test_new_model_versions_are_swapped_in_while_requests_keep_flowing(runtime: Runtime
+                                                                        ) -> None:
+    with runtime.session() as s:
+        add_products(s, [product(p, category="Shop") for p in ("a", "b", "c", "d")])
+        customer(s, "c1", level="full")
+        events(s, "c1", [("view", "a"), ("view", "b")])
+    runtime.settings.artefact_check_seconds = 0.0  # look for a new version on every request
+    first = train(runtime)
+    engine = runtime.recommender
+    engine.refresh()
+    seen: set[str | None] = set()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                with runtime.session() as session:
+                    result = engine.recommend(session, RecommendationQuery(customer_id="c1",
+                                                                           n=3))
+                assert len(result.items) == 3
+                seen.add(result.artefact_version)
+            except BaseException as exc:  # any failure is the finding
+                errors.append(exc)
+                return
+
+    workers = [threading.Thread(target=serve) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    try:
+        versions = [train(runtime) for _ in range(5)]
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    assert errors == []
+    with runtime.session() as session:
+        last = engine.recommend(session, RecommendationQuery(customer_id="c1", n=3))
+    assert last.artefact_version == versions[-1] != first
+    assert seen <= {first, *versions}
