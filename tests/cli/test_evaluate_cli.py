@@ -118,7 +118,8 @@ def test_cold_start_adds_its_table_to_the_contract(tmp_path: Path) -> None:
     assert set(report) >= {"dataset", "models", "best", "cold_start"}
     table = report["cold_start"]
     assert report["cold_start_details"]["users"] > 0
-    assert "Cold start: NDCG@10 / HR@10" in output and "history=2+k=3" in output
+    assert "Cold start: NDCG@10" in output and "Cold start: HR@10" in output
+    assert "h=2 + k=3" in output
     for k in (1, 3, 5):
         row = table[f"k={k}"]
         assert {"PopRec", "content", "transitions"} <= set(row)

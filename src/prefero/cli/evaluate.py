@@ -187,23 +187,26 @@ def _tables(report: dict[str, Any]) -> list[Table]:
             table.add_row(label, *(_cell(row.get(column), column) for column in columns))
         tables.append(table)
     if "cold_start" in report:
-        tables.append(_cold_start_table(report["cold_start"]))
+        tables.extend(_cold_start_tables(report["cold_start"]))
     return tables
 
 
-def _cold_start_table(cold: dict[str, dict[str, dict[str, float]]]) -> Table:
-    """Scenarios as rows, what was ranked as columns; cells are NDCG@10 / HR@10."""
-    columns = list(dict.fromkeys(name for row in cold.values() for name in row))
-    table = Table(title="Cold start: NDCG@10 / HR@10", box=box.SIMPLE_HEAD, pad_edge=False,
-                  collapse_padding=True)
-    table.add_column("scenario", no_wrap=True)
-    for name in columns:
-        table.add_column(name, justify="right")
-    for scenario, row in cold.items():
-        table.add_row(scenario, *(
-            f"{row[name]['NDCG@10']:.4f} / {row[name]['HR@10']:.4f}" if name in row else "–"
-            for name in columns))
-    return table
+def _cold_start_tables(cold: dict[str, dict[str, dict[str, float]]]) -> list[Table]:
+    """One table per metric: what was ranked as rows, the scenarios as columns."""
+    rows = list(dict.fromkeys(name for scenario in cold.values() for name in scenario))
+    tables = []
+    for metric in ("NDCG@10", "HR@10"):
+        table = Table(title=f"Cold start: {metric}", box=box.SIMPLE_HEAD, pad_edge=False,
+                      collapse_padding=True)
+        table.add_column("ranked by", no_wrap=True)
+        for scenario in cold:
+            table.add_column(scenario.replace("history=", "h=").replace("+", " + "),
+                             justify="right")
+        for name in rows:
+            table.add_row(name, *(f"{cold[scenario][name][metric]:.4f}"
+                                  if name in cold[scenario] else "–" for scenario in cold))
+        tables.append(table)
+    return tables
 
 
 def _cell(value: float | None, column: str) -> str:
