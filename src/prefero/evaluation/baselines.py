@@ -16,20 +16,9 @@ import numpy as np
 
 from prefero.evaluation.data import IntArray, LeaveOneOut
 from prefero.evaluation.metrics import FloatArray, TieRule
+from prefero.models.base import item_counts
 
 __all__ = ["PopRec", "item_counts"]
-
-
-def item_counts(sequences: Sequence[IntArray], n_items: int) -> IntArray:
-    """Interaction count per item (repeats count every time).
-
-    >>> item_counts([np.array([0, 2, 2])], 3).tolist()
-    [1, 0, 2]
-    """
-    nonempty = [s for s in sequences if len(s)]
-    if not nonempty:
-        return np.zeros(n_items, dtype=np.int64)
-    return np.bincount(np.concatenate(nonempty), minlength=n_items).astype(np.int64)
 
 
 class PopRec:

@@ -33,6 +33,8 @@ __all__ = [
     "ModelFormatError",
     "TrainingData",
     "Validation",
+    "item_counts",
+    "newest_weights",
     "popularity_tiebreak",
     "read_manifest",
 ]
@@ -50,6 +52,30 @@ TIEBREAK_EPSILON = 1e-9
 
 class ModelFormatError(ValueError):
     """A saved model is missing, of another model, or of a format this build cannot read."""
+
+
+def item_counts(sequences: Sequence[IntArray], n_items: int) -> IntArray:
+    """Interaction count per item (repeats count every time).
+
+    >>> item_counts([np.array([0, 2, 2])], 3).tolist()
+    [1, 0, 2]
+    """
+    nonempty = [s for s in sequences if len(s)]
+    if not nonempty:
+        return np.zeros(n_items, dtype=np.int64)
+    return np.bincount(np.concatenate(nonempty), minlength=n_items).astype(np.int64)
+
+
+def newest_weights(history: IntArray, *, recency: float) -> tuple[IntArray, FloatArray]:
+    """The history's distinct items (ascending) and ``recency ** age`` of each one's newest
+    occurrence (age 0 for the last item): a repeat refreshes an item, it does not add up.
+
+    >>> items, weights = newest_weights(np.array([4, 2, 4]), recency=0.5)
+    >>> items.tolist(), weights.tolist()
+    ([2, 4], [0.5, 1.0])
+    """
+    items, age = np.unique(np.asarray(history, dtype=np.int64)[::-1], return_index=True)
+    return items.astype(np.int64), np.power(recency, age.astype(np.float64))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +102,7 @@ class TrainingData:
 
     def item_counts(self) -> IntArray:
         """Interactions per item (repeats count every time)."""
-        nonempty = [s for s in self.sequences if len(s)]
-        if not nonempty:
-            return np.zeros(self.n_items, dtype=np.int64)
-        return np.bincount(np.concatenate(nonempty), minlength=self.n_items).astype(np.int64)
+        return item_counts(self.sequences, self.n_items)
 
     def user_item_matrix(self, *, binary: bool = True) -> sp.csr_matrix:
         """``n_users × n_items`` CSR of the sequences (1 per seen item when ``binary``,

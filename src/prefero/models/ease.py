@@ -50,6 +50,7 @@ from prefero.models.base import (
     ItemRecommender,
     TrainingData,
     Validation,
+    newest_weights,
     popularity_tiebreak,
 )
 from prefero.models.tuning import Search, sample_validation, validation_ndcg
@@ -74,11 +75,10 @@ def recency_history(histories: Sequence[IntArray], n_items: int, *, recency: flo
     cols: list[IntArray] = []
     vals: list[FloatArray] = []
     for u, history in enumerate(histories):
-        newest_first = np.asarray(history, dtype=np.int64)[::-1]
-        items, age = np.unique(newest_first, return_index=True)
+        items, weights = newest_weights(history, recency=recency)
         rows.append(np.full(len(items), u, dtype=np.int64))
         cols.append(items)
-        vals.append(np.power(recency, age.astype(np.float64)))
+        vals.append(weights)
     if rows:
         r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
     else:

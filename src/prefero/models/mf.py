@@ -51,6 +51,7 @@ from prefero.models.base import (
     ItemRecommender,
     TrainingData,
     Validation,
+    newest_weights,
     popularity_tiebreak,
 )
 from prefero.models.tuning import Search, grid, sample_validation, validation_ndcg
@@ -88,9 +89,9 @@ def padded_histories(histories: Sequence[IntArray], *, recency: float
     items = np.zeros((len(histories), width), dtype=np.int64)
     weights = np.zeros((len(histories), width), dtype=np.float64)
     for row, history in enumerate(histories):
-        distinct, age = np.unique(np.asarray(history, dtype=np.int64)[::-1], return_index=True)
+        distinct, newest = newest_weights(history, recency=recency)
         items[row, :len(distinct)] = distinct
-        weights[row, :len(distinct)] = np.power(recency, age.astype(np.float64))
+        weights[row, :len(distinct)] = newest
     width = max(1, int((weights > 0).sum(axis=1).max(initial=0)))
     return items[:, :width], weights[:, :width]
 

@@ -70,10 +70,10 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
         say(f"catalog: {len(item_ids)} products")
         popularity, trending = _popularity_and_trending(session, position, config, now)
         say("popularity and trending computed")
-        baskets = _baskets(session, position, runtime.settings)
+        baskets = _behaviour(session, position, runtime.settings)
         say(f"co-occurrence from {len(baskets.purchase)} purchase and {len(baskets.view)} "
             "view baskets")
-        sequences = _sequences(session, position, runtime.settings)
+        sequences = baskets.journeys
     n = len(item_ids)
     models = fit_models(sequences, n_items=n, names=runtime.settings.models, config=config,
                         progress=say)
@@ -146,23 +146,33 @@ def _as_date(value: Any) -> date:
 
 
 @dataclass
-class _Baskets:
+class _Behaviour:
+    """What consenting customers' linked events give training: co-occurrence baskets and
+    each customer's journey through the catalogue."""
+
     purchase: list[list[int]]
     view: list[list[int]]
+    journeys: list[npt.NDArray[np.int64]]
 
 
-def _baskets(session: Session, position: dict[str, int], settings: Settings) -> _Baskets:
-    """Group linked events into baskets: one per customer and session (or day). Events of
-    customers who have since withdrawn tracking consent are left out: a withdrawal ends the
-    use of their behaviour, in models as on the request path."""
+def _behaviour(session: Session, position: dict[str, int], settings: Settings) -> _Behaviour:
+    """One pass over the linked events, in time order per customer.
+
+    Baskets: one per customer and session (or day). Journeys: each customer's products in
+    time order, where a view followed by a purchase of the same product counts once (one
+    step of the journey, not two). Events of customers who have since withdrawn tracking
+    consent are left out: a withdrawal ends the use of their behaviour, in models as on the
+    request path."""
     people = list(session.scalars(select(Event.customer_id).distinct()))
     consenting = {customer for customer, granted in purpose_consents(
         session, people, purpose="tracking", settings=settings).items() if granted}
     purchase: dict[tuple[str, str], set[int]] = {}
     view: dict[tuple[str, str], set[int]] = {}
+    steps: dict[str, list[int]] = {}
     rows = session.execute(
         select(Event.customer_id, Event.session_id, Event.occurred_at, Event.type,
                Event.product_id).where(Event.product_id.is_not(None))
+        .order_by(Event.customer_id, Event.occurred_at, Event.id)
         .execution_options(yield_per=20_000)
     )
     for customer_id, session_id, occurred_at, kind, product_id in rows:
@@ -174,34 +184,14 @@ def _baskets(session: Session, position: dict[str, int], settings: Settings) -> 
             purchase.setdefault(key, set()).add(i)
         if kind in ("view", "rec_click", "add_to_cart", "purchase"):
             view.setdefault(key, set()).add(i)
-    return _Baskets(
-        purchase=[sorted(b) for b in purchase.values() if len(b) > 1],
-        view=[sorted(b) for b in view.values() if len(b) > 1],
-    )
-
-
-def _sequences(session: Session, position: dict[str, int], settings: Settings
-               ) -> list[npt.NDArray[np.int64]]:
-    """Each consenting customer's products in time order (a view followed by a purchase of
-    the same product counts once: it is one step of the journey, not two)."""
-    people = list(session.scalars(select(Event.customer_id).distinct()))
-    consenting = {customer for customer, granted in purpose_consents(
-        session, people, purpose="tracking", settings=settings).items() if granted}
-    steps: dict[str, list[int]] = {}
-    rows = session.execute(
-        select(Event.customer_id, Event.product_id)
-        .where(Event.product_id.is_not(None))
-        .order_by(Event.customer_id, Event.occurred_at, Event.id)
-        .execution_options(yield_per=20_000)
-    )
-    for customer_id, product_id in rows:
-        i = position.get(str(product_id))
-        if i is None or customer_id not in consenting:
-            continue
         journey = steps.setdefault(customer_id, [])
         if not journey or journey[-1] != i:
             journey.append(i)
-    return [np.asarray(journey, dtype=np.int64) for journey in steps.values()]
+    return _Behaviour(
+        purchase=[sorted(b) for b in purchase.values() if len(b) > 1],
+        view=[sorted(b) for b in view.values() if len(b) > 1],
+        journeys=[np.asarray(journey, dtype=np.int64) for journey in steps.values()],
+    )
 
 
 def tuning_users(sequences: list[npt.NDArray[np.int64]], config: TrainingConfig) -> int:
