@@ -78,8 +78,11 @@ def item_to_item_matrix(
     out = np.asarray(counts.sum(axis=1)).ravel()
     active = out[out > 0]
     typical = float(active.mean()) if len(active) else 1.0
-    matrix: sp.csr_matrix = sp.csr_matrix(sp.diags(1.0 / (out + shrinkage * typical + 1e-12))
-                                          @ counts)
+    denominator = out + shrinkage * typical
+    # A row without outgoing weight is empty, so its scale only has to be finite.
+    scale = np.divide(1.0, denominator, out=np.zeros_like(denominator),
+                      where=denominator > 0)
+    matrix: sp.csr_matrix = sp.csr_matrix(sp.diags(scale) @ counts)
     matrix.sum_duplicates()
     matrix.eliminate_zeros()
     return matrix
