@@ -25,6 +25,7 @@ from prefero.evaluation.data import LeaveOneOut, SequenceData, leave_one_out
 from prefero.evaluation.metrics import ranking_metrics
 from prefero.models.base import TrainingData
 from prefero.models.content import AttributeProfile
+from prefero.models.declared import DeclaredChoices, top_attributes
 
 
 def _clustered_split() -> tuple[LeaveOneOut, list[tuple[str, ...]]]:
@@ -43,25 +44,17 @@ def report() -> dict[str, Any]:
 
 
 # ---- the simulated form -------------------------------------------------------------------
-def test_declared_values_are_the_most_frequent_attributes() -> None:
+def test_declared_values_are_the_implied_form() -> None:
     # item 0: x y, item 1: y z, item 2: z
     matrix = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 1], [0, 0, 1]], dtype=float))
-    names = ["x", "y", "z"]
     # y is carried by three history items, z by two, x by one (item 1 counts twice).
-    assert declared_values(np.array([0, 1, 1]), matrix=matrix, names=names, k=2) == [1, 2]
-    assert declared_values(np.array([0, 1, 1]), matrix=matrix, names=names, k=5) == [1, 2, 0]
-    assert declared_values(np.array([], dtype=np.int64), matrix=matrix, names=names,
-                           k=3) == []
-
-
-def test_declared_ties_go_to_the_rarer_attribute_then_the_name() -> None:
-    # One item carrying all three: x on 1 catalogue item, y and z on 2 each.
-    matrix = sp.csr_matrix(np.array([[1, 1, 1], [0, 1, 1]], dtype=float))
-    assert declared_values(np.array([0]), matrix=matrix, names=["x", "z", "y"],
-                           k=3) == [0, 2, 1]  # x (on 1 item), then y and z by name
-    carried = np.array([5.0, 1.0, 1.0])  # an explicit overall frequency wins
-    assert declared_values(np.array([0]), matrix=matrix, names=["x", "z", "y"], k=1,
-                           carried=carried) == [2]
+    assert declared_values(np.array([0, 1, 1]), matrix=matrix, k=2) == [1, 2]
+    assert declared_values(np.array([0, 1, 1]), matrix=matrix, k=5) == [1, 2, 0]
+    assert declared_values(np.array([], dtype=np.int64), matrix=matrix, k=3) == []
+    # The form the "declared" model learns other customers' answers by is the same one.
+    history = np.array([2, 0, 1])
+    assert declared_values(history, matrix=matrix, k=3) == top_attributes(
+        history, matrix=matrix, k=3)
 
 
 def test_held_out_groups_are_seeded_disjoint_and_cover_everyone() -> None:
@@ -98,21 +91,27 @@ def test_declaring_the_cluster_finds_the_next_item_where_popularity_cannot(
         # "shop" and the cluster tie in every history; the tie goes to the rarer cluster.
         # Declaring it leaves its 10 items, and the next item is one of them.
         assert table[scenario]["content"]["HR@10"] >= 0.95, scenario
-    assert report["k=3 content / PopRec"] == pytest.approx(
-        table["k=3"]["content"]["NDCG@10"] / table["k=3"]["PopRec"]["NDCG@10"])
-    assert report["k=3 content / PopRec"] >= 3.0
+        # What other customers who declared the cluster chose next is in it too.
+        assert table[scenario]["declared"]["HR@10"] >= 0.95, scenario
+    for row in ("content", "declared"):
+        assert report[f"k=3 {row} / PopRec"] == pytest.approx(
+            table["k=3"][row]["NDCG@10"] / table["k=3"]["PopRec"]["NDCG@10"])
+        assert report[f"k=3 {row} / PopRec"] >= 3.0
 
 
 def test_report_has_every_row_and_says_what_it_did(report: dict[str, Any]) -> None:
     table = report["cold_start"]
     for k in DECLARED:
-        assert set(table[f"k={k}"]) == {"PopRec", "popularity", "content", "transitions"}
+        assert set(table[f"k={k}"]) == {"PopRec", "popularity", "content", "declared",
+                                        "transitions"}
         # With no history a behaviour-only model has one answer, whatever was declared.
         assert table[f"k={k}"]["transitions"] == table["k=1"]["transitions"]
     for h in HISTORY:
         assert set(table[f"history={h}+k=3"]) == {
-            "PopRec", "popularity", "content", "transitions", "declared+transitions"}
-        assert report["mix_weights"][f"history={h}+k=3"]["transitions"][0] in MIX_WEIGHTS
+            "PopRec", "popularity", "content", "declared", "transitions",
+            "content+transitions", "declared+transitions"}
+        for mix in ("content+transitions", "declared+transitions"):
+            assert report["mix_weights"][f"history={h}+k=3"][mix][0] in MIX_WEIGHTS
     for row in table["k=3"].values():
         assert set(row) == {"NDCG@10", "HR@10"}
     assert report["users"] == 48 and report["training_users"] == 192
@@ -136,9 +135,16 @@ def test_held_out_users_never_reach_any_training_data(monkeypatch: pytest.Monkey
                     seen.append(TrainingData([history], data.n_items))
             return super().fit(data, validation=validation)
 
+    class FormSpy(DeclaredChoices):
+        def fit(self, data: TrainingData, *, validation: Any = None) -> Any:
+            seen.append(data)
+            return super().fit(data, validation=validation)
+
     monkeypatch.setattr(cold_start, "AttributeProfile", Spy)
+    monkeypatch.setattr(cold_start, "DeclaredChoices", FormSpy)
     evaluate_cold_start(split, attributes, seed=0)
-    assert len(seen) > 2  # fit (with its validation histories) and refit
+    # content: fit (with its validation histories) and refit; declared: one fit per k
+    assert len(seen) > 2 + len(DECLARED)
     cold_arrays = [split.full[u] for u in cold]
     for data in seen:
         for sequence in data.sequences:
@@ -159,15 +165,16 @@ def test_mix_weight_is_chosen_on_validation_only(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(cold_start, "mixed_ranks", spy)
     result = evaluate_cold_start(split, attributes, models=["transitions"], seed=0)
-    assert len(calls) == 2 * len(HISTORY)
-    for (valid_targets, grid, ranks), (test_targets, chosen, _), h in zip(
-            calls[::2], calls[1::2], HISTORY, strict=True):
+    mixes = [(h, side) for h in HISTORY for side in ("declared", "content")]
+    assert len(calls) == 2 * len(mixes)
+    for (valid_targets, grid, ranks), (test_targets, chosen, _), (h, side) in zip(
+            calls[::2], calls[1::2], mixes, strict=True):
         # The grid is scored on the validation item, one weight on the test item.
         assert np.array_equal(valid_targets, split.valid[cold]) and grid == MIX_WEIGHTS
         assert np.array_equal(test_targets, split.test[cold]) and len(chosen) == 1
         best = max(ranking_metrics(ranks[w], (10,))["NDCG@10"] for w in MIX_WEIGHTS)
         assert ranking_metrics(ranks[chosen[0]], (10,))["NDCG@10"] == best
-        assert result["mix_weights"][f"history={h}+k=3"]["transitions"] == [chosen[0]]
+        assert result["mix_weights"][f"history={h}+k=3"][f"{side}+transitions"] == [chosen[0]]
 
 
 def test_rotation_evaluates_every_user_once_and_progress_counts_them() -> None:
@@ -177,7 +184,7 @@ def test_rotation_evaluates_every_user_once_and_progress_counts_them() -> None:
                                  progress=steps.append)
     assert result["users"] == split.n_users and result["folds"] == 5
     assert sum(steps) == split.n_users * len(SCENARIOS)
-    assert len(result["content_params"]) == 5
+    assert len(result["content_params"]) == len(result["declared_params"]) == 5
 
 
 def test_bad_input_is_refused_before_any_fitting() -> None:

@@ -280,3 +280,35 @@ def test_a_blend_reuses_the_run_s_fits_and_never_sees_the_test_item() -> None:
     # the validation item as the part it leads with.
     assert row["val_NDCG@10"] >= report["models"]["transitions"]["val_NDCG@10"] - 1e-9 or \
         weights["spy"] == 1.0
+
+
+def test_worker_processes_give_the_same_report_as_one_process() -> None:
+    split = _split()
+    attributes = [(f"a{i % 4}",) for i in range(N_ITEMS)]
+    names = ["poprec", "popularity", "transitions", "content", "blend"]
+    alone = evaluate_models(split, names, attributes=attributes)
+    side_by_side = evaluate_models(split, names, attributes=attributes, jobs=2)
+    assert side_by_side["best"] == alone["best"]
+    assert list(side_by_side["models"]) == names
+    timings = {"train_s", "infer_ms_per_user"}
+    for name in names:
+        got, expected = side_by_side["models"][name], alone["models"][name]
+        assert set(got) == set(expected), name
+        for key in set(expected) - timings - {"params"}:
+            assert got[key] == pytest.approx(expected[key]), (name, key)
+        assert got.get("params") == expected.get("params"), name
+
+
+def test_a_model_failing_in_a_worker_fails_the_run() -> None:
+    with pytest.raises(KeyError, match="unknown model"):
+        evaluate_models(_split(), ["popularity", "transitions"], jobs=2,
+                        resolve=_unknown_in_worker)
+
+
+def _unknown_in_worker(name: str) -> type[ItemRecommender]:
+    """Resolves in the main process (names are checked there first) but not in a worker."""
+    import multiprocessing
+
+    if multiprocessing.parent_process() is not None and name == "transitions":
+        raise KeyError(f"unknown model {name!r}")
+    return model_class(name)

@@ -25,6 +25,7 @@ from rich.table import Table
 from prefero.evaluation.data import leave_one_out
 from prefero.evaluation.runner import (
     EvaluationError,
+    available_cores,
     dataset_stats,
     default_models,
     evaluate_models,
@@ -76,6 +77,10 @@ def evaluate(
     output: Annotated[Path | None, typer.Option(
         "--output", dir_okay=False, help="Write the report as JSON.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for every model.")] = 0,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", min=1, help="Models fitted side by side, each in its own process "
+                              "(default: one per core).",
+    )] = None,
     cold_start: Annotated[bool, typer.Option(
         "--cold-start", help="Also evaluate new users who declared attributes they like "
                              "(needs --items or --item-attributes).",
@@ -110,8 +115,9 @@ def evaluate(
     report: dict[str, Any] = {"dataset": dataset_stats(data, split, attributes)}
     try:
         with _bar(console) as progress:
-            report.update(evaluate_models(split, names, seed=seed, attributes=attributes,
-                                          progress=_Stages(progress)))
+            report.update(evaluate_models(
+                split, names, seed=seed, attributes=attributes, progress=_Stages(progress),
+                jobs=available_cores() if jobs is None else jobs))
             if evaluate_cold_start is not None:
                 assert attributes is not None
                 # The blend would refit every other model once more; its parts are

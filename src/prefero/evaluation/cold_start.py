@@ -16,10 +16,10 @@ old history into the item counts and co-occurrences their cold answer is drawn f
 For each cold user:
 
 * declared values: the ``k`` attribute columns their training-prefix items carry most often
-  (an item met twice counts twice); ties go to the attribute carried by fewer catalogue
+  (an item met twice counts twice); ties go to the attribute carried by FEWER catalogue
   items (the more specific one: a brand rather than the shop's root category), then to
-  the smaller name. A user whose items carry fewer than ``k`` distinct
-  attributes declares what there is (the output's ``notes`` count them);
+  the earlier column (``models.declared.top_attributes``). A user whose items carry fewer
+  than ``k`` distinct attributes declares what there is (the output's ``notes`` count them);
 * ``"k=1"``, ``"k=3"``, ``"k=5"``: declared values only. A new customer has no history, so
   nothing is masked: the test item is ranked among all items;
 * ``"history=1+k=3"``, ``"history=2+k=3"``: the last one or two items before the test item
@@ -27,15 +27,18 @@ For each cold user:
 
 Rows of every scenario: ``PopRec`` (the reference: counts over all sequences, ties in the
 target's favour; see ``baselines``), ``popularity`` (training counts), ``content`` (the
-attribute-profile model scoring the declared values, with the short history where there is
-one) and each behaviour-only model in ``models`` given the same short history: with no
-history at all, a behaviour-only model can only give its empty-history answer, which is
-what the declared-only rows report. History scenarios add ``declared+<model>``: a
-rank-normalised mix of ``content`` and the model, its weight chosen on the cold users'
-VALIDATION item (declared values plus the one or two items before it), never on test. How
-far ``content`` trusts the declared values (``AttributeProfile.tune_declared``) is chosen
-the same way, per scenario. All other settings come from the models' own searches on the
-training users' validation items.
+attribute-profile model scoring the declared values from the catalogue, with the short
+history where there is one), ``declared`` (``models.declared``: what the training users
+chose next when their own items implied the same form; it reads the form only) and each
+behaviour-only model in ``models`` given the same short history: with no history at all, a
+behaviour-only model can only give its empty-history answer, which is what the
+declared-only rows report. History scenarios add ``content+<model>`` and
+``declared+<model>``: rank-normalised mixes of that declared side and the model, the weight
+chosen on the cold users' VALIDATION item (declared values plus the one or two items before
+it), never on test. How far ``content`` and ``declared`` trust the declared values
+(``tune_declared``) is chosen the same way, per scenario; ``declared`` learns from forms of
+the scenario's size. All other settings come from the models' own searches on the training
+users' validation items.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from prefero.evaluation.data import IntArray, LeaveOneOut, attribute_matrix
 from prefero.evaluation.metrics import FloatArray, TieRule, rank_targets, ranking_metrics
 from prefero.models.base import ItemRecommender, TrainingData, Validation, popularity_tiebreak
 from prefero.models.content import AttributeProfile
+from prefero.models.declared import DeclaredChoices, top_attributes
 from prefero.models.popularity import Popularity
 from prefero.models.registry import model_class
 
@@ -99,32 +103,17 @@ def held_out_users(n_users: int, *, share: float, seed: int) -> list[IntArray]:
             for start in range(0, n_users, size)]
 
 
-def declared_values(
-    history: IntArray, *, matrix: sp.csr_matrix, names: Sequence[str], k: int,
-    carried: FloatArray | None = None,
-) -> list[int]:
-    """The ``k`` attribute columns most frequent over ``history``'s items (a repeated item
-    counts every time); ties go to the attribute carried by FEWER catalogue items
-    (``carried``, the column sums of ``matrix`` unless given), then to the smaller name.
-    Fewer than ``k`` when the items carry fewer distinct attributes.
-
-    Why the rarer one: every item of a shop carries its root category, so a tie between
-    "Sports & Outdoors" and "Coleman" is a tie between saying nothing and naming a brand;
-    a shopper filling in a preference form names the brand.
+def declared_values(history: IntArray, *, matrix: sp.csr_matrix, k: int,
+                    carried: FloatArray | None = None) -> list[int]:
+    """The simulated form: the ``k`` attribute columns most frequent over ``history``'s
+    items, ties to the rarer attribute, then the earlier column (``top_attributes``, the
+    rule the ``declared`` model learns other customers' forms by).
 
     >>> m = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 1], [0, 0, 1]], dtype=float))
-    >>> declared_values(np.array([0, 1]), matrix=m, names=["a", "b", "c"], k=2)
+    >>> declared_values(np.array([0, 1]), matrix=m, k=2)
     [1, 0]
     """
-    if carried is None:
-        carried = np.asarray(matrix.sum(axis=0), dtype=np.float64).ravel()
-    items = np.asarray(history, dtype=np.int64)
-    if len(items) == 0 or matrix.shape[1] == 0:
-        return []
-    counts = np.asarray(matrix[items].sum(axis=0), dtype=np.float64).ravel()
-    present = np.flatnonzero(counts > 0)
-    ranked = sorted(present.tolist(), key=lambda a: (-counts[a], carried[a], names[a]))
-    return ranked[:k]
+    return top_attributes(history, matrix=matrix, k=k, carried=carried)
 
 
 def rank_normalised(scores: FloatArray) -> FloatArray:
@@ -184,6 +173,12 @@ def _declared_scorer(model: AttributeProfile, declared: Sequence[Sequence[int]],
     return score
 
 
+def _form_scorer(model: DeclaredChoices, declared: Sequence[Sequence[int]]) -> ScoreFn:
+    def score(rows: Sequence[int]) -> FloatArray:
+        return model.score_declared([declared[r] for r in rows])
+    return score
+
+
 def _model_scorer(model: ItemRecommender, histories: Sequence[IntArray]) -> ScoreFn:
     def score(rows: Sequence[int]) -> FloatArray:
         return np.asarray(model.score([histories[r] for r in rows]), dtype=np.float64)
@@ -228,9 +223,9 @@ def evaluate_cold_start(
     if len(attributes) != split.n_items:
         raise ValueError(f"{len(attributes)} attribute rows for {split.n_items} items")
     behaviour_names = [m for m in dict.fromkeys(models)
-                       if m not in ("content", "popularity", "poprec")]
+                       if m not in ("content", "declared", "popularity", "poprec")]
     classes = {name: model_class(name) for name in behaviour_names}  # fail before fitting
-    matrix, names = attribute_matrix(attributes)
+    matrix, _ = attribute_matrix(attributes)
     carried = np.asarray(matrix.sum(axis=0), dtype=np.float64).ravel()
     groups = held_out_users(split.n_users, share=held_out, seed=seed)
     folds = groups if rotate else groups[:1]
@@ -242,6 +237,7 @@ def evaluate_cold_start(
     weights: dict[str, dict[str, list[float]]] = {}
     short = dict.fromkeys(DECLARED, 0)
     content_params: list[dict[str, Any]] = []
+    learned_params: list[dict[str, Any]] = []
     settings: dict[str, list[dict[str, Any]]] = {}
     training_users = 0
 
@@ -266,8 +262,13 @@ def evaluate_cold_start(
         popularity = Popularity().fit(before_test)
         tiebreak = popularity_tiebreak(before_test.item_counts())
 
-        declared = {k: [declared_values(split.train[u], matrix=matrix, names=names, k=k,
-                                        carried=carried) for u in cold] for k in DECLARED}
+        declared = {k: [declared_values(split.train[u], matrix=matrix, k=k, carried=carried)
+                        for u in cold] for k in DECLARED}
+        # What warm customers with each form chose next, trusted as far as the cold
+        # customers' validation items say.
+        learned = {k: DeclaredChoices(seed=seed, params={"form_size": k}).fit(before_test)
+                   .tune_declared(declared[k], split.valid[cold]) for k in DECLARED}
+        learned_params.append({f"k={k}": dict(m.params) for k, m in learned.items()})
         for k in DECLARED:
             short[k] += sum(len(d) < k for d in declared[k])
         test_targets = split.test[cold]
@@ -290,6 +291,8 @@ def evaluate_cold_start(
             settings.setdefault(scenario, []).append(_declared_settings(content))
             add(scenario, "content", _ranks(_declared_scorer(content, declared[k], None),
                                             targets=test_targets, histories=empty))
+            add(scenario, "declared", _ranks(_form_scorer(learned[k], declared[k]),
+                                             targets=test_targets, histories=empty))
             for name, model in behaviour.items():
                 # No history: every cold user gets the model's one empty-history answer.
                 answer = np.asarray(model.score([np.zeros(0, dtype=np.int64)]))[0]
@@ -314,20 +317,24 @@ def evaluate_cold_start(
                                                targets=test_targets, histories=test_hist))
             add(scenario, "content", _ranks(declared_test, targets=test_targets,
                                             histories=test_hist))
+            form = _form_scorer(learned[HISTORY_DECLARED], chosen)
+            add(scenario, "declared", _ranks(form, targets=test_targets, histories=test_hist))
             for name, model in behaviour.items():
                 model_test = _model_scorer(model, test_hist)
                 add(scenario, name, _ranks(model_test, targets=test_targets,
                                            histories=test_hist))
-                on_validation = mixed_ranks(
-                    declared_valid, _model_scorer(model, valid_hist), targets=valid_targets,
-                    histories=valid_hist, weights=MIX_WEIGHTS, tiebreak=tiebreak)
-                # Among equally good weights, the one nearest an even mix.
-                best = max(MIX_WEIGHTS, key=lambda w: (
-                    ranking_metrics(on_validation[w], (10,))["NDCG@10"], -abs(w - 0.5)))
-                weights.setdefault(scenario, {}).setdefault(name, []).append(best)
-                on_test = mixed_ranks(declared_test, model_test, targets=test_targets,
-                                      histories=test_hist, weights=(best,), tiebreak=tiebreak)
-                add(scenario, f"declared+{name}", on_test[best])
+                for label, side_valid, side_test in (("declared", form, form),
+                                                     ("content", declared_valid, declared_test)):
+                    on_validation = mixed_ranks(
+                        side_valid, _model_scorer(model, valid_hist), targets=valid_targets,
+                        histories=valid_hist, weights=MIX_WEIGHTS, tiebreak=tiebreak)
+                    # Among equally good weights, the one nearest an even mix.
+                    best = max(MIX_WEIGHTS, key=lambda w: (
+                        ranking_metrics(on_validation[w], (10,))["NDCG@10"], -abs(w - 0.5)))
+                    weights.setdefault(scenario, {}).setdefault(f"{label}+{name}", []).append(best)
+                    on_test = mixed_ranks(side_test, model_test, targets=test_targets,
+                                          histories=test_hist, weights=(best,), tiebreak=tiebreak)
+                    add(scenario, f"{label}+{name}", on_test[best])
             if progress is not None:
                 progress(len(cold))
 
@@ -353,9 +360,12 @@ def evaluate_cold_start(
         "cold_start": table,
         "k=3 content / PopRec": (table["k=3"]["content"]["NDCG@10"] / reference
                                  if reference > 0 else None),
+        "k=3 declared / PopRec": (table["k=3"]["declared"]["NDCG@10"] / reference
+                                  if reference > 0 else None),
         "mix_weights": weights,
         "declared_settings": settings,
         "content_params": content_params,
+        "declared_params": learned_params,
         "notes": notes,
     }
 

@@ -11,17 +11,29 @@ For each registered model (``prefero.models.registry``):
 
 The test item is read in step 4 only. Model selection ("best") looks at the validation
 item only, and never at the reference ``poprec`` (its counts include the held-out items).
+
+With ``jobs`` above one, the models run side by side in that many worker processes (the
+work of one model is mostly single-threaded, so two cores fit two models in the time of
+one), each with an equal share of the cores for its own threads. The costliest models start
+first. A blend's parts are saved by the workers after fitting and after refitting, and the
+blend is weighed and tested on those saved models in the main process.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from prefero.evaluation.baselines import PopRec, item_counts
 from prefero.evaluation.data import (
@@ -36,13 +48,14 @@ from prefero.evaluation.interactions import read_interactions, read_items
 from prefero.evaluation.metrics import FloatArray, RankingResult, TieRule, evaluate_ranking
 from prefero.models.base import ItemRecommender, TrainingData, Validation
 from prefero.models.blend import Blend
-from prefero.models.registry import MissingExtra, model_class, model_names
+from prefero.models.registry import MissingExtra, load_model, model_class, model_names
 
 __all__ = [
     "REFERENCE_MODELS",
     "EvaluationError",
     "Progress",
     "Resolve",
+    "available_cores",
     "dataset_stats",
     "default_models",
     "evaluate_models",
@@ -170,9 +183,12 @@ def evaluate_models(
     attributes: list[tuple[str, ...]] | None = None,
     resolve: Resolve = model_class,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> dict[str, Any]:
     """Fit and evaluate each named model; returns ``{"models": {name: row}, "best": name}``
-    plus ``"skipped": {name: reason}`` when a model's optional extra is missing.
+    plus ``"skipped": {name: reason}`` when a model's optional extra is missing. ``jobs``
+    above one runs the models in that many worker processes (``resolve`` must then be a
+    module-level function, as the registry's is).
 
     >>> # report = evaluate_models(leave_one_out(data), ["poprec", "popularity"])
     >>> # report["best"]  -> "popularity" (poprec is a reference, never chosen)
@@ -193,28 +209,31 @@ def evaluate_models(
         cls is not None and name != "blend" and name not in NON_PERSONAL
         for name, cls in classes.items())
     fitted: dict[str, _Fitted] = {}
-    for name, cls in classes.items():
-        if cls is None:
-            rows[name] = _evaluate_reference(name, labels[name], context)
-        elif not (blending and name == "blend"):
-            fitted[name] = _fit_and_validate(labels[name], cls(seed=seed), context)
-    if blending:
-        parts = {name: f.model for name, f in fitted.items() if name not in NON_PERSONAL}
-        fitted["blend"] = _fit_blend(labels["blend"], parts, context, seed=seed,
-                                     resolve=resolve, component_seconds=sum(
-                                         fitted[name].train_s for name in parts))
-    for name, entry in fitted.items():
-        if name == "blend" and blending:
-            continue
-        rows[name] = _refit_and_test(labels[name], entry, context)
-    if blending:
-        blend = fitted["blend"]
-        assert isinstance(blend.model, Blend)
-        blend.model.adopt({name: fitted[name].model for name in blend.model.components},
-                          context.training_data(before="test"))
-        blend.train_s += sum(rows[name]["train_s"] - fitted[name].train_s
-                             for name in blend.model.components)
-        rows["blend"] = _refit_and_test(labels["blend"], blend, context, refit=False)
+    models = [name for name, cls in classes.items()
+              if cls is not None and not (blending and name == "blend")]
+    if jobs > 1 and len(models) > 1:
+        rows.update(_evaluate_in_workers(
+            models, classes, labels, context, split=split, attributes=matrix, seed=seed,
+            resolve=resolve, jobs=jobs, blending=blending))
+    else:
+        for name, cls in classes.items():
+            if cls is None:
+                rows[name] = _evaluate_reference(name, labels[name], context)
+            elif name in models:
+                fitted[name] = _fit_and_validate(labels[name], cls(seed=seed), context)
+        if blending:
+            parts = {name: f.model for name, f in fitted.items() if name not in NON_PERSONAL}
+            fitted["blend"] = _fit_blend(labels["blend"], parts, context, seed=seed,
+                                         resolve=resolve, component_seconds=sum(
+                                             fitted[name].train_s for name in parts))
+        for name, entry in fitted.items():
+            if name == "blend" and blending:
+                continue
+            rows[name] = _refit_and_test(labels[name], entry, context)
+        if blending:
+            rows["blend"] = _test_blend(
+                labels["blend"], fitted["blend"], {n: f.model for n, f in fitted.items()},
+                context, rows=rows, fit_s={n: f.train_s for n, f in fitted.items()})
     rows = {name: rows[name] for name in classes if name in rows}
     candidates = [n for n, cls in classes.items() if cls is not None]
     best = max(candidates, key=lambda n: rows[n]["val_NDCG@10"]) if candidates else None
@@ -309,9 +328,10 @@ def _fit_and_validate(label: str, model: ItemRecommender, ctx: _Context) -> _Fit
     return _Fitted(model, ctx.validation_pass(label, model.score, "pessimistic"), train_s)
 
 
-def _fit_blend(label: str, parts: Mapping[str, ItemRecommender], ctx: _Context, *, seed: int,
-               resolve: Resolve, component_seconds: float) -> _Fitted:
-    """The blend's weights, chosen on the validation item over the already fitted parts."""
+def _weigh_blend(label: str, parts: Mapping[str, ItemRecommender], ctx: _Context, *,
+                 seed: int, resolve: Resolve) -> tuple[Blend, float]:
+    """A blend over the already fitted parts, its weights chosen on the validation item,
+    and the seconds that took."""
     split = ctx.split
     blend = resolve("blend")(seed=seed)
     if not isinstance(blend, Blend):
@@ -320,8 +340,28 @@ def _fit_blend(label: str, parts: Mapping[str, ItemRecommender], ctx: _Context, 
     started = time.perf_counter()
     blend.fit_components(parts, data=ctx.training_data(before="valid"),
                          validation=Validation(histories=split.train, targets=split.valid))
-    train_s = component_seconds + time.perf_counter() - started
-    return _Fitted(blend, ctx.validation_pass(label, blend.score, "pessimistic"), train_s)
+    return blend, time.perf_counter() - started
+
+
+def _fit_blend(label: str, parts: Mapping[str, ItemRecommender], ctx: _Context, *, seed: int,
+               resolve: Resolve, component_seconds: float) -> _Fitted:
+    """The weighed blend and its validation pass."""
+    blend, seconds = _weigh_blend(label, parts, ctx, seed=seed, resolve=resolve)
+    return _Fitted(blend, ctx.validation_pass(label, blend.score, "pessimistic"),
+                   component_seconds + seconds)
+
+
+def _test_blend(label: str, entry: _Fitted, refitted: Mapping[str, ItemRecommender],
+                ctx: _Context, *, rows: Mapping[str, Mapping[str, Any]],
+                fit_s: Mapping[str, float]) -> dict[str, Any]:
+    """The blend's row, tested on its parts as refitted for their own rows; its training
+    time gains those refits (a part's row time less its fitting time)."""
+    blend = entry.model
+    assert isinstance(blend, Blend)
+    blend.adopt({name: refitted[name] for name in blend.components},
+                ctx.training_data(before="test"))
+    entry.train_s += sum(rows[name]["train_s"] - fit_s[name] for name in blend.components)
+    return _refit_and_test(label, entry, ctx, refit=False)
 
 
 def _refit_and_test(label: str, entry: _Fitted, ctx: _Context, *, refit: bool = True
@@ -350,6 +390,127 @@ def _evaluate_reference(name: str, label: str, ctx: _Context) -> dict[str, Any]:
     row = _row(test, valid, train_s=train_s, infer_s=infer_s, n_users=ctx.split.n_users)
     row["reference"] = True
     return row
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - platforms without affinity
+        return os.cpu_count() or 1
+
+
+#: What every job of a run shares, set once per worker process by ``_start_worker``.
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(threads: int, split: LeaveOneOut, attributes: sp.csr_matrix | None,
+                  counts: IntArray, seed: int, resolve: Resolve) -> None:
+    # Read by PyTorch's runtime when a model first imports it, which happens after this.
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    _WORKER["limits"] = threadpool_limits(threads)  # BLAS and OpenMP already loaded
+    _WORKER["context"] = _Context(split, attributes, counts, _Silent())
+    _WORKER["seed"], _WORKER["resolve"] = seed, resolve
+
+
+def _model_job(name: str, label: str, keep: str | None) -> tuple[dict[str, Any], float]:
+    """One model's whole protocol in a worker: its report row and its fitting seconds.
+    With ``keep``, the fitted and the refitted model are saved under it (for a blend)."""
+    context: _Context = _WORKER["context"]
+    entry = _fit_and_validate(label, _WORKER["resolve"](name)(seed=_WORKER["seed"]), context)
+    if keep is not None:
+        entry.model.save(Path(keep) / "valid")
+    fit_s = entry.train_s
+    row = _refit_and_test(label, entry, context)
+    if keep is not None:
+        entry.model.save(Path(keep) / "test")
+    return row, fit_s
+
+
+def _evaluate_in_workers(
+    models: Sequence[str], classes: Mapping[str, type[ItemRecommender] | None],
+    labels: Mapping[str, str], context: _Context, *, split: LeaveOneOut,
+    attributes: sp.csr_matrix | None, seed: int, resolve: Resolve, jobs: int, blending: bool,
+) -> dict[str, dict[str, Any]]:
+    """Every model's row (the reference models' too, run here while the workers work)."""
+    workers = min(jobs, len(models))
+    threads = max(1, available_cores() // workers)
+    order = sorted(models, key=lambda name: -_cost(classes[name]))  # stable: ties keep order
+    rows: dict[str, dict[str, Any]] = {}
+    fit_s: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="prefero-evaluate-") as folder:
+        keep = {name: str(Path(folder) / name) for name in models
+                if blending and name not in NON_PERSONAL}
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context("spawn"), initializer=_start_worker,
+            initargs=(threads, split, attributes, context.counts, seed, resolve))
+        with pool:
+            running: dict[Future[tuple[dict[str, Any], float]], str] = {
+                pool.submit(_model_job, name, labels[name], keep.get(name)): name
+                for name in order}
+            for name, cls in classes.items():
+                if cls is None:
+                    rows[name] = _evaluate_reference(name, labels[name], context)
+            context.progress.stage(f"{len(models)} models in {workers} processes",
+                                   len(models))
+            pending = set(running)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    try:
+                        rows[running[future]], fit_s[running[future]] = future.result()
+                    except BrokenProcessPool as exc:
+                        raise EvaluationError(
+                            f"a worker process died while fitting {running[future]} "
+                            f"(out of memory?); run again with --jobs 1") from exc
+                    context.progress.advance(1)
+            if blending:
+                rows["blend"] = _blend_in_workers(
+                    pool, labels["blend"], context, folder=Path(folder), keep=keep,
+                    rows=rows, fit_s=fit_s, seed=seed, resolve=resolve)
+    return rows
+
+
+def _blend_in_workers(
+    pool: ProcessPoolExecutor, label: str, context: _Context, *, folder: Path,
+    keep: Mapping[str, str], rows: Mapping[str, Mapping[str, Any]], fit_s: Mapping[str, float],
+    seed: int, resolve: Resolve,
+) -> dict[str, Any]:
+    """The blend's row from the parts the workers saved: weighed here, then its validation
+    and test passes run side by side in the workers, each on a saved copy of the blend."""
+    parts = {name: load_model(Path(path) / "valid") for name, path in keep.items()}
+    blend, seconds = _weigh_blend(label, parts, context, seed=seed, resolve=resolve)
+    blend.save(folder / "blend" / "valid")
+    blend.adopt({name: load_model(Path(keep[name]) / "test") for name in blend.components},
+                context.training_data(before="test"))
+    blend.save(folder / "blend" / "test")
+    del parts  # the passes load their own copies
+    context.progress.stage(f"{label}: validation and test", None)
+    valid = pool.submit(_blend_pass_job, str(folder / "blend" / "valid"), "valid", label)
+    test = pool.submit(_blend_pass_job, str(folder / "blend" / "test"), "test", label)
+    valid_result, _ = valid.result()
+    test_result, infer_s = test.result()
+    train_s = (sum(fit_s[name] for name in keep) + seconds
+               + sum(rows[name]["train_s"] - fit_s[name] for name in blend.components))
+    row = _row(test_result, valid_result, train_s=train_s, infer_s=infer_s,
+               n_users=context.split.n_users)
+    row["params"] = _plain(blend.params)
+    return row
+
+
+def _blend_pass_job(path: str, which: Literal["valid", "test"], label: str
+                    ) -> tuple[RankingResult, float]:
+    """A saved blend's validation or test pass in a worker (and, for the test pass, the
+    seconds spent scoring)."""
+    context: _Context = _WORKER["context"]
+    blend = Blend.load(Path(path))
+    if which == "valid":
+        return context.validation_pass(label, blend.score, "pessimistic"), 0.0
+    return context.test_pass(label, blend.score, "pessimistic")
+
+
+def _cost(cls: type[ItemRecommender] | None) -> int:
+    return 0 if cls is None else cls.cost
 
 
 def _plain(params: Mapping[str, Any]) -> dict[str, Any]:

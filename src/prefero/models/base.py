@@ -174,6 +174,9 @@ class ItemRecommender(ABC):
     format_version: ClassVar[int] = 1
     #: Whether ``fit`` reads ``TrainingData.item_attributes`` when given.
     uses_attributes: ClassVar[bool] = False
+    #: Rough relative cost of fit plus search: when models are fitted side by side, the
+    #: costliest start first, so that the last one to finish does not start last.
+    cost: ClassVar[int] = 1
 
     def __init__(self, *, seed: int = 0, params: Mapping[str, Any] | None = None) -> None:
         self.seed = seed

@@ -110,31 +110,34 @@ class Blend(ItemRecommender):
         cache = {name: _standardised(model.score(sample.histories))
                  for name, model in self.components.items()}
 
-        def ndcg(weights: Mapping[str, float]) -> float:
-            total = sum(w * cache[name] for name, w in weights.items() if w)
-            if isinstance(total, int):  # every weight zero
-                return -1.0
-            scores = np.asarray(total, dtype=np.float64) + self._tiebreak[None, :]
+        def ndcg(total: NDArray[np.float32]) -> float:
+            scores = total.astype(np.float64) + self._tiebreak[None, :]
             ranks, _ = rank_targets(scores, targets, sample.histories)
             return ranking_metrics(ranks, (10,))["NDCG@10"]
 
         search = Search()
-        singles = {name: ndcg({name: 1.0}) for name in cache}
+        singles = {name: ndcg(part) for name, part in cache.items()}
         for name, value in singles.items():
             search.offer({name: 1.0}, value)
         first = max(singles, key=lambda name: singles[name])
         current = {name: (1.0 if name == first else 0.0) for name in cache}
+        # The current mix's sum, kept up to date: a trial changes one weight, so it costs
+        # one scaled add instead of a sum over every part.
+        total = cache[first].copy()
         best = singles[first]
         for _ in range(2):
             for name in cache:
                 if name == first:
                     continue
                 for weight in self.WEIGHTS:
+                    if weight == current[name]:
+                        continue
+                    trial_total = total + np.float32(weight - current[name]) * cache[name]
                     trial = {**current, name: weight}
-                    value = ndcg(trial)
+                    value = ndcg(trial_total)
                     search.offer(trial, value)
                     if value > best:
-                        best, current = value, trial
+                        best, current, total = value, trial, trial_total
         self.params = {
             **{k: v for k, v in self.params.items() if k not in ("weights", "component_params")},
             "weights": current,

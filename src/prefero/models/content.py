@@ -87,6 +87,7 @@ class AttributeProfile(ItemRecommender):
     """
 
     name = "content"
+    cost = 10
     uses_attributes = True
 
     def __init__(self, *, seed: int = 0, params: Mapping[str, Any] | None = None) -> None:

@@ -157,6 +157,7 @@ class EASE(ItemRecommender):
     """Closed-form EASE with recency-weighted scoring; see the module docstring."""
 
     name = "ease"
+    cost = 20
     #: ``λ`` as multiples of the mean diagonal of ``XᵀX`` (users per item): from dense data
     #: (~0.5) to very sparse data (Sports: 8), a factor 4 apart.
     L2_GRID: ClassVar[tuple[float, ...]] = (0.5, 2.0, 8.0, 32.0)

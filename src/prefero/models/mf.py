@@ -215,6 +215,7 @@ class ALS(_Factorisation):
     """Implicit-feedback ALS; a history is folded in by ALS's exact user step."""
 
     name = "als"
+    cost = 15
     DEFAULTS: ClassVar[dict[str, float]] = {
         "factors": 256, "regularization": 1.0, "alpha": 10.0, "iterations": 15,
         "recency": 0.5,
@@ -250,6 +251,7 @@ class BPR(_Factorisation):
     factors (the last item dimension is implicit's item bias, met by a constant 1)."""
 
     name = "bpr"
+    cost = 15
     DEFAULTS: ClassVar[dict[str, float]] = {
         "factors": 128, "learning_rate": 0.2, "regularization": 0.01, "iterations": 100,
         "recency": 0.25,

@@ -16,6 +16,7 @@ MODEL_PATHS: dict[str, str] = {
     "cooccurrence": "prefero.models.cooccurrence:CoOccurrence",
     "transitions": "prefero.models.cooccurrence:Transitions",
     "content": "prefero.models.content:AttributeProfile",
+    "declared": "prefero.models.declared:DeclaredChoices",
     "ease": "prefero.models.ease:EASE",
     "als": "prefero.models.mf:ALS",
     "bpr": "prefero.models.mf:BPR",

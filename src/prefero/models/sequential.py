@@ -75,7 +75,10 @@ DEFAULTS: dict[str, Any] = {
     "patience": 2,          # evaluations without a better validation NDCG@10 before stopping
     "eval_steps": 20,       # evaluate at least this many steps apart (tiny data: many epochs)
     "refit_epochs": 1.0,    # refit: further epochs from the fitted weights on the new data
-    "max_seconds": None,    # stop training gracefully after this long (per fit / refit)
+    # Stop training gracefully after this long (per fit / refit), keeping the best weights
+    # so far: a budget, so that a whole evaluation fits its time on two CPU cores (early
+    # stopping alone ran ten minutes on one core on Amazon Sports). None: no budget.
+    "max_seconds": 300,
     "threads": None,        # torch CPU threads (None: 1 for a small catalogue, else torch's)
     "device": "auto",       # "auto" (CUDA when available), "cpu" or "cuda"
 }
@@ -279,6 +282,7 @@ class SASRec(ItemRecommender):
     """
 
     name = "sasrec"
+    cost = 100
     uses_attributes = True
 
     def __init__(self, *, seed: int = 0, params: Mapping[str, Any] | None = None) -> None:
