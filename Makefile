@@ -29,6 +29,7 @@ typecheck: $(BIN)/.installed
 
 pytest: $(BIN)/.installed
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider --doctest-modules src --ignore=src/prefero/db/migrations
 
 # Browser tests drive Debian's chromium; install it when missing and we may.
 browser:

@@ -105,8 +105,8 @@ def form_examples(sequences: Sequence[IntArray], *, matrix: sp.csr_matrix, k: in
     form before it and gives no example).
 
     >>> m = sp.csr_matrix(np.array([[1, 0], [0, 1], [0, 1]], dtype=float))
-    >>> list(form_examples([np.array([0, 1, 2])], matrix=m, k=1))
-    [([0], 1), ([1], 2)]
+    >>> list(form_examples([np.array([0, 1, 2])], matrix=m, k=2))
+    [([0], 1), ([0, 1], 2)]
     """
     carried = np.asarray(matrix.sum(axis=0), dtype=np.float64).ravel()
     indptr, indices = matrix.indptr, matrix.indices
