@@ -56,7 +56,8 @@ from prefero.models.base import (
 )
 from prefero.models.tuning import Search, grid, sample_validation, validation_ndcg
 
-__all__ = ["ALS", "BPR", "als_fold_in", "padded_histories", "single_threaded_blas"]
+__all__ = ["ALS", "BPR", "als_fold_in", "als_projection", "padded_histories",
+           "single_threaded_blas"]
 
 #: Histories folded in at a time (bounds the ``chunk × L × L`` / ``chunk × d × d`` systems).
 _CHUNK = 128
@@ -104,9 +105,28 @@ def _chunks(histories: Sequence[IntArray]) -> Iterator[IntArray]:
         yield order[start:start + _CHUNK]
 
 
+def als_projection(item_factors: NDArray[np.floating[Any]], *, regularization: float
+                   ) -> tuple[FloatArray, FloatArray]:
+    """``K = YᵀY + λI`` and ``Z = Y K⁻¹``: what every fold-in against these item factors
+    shares (``n_items × d`` float64; worth keeping while the factors do not change).
+
+    >>> kernel, z = als_projection(np.eye(2), regularization=1.0)
+    >>> kernel.tolist(), z.tolist()
+    ([[2.0, 0.0], [0.0, 2.0]], [[0.5, 0.0], [0.0, 0.5]])
+    """
+    y = np.asarray(item_factors, dtype=np.float64)
+    kernel = y.T @ y + regularization * np.eye(y.shape[1])
+    # K is symmetric: Y K⁻¹ = (K⁻¹ Yᵀ)ᵀ
+    z = np.asarray(np.linalg.solve(kernel, y.T).T, dtype=np.float64)
+    return kernel, z
+
+
 def als_fold_in(item_factors: NDArray[np.floating[Any]], histories: Sequence[IntArray], *,
-                regularization: float, alpha: float, recency: float = 1.0) -> FloatArray:
-    """The ALS user factor of each history against fixed ``item_factors`` (float64).
+                regularization: float, alpha: float, recency: float = 1.0,
+                projection: tuple[FloatArray, FloatArray] | None = None) -> FloatArray:
+    """The ALS user factor of each history against fixed ``item_factors`` (float64);
+    ``projection`` is ``als_projection`` of the same factors and ``regularization`` when
+    the caller keeps it.
 
     The normal equations ``A x = b`` with ``A = K + Yₕᵀ C Yₕ``, ``K = YᵀY + λI``,
     ``C = diag(c − 1)`` and ``b = Yₕᵀ c`` have the solution ``x = Zₕᵀ t`` with
@@ -119,8 +139,8 @@ def als_fold_in(item_factors: NDArray[np.floating[Any]], histories: Sequence[Int
     """
     y = np.asarray(item_factors, dtype=np.float64)
     d = y.shape[1]
-    kernel = y.T @ y + regularization * np.eye(d)
-    z = np.linalg.solve(kernel, y.T).T  # K is symmetric, so Y K⁻¹ = (K⁻¹ Yᵀ)ᵀ
+    kernel, z = projection if projection is not None else als_projection(
+        y, regularization=regularization)
     out = np.zeros((len(histories), d), dtype=np.float64)
     for rows in _chunks(histories):
         items, weights = padded_histories([histories[i] for i in rows], recency=recency)
@@ -236,13 +256,22 @@ class ALS(_Factorisation):
         factors: NDArray[np.float32] = np.asarray(model.item_factors, dtype=np.float32)
         return factors
 
+    def _set_items(self, items: NDArray[Any]) -> None:
+        super()._set_items(items)
+        self._projection: tuple[float, FloatArray, FloatArray] | None = None
+
     def query_vectors(self, histories: Sequence[IntArray]) -> NDArray[np.float32]:
         setting = self._setting()
+        regularization = float(setting["regularization"])
         with single_threaded_blas():
-            queries = als_fold_in(self._items, histories,
-                                  regularization=float(setting["regularization"]),
+            # Solved once per item factors, not per batch of histories.
+            if self._projection is None or self._projection[0] != regularization:
+                self._projection = (regularization, *als_projection(
+                    self._items, regularization=regularization))
+            queries = als_fold_in(self._items, histories, regularization=regularization,
                                   alpha=float(setting["alpha"]),
-                                  recency=float(setting["recency"]))
+                                  recency=float(setting["recency"]),
+                                  projection=self._projection[1:])
         return queries.astype(np.float32)
 
 
