@@ -33,6 +33,9 @@ __all__ = [
     "ModelFormatError",
     "TrainingData",
     "Validation",
+    "attributes_from_state",
+    "attributes_state",
+    "binary_attributes",
     "item_counts",
     "newest_weights",
     "popularity_tiebreak",
@@ -76,6 +79,43 @@ def newest_weights(history: IntArray, *, recency: float) -> tuple[IntArray, Floa
     """
     items, age = np.unique(np.asarray(history, dtype=np.int64)[::-1], return_index=True)
     return items.astype(np.int64), np.power(recency, age.astype(np.float64))
+
+
+def binary_attributes(matrix: sp.spmatrix | None, n_items: int) -> sp.csr_matrix:
+    """``matrix`` as a float64 CSR of ones (an attribute is carried or not); an
+    ``n_items × 0`` matrix when there is none.
+
+    >>> binary_attributes(sp.csr_matrix(np.array([[2.0, 0.0]])), 1).toarray().tolist()
+    [[1.0, 0.0]]
+    """
+    if matrix is None:
+        return sp.csr_matrix((n_items, 0), dtype=np.float64)
+    binary = sp.csr_matrix(matrix, dtype=np.float64)
+    binary.sum_duplicates()
+    binary.data[:] = 1.0
+    return binary
+
+
+def attributes_state(matrix: sp.csr_matrix) -> dict[str, NDArray[Any]]:
+    """The arrays that save a binary attribute matrix (see ``attributes_from_state``)."""
+    return {
+        "attr_indptr": matrix.indptr.astype(np.int64),
+        "attr_indices": matrix.indices.astype(np.int64),
+        "n_attributes": np.array([matrix.shape[1]], dtype=np.int64),
+    }
+
+
+def attributes_from_state(arrays: Mapping[str, NDArray[Any]], n_items: int) -> sp.csr_matrix:
+    """The binary attribute matrix saved by ``attributes_state``.
+
+    >>> m = binary_attributes(sp.csr_matrix(np.array([[0.0, 3.0]])), 1)
+    >>> attributes_from_state(attributes_state(m), 1).toarray().tolist()
+    [[0.0, 1.0]]
+    """
+    indices = np.asarray(arrays["attr_indices"], dtype=np.int64)
+    return sp.csr_matrix(
+        (np.ones(len(indices)), indices, np.asarray(arrays["attr_indptr"], dtype=np.int64)),
+        shape=(n_items, int(np.asarray(arrays["n_attributes"])[0])))
 
 
 @dataclass(frozen=True, slots=True)

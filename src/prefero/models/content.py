@@ -45,6 +45,9 @@ from prefero.models.base import (
     ItemRecommender,
     TrainingData,
     Validation,
+    attributes_from_state,
+    attributes_state,
+    binary_attributes,
     popularity_tiebreak,
 )
 from prefero.models.popularity import Popularity, Trending
@@ -106,13 +109,7 @@ class AttributeProfile(ItemRecommender):
     def fit(self, data: TrainingData, *, validation: Validation | None = None) -> Self:
         self.n_items = data.n_items
         self._counts = data.item_counts()
-        matrix = data.item_attributes
-        if matrix is None:
-            matrix = sp.csr_matrix((data.n_items, 0), dtype=np.float64)
-        matrix = sp.csr_matrix(matrix, dtype=np.float64)
-        matrix.sum_duplicates()
-        matrix.data[:] = 1.0  # binary: an attribute is carried or not
-        self._attributes = matrix
+        self._attributes = binary_attributes(data.item_attributes, data.n_items)
         self._cache = None
         params = {**DEFAULTS, **self.params}
         if validation is None:
@@ -326,18 +323,13 @@ class AttributeProfile(ItemRecommender):
     # ---- persistence -----------------------------------------------------------------
     def _state(self) -> dict[str, NDArray[Any]]:
         return {
-            "attr_indptr": self._attributes.indptr.astype(np.int64),
-            "attr_indices": self._attributes.indices.astype(np.int64),
-            "n_attributes": np.array([self.n_attributes], dtype=np.int64),
+            **attributes_state(self._attributes),
             "prior": self._prior,
             "counts": self._counts,
         }
 
     def _restore(self, arrays: Mapping[str, NDArray[Any]]) -> None:
-        indices = np.asarray(arrays["attr_indices"], dtype=np.int64)
-        self._attributes = sp.csr_matrix(
-            (np.ones(len(indices)), indices, np.asarray(arrays["attr_indptr"], dtype=np.int64)),
-            shape=(self.n_items, int(np.asarray(arrays["n_attributes"])[0])))
+        self._attributes = attributes_from_state(arrays, self.n_items)
         self._prior = np.asarray(arrays["prior"], dtype=np.float64)
         self._counts = np.asarray(arrays["counts"], dtype=np.int64)
         self._cache = None

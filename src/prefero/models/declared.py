@@ -44,6 +44,9 @@ from prefero.models.base import (
     ItemRecommender,
     TrainingData,
     Validation,
+    attributes_from_state,
+    attributes_state,
+    binary_attributes,
     popularity_tiebreak,
 )
 from prefero.models.tuning import Search, sample_validation, validation_ndcg
@@ -59,15 +62,6 @@ GRID: tuple[tuple[str, tuple[float, ...]], ...] = (
 )
 #: Rows scored at once (each needs a dense row per distinct declared value).
 BATCH = 512
-
-
-def _binary(matrix: sp.spmatrix | None, n_items: int) -> sp.csr_matrix:
-    if matrix is None:
-        return sp.csr_matrix((n_items, 0), dtype=np.float64)
-    binary = sp.csr_matrix(matrix, dtype=np.float64)
-    binary.sum_duplicates()
-    binary.data[:] = 1.0
-    return binary
 
 
 def _ranked(counts: Mapping[int, int], carried: FloatArray, k: int) -> list[int]:
@@ -149,7 +143,7 @@ class DeclaredChoices(ItemRecommender):
     def fit(self, data: TrainingData, *, validation: Validation | None = None) -> Self:
         self.n_items = data.n_items
         self.params = {**DEFAULTS, **self.params}
-        self._set_attributes(_binary(data.item_attributes, data.n_items))
+        self._set_attributes(binary_attributes(data.item_attributes, data.n_items))
         self._counts = data.item_counts()
         self._tiebreak = popularity_tiebreak(self._counts)
         form_size = int(self.params["form_size"])
@@ -273,9 +267,7 @@ class DeclaredChoices(ItemRecommender):
 
     def _state(self) -> dict[str, NDArray[Any]]:
         return {
-            "attr_indptr": self._attributes.indptr.astype(np.int64),
-            "attr_indices": self._attributes.indices.astype(np.int64),
-            "n_attributes": np.array([self.n_attributes], dtype=np.int64),
+            **attributes_state(self._attributes),
             "chosen_indptr": self._chosen.indptr.astype(np.int64),
             "chosen_indices": self._chosen.indices.astype(np.int64),
             "chosen_counts": self._chosen.data.astype(np.float64),
@@ -285,11 +277,8 @@ class DeclaredChoices(ItemRecommender):
         }
 
     def _restore(self, arrays: Mapping[str, NDArray[Any]]) -> None:
-        n_attributes = int(np.asarray(arrays["n_attributes"])[0])
-        indices = np.asarray(arrays["attr_indices"], dtype=np.int64)
-        self._set_attributes(sp.csr_matrix(
-            (np.ones(len(indices)), indices, np.asarray(arrays["attr_indptr"], dtype=np.int64)),
-            shape=(self.n_items, n_attributes)))
+        self._set_attributes(attributes_from_state(arrays, self.n_items))
+        n_attributes = self.n_attributes
         self._chosen = sp.csr_matrix(
             (np.asarray(arrays["chosen_counts"], dtype=np.float64),
              np.asarray(arrays["chosen_indices"], dtype=np.int64),
