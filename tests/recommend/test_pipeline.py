@@ -287,3 +287,39 @@ def test_a_journey_learned_only_by_the_models_is_recommended_and_explained(
     assert "socks" in ids(page)
     assert any(r.code == "also_chosen" for i in page.items if i.product_id == "socks"
                for r in i.reasons)
+
+
+def test_a_form_is_answered_with_what_like_minded_shoppers_chose(settings: Settings) -> None:
+    runtime = Runtime(settings.model_copy(update={"models": ["transitions", "declared"]}))
+    try:
+        with runtime.session() as s:
+            add_products(s, [
+                product("cam-sony", category=CAMERAS, brand="Sony"),
+                product("cam-canon", category=CAMERAS, brand="Canon"),
+                product("sd-card", category=CARDS, brand="SanDisk"),
+                *(product(f"sock-{i}", category=SOCKS, brand="Nike") for i in range(6)),
+            ])
+            activity(s, {**{f"sock-{i}": 50 for i in range(6)}, "cam-canon": 40})
+            # Consenting shoppers come to the Sony camera, then (another day) a memory card.
+            for i in range(6):
+                customer(s, f"walker{i}")
+                events(s, f"walker{i}", [("view", "cam-sony")], session_id=f"w{i}a",
+                       at=datetime.now(UTC) - timedelta(days=3))
+                events(s, f"walker{i}", [("view", "sd-card")], session_id=f"w{i}b",
+                       at=datetime.now(UTC) - timedelta(days=2))
+            # New customers who only said they like Sony: no history, no tracking consent.
+            customer(s, "c-form", level="declared", likes=[("brand", "sony", 1.0)])
+            customer(s, "c-off", level="off", likes=[("brand", "sony", 1.0)])
+        train(runtime)
+        result = recommend(runtime, customer_id="c-form", n=4, exploration=False)
+        assert ids(result)[0] == "cam-sony"  # what they said comes first
+        assert "sd-card" in ids(result)
+        card = next(i for i in result.items if i.product_id == "sd-card")
+        assert card.reasons[0].code == "declared_peers"
+        assert card.reasons[0].text == "Chosen by shoppers who like Sony"
+        assert not codes(result) & BEHAVIOURAL_CODES
+        # Personalization off: the form is not read, and nobody else's choices answer it.
+        off = recommend(runtime, customer_id="c-off", n=4, exploration=False)
+        assert "declared_peers" not in codes(off)
+    finally:
+        runtime.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from factories import activity, add_products, consent, customer, events, product
+from prefero.config import Settings
+from prefero.models.declared import DeclaredChoices
 from prefero.recommend.artefacts import KEEP_VERSIONS, load_current
 from prefero.recommend.training import TrainingConfig, train
 from prefero.runtime import Runtime
@@ -116,3 +118,35 @@ def test_with_enough_customers_settings_are_tuned_on_their_last_items(runtime: R
     assert artefacts.manifest["stats"]["models_tuned_on"] == TrainingConfig().min_tuning_users
     assert transitions.params["window"] in (3, 6), "a setting from the search grid"
     assert _next_after(runtime, "p4")[0] == "p5"
+
+
+def test_the_models_are_given_the_catalogue_s_facet_values(settings: Settings) -> None:
+    runtime = Runtime(settings.model_copy(update={"models": ["content", "declared"]}))
+    try:
+        with runtime.session() as s:
+            add_products(s, [
+                product("tent", category="Outdoor > Tents", brand="Acme"),
+                product("lamp", category="Outdoor > Lamps", brand="Lumo",
+                        facets={"color": ["red"]}),
+            ])
+            customer(s, "u0")
+            events(s, "u0", [("view", "tent"), ("view", "lamp")])
+        train(runtime)
+        artefacts = load_current(runtime.settings.artefact_dir)
+        assert artefacts is not None
+        keys = artefacts.attribute_keys
+        # The same (facet, value) keys the request path posts, category ancestors included.
+        assert keys == sorted(keys)
+        assert {("brand", "acme"), ("brand", "lumo"), ("category", "Outdoor"),
+                ("category", "Outdoor > Tents"), ("color", "red")} <= set(keys)
+        lamp = artefacts.item_ids.index("lamp")
+        for name in ("content", "declared"):
+            model = artefacts.models[name]
+            assert model.n_attributes == len(keys), name  # type: ignore[attr-defined]
+        # A form naming the lamp's brand is answered with the lamp.
+        declared = artefacts.models["declared"]
+        assert isinstance(declared, DeclaredChoices)
+        scores = declared.score_declared([[keys.index(("brand", "lumo"))]])
+        assert int(scores[0].argmax()) == lamp
+    finally:
+        runtime.close()

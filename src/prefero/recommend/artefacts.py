@@ -27,6 +27,7 @@ __all__ = ["ARTEFACT_FORMAT", "Artefacts", "load_current", "write_version"]
 ARTEFACT_FORMAT = 1
 CURRENT = "CURRENT"
 MODELS_DIR = "models"
+ATTRIBUTES_FILE = "attributes.json"
 KEEP_VERSIONS = 3
 
 
@@ -46,6 +47,8 @@ class Artefacts:
     manifest: dict[str, Any]
     #: Fitted recommender models by name, indexed like ``item_ids``.
     models: dict[str, ItemRecommender] = field(default_factory=dict)
+    #: The (facet, value) of each attribute column the models were given, in column order.
+    attribute_keys: list[tuple[str, str]] = field(default_factory=list)
 
 
 _ARRAYS = (
@@ -61,6 +64,7 @@ _ARRAYS = (
 def write_version(
     root: Path, *, item_ids: list[str], arrays: dict[str, np.ndarray[Any, Any]],
     stats: dict[str, Any], models: Mapping[str, ItemRecommender] | None = None,
+    attribute_keys: list[tuple[str, str]] | None = None,
 ) -> str:
     """Write a new artefact version and make it current; returns the version name."""
     missing = set(_ARRAYS) - set(arrays)
@@ -82,6 +86,7 @@ def write_version(
         "models": {name: {"params": model.params} for name, model in (models or {}).items()},
     }
     (staging / "items.json").write_text(json.dumps(item_ids), "utf-8")
+    (staging / ATTRIBUTES_FILE).write_text(json.dumps(attribute_keys or []), "utf-8")
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
     staging.rename(root / version)
     pointer = root / f".{CURRENT}.tmp"
@@ -122,5 +127,9 @@ def load_current(root: Path) -> Artefacts | None:
     item_ids = json.loads((folder / "items.json").read_text("utf-8"))
     models = {name: load_model(folder / MODELS_DIR / name)
               for name in manifest.get("models", {})}
+    keys_file = folder / ATTRIBUTES_FILE
+    attribute_keys = ([(str(facet), str(value)) for facet, value
+                       in json.loads(keys_file.read_text("utf-8"))]
+                      if keys_file.exists() else [])
     return Artefacts(version=version, item_ids=item_ids, manifest=manifest, models=models,
-                     **loaded)
+                     attribute_keys=attribute_keys, **loaded)

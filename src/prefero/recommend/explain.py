@@ -23,6 +23,17 @@ def _title(index: CatalogIndex, position: int) -> str:
     return index.titles[position]
 
 
+def _labels(index: CatalogIndex, likes: list[tuple[str, str, float]]) -> list[str]:
+    """The likes' display labels in order; a brand and an ecosystem may share a name
+    ("Apple"): said once."""
+    labels: list[str] = []
+    for facet, value, _ in likes:
+        label = index.label(facet, value)
+        if label.casefold() not in (seen.casefold() for seen in labels):
+            labels.append(label)
+    return labels
+
+
 def explain(index: CatalogIndex, position: int, signals: Signals, profile: CustomerProfile,
             *, exploration: bool = False, search_match: bool = False) -> list[Reason]:
     """Reasons in order of strength; every item gets at least one."""
@@ -36,15 +47,15 @@ def explain(index: CatalogIndex, position: int, signals: Signals, profile: Custo
         liked = sorted((like for like in profile.likes
                         if like[2] > 0 and (like[0], like[1]) in values),
                        key=lambda like: -like[2])
-        labels: list[str] = []
-        for facet, value, _ in liked:
-            label = index.label(facet, value)
-            # a brand and an ecosystem may share a name ("Apple"): say it once
-            if label.casefold() not in (seen.casefold() for seen in labels):
-                labels.append(label)
+        labels = _labels(index, liked)
         if labels:
             reasons.append(Reason(code="declared_like",
                                   text=f"Matches your preference: {', '.join(labels[:3])}"))
+        elif signals.peers is not None and signals.peers[position] > 0:
+            named = _labels(index, sorted((like for like in profile.likes if like[2] > 0),
+                                          key=lambda like: -like[2]))
+            reasons.append(Reason(code="declared_peers",
+                                  text=f"Chosen by shoppers who like {', '.join(named[:2])}"))
     if profile.uses_behaviour and signals.behaviour[position] > 0:
         seed = signals.behaviour_from.best(position)
         if seed is not None:

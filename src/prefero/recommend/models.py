@@ -10,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 from prefero.models import ItemRecommender
+from prefero.models.declared import DeclaredChoices
 from prefero.recommend.artefacts import Artefacts
 from prefero.recommend.catalog_index import CatalogIndex, FloatArray, IntArray
 
@@ -32,6 +33,8 @@ class ModelView:
     neighbour_tables: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     #: The trained recommender models (``Settings.models``), in the artefact's item order.
     models: dict[str, ItemRecommender] = field(default_factory=dict)
+    #: (facet, value) → the models' attribute column (``Artefacts.attribute_keys``).
+    attribute_columns: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def model_scores(self, histories: Sequence[Sequence[int]]) -> FloatArray:
         """What the trained models expect next after each history (catalog positions, in
@@ -52,14 +55,27 @@ class ModelView:
                 EMPTY_INT)
             art_histories.append(art[art >= 0].astype(np.int64))
         for model in self.models.values():
-            raw = np.asarray(model.score(art_histories), dtype=np.float64)
-            centred = raw - raw.mean(axis=1, keepdims=True)
-            spread = raw.std(axis=1, keepdims=True)
-            lifted = np.clip(centred / np.where(spread > 0, spread, 1.0), 0.0, None)
-            top = lifted.max(axis=1, keepdims=True)
-            lifted = lifted / np.where(top > 0, top, 1.0)
+            lifted = _lifted(np.asarray(model.score(art_histories), dtype=np.float64))
             out[:, self.art_to_cat[known]] += lifted[:, known]
         out /= len(self.models)
+        return out
+
+    def form_scores(self, values: Sequence[tuple[str, str]]) -> FloatArray:
+        """What customers whose journeys implied these preferences went on to choose (the
+        ``declared`` model, when trained), in ``[0, 1]`` per catalog position like
+        ``model_scores``; zeros without the model or when it knows none of the values.
+
+        >>> # view.form_scores([("brand", "coleman"), ("category", "Sports > Camping")])
+        """
+        out = np.zeros(self.cat_to_art.size)
+        model = self.models.get("declared")
+        columns = sorted({self.attribute_columns[v] for v in values
+                          if v in self.attribute_columns})
+        if not isinstance(model, DeclaredChoices) or not columns:
+            return out
+        known = self.art_to_cat >= 0
+        lifted = _lifted(np.asarray(model.score_declared([columns]), dtype=np.float64))
+        out[self.art_to_cat[known]] = lifted[0, known]
         return out
 
     def neighbours(self, position: int, kind: Literal["purchase", "view"] | str
@@ -76,6 +92,21 @@ class ModelView:
         targets = self.art_to_cat[idx[valid]]
         kept = targets >= 0
         return targets[kept], np.asarray(score[valid][kept], dtype=np.float64)
+
+
+def _lifted(raw: FloatArray) -> FloatArray:
+    """Each row standardised, cut at zero (below-average items get nothing) and scaled to a
+    maximum of 1: models with incomparable scales on one scale, only their picks lifted.
+
+    >>> _lifted(np.array([[1.0, 2.0, 3.0]])).tolist()
+    [[0.0, 0.0, 1.0]]
+    """
+    centred = raw - raw.mean(axis=1, keepdims=True)
+    spread = raw.std(axis=1, keepdims=True)
+    lifted = np.clip(centred / np.where(spread > 0, spread, 1.0), 0.0, None)
+    top = lifted.max(axis=1, keepdims=True)
+    result: FloatArray = lifted / np.where(top > 0, top, 1.0)
+    return result
 
 
 def build_model_view(index: CatalogIndex, artefacts: Artefacts | None) -> ModelView:
@@ -98,4 +129,5 @@ def build_model_view(index: CatalogIndex, artefacts: Artefacts | None) -> ModelV
         "view": (np.asarray(artefacts.co_view_idx), np.asarray(artefacts.co_view_score)),
     }
     return ModelView(artefacts.version, popularity, trending, artefacts, cat_to_art, art_to_cat,
-                     tables, dict(artefacts.models))
+                     tables, dict(artefacts.models),
+                     {key: column for column, key in enumerate(artefacts.attribute_keys)})

@@ -29,6 +29,10 @@ ATTRIBUTION_SEEDS = 10
 ATTRIBUTION_TARGETS = 50
 #: The trained models' part of the behaviour signal (the rest: co-occurrence, affinity).
 MODEL_SHARE = 0.45
+#: What shoppers with the same declared preferences went on to choose (the ``declared``
+#: model), as a share of the declared signal; each liked value an item carries counts its
+#: own weight (1 by default), so a match still comes first.
+PEER_SHARE = 0.5
 NEW_ARRIVAL_DAYS = 30.0
 
 
@@ -81,6 +85,8 @@ class Signals:
     behaviour_from: Provenance = field(default_factory=Provenance)
     page_from: Provenance = field(default_factory=Provenance)
     session_items: frozenset[int] = frozenset()
+    #: The ``declared`` model's part of ``declared`` (before ``PEER_SHARE``), if any.
+    peers: FloatArray | None = None
 
 
 def _normalised(values: FloatArray) -> FloatArray:
@@ -106,7 +112,7 @@ def compute_signals(
         affinity=np.zeros(n),
     )
     if profile.uses_declared:
-        _declared(index, profile, signals)
+        _declared(index, model, profile, signals)
     if profile.uses_behaviour and profile.history:
         _behaviour(index, model, profile, signals, now)
     if anchors:
@@ -114,11 +120,20 @@ def compute_signals(
     return signals
 
 
-def _declared(index: CatalogIndex, profile: CustomerProfile, signals: Signals) -> None:
+def _declared(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
+              signals: Signals) -> None:
     for facet, value, weight in profile.likes:
         positions = index.postings.get((facet, value))
         if positions is not None:
             signals.declared[positions] += weight
+    # Other shoppers' choices answer the same form: learnt from consenting customers'
+    # journeys, read with this customer's declared values only (never their behaviour).
+    liked = [(facet, value) for facet, value, weight in profile.likes if weight > 0]
+    if liked and "declared" in model.models:
+        peers = model.form_scores(liked)
+        if peers.any():
+            signals.peers = peers
+            signals.declared += PEER_SHARE * peers
     # A "not for me" softly lowers the item's brand and category, never below a mild dislike.
     if profile.dismissed:
         penalty = np.zeros(index.size)

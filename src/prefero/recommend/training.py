@@ -21,17 +21,17 @@ from scipy import sparse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prefero.catalog.models import Product
 from prefero.config import Settings
 from prefero.customers.consent import purpose_consents
 from prefero.events.models import Event, ProductActivity
 from prefero.models import ItemRecommender, TrainingData, Validation, model_class
 from prefero.recommend.artefacts import write_version
+from prefero.recommend.catalog_index import CatalogIndex, build_catalog_index
 
 if TYPE_CHECKING:
     from prefero.runtime import Runtime
 
-__all__ = ["TrainingConfig", "co_occurrence_top_k", "fit_models", "train"]
+__all__ = ["TrainingConfig", "co_occurrence_top_k", "fit_models", "item_attributes", "train"]
 
 Progress = Callable[[str], None]
 
@@ -65,9 +65,11 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
     now = now or datetime.now(UTC)
     say = progress or (lambda _msg: None)
     with runtime.session() as session:
-        item_ids = list(session.scalars(select(Product.id).order_by(Product.id)))
+        index = build_catalog_index(session, runtime.facet_schema)
+        item_ids = list(index.ids)
         position = {pid: i for i, pid in enumerate(item_ids)}
-        say(f"catalog: {len(item_ids)} products")
+        attributes, attribute_keys = item_attributes(index)
+        say(f"catalog: {len(item_ids)} products, {len(attribute_keys)} facet values")
         popularity, trending = _popularity_and_trending(session, position, config, now)
         say("popularity and trending computed")
         baskets = _behaviour(session, position, runtime.settings)
@@ -76,7 +78,7 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
         sequences = baskets.journeys
     n = len(item_ids)
     models = fit_models(sequences, n_items=n, names=runtime.settings.models, config=config,
-                        progress=say)
+                        progress=say, attributes=attributes)
     purchase_idx, purchase_score = co_occurrence_top_k(
         baskets.purchase, n_items=n, k=config.neighbours, shrinkage=config.shrinkage)
     view_idx, view_score = co_occurrence_top_k(
@@ -102,6 +104,7 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
             "models_tuned_on": tuning_users(sequences, config),
         },
         models=models,
+        attribute_keys=attribute_keys,
     )
     say(f"published artefact version {version}")
     return version
@@ -200,18 +203,38 @@ def tuning_users(sequences: list[npt.NDArray[np.int64]], config: TrainingConfig)
     return count if count >= config.min_tuning_users else 0
 
 
+def item_attributes(index: CatalogIndex) -> tuple[sparse.csr_matrix, list[tuple[str, str]]]:
+    """The catalogue's facet values as the models' side information: a product × value
+    matrix with one column per (facet, value) the request path posts (category and its
+    ancestors, brand, list and yes/no facets), and the columns' keys in order. A customer's
+    declared preference names the same keys, so a model can read a form in its columns.
+
+    >>> # matrix, keys = item_attributes(build_catalog_index(session, schema))
+    """
+    keys = sorted(index.postings)
+    lengths = [len(index.postings[key]) for key in keys]
+    rows = (np.concatenate([index.postings[key] for key in keys]) if keys
+            else np.zeros(0, dtype=np.int64))
+    columns = np.repeat(np.arange(len(keys)), lengths)
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, columns)),
+                               shape=(index.size, len(keys)))
+    return matrix, keys
+
+
 def fit_models(
     sequences: list[npt.NDArray[np.int64]], *, n_items: int, names: Iterable[str],
     config: TrainingConfig, progress: Progress | None = None,
+    attributes: sparse.csr_matrix | None = None,
 ) -> dict[str, ItemRecommender]:
-    """Fit each named model on the sequences. With enough customers, hyper-parameters are
-    chosen on every customer's last item and the model is then refitted on everything;
-    otherwise the defaults are fitted directly.
+    """Fit each named model on the sequences (``attributes``: the items' facet values, for
+    the models that read them). With enough customers, hyper-parameters are chosen on every
+    customer's last item and the model is then refitted on everything; otherwise the
+    defaults are fitted directly.
 
     >>> # fit_models([np.array([0, 1, 2])], n_items=3, names=["transitions"], config=cfg)
     """
     say = progress or (lambda _msg: None)
-    data = TrainingData(sequences, n_items)
+    data = TrainingData(sequences, n_items, item_attributes=attributes)
     tunable = [s for s in sequences if len(s) >= 3]
     if not tuning_users(sequences, config):
         tunable = []
@@ -221,7 +244,8 @@ def fit_models(
         if tunable:
             validation = Validation(histories=[s[:-1] for s in tunable],
                                     targets=np.array([s[-1] for s in tunable]))
-            prefixes = TrainingData([s[:-1] if len(s) >= 3 else s for s in sequences], n_items)
+            prefixes = TrainingData([s[:-1] if len(s) >= 3 else s for s in sequences], n_items,
+                                    item_attributes=attributes)
             model.fit(prefixes, validation=validation).refit(data)
             say(f"model {name}: tuned on {len(tunable)} customers, params {model.params}")
         else:

@@ -101,6 +101,7 @@ _SENTENCES = (
     "Trending now",
     "New arrival",
     "Matches your preference: {labels}",
+    "Chosen by shoppers who like {labels}",
     "Goes with {title}, which you are looking at now",
     "Often bought together with {title}",
     "Often bought with {title}",
