@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.orm import Session
 
 from factories import activity, add_products, consent, customer, events, product
 from prefero.config import Settings
@@ -261,18 +262,24 @@ def test_must_binds_unlabelled_products_in_categories_the_facet_covers(
     assert set(ids(result)) == {"tofu", "camera"}
 
 
+def _walkers(session: Session, count: int, *, first: str, then: str) -> None:
+    """Consenting shoppers who view ``first`` one day and ``then`` the next, in separate
+    sessions (so no basket joins the two)."""
+    for i in range(count):
+        customer(session, f"walker{i}")
+        events(session, f"walker{i}", [("view", first)], session_id=f"w{i}a",
+               at=datetime.now(UTC) - timedelta(days=3))
+        events(session, f"walker{i}", [("view", then)], session_id=f"w{i}b",
+               at=datetime.now(UTC) - timedelta(days=2))
+
+
 def test_a_journey_learned_only_by_the_models_is_recommended_and_explained(
     shop: Runtime,
 ) -> None:
     # Shoppers look at the Sony camera one day and come back for socks another day: no
     # shared basket, so co-occurrence knows nothing; only the sequence models see it.
     with shop.session() as s:
-        for i in range(6):
-            customer(s, f"walker{i}")
-            events(s, f"walker{i}", [("view", "cam-sony")], session_id=f"w{i}a",
-                   at=datetime.now(UTC) - timedelta(days=3))
-            events(s, f"walker{i}", [("view", "socks")], session_id=f"w{i}b",
-                   at=datetime.now(UTC) - timedelta(days=2))
+        _walkers(s, 6, first="cam-sony", then="socks")
         customer(s, "c-seq", level="full")
         events(s, "c-seq", [("view", "cam-sony")], session_id="q1",
                at=datetime.now(UTC) - timedelta(days=1))
@@ -301,12 +308,7 @@ def test_a_form_is_answered_with_what_like_minded_shoppers_chose(settings: Setti
             ])
             activity(s, {**{f"sock-{i}": 50 for i in range(6)}, "cam-canon": 40})
             # Consenting shoppers come to the Sony camera, then (another day) a memory card.
-            for i in range(6):
-                customer(s, f"walker{i}")
-                events(s, f"walker{i}", [("view", "cam-sony")], session_id=f"w{i}a",
-                       at=datetime.now(UTC) - timedelta(days=3))
-                events(s, f"walker{i}", [("view", "sd-card")], session_id=f"w{i}b",
-                       at=datetime.now(UTC) - timedelta(days=2))
+            _walkers(s, 6, first="cam-sony", then="sd-card")
             # New customers who only said they like Sony: no history, no tracking consent.
             customer(s, "c-form", level="declared", likes=[("brand", "sony", 1.0)])
             customer(s, "c-off", level="off", likes=[("brand", "sony", 1.0)])
