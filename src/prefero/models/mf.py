@@ -38,12 +38,13 @@ import warnings
 from abc import abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cache
 from typing import Any, ClassVar, Self
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from prefero.models.base import (
     FloatArray,
@@ -65,13 +66,23 @@ _CHUNK = 128
 #: half-step costs more than the work it shares (a 240-user fit took 1.5 s on two busy cores,
 #: 0.02 s on one), and on Sports (225k) two threads saved at most a third of ~9 s.
 _PARALLEL_NNZ = 500_000
+#: Item-factor values up to which a float64 copy is kept for scoring (128 MiB).
+_KEEP_FLOAT64 = 16_000_000
+
+
+@cache
+def _blas_controller() -> ThreadpoolController:
+    # Finding the loaded BLAS libraries reads the process's memory map: about a millisecond,
+    # which a request-time fold-in of a few histories cannot afford on every call. BLAS is
+    # loaded with NumPy, before any model runs, so one look is enough.
+    return ThreadpoolController()
 
 
 @contextmanager
 def single_threaded_blas() -> Iterator[None]:
     """implicit parallelises itself and warns when BLAS runs its own threadpool too; the
     many small batched solves of a fold-in are also fastest on one BLAS thread."""
-    with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
+    with _blas_controller().limit(limits=1, user_api="blas"), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*configured to use .* threads",
                                 category=RuntimeWarning)
         yield
@@ -205,6 +216,7 @@ class _Factorisation(ItemRecommender):
 
     def _set_items(self, items: NDArray[Any]) -> None:
         self._items = np.ascontiguousarray(items, dtype=np.float32)
+        self._items64: FloatArray | None = None
 
     # ---- EmbeddingModel --------------------------------------------------------------
     def item_vectors(self) -> NDArray[np.float32]:
@@ -218,9 +230,19 @@ class _Factorisation(ItemRecommender):
 
     def score(self, histories: Sequence[IntArray]) -> FloatArray:
         queries = self.query_vectors(histories).astype(np.float64)
-        scores: FloatArray = queries @ self._items.T.astype(np.float64)
+        scores: FloatArray = queries @ self._items_float64().T
         scores += self._tiebreak[None, :]
         return scores
+
+    def _items_float64(self) -> FloatArray:
+        """The item vectors in float64, kept for a catalogue of modest size: a request
+        scoring a few histories would otherwise spend most of its time converting them.
+        Above ``_KEEP_FLOAT64`` values they are converted per call (memory wins)."""
+        if self._items.size > _KEEP_FLOAT64:
+            return self._items.astype(np.float64)
+        if self._items64 is None:
+            self._items64 = self._items.astype(np.float64)
+        return self._items64
 
     def _state(self) -> dict[str, NDArray[Any]]:
         return {"item_factors": self._items, "tiebreak": self._tiebreak}

@@ -205,8 +205,11 @@ def _model_behaviour(index: CatalogIndex, model: ModelView, profile: CustomerPro
             # Weighted by the share the models get in the behaviour signal, so that these
             # traces compete fairly with co-purchase traces for the strongest reason.
             values = alone[row] * seeds.get(seed, (1.0, ""))[0] * share
-            top = np.argsort(-values, kind="stable")[:ATTRIBUTION_TARGETS]
-            top = top[values[top] > 0]
+            # The strongest few only: a partial selection, not a sort of the catalogue.
+            top = np.flatnonzero(values > 0)
+            if top.size > ATTRIBUTION_TARGETS:
+                top = top[np.argpartition(-values[top], ATTRIBUTION_TARGETS - 1)
+                          [:ATTRIBUTION_TARGETS]]
             signals.behaviour_from.add(top, seed, values[top], "follows")
     return np.asarray(expected, dtype=np.float64)
 
