@@ -208,7 +208,6 @@ def evaluate_models(
     blending = "blend" in classes and any(
         cls is not None and name != "blend" and name not in NON_PERSONAL
         for name, cls in classes.items())
-    fitted: dict[str, _Fitted] = {}
     models = [name for name, cls in classes.items()
               if cls is not None and not (blending and name == "blend")]
     if jobs > 1 and len(models) > 1:
@@ -216,6 +215,7 @@ def evaluate_models(
             models, classes, labels, context, split=split, attributes=matrix, seed=seed,
             resolve=resolve, jobs=jobs, blending=blending))
     else:
+        fitted: dict[str, _Fitted] = {}
         for name, cls in classes.items():
             if cls is None:
                 rows[name] = _evaluate_reference(name, labels[name], context)

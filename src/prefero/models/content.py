@@ -51,7 +51,7 @@ from prefero.models.base import (
     popularity_tiebreak,
 )
 from prefero.models.popularity import Popularity, Trending
-from prefero.models.tuning import Search, sample_validation, validation_ndcg
+from prefero.models.tuning import Search, sample_rows, sample_validation, validation_ndcg
 
 __all__ = ["AttributeProfile"]
 
@@ -221,10 +221,7 @@ class AttributeProfile(ItemRecommender):
         """
         if len(declared) != len(targets):
             raise ValueError("declared and targets must have one row per customer")
-        rows = np.arange(len(targets))
-        if len(rows) > max_users:
-            rows = np.sort(np.random.default_rng(self.seed).choice(
-                len(rows), size=max_users, replace=False))
+        rows = sample_rows(len(targets), max_users=max_users, seed=self.seed)
         sample_declared = [declared[r] for r in rows.tolist()]
         sample_histories = (None if histories is None
                             else [histories[r] for r in rows.tolist()])

@@ -49,7 +49,7 @@ from prefero.models.base import (
     binary_attributes,
     popularity_tiebreak,
 )
-from prefero.models.tuning import Search, sample_validation, validation_ndcg
+from prefero.models.tuning import Search, sample_rows, sample_validation, validation_ndcg
 
 __all__ = ["DeclaredChoices", "form_examples", "top_attributes"]
 
@@ -182,10 +182,7 @@ class DeclaredChoices(ItemRecommender):
         """
         if len(declared) != len(targets):
             raise ValueError("declared and targets must have one row per customer")
-        rows = np.arange(len(targets))
-        if len(rows) > max_users:
-            rows = np.sort(np.random.default_rng(self.seed).choice(
-                len(rows), size=max_users, replace=False))
+        rows = sample_rows(len(targets), max_users=max_users, seed=self.seed)
         forms = [declared[r] for r in rows.tolist()]
         sample_targets = np.asarray(targets, dtype=np.int64)[rows]
         empty = [np.zeros(0, dtype=np.int64)] * len(rows)

@@ -18,7 +18,7 @@ import numpy as np
 from prefero.evaluation.metrics import evaluate_ranking, ranking_metrics
 from prefero.models.base import FloatArray, IntArray, Validation
 
-__all__ = ["Search", "grid", "sample_validation", "validation_ndcg"]
+__all__ = ["Search", "grid", "sample_rows", "sample_validation", "validation_ndcg"]
 
 
 def grid(**axes: Iterable[float]) -> tuple[dict[str, float], ...]:
@@ -32,13 +32,27 @@ def grid(**axes: Iterable[float]) -> tuple[dict[str, float], ...]:
                  for values in itertools.product(*axes.values()))
 
 
+def sample_rows(n: int, *, max_users: int, seed: int) -> IntArray:
+    """All of ``0..n-1`` when ``n <= max_users``, else ``max_users`` of them drawn with
+    ``seed``; sorted either way.
+
+    >>> sample_rows(3, max_users=5, seed=0).tolist()
+    [0, 1, 2]
+    >>> len(sample_rows(10, max_users=4, seed=0))
+    4
+    """
+    if n <= max_users:
+        return np.arange(n, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=max_users, replace=False)).astype(np.int64)
+
+
 def sample_validation(validation: Validation, *, seed: int) -> Validation:
     """At most ``max_users`` users of ``validation``, drawn with ``seed`` (sorted order)."""
     n = len(validation.targets)
     if n <= validation.max_users:
         return validation
-    rng = np.random.default_rng(seed)
-    keep = np.sort(rng.choice(n, size=validation.max_users, replace=False))
+    keep = sample_rows(n, max_users=validation.max_users, seed=seed)
     return Validation(histories=[validation.histories[i] for i in keep],
                       targets=np.asarray(validation.targets)[keep],
                       max_users=validation.max_users)
