@@ -5,10 +5,18 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from prefero.types import Level
+
+# Built-in values, public in this source: fine for the demo, refused in production.
+DEMO_ADMIN_KEY = "demo-admin-key"
+DEMO_SESSION_SECRET = "prefero-demo-session-secret"
+DEMO_ERASURE_KEY = "prefero-demo-erasure-key"
+DEMO_TOKEN_KEY = "prefero-demo-token-key"
 
 
 class Settings(BaseSettings):
@@ -20,12 +28,18 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PREFERO_", extra="ignore")
 
+    mode: Literal["demo", "production"] = Field(
+        default="production",
+        description="demo: persona sign-in and the built-in keys and secrets are allowed "
+                    "(`prefero demo` sets it). production: neither; `serve` refuses to start "
+                    "while a key or secret still has its built-in value.",
+    )
     data_dir: Path = Field(default=Path("var"),
                            description="Embedded database and model artefacts.")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; unset means SQLite in data_dir."
     )
-    admin_key: str = "demo-admin-key"
+    admin_key: str = DEMO_ADMIN_KEY
     ingest_keys: list[str] = Field(default_factory=list)
     read_keys: list[str] = Field(default_factory=list)
     default_level: Level = "balanced"
@@ -38,12 +52,50 @@ class Settings(BaseSettings):
     default_consent_marketing_push: bool = False
     policy_version: str = "2026-01"
     session_secret: str = Field(
-        default="prefero-demo-session-secret",
+        default=DEMO_SESSION_SECRET,
         description="Signs the storefront's session cookie; set your own in production.",
     )
     erasure_key: str = Field(
-        default="prefero-demo-erasure-key",
+        default=DEMO_ERASURE_KEY,
         description="Secret for the keyed hash in erasure receipts; set your own in production.",
+    )
+    token_keys: list[str] = Field(
+        default_factory=lambda: [DEMO_TOKEN_KEY],
+        description="Keys that sign customer tokens, newest first: the first signs, every "
+                    "one verifies (add a new key in front to rotate, drop the old one later).",
+    )
+    token_ttl_seconds: int = Field(default=900, ge=30, le=86_400,
+                                   description="Lifetime of a customer token.")
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="The shop's own sites (scheme://host[:port]): CORS, frame-ancestors and "
+                    "the Origin check of the server-rendered forms.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of proxies whose X-Forwarded-For is believed.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for limits shared by every worker; unset means per-process memory.",
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Mark the session cookie Secure; unset means yes in production, no in demo.",
+    )
+    # --- request limits (enforced before a body is parsed) ---
+    max_body_bytes: int = Field(default=1 << 20, ge=1024,
+                                description="Largest body of an ordinary API write or form.")
+    max_events_body_bytes: int = Field(default=8 << 20, ge=1024,
+                                       description="Largest body of an event batch.")
+    max_import_body_bytes: int = Field(default=1 << 30, ge=1024,
+                                       description="Largest catalogue feed upload (streamed "
+                                                   "to a temporary file, never held whole).")
+    rate_limits: bool = Field(default=True, description="Turn the rate limiter on or off.")
+    event_retention_days: int | None = Field(
+        default=730, ge=1,
+        description="Behavioural events older than this are deleted by `prefero maintain`; "
+                    "unset keeps them.",
     )
     facet_schema: Path | None = Field(
         default=None, description="YAML facet schema; unset means the packaged default."
@@ -67,6 +119,29 @@ class Settings(BaseSettings):
         description="Days a suggested preference stays hidden after the customer rejected "
                     "it (or accepted it and later removed the preference)",
     )
+
+    @property
+    def session_cookie_secure(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.mode == "production"
+
+    def default_secrets(self) -> list[str]:
+        """The environment variables that still hold a built-in (public) value.
+
+        >>> Settings(admin_key="k" * 32).default_secrets()
+        ['PREFERO_SESSION_SECRET', 'PREFERO_ERASURE_KEY', 'PREFERO_TOKEN_KEYS']
+        """
+        found = []
+        if self.admin_key == DEMO_ADMIN_KEY:
+            found.append("PREFERO_ADMIN_KEY")
+        if self.session_secret == DEMO_SESSION_SECRET:
+            found.append("PREFERO_SESSION_SECRET")
+        if self.erasure_key == DEMO_ERASURE_KEY:
+            found.append("PREFERO_ERASURE_KEY")
+        if not self.token_keys or DEMO_TOKEN_KEY in self.token_keys:
+            found.append("PREFERO_TOKEN_KEYS")
+        return found
 
     @property
     def effective_database_url(self) -> str:
