@@ -29,7 +29,7 @@ typecheck: $(BIN)/.installed
 
 pytest: $(BIN)/.installed
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
-	$(BIN)/pytest -q -p no:cacheprovider --doctest-modules src --ignore=src/prefero/db/migrations
+	$(BIN)/pytest -q -p no:cacheprovider --doctest-modules src --ignore=src/prefero/db/migrations --ignore=src/prefero/api/asgi.py
 
 # Browser tests drive Debian's chromium; install it when missing and we may.
 browser:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from apikeys import ADMIN_KEY, INGEST_KEY, READ_KEY
+from apikeys import ADMIN_KEY, INGEST_KEY, READ_KEY, TOKEN_KEY
 from prefero.api.app import create_app
 from prefero.config import Settings
 from prefero.db.migrate import upgrade
@@ -79,13 +79,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
+    # Demo mode: the web tests sign in as personas (/login exists only there), and the
+    # built-in session secret and token key are allowed. Production mode has its own tests.
     return Settings(
+        mode="demo",
         data_dir=tmp_path / "data",
         database_url=database_url,
         admin_key=ADMIN_KEY,
         ingest_keys=[INGEST_KEY],
         read_keys=[READ_KEY],
+        token_issuer_keys=[TOKEN_KEY],
         default_level="balanced",
+        # The limiter stays on (every test request passes through it), but the suite sends
+        # wrong keys on purpose far more often than 20 a minute from one test client;
+        # tests/api/test_rate_limit.py tests the real default.
+        rate_limit_failed_auth="100000/minute",
     )
 
 

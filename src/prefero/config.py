@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-from typing import Literal
-
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from prefero.origins import parse_origin
 from prefero.types import Level
 
 # Built-in values, public in this source: fine for the demo, refused in production.
@@ -17,6 +17,26 @@ DEMO_ADMIN_KEY = "demo-admin-key"
 DEMO_SESSION_SECRET = "prefero-demo-session-secret"
 DEMO_ERASURE_KEY = "prefero-demo-erasure-key"
 DEMO_TOKEN_KEY = "prefero-demo-token-key"
+
+
+def _rate_limit(value: str) -> str:
+    """A rate in the notation of the ``limits`` library ("20/minute", "5000 per second")."""
+    from limits import parse_many
+
+    try:
+        rates = parse_many(value)
+    except ValueError:
+        rates = []
+    if len(rates) != 1:
+        raise ValueError(f"{value!r} is not one rate such as '20/minute' or '5000/second'")
+    return value
+
+
+# Checked when the settings load, so a typo stops the server at start, naming the variable.
+RateLimit = Annotated[str, AfterValidator(_rate_limit)]
+# An origin in normal form (https://shop.example), since CORS, frame-ancestors and the CSRF
+# check compare it literally; a path or a wildcard is refused at start.
+Origin = Annotated[str, AfterValidator(parse_origin)]
 
 
 class Settings(BaseSettings):
@@ -42,6 +62,11 @@ class Settings(BaseSettings):
     admin_key: str = DEMO_ADMIN_KEY
     ingest_keys: list[str] = Field(default_factory=list)
     read_keys: list[str] = Field(default_factory=list)
+    token_issuer_keys: list[str] = Field(
+        default_factory=list,
+        description="Keys with only the 'token' scope: the shop's sign-in service uses one "
+                    "to issue and revoke customer tokens (the admin key can too).",
+    )
     default_level: Level = "balanced"
     # Consent state for a purpose the customer never answered. Tracking and marketing are
     # opt-in; using what the customer *declared* to personalize is on unless withdrawn.
@@ -66,7 +91,7 @@ class Settings(BaseSettings):
     )
     token_ttl_seconds: int = Field(default=900, ge=30, le=86_400,
                                    description="Lifetime of a customer token.")
-    allowed_origins: list[str] = Field(
+    allowed_origins: list[Origin] = Field(
         default_factory=list,
         description="The shop's own sites (scheme://host[:port]): CORS, frame-ancestors and "
                     "the Origin check of the server-rendered forms.",
@@ -92,10 +117,46 @@ class Settings(BaseSettings):
                                        description="Largest catalogue feed upload (streamed "
                                                    "to a temporary file, never held whole).")
     rate_limits: bool = Field(default=True, description="Turn the rate limiter on or off.")
+    # Rates in the notation of the `limits` library; the reasoning behind each default is in
+    # prefero.api.rate_limit and the README's "Request limits" section.
+    rate_limit_failed_auth: RateLimit = Field(
+        default="20/minute",
+        description="Failed authentications per client IP; past it every request of that IP "
+                    "to /v1 answers 429 until the window frees up (stops key guessing).")
+    rate_limit_api_key: RateLimit = Field(
+        default="5000/second",
+        description="Requests per API key (admin, ingest, read, token), counted by key id.")
+    rate_limit_customer: RateLimit = Field(
+        default="600/minute", description="Requests per customer token subject.")
+    rate_limit_anonymous: RateLimit = Field(
+        default="300/minute",
+        description="Requests without an API key or token (pages, forms, docs) per client IP; "
+                    "static files and health checks are not counted.")
+    # --- overload: answer 503 + Retry-After quickly instead of queueing for minutes ---
+    max_in_flight: int = Field(
+        default=4, ge=1, le=1000,
+        description="Requests one worker process serves at once; more wait up to "
+                    "admission_wait_seconds for a slot, then get 503. Requests are mostly "
+                    "CPU under one GIL, so more at once only lengthens each one; keep it "
+                    "below the thread pool (40) so that a request never waits for a thread. "
+                    "The database pool is sized from it.")
+    admission_wait_seconds: float = Field(
+        default=0.25, ge=0.0, le=10.0,
+        description="How long a request beyond max_in_flight waits for a slot before 503.")
+    db_wait_seconds: float = Field(
+        default=0.5, gt=0.0, le=30.0,
+        description="The longest a request waits for a database connection or for SQLite's "
+                    "write lock before it is answered 503 (also SQLite's busy timeout).")
     event_retention_days: int | None = Field(
         default=730, ge=1,
         description="Behavioural events older than this are deleted by `prefero maintain`; "
                     "unset keeps them.",
+    )
+    erasure_retrain_hours: int = Field(
+        default=24, ge=1, le=24 * 30,
+        description="An erasure of someone whose behaviour trained the artefacts queues a "
+                    "retrain due within this many hours; `prefero maintain` (run it at least "
+                    "this often) does it.",
     )
     facet_schema: Path | None = Field(
         default=None, description="YAML facet schema; unset means the packaged default."
@@ -142,6 +203,22 @@ class Settings(BaseSettings):
         if not self.token_keys or DEMO_TOKEN_KEY in self.token_keys:
             found.append("PREFERO_TOKEN_KEYS")
         return found
+
+    def refuse_unsafe(self) -> None:
+        """Raise ``UnsafeConfiguration`` in production mode while a key or secret still has
+        its built-in value. Every way of starting the server (``prefero serve``, the ASGI
+        entry point under uvicorn/gunicorn, ``create_app``) calls this first.
+
+        >>> Settings(mode="demo").refuse_unsafe()
+        >>> Settings(mode="production").refuse_unsafe()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        prefero.errors.UnsafeConfiguration: refusing to start in production mode: ...
+        """
+        from prefero.errors import UnsafeConfiguration
+
+        if self.mode == "production" and (found := self.default_secrets()):
+            raise UnsafeConfiguration(found)
 
     @property
     def effective_database_url(self) -> str:

@@ -10,9 +10,13 @@ __all__ = [
     "FieldError",
     "Forbidden",
     "InvalidInput",
+    "InvalidToken",
     "NotFound",
+    "NotReady",
+    "Overloaded",
     "PreferoError",
     "Unauthorized",
+    "UnsafeConfiguration",
 ]
 
 
@@ -73,3 +77,48 @@ class Forbidden(PreferoError):
     status: int = 403
     slug: str = "forbidden"
     title: str = "API key lacks the scope"
+
+
+@dataclass
+class Overloaded(PreferoError):
+    """No capacity right now (every slot busy, no database connection or SQLite write lock
+    within the bounded wait): answered 503 with ``Retry-After`` instead of a long silence."""
+
+    status: int = 503
+    slug: str = "overloaded"
+    title: str = "Service busy, retry shortly"
+    retry_after: int = 1
+
+
+@dataclass
+class NotReady(Overloaded):
+    """The readiness probe: the database does not answer (503 + Retry-After)."""
+
+    slug: str = "not-ready"
+    title: str = "Not ready"
+
+
+@dataclass
+class InvalidToken(Unauthorized):
+    """A customer token that is expired, tampered, signed by an unknown key or revoked.
+
+    Answered 401 with ``WWW-Authenticate: Bearer`` (an API-key 401 names the key header)."""
+
+    slug: str = "invalid-token"
+    title: str = "Missing, invalid or expired customer token"
+
+
+class UnsafeConfiguration(RuntimeError):
+    """Production mode with a built-in (public) key or secret: the server refuses to start.
+
+    ``variables`` names each environment variable that still holds its built-in value."""
+
+    def __init__(self, variables: list[str]) -> None:
+        self.variables = list(variables)
+        super().__init__(
+            "refusing to start in production mode: "
+            + ", ".join(variables)
+            + " still hold(s) the public built-in value; set your own secret(s) "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`), "
+            "or set PREFERO_MODE=demo for a local demo"
+        )

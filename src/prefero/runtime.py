@@ -3,6 +3,7 @@ schema and the recommendation engine. Built once by the API, the CLI and benchma
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -10,11 +11,20 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from prefero.catalog.facets import FacetSchema, load_facet_schema
 from prefero.config import Settings
-from prefero.db.session import create_db_engine, make_session_factory, session_scope
+from prefero.db.session import (
+    WRITE,
+    create_db_engine,
+    is_sqlite_busy,
+    make_session_factory,
+    session_scope,
+)
+from prefero.errors import Overloaded
 
 if TYPE_CHECKING:
     from prefero.recommend.engine import RecommendationEngine
@@ -27,10 +37,23 @@ class Runtime:
     settings: Settings
     engine: Engine = field(init=False)
     sessions: sessionmaker[Session] = field(init=False)
+    write_sessions: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.engine = create_db_engine(self.settings.effective_database_url)
+        settings = self.settings
+        # One connection for every request a worker serves at once, plus a few for readiness
+        # probes and start-up: a request never waits for a connection another one holds.
+        self.engine = create_db_engine(
+            settings.effective_database_url, pool_size=settings.max_in_flight + 4,
+            pool_timeout=settings.db_wait_seconds,
+            busy_timeout_ms=int(settings.db_wait_seconds * 1000))
         self.sessions = make_session_factory(self.engine)
+        self.write_sessions = make_session_factory(self.engine.execution_options(**{WRITE: True}))
+        self._sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite has one writer at a time. Threads of this process queue here (a blocking
+        # wait) rather than in SQLite's busy handler, which polls with sleeps of up to 100 ms
+        # and serves no one in order; only one writer per process then meets the others.
+        self._writer = threading.Lock()
 
     @cached_property
     def facet_schema(self) -> FacetSchema:
@@ -43,9 +66,29 @@ class Runtime:
         return RecommendationEngine(runtime=self)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        with session_scope(self.sessions) as session:
-            yield session
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A unit of work (commit on success). ``write=True`` declares that it will write:
+        on SQLite it then waits its turn for the write lock up front (BEGIN IMMEDIATE).
+
+        Waiting longer than ``db_wait_seconds`` for a connection or for the write lock
+        raises ``Overloaded`` (503 + Retry-After) instead of queueing without bound.
+        """
+        serialise = write and self._sqlite
+        if serialise and not self._writer.acquire(timeout=self.settings.db_wait_seconds):
+            raise Overloaded("the database is busy with other writes; retry shortly")
+        try:
+            with session_scope(self.write_sessions if write else self.sessions) as session:
+                yield session
+        except PoolTimeout as exc:
+            raise Overloaded("no database connection is free; retry shortly") from exc
+        except OperationalError as exc:
+            if is_sqlite_busy(exc):
+                raise Overloaded("the database is busy with other writes; retry shortly"
+                                 ) from exc
+            raise
+        finally:
+            if serialise:
+                self._writer.release()
 
     def close(self) -> None:
         self.engine.dispose()

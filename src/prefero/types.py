@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "PURPOSES",
@@ -13,6 +17,7 @@ __all__ = [
     "Placement",
     "ProductId",
     "Purpose",
+    "UtcDatetime",
 ]
 
 ProductId = str
@@ -28,6 +33,27 @@ PURPOSES: tuple[Purpose, ...] = (
     "marketing_email",
     "marketing_push",
 )
+
+
+def to_utc(value: datetime) -> datetime:
+    """``value`` in UTC; a time that UTC cannot express is a validation error, not a crash.
+
+    ``0001-01-01T00:00:00+14:00`` is a valid ISO-8601 time whose UTC form lies before year 1,
+    which Python's datetime cannot hold (OverflowError).
+
+    >>> from datetime import timedelta, timezone
+    >>> to_utc(datetime(2026, 1, 1, 1, tzinfo=timezone(timedelta(hours=1)))).isoformat()
+    '2026-01-01T00:00:00+00:00'
+    """
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "datetime_range", "the time is out of range once converted to UTC") from None
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(to_utc)]
+"""An input time with a zone, converted to UTC on the way in (API conventions: UTC)."""
 
 
 class EventType(StrEnum):

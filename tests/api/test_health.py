@@ -1,4 +1,9 @@
+import time
+
 from fastapi.testclient import TestClient
+
+from prefero.api.app import create_app
+from prefero.runtime import Runtime
 
 
 def test_healthz_answers_on_a_migrated_database(client: TestClient) -> None:
@@ -12,3 +17,34 @@ def test_unknown_route_is_problem_json(client: TestClient) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["status"] == 404
+
+
+def test_healthz_touches_neither_the_pool_nor_a_thread(runtime: Runtime) -> None:
+    """Finding 3: /healthz went unanswered for minutes while the pool was exhausted. With every
+    pooled connection held, it still answers (and /readyz says 503 within its bound)."""
+    busy = Runtime(runtime.settings.model_copy(update={"max_in_flight": 1,
+                                                        "db_wait_seconds": 0.2}))
+    held = []
+    try:
+        with TestClient(create_app(runtime=busy)) as client:
+            held = [busy.engine.connect() for _ in range(busy.settings.max_in_flight + 4)]
+            started = time.perf_counter()
+            alive = client.get("/healthz")
+            assert alive.status_code == 200
+            assert alive.json()["status"] == "ok"
+            assert time.perf_counter() - started < 0.2  # no wait for the 0.2 s pool timeout
+            ready = client.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.headers["content-type"] == "application/problem+json"
+            assert ready.headers["retry-after"] == "1"
+            assert ready.json()["type"].endswith("/not-ready")
+    finally:
+        for connection in held:
+            connection.close()
+        busy.close()
+
+
+def test_readyz_answers_when_the_database_does(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"

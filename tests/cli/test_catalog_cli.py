@@ -80,3 +80,21 @@ def test_explicit_format_and_unreadable_file(db: str, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Refused: the feed cannot be read: line 3: the file is not well-formed XML" in (
         result.output)
+
+
+def test_feeds_the_importer_cannot_read_are_refused_cleanly(db: str, tmp_path: Path) -> None:
+    # Issue 10: a Shift_JIS XML feed ended in a traceback; a NUL in a cell broke PostgreSQL.
+    xml = tmp_path / "jp.xml"
+    xml.write_bytes(('<?xml version="1.0" encoding="Shift_JIS"?><rss><channel><item>'
+                     '<id>p1</id><title>お茶</title><price>3 EUR</price></item></channel>'
+                     '</rss>').encode("shift_jis"))
+    result = CliRunner().invoke(app, ["import", str(xml)])
+    assert result.exit_code == 1, result.output
+    assert "Shift_JIS, an encoding the importer cannot read" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    csv = tmp_path / "nul.csv"
+    csv.write_bytes(b"id,title,price\np1,Oat\x00bar,3 EUR\np2,Tea,2 EUR\n")
+    result = CliRunner().invoke(app, ["import", str(csv)])
+    assert result.exit_code == 1, result.output
+    assert "must not contain NUL characters" in result.output
+    assert _products(db) == []

@@ -67,7 +67,8 @@ def _serve(runtime: Runtime) -> Iterator[str]:
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[str]:
     """The API served by uvicorn in a thread, over a fresh migrated SQLite database."""
-    settings = Settings(data_dir=tmp_path / "data", admin_key="e2e-admin-key")
+    # Demo mode: the browser tests sign in as personas, which exist only there.
+    settings = Settings(mode="demo", data_dir=tmp_path / "data", admin_key="e2e-admin-key")
     upgrade(settings.effective_database_url)
     runtime = Runtime(settings)
     try:
@@ -80,7 +81,8 @@ def live_server(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[Shop]:
     """A small demo shop (catalogue, customers, behaviour, quizzes), trained and served."""
-    runtime = Runtime(Settings(data_dir=tmp_path / "shop", admin_key="e2e-admin-key"))
+    runtime = Runtime(Settings(mode="demo", data_dir=tmp_path / "shop",
+                               admin_key="e2e-admin-key"))
     load_demo(runtime, products=400, customers=120, anchor=ANCHOR)
     train(runtime)
     try:

@@ -18,6 +18,7 @@ from prefero.customers.models import Customer, Preference
 from prefero.customers.preferences import get_preferences
 from prefero.customers.repository import get_customer
 from prefero.runtime import Runtime
+from webforms import submit
 
 PAGE = "/preferences"
 VICTIM = "c-victim"
@@ -83,7 +84,8 @@ EMPTY: dict[str, Any] = {"likes": [], "rules": [], "sizes": [], "budget": None,
 
 
 def post(web: TestClient, path: str, data: dict[str, str], **kwargs: Any) -> Any:
-    return web.post(path, data=data, follow_redirects=False, **kwargs)
+    """Submit a form of the center as the browser does: with the session's token."""
+    return submit(web, path, data, follow_redirects=False, **kwargs)
 
 
 def saved(web: TestClient, path: str, data: dict[str, str], section: str) -> str:

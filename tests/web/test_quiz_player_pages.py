@@ -16,6 +16,7 @@ from prefero.demo import load_demo
 from prefero.quizzes.models import QuizSession
 from prefero.quizzes.publish import publish_library
 from prefero.runtime import Runtime
+from webforms import submit
 
 
 def _publish(runtime: Runtime) -> None:
@@ -45,7 +46,7 @@ def _answer(client: TestClient, quiz_id: str, html: str, **fields: object) -> st
     """Answer the question shown in ``html``; returns the next page."""
     data = {"session_id": _hidden(html, "session_id"),
             "question_id": _hidden(html, "question_id"), **fields}
-    response = client.post(f"/quizzes/{quiz_id}/answer", data=data)
+    response = submit(client, f"/quizzes/{quiz_id}/answer", data, html=html)
     assert response.status_code == 200, response.text
     return response.text
 
@@ -151,7 +152,7 @@ def test_guided_selling_narrows_then_explains_its_picks(client: TestClient,
     assert "Retake the quiz" in html
     # The results stay on the page until the visitor retakes the quiz.
     assert "Your results" in client.get("/quizzes/camera-finder").text
-    retaken = client.post("/quizzes/camera-finder/retake").text
+    retaken = submit(client, "/quizzes/camera-finder/retake", html=html).text
     assert "Question 1 of" in retaken
 
 
@@ -181,11 +182,12 @@ def test_an_invalid_answer_says_what_fits_and_keeps_the_question(client: TestCli
     _publish(runtime)
     html = client.get("/quizzes/camera-finder").text
     data = {"session_id": _hidden(html, "session_id"), "question_id": "experience"}
-    missing = client.post("/quizzes/camera-finder/answer", data=data)
+    missing = submit(client, "/quizzes/camera-finder/answer", data, html=html)
     assert missing.status_code == 422
     assert "Please choose an option." in missing.text and 'role="alert"' in missing.text
     assert _question_id(missing.text) == "experience"
-    unknown = client.post("/quizzes/camera-finder/answer", data={**data, "option": "guru"})
+    unknown = submit(client, "/quizzes/camera-finder/answer", {**data, "option": "guru"},
+                     html=html)
     assert "Choose from the options shown." in unknown.text
 
     html = _answer(client, "camera-finder", html, option="some")
@@ -195,14 +197,15 @@ def test_an_invalid_answer_says_what_fits_and_keeps_the_question(client: TestCli
     for value, message in (("850", "Choose a value in steps of 100, starting at 800."),
                            ("99999", "Choose a value between 800 and 16000."),
                            ("lots", "Enter a number.")):
-        response = client.post("/quizzes/camera-finder/answer", data={**data, "value": value})
+        response = submit(client, "/quizzes/camera-finder/answer", {**data, "value": value},
+                          html=html)
         assert response.status_code == 422
         assert message in response.text
         assert _question_id(response.text) == "budget"
         # The value sent stays in the box to be corrected.
         assert f'value="{value}"' in response.text
-    polish = client.post("/quizzes/camera-finder/answer", data={**data, "value": "850"},
-                         headers={"Accept-Language": "pl"})
+    polish = submit(client, "/quizzes/camera-finder/answer", {**data, "value": "850"},
+                    html=html, headers={"Accept-Language": "pl"})
     assert "Wybierz wartość co 100, zaczynając od 800." in polish.text
     assert _answers_stored(runtime, data["session_id"]) == 3
 
@@ -212,14 +215,14 @@ def test_htmx_gets_only_the_swapped_part(client: TestClient, runtime: Runtime) -
     html = client.get("/quizzes/camera-finder").text
     data = {"session_id": _hidden(html, "session_id"), "question_id": "experience",
             "option": "new"}
-    response = client.post("/quizzes/camera-finder/answer", data=data,
-                           headers={"HX-Request": "true"})
+    response = submit(client, "/quizzes/camera-finder/answer", data, html=html,
+                      headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert "<html" not in response.text and "Question 2 of" in response.text
     # The live counter outside the swapped part is updated out of band.
     assert 'id="quiz-remaining" hx-swap-oob="innerHTML"' in response.text
-    invalid = client.post("/quizzes/camera-finder/answer", headers={"HX-Request": "true"},
-                          data={**data, "question_id": "use", "option": "nope"})
+    invalid = submit(client, "/quizzes/camera-finder/answer", headers={"HX-Request": "true"},
+                     data={**data, "question_id": "use", "option": "nope"}, html=html)
     # htmx swaps only 2xx answers: the message must come back as one.
     assert invalid.status_code == 200 and "Choose from the options shown." in invalid.text
 
@@ -234,8 +237,9 @@ def test_another_visitors_session_is_out_of_reach(client: TestClient,
     with TestClient(client.app) as stranger:
         for fields in ({"question_id": "allergens", "option": "nuts"},
                        {"question_id": "allergens", "action": "back"}):
-            response = stranger.post("/quizzes/grocery-setup/answer",
-                                     data={"session_id": theirs, **fields})
+            # With the stranger's own page's token: what stops them is ownership, not CSRF.
+            response = submit(stranger, "/quizzes/grocery-setup/answer",
+                              {"session_id": theirs, **fields})
             assert response.status_code == 404
             assert "allergic" not in response.text
         own = stranger.get("/quizzes/grocery-setup").text

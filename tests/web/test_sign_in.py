@@ -14,6 +14,7 @@ from prefero.customers.repository import get_customer
 from prefero.customers.schemas import Like, PreferencesIn
 from prefero.demo import load_demo
 from prefero.runtime import Runtime
+from webforms import submit
 
 COOKIE = "prefero_session"
 
@@ -30,8 +31,8 @@ def _visitor_id(client: TestClient) -> str:
 
 
 def _sign_in(client: TestClient, customer_id: str) -> None:
-    response = client.post("/login", data={"customer_id": customer_id},
-                           follow_redirects=False)
+    response = submit(client, "/login", {"customer_id": customer_id}, page="/login",
+                      follow_redirects=False)
     assert response.status_code == 303, response.text
     assert response.headers["location"] == "/"
 
@@ -53,7 +54,7 @@ def _complete_grocery_quiz(client: TestClient) -> None:
         question = re.findall(r'name="question_id" value="([^"]+)"', html)[0]
         data = {"session_id": re.findall(r'name="session_id" value="([^"]+)"', html)[0],
                 "question_id": question, **answers[question]}
-        html = client.post("/quizzes/grocery-setup/answer", data=data).text
+        html = submit(client, "/quizzes/grocery-setup/answer", data, html=html).text
     assert "saved to your profile" in html
 
 
@@ -82,7 +83,7 @@ def test_only_demo_personas_can_be_chosen(client: TestClient, runtime: Runtime) 
         other.get("/quizzes/grocery-setup")
         theirs = _visitor_id(other)
     for customer_id in (theirs, "nobody-like-this"):
-        response = client.post("/login", data={"customer_id": customer_id})
+        response = submit(client, "/login", {"customer_id": customer_id}, page="/login")
         assert response.status_code == 422
         assert "Pick one of the demo personas." in response.text
     assert _signed_in_as(client) is None
@@ -122,8 +123,8 @@ def test_signing_out_starts_a_fresh_anonymous_visitor(client: TestClient,
                                                       runtime: Runtime) -> None:
     load_demo(runtime, products=300, customers=80)
     _sign_in(client, "c00001")
-    client.get("/quizzes/grocery-setup")
-    response = client.post("/logout", follow_redirects=False)
+    page = client.get("/quizzes/grocery-setup").text
+    response = submit(client, "/logout", html=page, follow_redirects=False)
     assert response.status_code == 303
     assert _signed_in_as(client) is None
     fresh = _session_data(client)

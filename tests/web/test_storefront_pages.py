@@ -19,6 +19,7 @@ from prefero.events.models import Event
 from prefero.runtime import Runtime
 from prefero.web.i18n import Translator
 from prefero.web.routes.storefront import category_href, format_price, translate_sentence
+from webforms import submit
 
 CARD = re.compile(r'<li class="card product-card" data-product-id="([^"]+)"')
 GLUTEN_PERSONA = "c00001"
@@ -80,7 +81,7 @@ def test_pages_answer_with_the_right_status(shop: TestClient, runtime: Runtime) 
     assert missing.status_code == 404
     assert "does not exist" in missing.text
     assert shop.get("/c/No Such Department").status_code == 404
-    assert shop.post("/cart/add", data={"product_id": "no-such-product"}).status_code == 404
+    assert submit(shop, "/cart/add", {"product_id": "no-such-product"}).status_code == 404
     # checkout with an empty cart goes back to the cart
     assert shop.get("/checkout", follow_redirects=False).headers["location"] == "/cart"
 
@@ -88,7 +89,7 @@ def test_pages_answer_with_the_right_status(shop: TestClient, runtime: Runtime) 
 def test_a_never_rule_holds_on_every_page_and_show_all_lifts_it(
         shop: TestClient, runtime: Runtime) -> None:
     customer_id = _plain_customer(runtime)
-    shop.post("/login", data={"customer_id": customer_id})
+    submit(shop, "/login", {"customer_id": customer_id}, page="/login")
     first = cards(shop.get("/").text)[0]
     brand = str(_facets(runtime, first)["brand"])
     leaf = next(p.category for p in _products(runtime) if p.id == first)
@@ -123,7 +124,7 @@ def test_a_never_rule_holds_on_every_page_and_show_all_lifts_it(
 
 
 def test_the_gluten_persona_sees_no_gluten(shop: TestClient, runtime: Runtime) -> None:
-    shop.post("/login", data={"customer_id": GLUTEN_PERSONA})
+    submit(shop, "/login", {"customer_id": GLUTEN_PERSONA}, page="/login")
     gluten = {p.id for p in _products(runtime) if "gluten" in (p.facets.get("allergens") or [])}
     assert gluten
     for url in ("/", category_href("Groceries"), category_href("Groceries > Bakery"),
@@ -145,12 +146,12 @@ def test_a_customer_id_in_the_query_string_is_ignored(shop: TestClient,
 
 
 def test_not_for_me_removes_the_item_for_good(shop: TestClient, runtime: Runtime) -> None:
-    shop.post("/login", data={"customer_id": GLUTEN_PERSONA})
+    submit(shop, "/login", {"customer_id": GLUTEN_PERSONA}, page="/login")
     home = cards(shop.get("/").text)
     gone, also_gone = home[0], home[1]
     # htmx: the card is swapped for nothing; a live region says what happened
-    swapped = shop.post("/dismiss", data={"product_id": gone, "placement": "home", "back": "/"},
-                        headers={"HX-Request": "true"})
+    swapped = submit(shop, "/dismiss", {"product_id": gone, "placement": "home", "back": "/"},
+                     headers={"HX-Request": "true"})
     assert swapped.status_code == 200
     assert "data-product-id" not in swapped.text
     assert 'hx-swap-oob="true"' in swapped.text
@@ -158,8 +159,8 @@ def test_not_for_me_removes_the_item_for_good(shop: TestClient, runtime: Runtime
     leaf = next(p.category for p in _products(runtime) if p.id == gone)
     assert gone not in cards(shop.get(category_href(leaf)).text)
     # without JavaScript: a form post and back to the page, never to another site
-    plain = shop.post("/dismiss", data={"product_id": also_gone, "back": "https://evil.test/"},
-                      follow_redirects=False)
+    plain = submit(shop, "/dismiss", {"product_id": also_gone, "back": "https://evil.test/"},
+                   follow_redirects=False)
     assert plain.status_code == 303 and plain.headers["location"] == "/"
     assert also_gone not in cards(shop.get("/").text)
     with runtime.session() as session:
@@ -170,15 +171,15 @@ def test_not_for_me_removes_the_item_for_good(shop: TestClient, runtime: Runtime
 
 def test_an_anonymous_dismissal_creates_the_visitor(shop: TestClient) -> None:
     first = cards(shop.get("/").text)[0]
-    shop.post("/dismiss", data={"product_id": first}, headers={"HX-Request": "true"})
+    submit(shop, "/dismiss", {"product_id": first}, headers={"HX-Request": "true"})
     assert first not in cards(shop.get("/").text)
 
 
 def test_cart_complements_add_ons_and_checkout(shop: TestClient, runtime: Runtime) -> None:
-    shop.post("/login", data={"customer_id": GLUTEN_PERSONA})
+    submit(shop, "/login", {"customer_id": GLUTEN_PERSONA}, page="/login")
     camera = next(p for p in _products(runtime) if p.category.startswith("Electronics > Cameras")
                   and "photo" in (p.facets.get("use") or []))
-    cart = shop.post("/cart/add", data={"product_id": camera.id})
+    cart = submit(shop, "/cart/add", {"product_id": camera.id})
     assert cart.status_code == 200 and str(cart.url).endswith("/cart")
     assert f'data-product-id="{camera.id}"' in cart.text
     assert cards(cart.text), "the cart suggests complements"
@@ -191,7 +192,7 @@ def test_cart_complements_add_ons_and_checkout(shop: TestClient, runtime: Runtim
     services = {p.id for p in _products(runtime) if "Services" in p.category}
     assert set(offered) <= services
 
-    done = shop.post("/checkout", data={"add_on": [offered[0], "not-offered"]})
+    done = submit(shop, "/checkout", {"add_on": [offered[0], "not-offered"]}, page="/checkout")
     assert done.status_code == 200 and "Thank you for your order!" in done.text
     assert "Your cart is empty." in shop.get("/cart").text
     with runtime.session() as session:

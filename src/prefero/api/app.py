@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
-import fastapi_offline
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 
 from prefero import __version__
+from prefero.api.auth_gate import install_auth_gate
+from prefero.api.body_limit import install_body_limit
+from prefero.api.cors import install_cors
+from prefero.api.docs import install_docs
 from prefero.api.errors import install_error_handlers
+from prefero.api.overload import install_overload
 from prefero.api.problems import add_problem_schemas, problem_responses
+from prefero.api.proxies import install_proxy_headers
+from prefero.api.rate_limit import install_rate_limits
 from prefero.api.routes import (
+    audit,
     catalog,
     customers,
     events,
@@ -27,27 +30,36 @@ from prefero.api.routes import (
     recommendations,
     search,
     suggestions,
+    tokens,
 )
+from prefero.api.security_headers import install_security_headers
 from prefero.config import Settings, get_settings
 from prefero.runtime import Runtime
 from prefero.web.app import install_web
 
 __all__ = ["create_app"]
 
-SWAGGER_STATIC = Path(fastapi_offline.__file__).parent / "static"
-
 DESCRIPTION = """
 Personalization in which the customer holds the helm: declared preferences, hard
 exclusions, budget, personalization level and consent steer every recommendation and
 search result, and every result explains itself.
 
-Send the API key in the `X-API-Key` header. Errors are `application/problem+json`.
+Send the API key in the `X-API-Key` header. A shopper's own page may instead send a
+customer token (`Authorization: Bearer`, from `POST /v1/customers/{customer_id}/tokens`)
+to the endpoints that list it; it reaches only that customer's data. Errors are
+`application/problem+json`.
 """
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
-    """Build the app. Give a ``runtime`` to share one with the caller (tests, the demo)."""
-    runtime = runtime or Runtime(settings or get_settings())
+    """Build the app. Give a ``runtime`` to share one with the caller (tests, the demo).
+
+    Raises ``UnsafeConfiguration`` in production mode with a built-in key or secret, so that
+    uvicorn or gunicorn on ``prefero.api.asgi:app`` refuses exactly as ``prefero serve`` does.
+    """
+    settings = runtime.settings if runtime is not None else settings or get_settings()
+    settings.refuse_unsafe()
+    runtime = runtime or Runtime(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -66,28 +78,35 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_error_handlers(app)
     app.include_router(health.router)
     # Every other router wants an API key and reads input, so each of its routes can answer
-    # 401, 403 and 422; routes add the 404/409 they can answer themselves.
+    # 401, 403 and 422, and the limits in front of them 413, 429 and 503; routes add the
+    # 404/409 they can answer themselves.
     for module in (catalog, customers, events, recommendations, search, quizzes, quiz_sessions,
-                   suggestions, quiz_analytics):
-        app.include_router(module.router, responses=problem_responses(401, 403, 422))
+                   suggestions, quiz_analytics, tokens, audit):
+        app.include_router(module.router,
+                           responses=problem_responses(401, 403, 413, 422, 429, 503))
     _document_problems(app)
 
-    # Swagger UI (5.x, which reads OpenAPI 3.1) served from an installed package, so the
-    # docs work without reaching a CDN.
-    app.mount("/static/swagger", StaticFiles(directory=SWAGGER_STATIC), name="swagger")
-
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Prefero API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon.png",
-        )
+    # Swagger UI, offline and without inline script.
+    install_docs(app)
 
     # The storefront, preference center and quiz player: the pages a shopper uses.
     install_web(app, runtime)
+
+    # Request limits; the last added runs first. Outermost: proxy headers (the client's real
+    # address), then authentication from the headers alone (401 before any body is read),
+    # then the rate limits (they need the caller), then the body-size limits.
+    install_body_limit(app, runtime)
+    install_rate_limits(app, runtime)
+    install_auth_gate(app, runtime)
+    # CORS for the shop's sites (preflights answered before authentication), and around it
+    # the security headers, so every answer has them: preflights and the limits' 401/413/429.
+    install_cors(app, runtime)
+    # /healthz answered and overload shed (503) before any other work of ours.
+    install_overload(app, runtime)
+    # The security headers on every answer, the overload's 503 and /healthz included
+    # (precomputed bytes: about 2 µs a request).
+    install_security_headers(app, runtime)
+    install_proxy_headers(app, runtime)
 
     return app
 

@@ -1,22 +1,51 @@
-"""Dependencies shared by the routes: the runtime, a unit-of-work session, API-key scopes."""
+"""Dependencies shared by the routes: the runtime, a unit-of-work session, and who may call
+(API-key scopes, customer tokens)."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Request, Security
-from fastapi.security import APIKeyHeader
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from prefero.errors import Forbidden, Unauthorized
+from prefero.api.auth import authenticate, bearer_token, token_claims
+from prefero.api.params import CustomerId
+from prefero.api.principal import Principal, Scope
+from prefero.auth.service import is_revoked
+from prefero.auth.tokens import TokenClaims, verify_customer_token
+from prefero.errors import FieldError, Forbidden, InvalidToken, Unauthorized
 from prefero.runtime import Runtime
 
-__all__ = ["DbSession", "Rt", "Scope", "get_runtime", "require"]
+__all__ = [
+    "ApiKey",
+    "Bearer",
+    "DbSession",
+    "Rt",
+    "Scope",
+    "customer_or_key",
+    "get_runtime",
+    "own_customer",
+    "own_id",
+    "require",
+]
 
-Scope = Literal["admin", "ingest", "read"]
-_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+_api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, scheme_name="ApiKey",
+    description="The shop's server-to-server key; its scopes (admin, ingest, read, token) "
+                "decide what it may call.")
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="CustomerToken", bearerFormat="signed customer token",
+    description="A short-lived customer token from POST /v1/customers/{customer_id}/tokens: "
+                "it reaches only that customer's own data, on the endpoints that list it.")
+# The scope a route needs is passed as the security requirement's "scopes", so OpenAPI (3.1
+# allows role names for any scheme) documents it: {"ApiKey": ["read"]}.
+ApiKey = Annotated[str | None, Security(_api_key_header)]
+# Declared so that OpenAPI documents the bearer scheme on the routes a customer may call; the
+# header itself is read (and verified) by ``authenticate``.
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -27,8 +56,12 @@ async def get_runtime(request: Request) -> Runtime:
 Rt = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_session(runtime: Rt) -> Iterator[Session]:
-    with runtime.session() as session:
+# Methods that only read; every other one may write and so declares it (see Runtime.session).
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request, runtime: Rt) -> Iterator[Session]:
+    with runtime.session(write=request.method not in _READS) as session:
         yield session
 
 
@@ -38,31 +71,105 @@ def get_session(runtime: Rt) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def _scopes_of(runtime: Runtime, key: str) -> set[Scope]:
-    settings = runtime.settings
-    # compare_digest keeps the comparison time independent of how much of a key matches.
-    if hmac.compare_digest(key.encode(), settings.admin_key.encode()):
-        return {"admin", "ingest", "read"}
-    scopes: set[Scope] = set()
-    if any(hmac.compare_digest(key.encode(), k.encode()) for k in settings.ingest_keys):
-        scopes |= {"ingest", "read"}
-    if any(hmac.compare_digest(key.encode(), k.encode()) for k in settings.read_keys):
-        scopes.add("read")
-    return scopes
+def _identify(request: Request, runtime: Runtime, api_key: str | None) -> Principal:
+    """The caller, stored on ``request.state.principal``; 401 when no credential verifies."""
+    authorization = request.headers.get("authorization")
+    principal = authenticate(runtime, api_key=api_key, authorization=authorization)
+    if principal is None:
+        token = bearer_token(authorization)
+        if token is not None and not api_key:
+            # Raises InvalidToken saying why (expired, not valid); a 401 with "Bearer".
+            verify_customer_token(runtime.settings, token)
+            raise InvalidToken("the customer token is not valid")
+        if api_key:
+            raise Unauthorized("the API key is not known")
+        raise Unauthorized("send an API key in the X-API-Key header (or, where a customer may "
+                           "call, a customer token as Authorization: Bearer)")
+    request.state.principal = principal
+    return principal
+
+
+def _revoked(runtime: Runtime, claims: TokenClaims) -> bool:
+    with runtime.session() as session:
+        return is_revoked(session, claims)
+
+
+async def _refuse_revoked(request: Request, runtime: Runtime) -> None:
+    claims = token_claims(runtime.settings, request.headers.get("authorization"))
+    # A database read: off the event loop, like every other query.
+    if claims is None or await run_in_threadpool(_revoked, runtime, claims):
+        raise InvalidToken("the customer token has been revoked")
 
 
 def require(scope: Scope) -> Callable[..., Coroutine[None, None, None]]:
-    """A dependency that lets the request through only with a key holding ``scope``."""
+    """A dependency that lets the request through only with an API key holding ``scope``.
+
+    A customer token is refused (403) here: these endpoints are the shop's, not a shopper's.
+    """
 
     # async: no I/O inside, and FastAPI would otherwise hop to a worker thread per request.
-    async def check(runtime: Rt, key: Annotated[str | None, Security(_api_key_header)]
-                    ) -> None:
-        if not key:
-            raise Unauthorized("send an API key in the X-API-Key header")
-        scopes = _scopes_of(runtime, key)
-        if not scopes:
-            raise Unauthorized("the API key is not known")
-        if scope not in scopes:
+    async def check(request: Request, runtime: Rt,
+                    key: str | None = Security(_api_key_header, scopes=[scope])) -> None:
+        principal = _identify(request, runtime, key)
+        if principal.is_customer:
+            raise Forbidden(f"a customer token cannot call this endpoint; it needs an API key "
+                            f"with the '{scope}' scope")
+        if scope not in principal.scopes:
             raise Forbidden(f"this endpoint needs the '{scope}' scope")
 
     return check
+
+
+def customer_or_key(scope: Scope) -> Callable[..., Coroutine[None, None, Principal]]:
+    """An API key holding ``scope``, or a valid, unrevoked customer token.
+
+    The route then keeps a customer to their own id with ``own_id`` (the id is in the body
+    or the query). Use ``own_customer`` when the id is in the path.
+    """
+
+    async def check(request: Request, runtime: Rt, _bearer: Bearer,
+                    key: str | None = Security(_api_key_header, scopes=[scope])) -> Principal:
+        principal = _identify(request, runtime, key)
+        if principal.is_customer:
+            await _refuse_revoked(request, runtime)
+        elif scope not in principal.scopes:
+            raise Forbidden(f"this endpoint needs the '{scope}' scope")
+        return principal
+
+    return check
+
+
+def own_customer(scope: Scope) -> Callable[..., Coroutine[None, None, Principal]]:
+    """For ``/v1/customers/{customer_id}/...``: an API key holding ``scope``, or the customer
+    token of that very customer (another customer's token: 403)."""
+
+    async def check(request: Request, runtime: Rt, customer_id: CustomerId, _bearer: Bearer,
+                    key: str | None = Security(_api_key_header, scopes=[scope])) -> Principal:
+        principal = _identify(request, runtime, key)
+        if principal.is_customer:
+            await _refuse_revoked(request, runtime)
+            if principal.customer_id != customer_id:
+                raise Forbidden("a customer token reaches only its own customer's data")
+        elif scope not in principal.scopes:
+            raise Forbidden(f"this endpoint needs the '{scope}' scope")
+        return principal
+
+    return check
+
+
+def own_id(principal: Principal, customer_id: str | None, *,
+           loc: tuple[str | int, ...]) -> str | None:
+    """The customer id a request may act for: a key acts for anyone (``customer_id`` as
+    given); a customer token for its subject only (an omitted id means the subject, any
+    other id is a 403 naming the field at ``loc``).
+
+    >>> own_id(Principal(kind="customer_token", actor="customer:a", customer_id="a"), None,
+    ...        loc=("query", "customer_id"))
+    'a'
+    """
+    if not principal.is_customer:
+        return customer_id
+    if customer_id is None or customer_id == principal.customer_id:
+        return principal.customer_id
+    raise Forbidden("a customer token reaches only its own customer's data",
+                    [FieldError(loc, "not the customer this token was issued to")])

@@ -67,7 +67,14 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: _response("The API key lacks the scope this endpoint needs.", Problem),
     404: _response("What the request names does not exist.", Problem),
     409: _response("The request conflicts with an earlier one.", Problem),
+    413: _response("The body is larger than this route family accepts; nothing was read "
+                   "past the limit.", Problem),
     422: _response("The input is invalid; nothing was changed.", ValidationProblem),
+    429: _response("Too many requests from this key, customer or address (or too many "
+                   "failed authentications); retry after the Retry-After header's seconds.",
+                   Problem),
+    503: _response("No capacity right now (or, for /readyz, no database); retry after the "
+                   "Retry-After header's seconds.", Problem),
 }
 """Every problem status the API answers with, documented once for every router."""
 

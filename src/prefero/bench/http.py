@@ -4,6 +4,7 @@ closed-loop load from an asyncio client on the same machine."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ import httpx
 
 from prefero.bench.pipeline import sample_queries
 from prefero.bench.stats import summarise
+from prefero.config import Settings
 from prefero.runtime import Runtime
 
 __all__ = ["bench_http"]
@@ -111,6 +113,39 @@ def _wrk(base: str, paths: list[str], *, key: str, concurrency: int, seconds: fl
     return figures
 
 
+# The rate limiter stays on in benchmarks (its cost is part of every request), with limits
+# far above what the benchmark sends, so that it never refuses one. Each can be overridden
+# from the environment to watch the limiter at work.
+BENCH_RATE_LIMITS = {
+    name: os.environ.get(name, "100000/second")
+    for name in ("PREFERO_RATE_LIMIT_API_KEY", "PREFERO_RATE_LIMIT_CUSTOMER",
+                 "PREFERO_RATE_LIMIT_ANONYMOUS")
+}
+
+
+def server_environment(settings: Settings) -> dict[str, str]:
+    """The environment for a ``prefero serve`` child that serves exactly what ``settings``
+    describe: the same data, keys and secrets (the erasure key decides receipts, so it must
+    match the data). A benchmark shop built with built-in secrets is served in demo mode,
+    since production mode would rightly refuse it.
+
+    >>> env = server_environment(Settings(data_dir=Path("/tmp/shop"), admin_key="k"))
+    >>> env["PREFERO_MODE"], env["PREFERO_ADMIN_KEY"]
+    ('demo', 'k')
+    """
+    env = dict(os.environ)
+    env["PREFERO_DATA_DIR"] = str(Path(settings.data_dir).resolve())
+    if settings.database_url:
+        env["PREFERO_DATABASE_URL"] = settings.database_url
+    env["PREFERO_ADMIN_KEY"] = settings.admin_key
+    env["PREFERO_SESSION_SECRET"] = settings.session_secret
+    env["PREFERO_ERASURE_KEY"] = settings.erasure_key
+    env["PREFERO_TOKEN_KEYS"] = json.dumps(settings.token_keys)
+    env["PREFERO_MODE"] = "demo" if settings.default_secrets() else settings.mode
+    env.update(BENCH_RATE_LIMITS)
+    return env
+
+
 def bench_http(runtime: Runtime, *, workers: int = 2, concurrency: tuple[int, ...] = (4, 16),
                seconds: float = 15.0) -> dict[str, float]:
     """Start ``prefero serve`` on a free port against the runtime's data and load it with a
@@ -119,11 +154,7 @@ def bench_http(runtime: Runtime, *, workers: int = 2, concurrency: tuple[int, ..
     with the server for the same cores and so understates it."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ)
-    env["PREFERO_DATA_DIR"] = str(Path(runtime.settings.data_dir).resolve())
-    if runtime.settings.database_url:
-        env["PREFERO_DATABASE_URL"] = runtime.settings.database_url
-    env["PREFERO_ADMIN_KEY"] = runtime.settings.admin_key
+    env = server_environment(runtime.settings)
     server = subprocess.Popen(
         [sys.executable, "-m", "prefero.cli.app", "serve", "--port", str(port),
          "--workers", str(workers)],

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from prefero.errors import FieldError, InvalidInput
+from prefero.text import Normalization, check_visible, fold, normalize_text
 
 __all__ = [
     "CATEGORY_SEPARATOR",
@@ -38,6 +39,12 @@ class Facet(BaseModel):
         default=False, description="Customers may like, dislike, require or exclude its values."
     )
     unit: str | None = None
+    normalize: Normalization | None = Field(
+        default=None,
+        description="How values compare: 'casefold' (NFKC and case folding: 'ＧＬＵＴＥＮ' is "
+                    "'gluten') or 'nfkc' (NFKC only, case kept). Default: 'nfkc' for "
+                    "category paths, whose case is shown, 'casefold' for other text facets.",
+    )
     applies_to: tuple[str, ...] = Field(
         default=(),
         description="Category paths the facet covers even where a product states no value "
@@ -54,6 +61,21 @@ class Facet(BaseModel):
         """
         return any(category == path or category.startswith(path + CATEGORY_SEPARATOR)
                    for path in self.applies_to)
+
+    @property
+    def normalization(self) -> Normalization:
+        """How this facet's text values compare (``normalize``, or the type's default).
+
+        Brands are case-folded too: the product's ``brand`` column keeps the name as the
+        shop writes it for display, while the ``brand`` facet, which rules and filters
+        compare against, holds the folded form, so a rule "never ACME" matches "Acme".
+
+        >>> Facet(name="brand", type="categorical", label="Brand").normalization
+        'casefold'
+        """
+        if self.normalize is not None:
+            return self.normalize
+        return "nfkc" if self.type == "category_path" else "casefold"
 
 
 class FacetSchema(BaseModel):
@@ -101,12 +123,14 @@ class FacetSchema(BaseModel):
             return float(str(raw).replace(",", ".").strip())
         if facet.type == "boolean":
             return parse_bool(raw)
+        how = facet.normalization
         if facet.type == "multi":
             items: Iterable[Any] = raw if isinstance(raw, list | tuple) else _split_multi(str(raw))
-            return _unique([normalize_value(str(item)) for item in items if str(item).strip()])
+            return _unique([normalize_text(str(item), how) for item in items
+                            if str(item).strip()])
         if facet.type == "category_path":
-            return normalize_category(str(raw))
-        return normalize_value(str(raw))
+            return normalize_category(check_visible(str(raw)), how)
+        return normalize_text(str(raw), how)
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -142,22 +166,30 @@ def parse_bool(raw: object) -> bool:
 
 
 def normalize_value(text: str) -> str:
-    """Facet values compare case-insensitively and without stray spaces.
+    """Facet values compare after NFKC, case-insensitively and without stray spaces. Checks
+    nothing (for lookups and stored values); incoming values go through ``coerce``.
 
     >>> normalize_value("  Gluten Free ")
     'gluten free'
+    >>> normalize_value("ＧＬＵＴＥＮ")
+    'gluten'
     """
-    return " ".join(text.split()).casefold()
+    return fold(text, "casefold")
 
 
-def normalize_category(text: str) -> str:
-    """Accept '>' or '/' separated paths; store them as 'A > B > C' with each part trimmed.
+def normalize_category(text: str, how: Normalization = "nfkc") -> str:
+    """Accept '>' or '/' separated paths; store them as 'A > B > C' with each part trimmed
+    and in NFKC (full-width letters become plain ones; the case is kept unless ``how`` is
+    'casefold').
 
     >>> normalize_category("Fashion>Shoes >  Running")
     'Fashion > Shoes > Running'
+    >>> normalize_category("Ｆｏｏｄ／Ｓｎａｃｋｓ")
+    'Food > Snacks'
     """
+    text = fold(text, "nfkc")
     separator = ">" if ">" in text else "/" if "/" in text else ">"
-    parts = [" ".join(part.split()) for part in text.split(separator)]
+    parts = [fold(part, how) for part in text.split(separator)]
     return CATEGORY_SEPARATOR.join(part for part in parts if part)
 
 

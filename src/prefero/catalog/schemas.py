@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,6 +27,7 @@ from pydantic import (
 )
 
 from prefero.catalog.facets import FacetSchema, normalize_category
+from prefero.text import StoredText, storable_field, visible_field
 
 __all__ = [
     "MIRRORED_FACETS",
@@ -63,7 +65,21 @@ def _collapse(value: Any) -> Any:
     return value
 
 
-OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+def _storable_or_none(value: str | None) -> str | None:
+    return None if value is None else storable_field(value)
+
+
+def _visible_or_none(value: str | None) -> str | None:
+    return None if value is None else visible_field(value)
+
+
+# Every text field refuses what no database can store (a NUL: PostgreSQL); the ones that name
+# or classify the product (brand, codes) also refuse invisible characters, which would make
+# two equal-looking values differ.
+OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none),
+                         AfterValidator(_storable_or_none)]
+OptionalName = Annotated[str | None, BeforeValidator(_blank_to_none),
+                         AfterValidator(_visible_or_none)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 
 
@@ -80,27 +96,29 @@ class ProductIn(BaseModel):
 
     id: str = Field(min_length=1, max_length=200,
                     description="Unique product id (SKU); any characters except '/'.")
-    title: Annotated[str, BeforeValidator(_collapse)] = Field(min_length=1, max_length=500)
-    description: str = ""
+    title: Annotated[StoredText, BeforeValidator(_collapse)] = Field(min_length=1,
+                                                                       max_length=500)
+    description: StoredText = ""
     link: OptionalText = Field(default=None, max_length=2000)
     image_link: OptionalText = Field(default=None, max_length=2000)
-    additional_image_links: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
-        default_factory=list, max_length=50
-    )
+    additional_image_links: list[
+        Annotated[StoredText, Field(min_length=1, max_length=2000)]
+    ] = Field(default_factory=list, max_length=50)
     price: Money
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")
     sale_price: Money | None = None
     availability: Availability = "in_stock"
-    brand: OptionalText = Field(default=None, max_length=200)
-    gtin: OptionalText = Field(default=None, max_length=50)
-    mpn: OptionalText = Field(default=None, max_length=100)
+    brand: OptionalName = Field(default=None, max_length=200)
+    gtin: OptionalName = Field(default=None, max_length=50)
+    mpn: OptionalName = Field(default=None, max_length=100)
     condition: Annotated[Condition | None, BeforeValidator(_blank_to_none)] = None
     category: str = Field(default="", max_length=500,
                           description="Category path, 'A > B > C' ('>' or '/' accepted).")
     google_product_category: Annotated[
-        str | None, BeforeValidator(_blank_to_none), BeforeValidator(_collapse)
+        str | None, BeforeValidator(_blank_to_none), BeforeValidator(_collapse),
+        AfterValidator(_visible_or_none),
     ] = Field(default=None, max_length=500)
-    item_group_id: OptionalText = Field(default=None, max_length=200)
+    item_group_id: OptionalName = Field(default=None, max_length=200)
     facets: dict[str, Any] = Field(default_factory=dict, max_length=200,
                                    description="Facet name → value, typed by the facet schema.")
     active: bool = True
@@ -114,7 +132,7 @@ class ProductIn(BaseModel):
             raise ValueError("must not contain '/' (product ids appear in URLs)")
         if any(ord(char) < 32 or ord(char) == 127 for char in value):
             raise ValueError("must not contain control characters")
-        return value
+        return visible_field(value)
 
     @field_validator("currency", mode="before")
     @classmethod
@@ -124,7 +142,7 @@ class ProductIn(BaseModel):
     @field_validator("category")
     @classmethod
     def _category_path(cls, value: str) -> str:
-        return normalize_category(value)
+        return normalize_category(visible_field(value))
 
     @field_validator("additional_image_links")
     @classmethod

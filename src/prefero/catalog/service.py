@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from prefero.catalog import revisions
 from prefero.catalog.facets import CATEGORY_SEPARATOR, FacetSchema, normalize_category
 from prefero.catalog.feeds import FeedError, FeedFormat, RowError, parse_feed
+from prefero.catalog.feeds.source import FeedSource
 from prefero.catalog.models import AVAILABILITIES, Product
 from prefero.catalog.schemas import (
     Availability,
@@ -57,6 +58,10 @@ _BATCH = 500
 # A refusal lists at most this many row problems in the problem+json body; the report
 # attached to ImportRefused keeps all of them.
 MAX_REPORTED_ERRORS = 1000
+# Products an import holds before writing them: a few megabytes, whatever the feed's size.
+_IMPORT_BATCH = 5000
+# pg_advisory_xact_lock key that serialises catalogue imports (any fixed 64-bit number).
+_IMPORT_LOCK = 0x70726566_66656564  # "preffeed"
 _TABLE = cast(Table, Product.__table__)
 _COLUMNS = tuple(column.key for column in _TABLE.columns)
 
@@ -100,8 +105,10 @@ def _existing_ids(session: Session, ids: Sequence[str]) -> set[str]:
     return found
 
 
-def _write(session: Session, products: Sequence[ProductIn]) -> UpsertResult:
-    """Insert-or-replace in batches, one statement per batch, race-free on both backends."""
+def _write(session: Session, products: Sequence[ProductIn], *,
+           bump: bool = True) -> UpsertResult:
+    """Insert-or-replace in batches, one statement per batch, race-free on both backends.
+    ``bump=False`` leaves the catalog revision to the caller (an import bumps it once)."""
     # The last of several versions of one id wins, as if they had been sent one by one.
     latest = {product.id: product for product in products}
     if not latest:
@@ -127,7 +134,8 @@ def _write(session: Session, products: Sequence[ProductIn]) -> UpsertResult:
         session.execute(statement, rows)
     # Core statements bypass the identity map; objects loaded earlier would be stale.
     session.expire_all()
-    revisions.bump(session)
+    if bump:
+        revisions.bump(session)
     created = len(ids) - len(existing)
     return UpsertResult(created=created, updated=len(existing))
 
@@ -275,7 +283,7 @@ def _row_field_error(error: RowError) -> FieldError:
     return FieldError(loc, error.reason)
 
 
-def import_feed(session: Session, data: bytes, *, schema: FacetSchema,
+def import_feed(session: Session, data: FeedSource, *, schema: FacetSchema,
                 format: FeedFormat | str | None = None, filename: str | None = None,
                 skip_bad_rows: bool = False) -> ImportReport:
     """Import a product feed (CSV, TSV, RSS/Atom XML or JSON Lines) in one transaction.
@@ -286,20 +294,34 @@ def import_feed(session: Session, data: bytes, *, schema: FacetSchema,
     rows are stored and ``report.skipped`` says which rows were left out and why. A file
     that cannot be read at all is refused either way.
 
+    ``data`` is the feed's bytes or a seekable binary file. Rows are written as they are
+    read, ``_IMPORT_BATCH`` at a time, so memory stays flat however large the feed; a
+    refusal found later raises, and the caller's unit of work (``session_scope`` rolls back
+    on any error) undoes the batches already written. Concurrent imports take turns on
+    PostgreSQL (a transaction-level advisory lock), because batches lock their rows in
+    order within a batch only.
+
     >>> report = import_feed(session, Path("products.csv").read_bytes(),
     ...                      schema=runtime.facet_schema, filename="products.csv")  # doctest: +SKIP
     >>> (report.created, report.updated, report.skipped)  # doctest: +SKIP
     (120, 0, [])
     """
-    good: list[ProductIn] = []
+    pending: list[ProductIn] = []
     bad: list[RowError] = []
+    created = updated = 0
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
     try:
         feed = parse_feed(data, schema=schema, format=format, filename=filename)
         for row in feed:
-            if row.product is not None:
-                good.append(row.product)
-            else:
+            if row.product is None:
                 bad.extend(row.errors)
+            elif not bad or skip_bad_rows:  # once refused, read on only for the errors
+                pending.append(row.product)
+                if len(pending) >= _IMPORT_BATCH:
+                    result = _write(session, pending, bump=False)
+                    created, updated = created + result.created, updated + result.updated
+                    pending.clear()
     except FeedError as exc:
         loc: tuple[str | int, ...] = ("feed",) if exc.line is None else ("feed", exc.line)
         raise InvalidInput(f"the feed cannot be read: {exc}", [FieldError(loc, exc.reason)]) \
@@ -315,6 +337,8 @@ def import_feed(session: Session, data: bytes, *, schema: FacetSchema,
             [_row_field_error(error) for error in shown],
             report=report,
         )
-    result = _write(session, good)
-    return ImportReport(created=result.created, updated=result.updated, skipped=bad,
-                        warnings=feed.warnings)
+    result = _write(session, pending, bump=False)
+    created, updated = created + result.created, updated + result.updated
+    if created or updated:
+        revisions.bump(session)
+    return ImportReport(created=created, updated=updated, skipped=bad, warnings=feed.warnings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from prefero.cli import bench, catalog, db, demo, evaluate, quiz, serve, train
+from prefero.cli import bench, catalog, db, demo, evaluate, maintain, quiz, serve, train
 
 __all__ = ["app", "main"]
 
@@ -14,7 +14,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-for module in (db, serve, train, catalog, demo, bench, quiz, evaluate):
+for module in (db, serve, train, maintain, catalog, demo, bench, quiz, evaluate):
     module.register(app)
 
 

@@ -30,12 +30,14 @@ DataDir = Annotated[Path, typer.Option(help="Where the benchmark's demo shop liv
 Out = Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")]
 
 
-def _prepared(data_dir: Path, *, products: int, customers: int) -> Runtime:
-    """A runtime over a loaded, trained demo shop (loaded once, reused afterwards)."""
+def _prepared(data_dir: Path, *, products: int, customers: int,
+              database_url: str | None = None) -> Runtime:
+    """A runtime over a loaded, trained demo shop (loaded once, reused afterwards); in
+    SQLite under ``data_dir`` unless a ``database_url`` is given."""
     from prefero.demo.loader import load_demo
     from prefero.recommend.training import train
 
-    settings = Settings(data_dir=data_dir, database_url=None)
+    settings = Settings(data_dir=data_dir, database_url=database_url)
     runtime = Runtime(settings)
     with console.status("loading the demo shop (once)"):
         load_demo(runtime, products=products, customers=customers)
@@ -164,6 +166,76 @@ def _flat(figures: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             rows[f"{prefix}{key}"] = value
     return rows
+
+
+DatabaseUrl = Annotated[str | None, typer.Option(
+    help="Run on this database (e.g. postgresql+psycopg://...; the demo shop is loaded into "
+         "it once); unset means SQLite in --data-dir.")]
+
+
+@bench_app.command("soak")
+def soak(data_dir: DataDir = Path("var/bench"), database_url: DatabaseUrl = None,
+         rate: Annotated[list[float] | None, typer.Option(
+             help="Arrivals per second; repeat for several runs one after the other.")] = None,
+         duration: Annotated[float, typer.Option(help="Seconds per run.")] = 300.0,
+         workers: int = 2,
+         max_in_flight: Annotated[int, typer.Option(
+             help="Most requests open at once; an arrival beyond it is counted, not sent."
+         )] = 64,
+         timeout: Annotated[float, typer.Option(help="Per-request limit (s).")] = 1.0,
+         mix: Annotated[str, typer.Option(
+             help="Percent recommendations,search,events.")] = "45,25,30",
+         find_rate: Annotated[bool, typer.Option(
+             "--find-rate", help="Search for the sustainable rate from the first --rate up, "
+                                 "with --duration-long runs (each on a fresh server).")] = False,
+         products: int = 3200, customers: int = 6000, out: Out = None) -> None:
+    """Open-loop mixed load on `serve --workers N` for minutes: errors, timeouts, 503s,
+    p50/p99, worst /healthz latency, worker memory. Sustainable = 0 errors, 0 timeouts and
+    p99 <= 500 ms for 5 minutes."""
+    from prefero.bench.soak import SoakPlan, bench_soak
+    from prefero.bench.soak import find_rate as search_rate
+
+    try:
+        shares = [float(part) / 100.0 for part in mix.split(",")]
+        recs, search_share, events_share = shares
+    except ValueError:
+        raise typer.BadParameter(f"--mix: expected three percentages, got {mix!r}") from None
+    runtime = _prepared(data_dir, products=products, customers=customers,
+                        database_url=database_url)
+    rates = rate or [60.0]
+    if find_rate:
+        figures = search_rate(runtime, start=rates[0], seconds=duration, workers=workers)
+        _show("sustainable rate search", _flat({k: v for k, v in figures.items()
+                                                if k != "steps"}))
+        for step in figures["steps"]:
+            console.print(step)
+        _write(out, {"soak_find_rate": figures})
+        return
+    plans = [SoakPlan(rate=r, seconds=duration, mix=(recs, search_share, events_share),
+                      max_in_flight=max_in_flight, timeout=timeout) for r in rates]
+    reports = bench_soak(runtime, plans=plans, workers=workers)
+    for report in reports:
+        _show(f"soak at {report['rate']:g} req/s for {report['seconds']:g} s "
+              f"({workers} workers)", _flat(report))
+    _write(out, {"soak": reports, "database": runtime.engine.dialect.name})
+
+
+@bench_app.command("crash")
+def crash(data_dir: Annotated[Path, typer.Option(
+              help="Where the SQLite database lives (created and migrated).")
+          ] = Path("var/bench-crash"),
+          database_url: DatabaseUrl = None, kills: int = 3, workers: int = 1,
+          out: Out = None) -> None:
+    """kill -9 the server mid-stream of events KILLS times: 0 acknowledged events may be
+    lost or stored twice."""
+    from prefero.bench.crash import bench_crash
+
+    figures = bench_crash(Settings(data_dir=data_dir, database_url=database_url),
+                          kills=kills, workers=workers)
+    _show(f"crash check ({kills} x kill -9)", figures)
+    _write(out, {"crash": figures})
+    if figures["lost"] or figures["duplicated"]:
+        raise typer.Exit(1)
 
 
 @bench_app.command("all")

@@ -66,8 +66,9 @@ def import_command(
     console = Console()
     runtime = open_runtime()
     try:
-        with runtime.session() as session:
-            report = import_feed(session, file.read_bytes(), schema=runtime.facet_schema,
+        # Parsed from the open file a piece at a time: a large feed is never held whole.
+        with file.open("rb") as stream, runtime.session() as session:
+            report = import_feed(session, stream, schema=runtime.facet_schema,
                                  format=format, filename=file.name, skip_bad_rows=skip_bad_rows)
     except ImportRefused as exc:
         console.print(f"[red]Refused:[/red] {exc.detail}", highlight=False)

@@ -104,6 +104,8 @@ def demo(
 ) -> None:
     """Load a demo shop (3,200 products, 6,000 customers, ~200k events), train, and serve it."""
     console = Console(highlight=False)
+    # Demo mode: persona sign-in and the built-in keys and secrets are allowed, here only.
+    os.environ["PREFERO_MODE"] = "demo"
     os.environ["PREFERO_DATA_DIR"] = str(data_dir)
     if database_url:
         os.environ["PREFERO_DATABASE_URL"] = database_url

@@ -11,6 +11,7 @@ import uvicorn
 
 from prefero.cli.common import prepare_database
 from prefero.config import get_settings
+from prefero.errors import UnsafeConfiguration
 
 __all__ = ["register", "run_server"]
 
@@ -20,7 +21,11 @@ def run_server(*, host: str, port: int, workers: int = 1, data_dir: Path | None 
     if data_dir is not None:
         os.environ["PREFERO_DATA_DIR"] = str(data_dir)
     get_settings.cache_clear()
-    prepare_database(get_settings())
+    settings = get_settings()
+    # Checked here too (create_app checks in every worker): refusing before the database is
+    # prepared and the workers are forked gives one clear message instead of one per worker.
+    settings.refuse_unsafe()
+    prepare_database(settings)
     uvicorn.run(
         "prefero.api.asgi:app",
         host=host,
@@ -28,6 +33,9 @@ def run_server(*, host: str, port: int, workers: int = 1, data_dir: Path | None 
         workers=workers,
         log_level="warning",
         access_log=False,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1; PREFERO_TRUSTED_PROXIES
+        # decides instead (prefero.api.proxies).
+        proxy_headers=False,
     )
 
 
@@ -37,8 +45,15 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     data_dir: Annotated[Path | None, typer.Option(help="Overrides PREFERO_DATA_DIR.")] = None,
 ) -> None:
-    """Serve the REST API (OpenAPI docs at /docs)."""
-    run_server(host=host, port=port, workers=workers, data_dir=data_dir)
+    """Serve the REST API (OpenAPI docs at /docs).
+
+    Production mode (the default) refuses to start while a key or secret has its built-in
+    value; `prefero demo` (PREFERO_MODE=demo) is the way to try Prefero locally."""
+    try:
+        run_server(host=host, port=port, workers=workers, data_dir=data_dir)
+    except UnsafeConfiguration as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -17,9 +17,10 @@ catalog's facet values as imported.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -27,7 +28,7 @@ from decimal import Decimal
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from prefero.catalog.facets import Facet, FacetSchema, normalize_category, normalize_value
+from prefero.catalog.facets import Facet, FacetSchema, normalize_category
 from prefero.config import Settings
 from prefero.customers.models import Customer, Preference
 from prefero.customers.repository import ensure_customers, require_customer
@@ -37,10 +38,13 @@ from prefero.customers.schemas import (
     Like,
     PreferencesIn,
     PreferencesOut,
+    SavedPreferences,
     SizeSet,
+    ValueWarning,
 )
 from prefero.db.base import utcnow
 from prefero.errors import FieldError, InvalidInput
+from prefero.text import check_visible
 from prefero.types import Level
 
 __all__ = [
@@ -57,6 +61,8 @@ __all__ = [
     "profile_of",
     "put_preferences",
     "remove_dismissal",
+    "save_preferences",
+    "value_warnings",
 ]
 
 DEFAULT_SOURCE = "declared"
@@ -101,12 +107,13 @@ def normalize_preference_value(schema: FacetSchema, facet: str, raw: str) -> str
     'true'
     >>> normalize_preference_value(schema, "category", "Food>Snacks")
     'Food > Snacks'
+    >>> normalize_preference_value(schema, "allergens", "ＧＬＵＴＥＮ")
+    'gluten'
     """
     definition = schema.by_name[facet]
-    if "\x00" in raw:
-        raise ValueError("the value contains a NUL character")
+    check_visible(raw)  # InvisibleCharacter: "glu\u200bten" would match nothing, silently
     if definition.type == "category_path":
-        text = normalize_category(raw)
+        text = normalize_category(raw, definition.normalization)
     elif definition.type == "boolean":
         text = "true" if schema.coerce(facet, raw) else "false"
     elif definition.type == "numeric":
@@ -125,7 +132,7 @@ def normalize_preference_value(schema: FacetSchema, facet: str, raw: str) -> str
                              f"{', '.join(parts)})")
         text = parts[0] if parts else ""
     else:
-        text = normalize_value(raw)
+        text = str(schema.coerce(facet, raw))
     if not text:
         raise ValueError("the value is empty")
     if len(text) > _MAX_VALUE:
@@ -155,7 +162,7 @@ def _value(schema: FacetSchema, facet: str, raw: str, loc: Loc,
 
 
 def _source(raw: str | None, loc: Loc, errors: list[FieldError]) -> None:
-    if raw is not None and not _SOURCE_SHAPE.match(raw):
+    if raw is not None and (not _SOURCE_SHAPE.match(raw) or not raw.isprintable()):
         errors.append(FieldError(loc, "source must look like 'declared', 'suggestion' or "
                                       "'quiz:<id>'"))
 
@@ -166,6 +173,46 @@ def _where(loc: Loc) -> str:
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
     return text
+
+
+# --------------------------------------------------------------------------- warnings
+
+# Enough to point at typos; bounds the fuzzy matching a huge body could ask for.
+_MAX_WARNINGS = 50
+
+
+def value_warnings(prefs: PreferencesIn, *, schema: FacetSchema,
+                   known: Mapping[str, Collection[str]]) -> list[ValueWarning]:
+    """A warning for each liked or constrained value that no product carries, with the
+    closest values that products do carry (``known``: facet → values). A facet of which the
+    catalogue has no values at all (numbers, a shop still empty) is not second-guessed.
+    ``prefs`` must already be valid (see :func:`put_preferences`).
+
+    >>> from prefero.catalog.facets import load_facet_schema
+    >>> prefs = PreferencesIn(constraints=[Constraint(facet="allergens", op="never",
+    ...                                               values=["Glutne", "milk"])])
+    >>> [w.msg for w in value_warnings(prefs, schema=load_facet_schema(),
+    ...                                known={"allergens": {"gluten", "milk"}})]
+    ["no product carries 'glutne'; did you mean 'gluten'?"]
+    """
+    entries: list[tuple[Loc, str, str]] = [
+        (("likes", i, "value"), like.facet, like.value) for i, like in enumerate(prefs.likes)]
+    entries += [(("constraints", i, "values", j), constraint.facet, raw)
+                for i, constraint in enumerate(prefs.constraints)
+                for j, raw in enumerate(constraint.values)]
+    warnings: list[ValueWarning] = []
+    for loc, facet, raw in entries:
+        carried = known.get(facet)
+        if not carried or len(warnings) >= _MAX_WARNINGS:
+            continue
+        value = normalize_preference_value(schema, facet, raw)
+        if value in carried:
+            continue
+        close = difflib.get_close_matches(value, sorted(carried), n=3)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        warnings.append(ValueWarning(loc=list(loc), msg=f"no product carries {value!r}{hint}",
+                                     suggestions=close))
+    return warnings
 
 
 # --------------------------------------------------------------------------- the plan
@@ -241,8 +288,12 @@ def _plan(prefs: PreferencesIn, schema: FacetSchema) -> _Plan:
     else:
         for i, size_set in enumerate(prefs.sizes):
             _source(size_set.source, ("sizes", i, "source"), errors)
-            category = normalize_category(size_set.category)
-            if not category or "\x00" in category or len(category) > _MAX_CATEGORY:
+            try:
+                category = normalize_category(check_visible(size_set.category))
+            except ValueError as exc:
+                errors.append(FieldError(("sizes", i, "category"), str(exc)))
+                continue
+            if not category or len(category) > _MAX_CATEGORY:
                 errors.append(FieldError(("sizes", i, "category"),
                                          "not a usable category path"))
                 continue
@@ -441,6 +492,24 @@ def put_preferences(session: Session, *, customer_id: str, prefs: PreferencesIn,
         customer.updated_at = now
     session.flush()
     return profile_of(session, customer, settings)
+
+
+def save_preferences(session: Session, *, customer_id: str, prefs: PreferencesIn,
+                     schema: FacetSchema, settings: Settings,
+                     known: Mapping[str, Collection[str]]) -> SavedPreferences:
+    """:func:`put_preferences`, answered with warnings about values no product carries
+    (``known``: facet → the values products carry; see :func:`value_warnings`).
+
+    >>> save_preferences(session, customer_id="c1", schema=schema, settings=settings,
+    ...     known={"diet": {"gluten free"}}, prefs=PreferencesIn(constraints=[Constraint(
+    ...         facet="diet", op="must", values=["Gluten-free"])])).warnings[0].suggestions
+    ... # doctest: +SKIP
+    ['gluten free']
+    """
+    stored = put_preferences(session, customer_id=customer_id, prefs=prefs, schema=schema,
+                             settings=settings)
+    return SavedPreferences(**dict(stored),
+                            warnings=value_warnings(prefs, schema=schema, known=known))
 
 
 def get_preferences(session: Session, *, customer_id: str, settings: Settings

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
+from prefero.text import StoredText
 from prefero.types import Level, Purpose
 
 __all__ = [
@@ -21,12 +22,16 @@ __all__ = [
     "MergeOut",
     "PreferencesIn",
     "PreferencesOut",
+    "SavedPreferences",
     "SizeSet",
+    "ValueWarning",
 ]
 
 FacetName = Field(min_length=1, max_length=100, pattern=r"^[a-z][a-z0-9_]*$")
 # One facet value or product id as sent; the stored columns hold 500 characters, and a value
 # may grow a little when normalized (category separators gain spaces).
+# Unusable characters (NUL, invisible ones) in values and sources are refused by the service
+# (customers.preferences), which reports every problem of a profile at once with its path.
 ValueText = Annotated[str, Field(min_length=1, max_length=200)]
 # JSON numbers, not strings: the contract sends {"budget": {"max": 120}} and a client must get
 # the same shape back. Two decimal places and 14 digits fit a double exactly enough to round-trip.
@@ -97,6 +102,18 @@ class PreferencesIn(_Strict):
                                        description="Products marked 'not for me'")
 
 
+class ValueWarning(_Strict):
+    """A value that was stored but that no product in the catalogue carries (yet), so the
+    rule or like has no effect today: most often a typo."""
+
+    loc: list[str | int] = Field(description='Path into the request body, e.g. '
+                                             '["constraints", 0, "values", 0]')
+    msg: str = Field(description="e.g. \"no product carries 'glutne'; did you mean "
+                                 "'gluten'?\"")
+    suggestions: list[str] = Field(description="The closest values products do carry, best "
+                                               "first (possibly none)")
+
+
 class PreferencesOut(PreferencesIn):
     # The list caps of PreferencesIn bound one request body; a stored profile can outgrow them
     # (merges, one-at-a-time additions), and answering must never fail on that.
@@ -108,13 +125,24 @@ class PreferencesOut(PreferencesIn):
     effective_level: Level
 
 
+class SavedPreferences(PreferencesOut):
+    """The profile as stored by a write (values normalized: 'ＧＬＵＴＥＮ' reads 'gluten'),
+    with warnings about values that no product carries."""
+
+    warnings: list[ValueWarning] = Field(
+        default_factory=list,
+        description="Values that were stored but that no product in the catalogue carries, "
+                    "each with the closest values products do carry. Not errors: the "
+                    "catalogue may gain them later.")
+
+
 class ConsentIn(_Strict):
     purpose: Purpose
     # strict: the ledger records a decision, so only JSON true/false count as one; lax parsing
     # also read 0, 1 and strings like "off", which the documented schema (boolean) refuses.
     granted: bool = Field(strict=True)
-    source: str = Field(default="api", max_length=100)
-    policy_version: str | None = Field(default=None, max_length=50)
+    source: StoredText = Field(default="api", max_length=100)
+    policy_version: StoredText | None = Field(default=None, max_length=50)
 
 
 class ConsentOut(_Strict):
@@ -134,7 +162,7 @@ class ConsentState(_Strict):
 class MergeIn(_Strict):
     """The anonymous visitor id to fold into the known customer named in the path."""
 
-    anonymous_id: str = Field(min_length=1, max_length=200)
+    anonymous_id: StoredText = Field(min_length=1, max_length=200)
 
 
 class MergeOut(_Strict):

@@ -1,13 +1,16 @@
 """Imports every ORM module so that ``Base.metadata`` is complete (Alembic, tests)."""
 
+from prefero.audit.models import AuditEntry
+from prefero.auth.models import ExchangeCode, TokenRevocation
 from prefero.catalog.models import Product, Revision
 from prefero.customers.models import ConsentRecord, Customer, Preference, SuggestionDecision
 from prefero.db.base import Base
 from prefero.events.models import Event, EventReceipt, ProductActivity
-from prefero.privacy.models import ErasureReceipt
+from prefero.privacy.models import ErasureReceipt, PendingRetrain
 from prefero.quizzes.models import CustomerTrait, QuizSession, QuizVersion
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "ConsentRecord",
     "Customer",
@@ -15,6 +18,8 @@ __all__ = [
     "ErasureReceipt",
     "Event",
     "EventReceipt",
+    "ExchangeCode",
+    "PendingRetrain",
     "Preference",
     "Product",
     "ProductActivity",
@@ -22,4 +27,5 @@ __all__ = [
     "QuizVersion",
     "Revision",
     "SuggestionDecision",
+    "TokenRevocation",
 ]

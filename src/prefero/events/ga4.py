@@ -435,7 +435,9 @@ def _digest(source: _Source, person: Mapping[str, str]) -> str:
     content = {"person": person, "position": source.index, "content": source.canonical}
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:40]
+    # surrogatepass: JSON may carry a lone surrogate escape ("\ud800"); the event is refused
+    # later with its path, but its id must be computable first. Valid text hashes as before.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def _text_or_none(value: Any) -> str | None:

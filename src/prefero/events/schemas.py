@@ -7,11 +7,10 @@ flagged ``anonymous=True``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,7 +21,8 @@ from pydantic_core import PydanticCustomError
 
 from prefero.db.base import utcnow
 from prefero.errors import FieldError
-from prefero.types import EventType
+from prefero.text import storable_field
+from prefero.types import EventType, UtcDatetime
 
 __all__ = [
     "FUTURE_TOLERANCE",
@@ -82,7 +82,7 @@ class EventIn(_Strict):
     placement: str | None = Field(default=None, min_length=1, max_length=20,
                                   description="Where it happened, e.g. home, product, cart.")
     session_id: str | None = Field(default=None, min_length=1, max_length=200)
-    occurred_at: AwareDatetime = Field(default_factory=utcnow,
+    occurred_at: UtcDatetime = Field(default_factory=utcnow,
                                        description="With a timezone; defaults to now.")
 
     @field_validator("event_id", "anonymous_id", "customer_id", "product_id", "query",
@@ -90,11 +90,8 @@ class EventIn(_Strict):
     @classmethod
     def _storable(cls, value: str | None) -> str | None:
         # JSON can carry a NUL, PostgreSQL cannot store one: refuse it here with the field's
-        # path instead of failing the whole transaction later. (Lone surrogates, the other
-        # such case, pydantic already refuses.)
-        if value is not None and "\x00" in value:
-            raise PydanticCustomError("string_nul", "must not contain NUL characters")
-        return value
+        # path instead of failing the whole transaction later.
+        return None if value is None else storable_field(value)
 
     @field_validator("customer_id")
     @classmethod
@@ -137,7 +134,6 @@ class EventIn(_Strict):
     @field_validator("occurred_at")
     @classmethod
     def _not_in_future(cls, value: datetime) -> datetime:
-        value = value.astimezone(UTC)
         if value > utcnow() + FUTURE_TOLERANCE:
             raise PydanticCustomError(
                 "future", "occurred_at is more than 24 hours in the future"

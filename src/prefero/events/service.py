@@ -1,21 +1,23 @@
 """Behaviour ingest: validated, idempotent, consent-aware and batched. No HTTP here.
 
 Per batch the database sees a fixed number of statements, whatever its size: one receipts
-insert that tells which event ids are new, one consent query, one customers insert, one
-events insert, one counters upsert and one preferences upsert. Nothing is committed here:
+insert that tells which event ids are new, one look-up of receipts in the pre-keyed form (see
+``receipt_key``), one consent query, one customers insert, one events insert, one counters
+upsert and one preferences upsert. Nothing is committed here:
 the caller's transaction makes the batch durable, all of it or none of it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -31,7 +33,15 @@ from prefero.events.models import Event, EventReceipt, ProductActivity
 from prefero.events.schemas import ErrorItem, EventIn, IngestResult, RejectedEvent
 from prefero.types import EventType
 
-__all__ = ["ingest", "ingest_ga4", "receipt_key", "tracking_consents"]
+__all__ = [
+    "RECEIPT_PREFIX",
+    "ingest",
+    "ingest_ga4",
+    "legacy_receipt_key",
+    "receipt_key",
+    "rekey_receipt",
+    "tracking_consents",
+]
 
 # Bound on the ids in one IN (...) list: far below SQLite's and PostgreSQL's parameter
 # limits, and large enough that a 1,000-event batch takes one or two queries.
@@ -39,14 +49,50 @@ _IN_CHUNK = 900
 _T = TypeVar("_T")
 
 
-def receipt_key(event_id: str) -> str:
-    """The idempotency key stored for a client's event id: a hash, so that receipts, which
-    outlive erasure, never hold anything a person could be found by.
+#: Marks a keyed receipt. Receipts written before keying are 64 bare hex digits, so the two
+#: forms never collide, and every legacy key sorts below every keyed one ("0"-"f" < "h").
+RECEIPT_PREFIX = "h:"
+_RECEIPT_CONTEXT = b"prefero/event-receipt/v1:"
 
-    >>> receipt_key("e-1")[:12]
+
+def receipt_key(event_id: str, *, key: str) -> str:
+    """The idempotency key stored for a client's event id: an HMAC keyed with the erasure key,
+    so that receipts, which outlive erasure, never hold anything a person could be found by.
+    A plain hash would not do: an id that embeds a customer id ("order-<customer>-17") is
+    confirmed by hashing guesses.
+
+    The HMAC is taken over the SHA-256 of the id, which lets ``rekey_receipt`` turn a receipt
+    stored before keying (``legacy_receipt_key``) into this form without knowing the id.
+    Changing the erasure key makes every earlier receipt unrecognisable (a re-sent old event
+    would count again), so the key is meant to stay for the life of the data.
+
+    >>> receipt_key("e-1", key="k")
+    'h:b2c810ed7b759b1958832a5ab743fe2348569891e9d79a4966257b940476c6'
+    """
+    return rekey_receipt(legacy_receipt_key(event_id), key=key)
+
+
+def legacy_receipt_key(event_id: str) -> str:
+    """The unkeyed form receipts had before: SHA-256 of the id, 64 hex digits. Still looked up
+    at ingest so that an upgrade never double-counts a re-sent old event, until
+    ``prefero maintain`` has rekeyed the old receipts.
+
+    >>> legacy_receipt_key("e-1")[:12]
     'b94f523196aa'
     """
     return hashlib.sha256(event_id.encode()).hexdigest()
+
+
+def rekey_receipt(legacy: str, *, key: str) -> str:
+    """The keyed receipt for a receipt stored in the legacy form.
+
+    >>> rekey_receipt(legacy_receipt_key("e-1"), key="k") == receipt_key("e-1", key="k")
+    True
+    """
+    mac = hmac.new(key.encode("utf-8"), _RECEIPT_CONTEXT + bytes.fromhex(legacy),
+                   hashlib.sha256)
+    # 62 hex digits (248 bits) keep the prefixed key within the column's 64 characters.
+    return RECEIPT_PREFIX + mac.hexdigest()[:62]
 
 
 def ingest(
@@ -79,7 +125,7 @@ def ingest(
             errors,
         )
     now = utcnow()
-    fresh, duplicates = _claim(session, valid, now=now)
+    fresh, duplicates = _claim(session, valid, now=now, key=settings.erasure_key)
 
     people: dict[str, bool] = {}  # person -> anonymous? (known as soon as any event says so)
     for event in fresh:
@@ -155,12 +201,17 @@ def _validate(
     return valid, rejected
 
 
-def _claim(session: Session, events: list[EventIn], *, now: datetime) -> tuple[list[EventIn], int]:
+def _claim(session: Session, events: list[EventIn], *, now: datetime, key: str
+           ) -> tuple[list[EventIn], int]:
     """Record receipts for the events' ids; return the events whose ids are new, in order,
     and how many were duplicates (seen before, or repeated within the batch)."""
     first: dict[str, EventIn] = {}
+    legacy: dict[str, str] = {}
     for event in events:
-        first.setdefault(receipt_key(event.event_id), event)
+        digest = legacy_receipt_key(event.event_id)
+        keyed = rekey_receipt(digest, key=key)
+        first.setdefault(keyed, event)
+        legacy.setdefault(keyed, digest)
     if not first:
         return [], len(events)
     table = _table(EventReceipt)
@@ -174,8 +225,22 @@ def _claim(session: Session, events: list[EventIn], *, now: datetime) -> tuple[l
     # Sorted so that concurrent batches sharing ids take the key locks in the same order.
     rows = [{"key": key, "received_at": now} for key in sorted(first)]
     new = set(session.scalars(statement, rows))
-    fresh = [event for key, event in first.items() if key in new]
+    new -= _seen_before_keying(session, {keyed: legacy[keyed] for keyed in new})
+    fresh = [event for keyed, event in first.items() if keyed in new]
     return fresh, len(events) - len(fresh)
+
+
+def _seen_before_keying(session: Session, legacy: Mapping[str, str]) -> set[str]:
+    """Which of the newly claimed keys had a receipt in the legacy (unkeyed) form. Their new
+    receipt stays, so the next re-send is caught by the keyed form alone."""
+    if not legacy:
+        return set()
+    by_digest = {digest: keyed for keyed, digest in legacy.items()}
+    found: set[str] = set()
+    for chunk in _chunks(sorted(by_digest), _IN_CHUNK):
+        found.update(by_digest[digest] for digest in session.scalars(
+            select(EventReceipt.key).where(EventReceipt.key.in_(chunk))))
+    return found
 
 
 def _ensure_customers(session: Session, ids: dict[str, bool]) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from prefero.audit.schemas import CustomerAction
 from prefero.customers.schemas import Budget, ConsentState, PreferencesOut
 from prefero.types import Level
 
@@ -135,6 +136,10 @@ class CustomerDataOut(_Out):
     traits: list[TraitRecord] = Field(default_factory=list)
     quiz_sessions: list[QuizSessionRecord] = Field(default_factory=list)
     suggestion_decisions: list[SuggestionDecisionRecord] = Field(default_factory=list)
+    actions: list[CustomerAction] = Field(
+        default_factory=list,
+        description="Recorded actions on this customer's data (reads, changes, exports), "
+                    "newest first, from the audit log")
 
 
 class ErasureReceiptOut(_Out):

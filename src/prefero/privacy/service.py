@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 
-from sqlalchemy import Column, Table, delete, func, or_, select
+from sqlalchemy import Column, Table, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from prefero.audit.models import AuditEntry
+from prefero.audit.schemas import CustomerAction
+from prefero.audit.service import customer_actions, pseudonymise_customer
 from prefero.catalog.facets import normalize_value
 from prefero.catalog.models import Product
 from prefero.config import Settings
@@ -25,8 +30,9 @@ from prefero.customers.repository import get_customer
 from prefero.db.base import utcnow
 from prefero.db.models import Base
 from prefero.errors import NotFound
-from prefero.events.models import Event
+from prefero.events.models import Event, ProductActivity
 from prefero.privacy.models import ErasureReceipt
+from prefero.privacy.retrain import request_retrain
 from prefero.privacy.schemas import (
     Affinity,
     CustomerDataOut,
@@ -40,6 +46,7 @@ from prefero.privacy.schemas import (
     SuggestionDecisionRecord,
     TraitRecord,
 )
+from prefero.privacy.scrub import scrub_after_commit
 from prefero.quizzes.models import CustomerTrait, QuizSession
 
 __all__ = ["LATEST_EVENTS", "customer_data", "erase_customer", "subject_hash"]
@@ -105,6 +112,8 @@ def customer_data(session: Session, *, customer_id: str, settings: Settings) -> 
         traits=_traits(session, customer_id),
         quiz_sessions=_quiz_sessions(session, customer_id),
         suggestion_decisions=_suggestion_decisions(session, customer_id),
+        actions=[CustomerAction(at=entry.at, actor=entry.actor, action=entry.action)
+                 for entry in customer_actions(session, customer_id=customer_id)],
     )
 
 
@@ -204,6 +213,26 @@ def _affinities(rows: Iterable[tuple[str, str, int]]) -> list[Affinity]:
 # --------------------------------------------------------------------------- erasure
 
 
+def _uncount(session: Session, customer_id: str) -> None:
+    """Subtract the customer's stored events from the per-product, per-day counters (rows that
+    reach zero go). Events ingested without tracking consent were never linked to anyone and
+    cannot be told apart from anyone else's: they stay counted, anonymously."""
+    counts: Counter[tuple[str, date, str]] = Counter(
+        (str(product_id), occurred_at.date(), str(kind))
+        for product_id, occurred_at, kind in session.execute(
+            select(Event.product_id, Event.occurred_at, Event.type)
+            .where(Event.customer_id == customer_id, Event.product_id.is_not(None))))
+    # Sorted like ingest's upsert, so concurrent writers lock counter rows in one order.
+    for (product_id, day, kind), n in sorted(counts.items()):
+        where = (ProductActivity.product_id == product_id, ProductActivity.day == day,
+                 ProductActivity.type == kind)
+        session.execute(update(ProductActivity).where(*where)
+                        .values(count=ProductActivity.count - n)
+                        .execution_options(synchronize_session=False))
+        session.execute(delete(ProductActivity).where(*where, ProductActivity.count <= 0)
+                        .execution_options(synchronize_session=False))
+
+
 def _customer_columns(table: Table) -> list[Column[object]]:
     """Columns that name a customer: a foreign key to customers.id or a ``customer_id``."""
     found: list[Column[object]] = []
@@ -242,10 +271,15 @@ def erase_customer(session: Session, *, customer_id: str, settings: Settings
                                   .order_by(ErasureReceipt.id.desc())).first()
         if earlier is None:
             raise NotFound(f"no customer {customer_id!r}")
+        # The audit entry of this very request names the id: it, too, keeps only the hash.
+        pseudonymise_customer(session, customer_id=customer_id, subject=digest)
         return ErasureReceiptOut(subject_hash=digest, erased_at=earlier.erased_at,
                                  already_erased=True, deleted={})
 
     session.expunge(customer)
+    # The anonymous per-product counters counted each of the customer's linked events once;
+    # take them back out, so that popularity and trending no longer carry the customer.
+    _uncount(session, customer_id)
     deleted: dict[str, int] = {}
     customers_table = Customer.__table__
     for table in reversed(Base.metadata.sorted_tables):
@@ -262,8 +296,15 @@ def erase_customer(session: Session, *, customer_id: str, settings: Settings
     # Objects loaded earlier in this unit of work must not be flushed back after the deletes.
     session.expire_all()
 
+    pseudonymise_customer(session, customer_id=customer_id, subject=digest)
+    if deleted.get(Event.__tablename__):
+        # Their behaviour trained the current artefacts: retrain without it by a deadline.
+        request_retrain(session, settings=settings)
     receipt = ErasureReceipt(subject_hash=digest, erased_at=utcnow())
     session.add(receipt)
     session.flush()
+    # Deleted rows must not survive in free pages, the SQLite WAL or PostgreSQL dead tuples.
+    scrub_after_commit(session, tables=[name for name, count in deleted.items() if count]
+                       + [ProductActivity.__tablename__, AuditEntry.__tablename__])
     return ErasureReceiptOut(subject_hash=digest, erased_at=receipt.erased_at,
                              already_erased=False, deleted=deleted)

@@ -67,6 +67,7 @@ __all__ = [
     "TraitOut",
     "answer",
     "back",
+    "check_owner",
     "get",
     "quiz_preferences",
     "quiz_source",
@@ -281,6 +282,14 @@ def _load(session: Session, session_id: str, *, lock: bool = False
         raise NotFound(f"no quiz session {session_id!r}")
     _, definition = get_version(session, row.quiz_id, row.version)
     return row, definition
+
+
+def check_owner(session: Session, *, session_id: str, customer_id: str) -> None:
+    """``NotFound`` unless the quiz session belongs to ``customer_id``: a customer token reaches
+    only its own sessions, and the answer does not tell another's apart from a missing one."""
+    owner = session.scalar(select(QuizSession.customer_id).where(QuizSession.id == session_id))
+    if owner is None or owner != customer_id:
+        raise NotFound(f"no quiz session {session_id!r}")
 
 
 def _context(session: Session, runtime: Runtime, customer_id: str | None

@@ -17,7 +17,12 @@ import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prefero.catalog.facets import CATEGORY_SEPARATOR, FacetSchema, category_ancestors
+from prefero.catalog.facets import (
+    CATEGORY_SEPARATOR,
+    FacetSchema,
+    category_ancestors,
+    normalize_value,
+)
 from prefero.catalog.models import Product
 from prefero.catalog.revisions import current as current_revision
 
@@ -167,7 +172,8 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
     categories = [r.category or "" for r in rows]
     leaf_code, leaf_names = _codes(categories)
     vertical_code, _ = _codes([c.split(CATEGORY_SEPARATOR)[0] for c in categories])
-    brand_code, _ = _codes([(r.brand or "").casefold() for r in rows])
+    # The brand facet's compared form (NFKC + case folding), as import stores it.
+    brand_code, _ = _codes([normalize_value(r.brand or "") for r in rows])
 
     posting_lists: dict[tuple[str, str], list[int]] = defaultdict(list)
     applies_lists: dict[str, list[int]] = defaultdict(list)
@@ -179,7 +185,7 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
         facets: dict[str, Any] = dict(r.facets or {})
         facets["category"] = r.category or ""
         if r.brand and "brand" not in facets:
-            facets["brand"] = r.brand.casefold()
+            facets["brand"] = normalize_value(r.brand)
         facet_values.append(facets)
         for name, raw in facets.items():
             facet = schema.get(name)
@@ -202,7 +208,7 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
                 applies_lists[facet.name].append(i)
         sizes.append(frozenset(str(s) for s in facets.get("size", []) or []))
         if r.brand:
-            labels.setdefault(("brand", r.brand.casefold()), r.brand)
+            labels.setdefault(("brand", normalize_value(r.brand)), r.brand)
 
     def to_positions(items: list[int]) -> IntArray:
         return np.asarray(items, dtype=np.int64)

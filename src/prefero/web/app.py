@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from prefero.runtime import Runtime
-from prefero.web.routes import account, preferences, quiz_player, storefront
+from prefero.web.csrf import guard
+from prefero.web.refused import install_csrf_refusal
+from prefero.web.routes import account, preferences, quiz_player, session_exchange, storefront
 
 __all__ = ["install_web"]
 
@@ -18,11 +20,16 @@ SESSION_COOKIE = "prefero_session"
 
 
 def install_web(app: FastAPI, runtime: Runtime) -> None:
-    # A signed cookie (itsdangerous) holds only the visitor's id; SameSite=Lax keeps other
-    # sites from posting forms as the visitor.
+    # A signed cookie (itsdangerous) holds only the visitor's id and CSRF token: HttpOnly
+    # (Starlette always sets it), SameSite=Lax (other sites' subrequests go without it) and
+    # Secure unless the settings say the site is served over plain HTTP (the demo).
     app.add_middleware(SessionMiddleware, secret_key=runtime.settings.session_secret,
                        session_cookie=SESSION_COOKIE, same_site="lax",
+                       https_only=runtime.settings.session_cookie_secure,
                        max_age=60 * 60 * 24 * 30)
+    install_csrf_refusal(app)
+    # Every state-changing page request must come from this shop's pages (web/csrf.py).
+    csrf = [Depends(guard(runtime.settings.allowed_origins))]
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
-    for module in (account, storefront, preferences, quiz_player):
-        app.include_router(module.router, include_in_schema=False)
+    for module in (account, storefront, preferences, quiz_player, session_exchange):
+        app.include_router(module.router, include_in_schema=False, dependencies=csrf)

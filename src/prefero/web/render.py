@@ -14,12 +14,16 @@ from starlette.responses import HTMLResponse
 from prefero.customers.models import Customer
 from prefero.runtime import Runtime
 from prefero.types import Level
+from prefero.web.csrf import csrf_input, csrf_token
 from prefero.web.i18n import LANGUAGES, language_of, translator
 from prefero.web.identity import visitor
 
 __all__ = ["LEVEL_NAMES", "page", "templates"]
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# Globals, not page context: a partial rendered on its own (an htmx swap) has its forms'
+# token too.
+templates.env.globals.update(csrf_input=csrf_input, csrf_token=csrf_token)
 
 # What each level uses, in the customer's words (shown in the header and the preference
 # center).
@@ -49,6 +53,8 @@ def page(request: Request, template: str, *, session: Session, runtime: Runtime,
         "t": translator(language),
         "lang": language,
         "languages": LANGUAGES,
+        # Persona sign-in exists in demo mode only; production pages never link to it.
+        "demo_mode": runtime.settings.mode == "demo",
     }
     return templates.TemplateResponse(request, template, {**shared, **context},
                                       status_code=status_code)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
+from prefero.api.audit import audited
 from prefero.api.deps import DbSession, Rt, require
 from prefero.api.problems import problem_responses
+from prefero.api.upload import SpooledBody
 from prefero.catalog import service
 from prefero.catalog.feeds import FeedFormat
 from prefero.catalog.schemas import ImportReport, ProductIn, ProductOut, ProductPage
@@ -32,22 +34,14 @@ ProductIdPath = Annotated[str, Path(min_length=1, max_length=200,
                                     description="Product id; any characters except '/'.")]
 
 
-async def _raw_body(request: Request) -> bytes:
-    # Read here, in a dependency, so the handler itself can stay sync (the import is
-    # blocking database work and runs in the threadpool).
-    return await request.body()
-
-
-RawBody = Annotated[bytes, Depends(_raw_body)]
-
-
 def _store(session: DbSession, runtime: Rt, item: ProductIn, response: Response) -> ProductOut:
     product, created = service.put_product(session, item, schema=runtime.facet_schema)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return ProductOut.model_validate(product)
 
 
-@router.post("/v1/products", dependencies=_ADMIN, responses=_WRITE_RESPONSES,
+@router.post("/v1/products",
+             dependencies=[*_ADMIN, Depends(audited("product.write"))], responses=_WRITE_RESPONSES,
              status_code=status.HTTP_201_CREATED)
 def create_or_replace_product(item: ProductIn, session: DbSession, runtime: Rt,
                               response: Response) -> ProductOut:
@@ -55,7 +49,8 @@ def create_or_replace_product(item: ProductIn, session: DbSession, runtime: Rt,
     return _store(session, runtime, item, response)
 
 
-@router.put("/v1/products/{product_id}", dependencies=_ADMIN, responses=_WRITE_RESPONSES)
+@router.put("/v1/products/{product_id}", responses=_WRITE_RESPONSES, dependencies=[
+    *_ADMIN, Depends(audited("product.write", target=("product", "product_id")))])
 def put_product(product_id: ProductIdPath, item: ProductIn, session: DbSession, runtime: Rt,
                 response: Response) -> ProductOut:
     """Create or replace the product at this id; the body's id must match the path."""
@@ -86,7 +81,8 @@ def list_products(
                                  category_prefix=category)
 
 
-@router.post("/v1/products/{product_id}/deactivate", dependencies=_ADMIN,
+@router.post("/v1/products/{product_id}/deactivate", dependencies=[
+    *_ADMIN, Depends(audited("product.deactivate", target=("product", "product_id")))],
              responses=problem_responses(404))
 def deactivate_product(product_id: ProductIdPath, session: DbSession) -> ProductOut:
     """Hide a product from recommendations and search; it is never deleted."""
@@ -95,7 +91,7 @@ def deactivate_product(product_id: ProductIdPath, session: DbSession) -> Product
 
 @router.post(
     "/v1/catalog/import",
-    dependencies=_ADMIN,
+    dependencies=[*_ADMIN, Depends(audited("catalog.import"))],
     openapi_extra={"requestBody": {"required": True, "content": {
         "text/csv": {"schema": {"type": "string"}},
         "text/tab-separated-values": {"schema": {"type": "string"}},
@@ -104,7 +100,10 @@ def deactivate_product(product_id: ProductIdPath, session: DbSession) -> Product
     }}},
 )
 def import_catalog(
-    body: RawBody,
+    # Spooled to a temporary file as it arrives and parsed from there, never held whole;
+    # a dependency so that the handler itself can stay sync (the import is blocking
+    # database work and runs in the threadpool).
+    body: SpooledBody,
     session: DbSession,
     runtime: Rt,
     format: Annotated[FeedFormat | None, Query(description="Detected when left out.")] = None,

@@ -12,7 +12,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, status
 
-from prefero.api.deps import DbSession, Rt, require
+from prefero.api.audit import audited
+from prefero.api.deps import DbSession, Rt, own_customer, require
 from prefero.api.params import CustomerId
 from prefero.api.problems import problem_responses
 from prefero.customers import consent, preferences
@@ -24,10 +25,12 @@ from prefero.customers.schemas import (
     MergeOut,
     PreferencesIn,
     PreferencesOut,
+    SavedPreferences,
 )
 from prefero.errors import FieldError, InvalidInput
 from prefero.privacy import service as privacy
 from prefero.privacy.schemas import CustomerDataOut, ErasureReceiptOut
+from prefero.recommend.known_values import known_values
 
 __all__ = ["router"]
 
@@ -39,9 +42,13 @@ IdempotencyKey = Annotated[str | None, Header(
 )]
 
 _INGEST = [Depends(require("ingest"))]
-_READ = [Depends(require("read"))]
-_ADMIN = [Depends(require("admin"))]
+# Also open to the customer's own token (another customer's token: 403).
+_OWN_INGEST = [Depends(own_customer("ingest"))]
+_OWN_READ = [Depends(own_customer("read"))]
+_OWN_ADMIN = [Depends(own_customer("admin"))]
 _UNKNOWN = problem_responses(404)  # reading or erasing a customer never seen
+# Audit entries name the customer of the path (prefero.api.audit).
+_CUSTOMER = ("customer", "customer_id")
 
 
 @contextmanager
@@ -55,17 +62,24 @@ def _in_body() -> Iterator[None]:
                                         for e in exc.errors]) from exc
 
 
-@router.put("/{customer_id}/preferences", dependencies=_INGEST)
+@router.put("/{customer_id}/preferences",
+            dependencies=[*_OWN_INGEST, Depends(audited("preferences.write", target=_CUSTOMER))])
 def put_preferences(customer_id: CustomerId, body: PreferencesIn, session: DbSession,
-                    runtime: Rt) -> PreferencesOut:
+                    runtime: Rt) -> SavedPreferences:
     """Replace the customer's declared profile (likes, never/must constraints, budget, sizes,
-    personalization level, exploration, dismissed products). Creates the customer."""
+    personalization level, exploration, dismissed products). Creates the customer.
+
+    Values are stored normalized and answered as stored ('ＧＬＵＴＥＮ' → 'gluten'); a value
+    with an invisible character (zero-width space, bidi control...) is refused with its path.
+    `warnings` lists values that no product carries, with the closest ones products do."""
+    known = known_values(runtime.recommender.snapshot(session)[0])
     with _in_body():
-        return preferences.put_preferences(session, customer_id=customer_id, prefs=body,
-                                           schema=runtime.facet_schema, settings=runtime.settings)
+        return preferences.save_preferences(session, customer_id=customer_id, prefs=body,
+                                            schema=runtime.facet_schema,
+                                            settings=runtime.settings, known=known)
 
 
-@router.get("/{customer_id}/preferences", dependencies=_READ, responses=_UNKNOWN)
+@router.get("/{customer_id}/preferences", dependencies=_OWN_READ, responses=_UNKNOWN)
 def get_preferences(customer_id: CustomerId, session: DbSession, runtime: Rt
                     ) -> PreferencesOut:
     """The declared profile, each entry with its source and time, and the effective level."""
@@ -74,7 +88,8 @@ def get_preferences(customer_id: CustomerId, session: DbSession, runtime: Rt
 
 
 @router.post("/{customer_id}/consents", status_code=status.HTTP_201_CREATED,
-             dependencies=_INGEST, responses=problem_responses(409))
+             dependencies=[*_OWN_INGEST, Depends(audited("consent.write", target=_CUSTOMER))],
+             responses=problem_responses(409))
 def post_consent(customer_id: CustomerId, body: ConsentIn, session: DbSession, runtime: Rt,
                  idempotency_key: IdempotencyKey = None) -> ConsentState:
     """Record a grant or withdrawal (append-only); it applies from the next request on."""
@@ -84,13 +99,14 @@ def post_consent(customer_id: CustomerId, body: ConsentIn, session: DbSession, r
                                       idempotency_key=idempotency_key)
 
 
-@router.get("/{customer_id}/consents", dependencies=_READ, responses=_UNKNOWN)
+@router.get("/{customer_id}/consents", dependencies=_OWN_READ, responses=_UNKNOWN)
 def get_consents(customer_id: CustomerId, session: DbSession, runtime: Rt) -> ConsentState:
     """The consent in force per purpose and the full ledger, oldest first."""
     return consent.get_consents(session, customer_id=customer_id, settings=runtime.settings)
 
 
-@router.post("/{customer_id}/merge", dependencies=_INGEST)
+@router.post("/{customer_id}/merge",
+             dependencies=[*_INGEST, Depends(audited("customer.merge", target=_CUSTOMER))])
 def merge(customer_id: CustomerId, body: MergeIn, session: DbSession, runtime: Rt
           ) -> MergeOut:
     """Fold an anonymous visitor into this customer (at login). Repeating it is harmless."""
@@ -99,13 +115,17 @@ def merge(customer_id: CustomerId, body: MergeIn, session: DbSession, runtime: R
                               customer_id=customer_id, settings=runtime.settings)
 
 
-@router.get("/{customer_id}/data", dependencies=_ADMIN, responses=_UNKNOWN)
+@router.get("/{customer_id}/data",
+            dependencies=[*_OWN_ADMIN, Depends(audited("customer.data.read", target=_CUSTOMER))],
+            responses=_UNKNOWN)
 def get_data(customer_id: CustomerId, session: DbSession, runtime: Rt) -> CustomerDataOut:
     """Everything held about the customer, and what is derived from it ("what we know")."""
     return privacy.customer_data(session, customer_id=customer_id, settings=runtime.settings)
 
 
-@router.delete("/{customer_id}", dependencies=_ADMIN, responses=_UNKNOWN)
+@router.delete("/{customer_id}",
+               dependencies=[*_OWN_ADMIN, Depends(audited("customer.erase", target=_CUSTOMER))],
+               responses=_UNKNOWN)
 def erase(customer_id: CustomerId, session: DbSession, runtime: Rt) -> ErasureReceiptOut:
     """Erase the customer completely; only a receipt (hash of the id, time) stays. Repeating
     the request answers the same receipt; an id never seen is 404."""

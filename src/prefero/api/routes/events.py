@@ -7,14 +7,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
-from prefero.api.deps import DbSession, Rt, require
-from prefero.errors import FieldError, InvalidInput
+from prefero.api.deps import DbSession, Rt, customer_or_key, require
+from prefero.api.principal import Principal
+from prefero.errors import FieldError, Forbidden, InvalidInput
 from prefero.events.schemas import MAX_BATCH, EventBatch, IngestResult
 from prefero.events.service import ingest, ingest_ga4
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["events"], dependencies=[Depends(require("ingest"))])
+router = APIRouter(tags=["events"])
+
+# Native batches also take a customer token, for that customer's own events; GA4 bodies come
+# from the shop's tag manager and need the key.
+Ingester = Annotated[Principal, Depends(customer_or_key("ingest"))]
 
 Partial = Annotated[
     bool,
@@ -79,20 +84,36 @@ def _events_of(body: Any) -> list[Any]:
     return events
 
 
+def _own_events(events: list[Any], caller: Principal) -> None:
+    """A customer token posts its own customer's events only: each event must name that
+    customer in ``customer_id`` (an anonymous id or another id is a 403 with its path)."""
+    if caller.customer_id is None:
+        return
+    for index, event in enumerate(events):
+        if isinstance(event, Mapping) and event.get("customer_id") != caller.customer_id:
+            raise Forbidden("a customer token posts only its own customer's events",
+                            [FieldError(("events", index, "customer_id"),
+                                        "must be the customer this token was issued to")])
+
+
 @router.post("/v1/events", response_model=IngestResult, openapi_extra=_BATCH_DOC,
              summary="Ingest a batch of events")
 def post_events(
-    session: DbSession, runtime: Rt, body: Annotated[Any, Body()], partial: Partial = False
+    session: DbSession, runtime: Rt, caller: Ingester, body: Annotated[Any, Body()],
+    partial: Partial = False,
 ) -> IngestResult:
     """Store up to 1,000 events. Repeated event ids are counted as duplicates and change
     nothing. Without `partial`, one invalid event refuses the batch (422 with
-    `errors[].loc` like `["events", 3, "product_id"]`) and nothing is stored."""
+    `errors[].loc` like `["events", 3, "product_id"]`) and nothing is stored. With a customer
+    token every event must carry that customer's `customer_id` (else 403)."""
+    events = _events_of(body)
+    _own_events(events, caller)
     # DbSession commits before the response is sent: a 200 means the events are durable.
-    return ingest(session, _events_of(body), settings=runtime.settings, partial=partial)
+    return ingest(session, events, settings=runtime.settings, partial=partial)
 
 
 @router.post("/v1/events/ga4", response_model=IngestResult, openapi_extra=_GA4_DOC,
-             summary="Ingest GA4 e-commerce events")
+             summary="Ingest GA4 e-commerce events", dependencies=[Depends(require("ingest"))])
 def post_ga4_events(
     session: DbSession, runtime: Rt, body: Annotated[Any, Body()], partial: Partial = False
 ) -> IngestResult:

@@ -15,8 +15,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from prefero.api.deps import DbSession, Rt, require
+from prefero.api.audit import audited
+from prefero.api.deps import DbSession, Rt, customer_or_key, own_customer, own_id
 from prefero.api.params import NO_CONTROL_CHARACTERS, CustomerId
+from prefero.api.principal import Principal
 from prefero.api.problems import problem_responses
 from prefero.errors import FieldError, InvalidInput
 from prefero.quizzes import sessions
@@ -32,8 +34,11 @@ QuizId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a
 SessionId = Annotated[str, Path(min_length=1, max_length=36, pattern=NO_CONTROL_CHARACTERS,
                                 description="The id answered when the session started")]
 
-_INGEST = [Depends(require("ingest"))]
-_READ = [Depends(require("read"))]
+# An API key with the scope, or a customer token acting for its own customer only.
+Writer = Annotated[Principal, Depends(customer_or_key("ingest"))]
+Reader = Annotated[Principal, Depends(customer_or_key("read"))]
+_OWN_READ = [Depends(own_customer("read"))]
+_OWN_INGEST = [Depends(own_customer("ingest"))]
 
 
 class StartIn(BaseModel):
@@ -82,43 +87,51 @@ def _in_body() -> Iterator[None]:
 
 
 @router.post("/v1/quizzes/{quiz_id}/sessions", status_code=status.HTTP_201_CREATED,
-             dependencies=_INGEST, responses=problem_responses(404))
-def start_session(quiz_id: QuizId, session: DbSession, runtime: Rt,
+             responses=problem_responses(404))
+def start_session(quiz_id: QuizId, session: DbSession, runtime: Rt, caller: Writer,
                   body: Annotated[StartIn | None, Body()] = None) -> QuizSessionOut:
     """Start a session on the quiz's latest version: the first question, progress and, for
-    guided selling, how many products are in play."""
-    return sessions.start(session, quiz_id=quiz_id,
-                          customer_id=body.customer_id if body is not None else None,
-                          runtime=runtime)
+    guided selling, how many products are in play. Started with a customer token, the
+    session belongs to that customer (``customer_id`` may be left out)."""
+    customer_id = own_id(caller, body.customer_id if body is not None else None,
+                         loc=("body", "customer_id"))
+    return sessions.start(session, quiz_id=quiz_id, customer_id=customer_id, runtime=runtime)
 
 
-@router.post("/v1/quiz-sessions/{session_id}/answers", dependencies=_INGEST,
-             responses=problem_responses(404, 409))
-def post_answer(session_id: SessionId, body: AnswerIn, session: DbSession, runtime: Rt
-                ) -> QuizSessionOut:
+def _own_session(session: DbSession, session_id: str, caller: Principal) -> None:
+    if caller.customer_id is not None:
+        sessions.check_owner(session, session_id=session_id, customer_id=caller.customer_id)
+
+
+@router.post("/v1/quiz-sessions/{session_id}/answers", responses=problem_responses(404, 409))
+def post_answer(session_id: SessionId, body: AnswerIn, session: DbSession, runtime: Rt,
+                caller: Writer) -> QuizSessionOut:
     """Answer the current question. Answers the next question (with the products left and the
     answer that removed the most) or, after the last one, the results."""
+    _own_session(session, session_id, caller)
     given = Answer(question_id=body.question_id, option_ids=tuple(body.option_ids or ()),
                    value=body.value, text=body.text)
     with _in_body():
         return sessions.answer(session, session_id=session_id, given=given, runtime=runtime)
 
 
-@router.post("/v1/quiz-sessions/{session_id}/back", dependencies=_INGEST,
-             responses=problem_responses(404, 409))
-def go_back(session_id: SessionId, session: DbSession, runtime: Rt) -> QuizSessionOut:
+@router.post("/v1/quiz-sessions/{session_id}/back", responses=problem_responses(404, 409))
+def go_back(session_id: SessionId, session: DbSession, runtime: Rt, caller: Writer
+            ) -> QuizSessionOut:
     """Undo the last answer and show that question again."""
+    _own_session(session, session_id, caller)
     return sessions.back(session, session_id=session_id, runtime=runtime)
 
 
-@router.get("/v1/quiz-sessions/{session_id}", dependencies=_READ,
-            responses=problem_responses(404))
-def get_session(session_id: SessionId, session: DbSession, runtime: Rt) -> QuizSessionOut:
+@router.get("/v1/quiz-sessions/{session_id}", responses=problem_responses(404))
+def get_session(session_id: SessionId, session: DbSession, runtime: Rt, caller: Reader
+                ) -> QuizSessionOut:
     """The session as it stands, to resume it later; a completed one shows its results."""
+    _own_session(session, session_id, caller)
     return sessions.get(session, session_id=session_id, runtime=runtime)
 
 
-@router.get("/v1/customers/{customer_id}/quiz-preferences", dependencies=_READ,
+@router.get("/v1/customers/{customer_id}/quiz-preferences", dependencies=_OWN_READ,
             responses=problem_responses(404))
 def get_quiz_preferences(customer_id: CustomerId, session: DbSession) -> QuizPreferencesOut:
     """Which preferences (and traits, budget) came from which quiz."""
@@ -126,7 +139,9 @@ def get_quiz_preferences(customer_id: CustomerId, session: DbSession) -> QuizPre
 
 
 @router.delete("/v1/customers/{customer_id}/quiz-preferences/{quiz_id}",
-               dependencies=_INGEST, responses=problem_responses(404))
+               dependencies=[*_OWN_INGEST, Depends(audited(
+                   "preferences.quiz.remove", target=("customer", "customer_id")))],
+               responses=problem_responses(404))
 def delete_quiz_preferences(customer_id: CustomerId, quiz_id: QuizId, session: DbSession
                             ) -> QuizPreferencesRemoved:
     """Remove everything one quiz wrote (every version); the rest of the profile stays."""

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
+from prefero.api.audit import audited
 from prefero.api.deps import DbSession, Rt, require
 from prefero.api.problems import problem_responses
 from prefero.errors import FieldError, InvalidInput
@@ -105,7 +106,7 @@ def get_definition(
 
 @router.post(
     "/v1/quizzes",
-    dependencies=_ADMIN,
+    dependencies=[*_ADMIN, Depends(audited("quiz.publish"))],
     status_code=status.HTTP_201_CREATED,
     responses={
         201: {"model": QuizVersionOut, "description": "Published as a new version."},

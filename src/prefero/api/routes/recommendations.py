@@ -11,13 +11,17 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from prefero.api.deps import DbSession, Rt, require
+from prefero.api.deps import Rt, customer_or_key, own_id
+from prefero.api.principal import Principal
 from prefero.api.problems import problem_responses
 from prefero.errors import FieldError, InvalidInput
 from prefero.recommend.query import RecommendationQuery, RecommendationResult
 from prefero.types import Placement
 
-router = APIRouter(tags=["recommendations"], dependencies=[Depends(require("read"))])
+router = APIRouter(tags=["recommendations"])
+
+# A read key, or a customer token asking for its own customer (customer_id left out or equal).
+Reader = Annotated[Principal, Depends(customer_or_key("read"))]
 
 
 def _query(**fields: object) -> RecommendationQuery:
@@ -48,8 +52,9 @@ def _answer(result: RecommendationResult) -> Response:
 # 404: placement "product" with a product that is not in the catalog.
 @router.get("/v1/recommendations", response_model=RecommendationResult,
             responses=problem_responses(404))
-async def get_recommendations(
+def get_recommendations(
     runtime: Rt,
+    caller: Reader,
     *,  # keyword-only, so that cart (a default factory, no default) can keep its place
     customer_id: Annotated[str | None, Query(max_length=200)] = None,
     placement: Placement = "home",
@@ -65,18 +70,26 @@ async def get_recommendations(
     A customer's hard constraints apply at every level; behaviour is used only with tracking
     consent at level balanced or full.
     """
+    customer_id = own_id(caller, customer_id, loc=("query", "customer_id"))
     query = _query(customer_id=customer_id, placement=placement, n=n, product_id=product_id,
                    cart=tuple(cart), exploration=exploration)
-    # Served on the event loop: a few milliseconds of CPU and local reads cost less than a
-    # hop to the thread pool; concurrency comes from worker processes.
+    # A plain def, so FastAPI runs it in the thread pool: on the event loop, one wait for a
+    # database connection stopped every request of the worker, /healthz included, and the
+    # connections it waited for could only come back through that same loop (see the
+    # "Never stall" section of docs/benchmarks.md). The session opens and closes inside
+    # this one thread call, so its connection never waits for the loop either.
     with _located("query"), runtime.session() as session:
         return _answer(runtime.recommender.recommend(session, query))
 
 
 @router.post("/v1/recommendations", response_model=RecommendationResult,
              responses=problem_responses(404))
-def post_recommendations(query: RecommendationQuery, session: DbSession, runtime: Rt
+def post_recommendations(query: RecommendationQuery, runtime: Rt, caller: Reader
                          ) -> Response:
     """The same, with the request as JSON (handy for long carts or search hits)."""
-    with _located("body"):
+    mine = own_id(caller, query.customer_id, loc=("body", "customer_id"))
+    if mine != query.customer_id:
+        query = query.model_copy(update={"customer_id": mine})
+    # A read-only session: a POST through DbSession would queue for SQLite's write lock.
+    with _located("body"), runtime.session() as session:
         return _answer(runtime.recommender.recommend(session, query))

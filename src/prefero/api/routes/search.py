@@ -6,16 +6,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from prefero.api.deps import DbSession, Rt, require
+from prefero.api.deps import DbSession, Rt, customer_or_key, own_id
+from prefero.api.principal import Principal
 from prefero.search.service import SearchResult, search
 
-router = APIRouter(tags=["search"], dependencies=[Depends(require("read"))])
+router = APIRouter(tags=["search"])
+
+# A read key, or a customer token searching as its own customer.
+Reader = Annotated[Principal, Depends(customer_or_key("read"))]
 
 
 @router.get("/v1/search", response_model=SearchResult)
 def get_search(
     session: DbSession,
     runtime: Rt,
+    caller: Reader,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     customer_id: Annotated[str | None, Query(max_length=200)] = None,
     n: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -23,5 +28,6 @@ def get_search(
 ) -> SearchResult:
     """Search titles and descriptions. The answer counts what each preference hid;
     ``apply_preferences=false`` shows everything that matches."""
+    customer_id = own_id(caller, customer_id, loc=("query", "customer_id"))
     return search(session, runtime.recommender, query=q, customer_id=customer_id, n=n,
                   apply_preferences=apply_preferences)

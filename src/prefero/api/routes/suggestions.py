@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
-from prefero.api.deps import DbSession, Rt, require
+from prefero.api.audit import audited
+from prefero.api.deps import DbSession, Rt, own_customer
 from prefero.api.params import CustomerId
 from prefero.api.problems import problem_responses
 from prefero.customers import suggestions as service
@@ -23,8 +24,9 @@ router = APIRouter(prefix="/v1/customers", tags=["suggestions"])
 SuggestionId = Annotated[str, Path(
     pattern=r"^[0-9a-f]{32}$", description="The id from the list of suggestions")]
 
-_READ = [Depends(require("read"))]
-_INGEST = [Depends(require("ingest"))]
+# An API key with the scope, or the customer's own token.
+_READ = [Depends(own_customer("read"))]
+_INGEST = [Depends(own_customer("ingest"))]
 _DECIDE = problem_responses(404, 409)
 
 
@@ -39,7 +41,8 @@ def list_suggestions(customer_id: CustomerId, session: DbSession, runtime: Rt
                                     settings=runtime.settings, schema=runtime.facet_schema)
 
 
-@router.post("/{customer_id}/suggestions/{suggestion_id}/accept", dependencies=_INGEST,
+@router.post("/{customer_id}/suggestions/{suggestion_id}/accept", dependencies=[
+    *_INGEST, Depends(audited("suggestion.accept", target=("customer", "customer_id")))],
              responses=_DECIDE)
 def accept_suggestion(customer_id: CustomerId, suggestion_id: SuggestionId,
                       session: DbSession, runtime: Rt) -> DecisionOut:
@@ -50,7 +53,8 @@ def accept_suggestion(customer_id: CustomerId, suggestion_id: SuggestionId,
                           settings=runtime.settings, schema=runtime.facet_schema)
 
 
-@router.post("/{customer_id}/suggestions/{suggestion_id}/reject", dependencies=_INGEST,
+@router.post("/{customer_id}/suggestions/{suggestion_id}/reject", dependencies=[
+    *_INGEST, Depends(audited("suggestion.reject", target=("customer", "customer_id")))],
              responses=_DECIDE)
 def reject_suggestion(customer_id: CustomerId, suggestion_id: SuggestionId,
                       session: DbSession, runtime: Rt) -> DecisionOut:

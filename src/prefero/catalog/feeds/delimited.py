@@ -4,8 +4,8 @@ header line, quoted multi-line fields, BOM and CRLF tolerated."""
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from prefero.catalog.facets import FacetSchema
@@ -18,7 +18,7 @@ from prefero.catalog.feeds.base import (
     Warnings,
 )
 from prefero.catalog.feeds.mapping import PRODUCT_FIELDS, Cell, build_row, canonical_name
-from prefero.catalog.feeds.text import decode_feed
+from prefero.catalog.feeds.source import FeedSource, as_stream, text_lines
 
 if TYPE_CHECKING:
     from _csv import Reader as _Reader
@@ -44,10 +44,14 @@ def sniff_delimiter(header_line: str) -> str:
     return best[2] if best[0] else ","
 
 
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
+def _through_first_line(lines: Iterator[str]) -> list[str]:
+    """The lines up to and including the first one that is not blank (it names the
+    delimiter); read at once, they are given back to the csv reader in front of the rest."""
+    leading: list[str] = []
+    for line in lines:
+        leading.append(line)
         if line.strip():
-            return line
+            return leading
     raise FeedError("the file is empty")
 
 
@@ -118,9 +122,10 @@ def _rows(reader: _Reader, header: _Header, schema: FacetSchema,
         yield build_row(cells, line=start, schema=schema, warnings=warnings, kind="column")
 
 
-def parse_delimited(data: bytes, *, schema: FacetSchema,
+def parse_delimited(data: FeedSource, *, schema: FacetSchema,
                     delimiter: str | None = None) -> FeedRows:
-    """Parse a CSV/TSV product feed; the header is read (and checked) at once, rows lazily.
+    """Parse a CSV/TSV product feed; the header is read (and checked) at once, rows lazily,
+    a line at a time from a file.
 
     ``delimiter`` ``None`` sniffs it from the header line. Raises :class:`FeedError` for a
     file that is not UTF-8, empty, or whose header lacks id, title or price.
@@ -131,10 +136,11 @@ def parse_delimited(data: bytes, *, schema: FacetSchema,
     >>> [(row.line, row.product.id, str(row.product.price)) for row in feed]
     [(2, 'A1', '9.99')]
     """
-    text = decode_feed(data)
-    delimiter = delimiter or sniff_delimiter(_first_line(text))
+    lines = text_lines(as_stream(data), newline="")
+    leading = _through_first_line(lines)
+    delimiter = delimiter or sniff_delimiter(leading[-1].rstrip("\r\n"))
     warnings = Warnings()
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(chain(leading, lines), delimiter=delimiter)
     previous = 0
     try:
         for cells in reader:

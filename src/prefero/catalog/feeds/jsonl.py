@@ -4,8 +4,9 @@ Merchant Center attribute names (``g:`` prefix allowed)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from itertools import chain
 
 from prefero.catalog.facets import FacetSchema
 from prefero.catalog.feeds.base import (
@@ -17,7 +18,7 @@ from prefero.catalog.feeds.base import (
     Warnings,
 )
 from prefero.catalog.feeds.mapping import Cell, build_row, canonical_name
-from prefero.catalog.feeds.text import decode_feed
+from prefero.catalog.feeds.source import FeedSource, as_stream, text_lines
 
 __all__ = ["parse_jsonl"]
 
@@ -38,9 +39,10 @@ def _kind(value: object) -> str:
     return "a number"
 
 
-def _rows(text: str, schema: FacetSchema, warnings: Warnings) -> Iterator[ParsedRow]:
-    # split("\n"), not splitlines(): U+2028 and friends may appear raw inside JSON strings.
-    for number, raw in enumerate(text.split("\n"), start=1):
+def _rows(lines: Iterable[str], schema: FacetSchema, warnings: Warnings) -> Iterator[ParsedRow]:
+    # Lines end at "\n" only (text_lines(newline="\n")), never at U+2028 and friends, which
+    # may appear raw inside JSON strings.
+    for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
             continue
@@ -54,6 +56,10 @@ def _rows(text: str, schema: FacetSchema, warnings: Warnings) -> Iterator[Parsed
         except ValueError as exc:
             yield ParsedRow(number, None, (RowError(number, None, f"not valid JSON: {exc}"),))
             continue
+        except RecursionError:
+            # A line of [[[[...]]]] a thousand deep: Python's parser gives up, the row does.
+            yield ParsedRow(number, None, (RowError(number, None, "JSON nested too deeply"),))
+            continue
         if not isinstance(value, dict):
             error = RowError(number, None, f"expected a JSON object, got {_kind(value)}")
             yield ParsedRow(number, None, (error,))
@@ -63,8 +69,8 @@ def _rows(text: str, schema: FacetSchema, warnings: Warnings) -> Iterator[Parsed
         yield build_row(cells, line=number, schema=schema, warnings=warnings, kind="key")
 
 
-def parse_jsonl(data: bytes, *, schema: FacetSchema) -> FeedRows:
-    """Parse a JSON Lines product feed; rows are read lazily.
+def parse_jsonl(data: FeedSource, *, schema: FacetSchema) -> FeedRows:
+    """Parse a JSON Lines product feed; rows are read lazily, a line at a time from a file.
 
     >>> from prefero.catalog.facets import load_facet_schema
     >>> line = b'{"id": "A1", "title": "Tee", "price": 9.5, "currency": "EUR", "diet": "vegan"}'
@@ -72,13 +78,18 @@ def parse_jsonl(data: bytes, *, schema: FacetSchema) -> FeedRows:
     ...  parse_jsonl(line, schema=load_facet_schema())]
     [(1, '9.5', {'diet': ['vegan']})]
     """
-    text = decode_feed(data)
-    if not text.strip():
+    lines = text_lines(as_stream(data), newline="\n")
+    leading: list[str] = []  # up to the first line that is not blank, read at once
+    for line in lines:
+        leading.append(line)
+        if line.strip():
+            break
+    else:
         raise FeedError("the file is empty")
-    if text.lstrip().startswith("["):
+    if leading[-1].lstrip().startswith("["):
         raise FeedError(
             "the file is one JSON array; JSON Lines needs one product object per line",
-            line=text[: len(text) - len(text.lstrip())].count("\n") + 1,
+            line=len(leading),
         )
     warnings = Warnings()
-    return FeedRows(_rows(text, schema, warnings), warnings, FeedFormat.JSONL)
+    return FeedRows(_rows(chain(leading, lines), schema, warnings), warnings, FeedFormat.JSONL)

@@ -4,8 +4,10 @@ external references, incrementally, so that every value knows its element's line
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
@@ -13,6 +15,7 @@ from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from prefero.catalog.facets import FacetSchema
 from prefero.catalog.feeds.base import FeedError, FeedFormat, FeedRows, ParsedRow, Warnings
 from prefero.catalog.feeds.mapping import Cell, build_row, canonical_name
+from prefero.catalog.feeds.source import FeedSource, as_stream, is_blank, peek
 
 __all__ = ["ATOM_NS", "GOOGLE_NS", "parse_xml"]
 
@@ -26,6 +29,7 @@ _IGNORED = frozenset({
     "rights", "contributor", "category",
 })
 _CHUNK = 1 << 16
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
 
 
 @dataclass
@@ -132,20 +136,22 @@ def _cells(item: _Item) -> list[Cell]:
     return google + core + fallbacks
 
 
-def _items(data: bytes, schema: FacetSchema, warnings: Warnings) -> Iterator[ParsedRow]:
+def _items(stream: BinaryIO, schema: FacetSchema, warnings: Warnings) -> Iterator[ParsedRow]:
     collector = _Collector()
     parser = DefusedXMLParser(target=collector)
     # The pure-Python parser keeps its expat object public: its position during a start
     # event is the line of that start tag.
     collector.line = lambda: int(parser.parser.CurrentLineNumber)
     count = 0
+    head = peek(stream, 256)  # where an encoding declaration would be
     try:
-        for offset in range(0, len(data), _CHUNK):
-            parser.feed(data[offset:offset + _CHUNK])
+        # A piece at a time from the file: a large feed is never held whole.
+        while chunk := stream.read(_CHUNK):
+            _feed(parser, head, chunk)
             for row in _drain(collector, schema, warnings):
                 count += 1
                 yield row
-        parser.close()
+        _feed(parser, head, None)
     except ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
         reason = str(exc).split(":", 1)[0]
@@ -164,6 +170,24 @@ def _items(data: bytes, schema: FacetSchema, warnings: Warnings) -> Iterator[Par
         warnings.add("the XML has no <item> (RSS) or <entry> (Atom) elements")
 
 
+def _feed(parser: DefusedXMLParser, data: bytes, chunk: bytes | None) -> None:
+    """Feed ``chunk`` (``None``: close). Expat reads UTF-8, UTF-16 and single-byte code pages
+    and raises a bare ValueError or LookupError for the encoding a declaration names when it
+    cannot (Shift_JIS, any multi-byte one, or a name it does not know)."""
+    try:
+        if chunk is None:
+            parser.close()
+        else:
+            parser.feed(chunk)
+    except DefusedXmlException:
+        raise  # a ValueError too, but its own refusal (entities), reported by the caller
+    except (ValueError, LookupError) as exc:
+        match = _DECLARED_ENCODING.match(data.removeprefix(b"\xef\xbb\xbf")[:200])
+        named = match.group(1).decode("ascii", "replace") if match else "its declared encoding"
+        raise FeedError(f"the XML is in {named}, an encoding the importer cannot read; save "
+                        "the feed as UTF-8", line=1) from exc
+
+
 def _drain(collector: _Collector, schema: FacetSchema, warnings: Warnings) -> Iterator[ParsedRow]:
     items, collector.items = collector.items, []
     for item in items:
@@ -171,7 +195,7 @@ def _drain(collector: _Collector, schema: FacetSchema, warnings: Warnings) -> It
                         kind="element")
 
 
-def parse_xml(data: bytes, *, schema: FacetSchema) -> FeedRows:
+def parse_xml(data: FeedSource, *, schema: FacetSchema) -> FeedRows:
     """Parse an RSS 2.0 or Atom product feed. Rows are read lazily; a file that stops being
     well-formed raises :class:`FeedError` (with its line) while iterating.
 
@@ -182,7 +206,8 @@ def parse_xml(data: bytes, *, schema: FacetSchema) -> FeedRows:
     >>> [(row.line, row.product.id) for row in parse_xml(xml, schema=load_facet_schema())]
     [(2, 'A1')]
     """
-    if not data.strip():
+    stream = as_stream(data)
+    if is_blank(stream):
         raise FeedError("the file is empty")
     warnings = Warnings()
-    return FeedRows(_items(data, schema, warnings), warnings, FeedFormat.XML)
+    return FeedRows(_items(stream, schema, warnings), warnings, FeedFormat.XML)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Depends, Form
 from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -13,6 +13,7 @@ from prefero.api.deps import DbSession, Rt
 from prefero.customers.merge import merge_customers
 from prefero.customers.models import Customer, Preference
 from prefero.customers.repository import get_customer
+from prefero.errors import NotFound
 from prefero.web.i18n import LANGUAGES
 from prefero.web.identity import ANONYMOUS_PREFIX, sign_in, sign_out, visitor
 from prefero.web.render import page
@@ -40,13 +41,23 @@ def _personas(session: DbSession) -> list[dict[str, object]]:
     return found
 
 
-@router.get("/login")
+def _demo_only(runtime: Rt) -> None:
+    """Persona sign-in is the demo's shortcut; in production the shop signs its customers in
+    (customer tokens and the one-time exchange), so /login does not exist there."""
+    if runtime.settings.mode != "demo":
+        raise NotFound("persona sign-in exists only in demo mode")
+
+
+_DEMO_ONLY = [Depends(_demo_only)]
+
+
+@router.get("/login", dependencies=_DEMO_ONLY)
 def login_page(request: Request, session: DbSession, runtime: Rt) -> Response:
     return page(request, "login.html", session=session, runtime=runtime,
                 personas=_personas(session))
 
 
-@router.post("/login")
+@router.post("/login", dependencies=_DEMO_ONLY)
 def login(request: Request, session: DbSession, runtime: Rt,
           customer_id: Annotated[str, Form(max_length=200)]) -> Response:
     chosen = get_customer(session, customer_id)
@@ -70,10 +81,12 @@ def logout(request: Request) -> Response:
 
 
 @router.post("/lang")
-def choose_language(request: Request, lang: Annotated[str, Form()]) -> Response:
+def choose_language(request: Request, runtime: Rt, lang: Annotated[str, Form()]) -> Response:
     back = request.headers.get("referer") or "/"
     response = RedirectResponse(back if back.startswith(str(request.base_url)) else "/",
                                 status_code=303)
     if lang in LANGUAGES:
-        response.set_cookie("lang", lang, max_age=60 * 60 * 24 * 365, samesite="lax")
+        # Only the server reads it; Secure like the session cookie.
+        response.set_cookie("lang", lang, max_age=60 * 60 * 24 * 365, samesite="lax",
+                            httponly=True, secure=runtime.settings.session_cookie_secure)
     return response

@@ -50,6 +50,7 @@ from prefero.privacy.service import customer_data, erase_customer
 from prefero.quizzes.sessions import quiz_preferences, remove_quiz_preferences
 from prefero.recommend.catalog_index import CatalogIndex
 from prefero.runtime import Runtime
+from prefero.text import InvisibleCharacter
 from prefero.types import PURPOSES, Level
 from prefero.web.identity import Visitor, sign_out, visitor
 from prefero.web.render import LEVEL_NAMES, page
@@ -400,6 +401,8 @@ def _edit_profile(session: Session, runtime: Runtime, customer_id: str,
 
 
 _NOTHING_REMOVED = "There was nothing to remove."
+INVISIBLE_MESSAGE = ("The value contains an invisible or control character; type it again "
+                     "without it.")
 
 
 def _catalogue_value(session: Session, runtime: Runtime, *, kind: str, facet: str,
@@ -412,6 +415,9 @@ def _catalogue_value(session: Session, runtime: Runtime, *, kind: str, facet: st
                           submitted)
     try:
         stored = normalize_preference_value(runtime.facet_schema, facet, value)
+    except InvisibleCharacter as exc:
+        # The API's message names the code point; a shopper needs words, in their language.
+        raise FormProblem(section, {value_id: INVISIBLE_MESSAGE}, submitted) from exc
     except ValueError as exc:
         raise FormProblem(section, {value_id: str(exc)}, submitted) from exc
     if not choices.has(facet, stored):

@@ -1,0 +1,45 @@
+"""``prefero maintain``: the periodic privacy job (retention, queued retrains, scrub)."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from prefero.cli.common import open_runtime
+from prefero.privacy.maintenance import maintain as run_maintenance
+
+__all__ = ["register"]
+
+
+def maintain(
+    batch: int = typer.Option(5_000, min=1, max=100_000,
+                              help="Rows deleted per transaction (smaller: shorter locks)."),
+) -> None:
+    """Delete behavioural data older than PREFERO_EVENT_RETENTION_DAYS, rekey old event
+    receipts, retrain the artefacts when an erasure queued it, and scrub deleted rows from
+    the database files. Run it at least every PREFERO_ERASURE_RETRAIN_HOURS (hourly is fine)."""
+    console = Console()
+    runtime = open_runtime()
+    try:
+        report = run_maintenance(runtime, batch=batch)
+    finally:
+        runtime.close()
+    retention = report.retention
+    if retention.cutoff is None:
+        console.print("• retention: off (PREFERO_EVENT_RETENTION_DAYS is unset)")
+    else:
+        console.print(f"• retention: before {retention.cutoff.isoformat()} deleted "
+                      f"{retention.events} events, {retention.counters} counter rows, "
+                      f"{retention.receipts} receipts in {retention.batches} batches")
+    console.print(f"• receipts rekeyed: {report.rekeyed_receipts}")
+    if report.retrained_version is None:
+        console.print("• retrain: none pending")
+    else:
+        late = " [red](past its deadline: run maintain more often)[/red]" \
+            if report.retrain_was_overdue else ""
+        console.print(f"• retrain after erasure: published {report.retrained_version}{late}")
+    console.print(f"• scrub: {report.scrub.detail}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("maintain")(maintain)

@@ -1,0 +1,85 @@
+/* Prefero pages: the little behaviour they need, in one file.
+ *
+ * The Content-Security-Policy allows scripts from this site only: no inline handlers
+ * (onchange=, oninput=), no hx-on (htmx would need eval). Templates mark elements with
+ * data-* attributes instead, and the listeners below sit on the document, so content that
+ * htmx swaps in later works without being wired again. Every page works without this file;
+ * it only saves clicks and keeps screen readers informed.
+ */
+(function () {
+  "use strict";
+
+  // <select data-autosubmit>: choosing an option submits its form (the language switch;
+  // <noscript> keeps a button for browsers without scripts).
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!(select instanceof HTMLSelectElement) || !select.hasAttribute("data-autosubmit")) return;
+    if (!select.form) return;
+    if (typeof select.form.requestSubmit === "function") select.form.requestSubmit();
+    else select.form.submit();
+  });
+
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement)) return;
+
+    // data-mirror="id1 id2": a slider and its number field (and <output>) show one value.
+    var mirror = input.getAttribute("data-mirror");
+    if (mirror) {
+      mirror.split(/\s+/).forEach(function (id) {
+        var other = id && document.getElementById(id);
+        if (other && "value" in other) other.value = input.value;
+      });
+    }
+
+    // data-labels (JSON: value -> words) + data-label-output="id": a slider says its value in
+    // words, visibly and to assistive technology.
+    var outputId = input.getAttribute("data-label-output");
+    if (outputId && input.dataset.labels) {
+      var labels = {};
+      try { labels = JSON.parse(input.dataset.labels); } catch (_) { labels = {}; }
+      var words = Object.prototype.hasOwnProperty.call(labels, input.value)
+        ? labels[input.value] : input.value;
+      input.setAttribute("aria-valuetext", words);
+      var output = document.getElementById(outputId);
+      if (output) output.textContent = words;
+    }
+  });
+
+  // img[data-hide-broken]: a missing picture disappears instead of showing a broken icon.
+  // "error" does not bubble, so listen in the capture phase; pictures that failed before this
+  // deferred script ran are found by scanning.
+  function hideIfBroken(img) {
+    if (img.complete && img.naturalWidth === 0 && img.getAttribute("src")) img.hidden = true;
+  }
+  function scanBroken(root) {
+    root.querySelectorAll("img[data-hide-broken]").forEach(hideIfBroken);
+  }
+  document.addEventListener("error", function (event) {
+    var img = event.target;
+    if (img instanceof HTMLImageElement && img.hasAttribute("data-hide-broken")) img.hidden = true;
+  }, true);
+  scanBroken(document);
+
+  // [data-focus-after-swap]: after htmx replaces its content, the focus moves to the new
+  // content's [data-focus] element, so a screen reader reads the next quiz question and the
+  // keyboard continues from it.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+    var host = target.closest("[data-focus-after-swap]");
+    if (!host) return;
+    var focus = host.querySelector("[data-focus]");
+    if (focus) focus.focus();
+    scanBroken(host);
+  });
+
+  // htmx shows nothing for a 4xx. A refused CSRF check means this page's token is stale (the
+  // session ended or was reset in another tab): reload, so the next click carries a fresh one.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (xhr && xhr.status === 403 && /\/csrf-refused"/.test(xhr.responseText || "")) {
+      window.location.reload();
+    }
+  });
+})();

@@ -1,0 +1,79 @@
+"""Admission control: beyond max_in_flight a request waits briefly, then gets 503 problem+json
+with Retry-After; /healthz is answered before any of it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+from starlette.types import Receive, Scope, Send
+
+from prefero.api.overload import AdmissionControl
+from prefero.config import Settings
+from prefero.runtime import Runtime
+
+
+def _runtime(tmp_path: Path) -> Runtime:
+    return Runtime(Settings(data_dir=tmp_path, max_in_flight=1, admission_wait_seconds=0.05))
+
+
+def test_a_full_worker_answers_503_at_once_and_healthz_still_answers(tmp_path: Path) -> None:
+    release = asyncio.Event()
+    entered = asyncio.Event()
+
+    async def slow(scope: Scope, receive: Receive, send: Send) -> None:
+        entered.set()
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+
+    runtime = _runtime(tmp_path)
+    app = AdmissionControl(slow, runtime=runtime)
+
+    async def scenario() -> tuple[httpx.Response, httpx.Response, httpx.Response, int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            first = asyncio.create_task(client.get("/v1/search?q=x"))
+            await entered.wait()
+            busy = app.in_flight
+            refused = await asyncio.wait_for(client.get("/v1/search?q=y"), 1.0)
+            alive = await asyncio.wait_for(client.get("/healthz"), 1.0)
+            release.set()
+            return await first, refused, alive, busy
+
+    try:
+        first, refused, alive, busy = asyncio.run(scenario())
+    finally:
+        runtime.close()
+    assert busy == 1
+    assert refused.status_code == 503
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.headers["retry-after"] == "1"
+    assert refused.json()["type"].endswith("/overloaded")
+    assert alive.status_code == 200
+    assert alive.json()["status"] == "ok"
+    assert first.status_code == 200  # the admitted request was never disturbed
+    assert app.in_flight == 0  # its slot came back
+
+
+def test_a_request_waiting_briefly_gets_the_freed_slot(tmp_path: Path) -> None:
+    async def quick(scope: Scope, receive: Receive, send: Send) -> None:
+        await asyncio.sleep(0.01)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    runtime = _runtime(tmp_path)
+    app = AdmissionControl(quick, runtime=runtime)
+
+    async def scenario() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            answers = await asyncio.gather(client.get("/a"), client.get("/b"))
+            return [answer.status_code for answer in answers]
+
+    try:
+        # One slot, two requests: the second waits 10 ms of the 50 ms it may, then runs.
+        assert asyncio.run(scenario()) == [204, 204]
+    finally:
+        runtime.close()

@@ -1,0 +1,48 @@
+"""``prefero maintain`` on the embedded database: retention, the queued retrain, the scrub."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from prefero.cli.app import app
+from prefero.config import Settings, get_settings
+from prefero.customers.models import Customer
+from prefero.events.models import Event
+from prefero.privacy.retrain import request_retrain
+from prefero.recommend.artefacts import current_version
+from prefero.runtime import Runtime
+
+
+def test_maintain_deletes_old_events_and_runs_the_queued_retrain(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREFERO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PREFERO_EVENT_RETENTION_DAYS", "30")
+    monkeypatch.delenv("PREFERO_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    get_settings.cache_clear()
+    try:
+        first = runner.invoke(app, ["maintain"])  # migrates a fresh data dir on first use
+        assert first.exit_code == 0, first.output
+        assert "retrain: none pending" in first.output
+        runtime = Runtime(Settings(data_dir=tmp_path))
+        now = datetime.now(UTC)
+        with runtime.session() as session:
+            session.add(Customer(id="c1", anonymous=False))
+            session.flush()
+            session.add_all([Event(customer_id="c1", type="view", product_id="p",
+                                   occurred_at=now - timedelta(days=days)) for days in (90, 1)])
+            request_retrain(session, settings=runtime.settings)
+        runtime.close()
+        result = runner.invoke(app, ["maintain", "--batch", "1"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 events" in result.output
+    version = current_version(tmp_path / "artefacts")
+    assert version is not None and f"published {version}" in result.output
+    assert "wal checkpointed" in result.output
