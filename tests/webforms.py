@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-__all__ = ["origin", "page_token", "submit", "token_in"]
+__all__ = ["PREFERENCES", "me", "origin", "page_token", "shopper", "submit", "token_in"]
 
 _TOKEN = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)">')
 # Any page will do (the header's language form carries the token); this one is light.
@@ -43,3 +43,20 @@ def submit(client: TestClient, path: str, data: Mapping[str, Any] | None = None,
     token = token_in(html) if html is not None else page_token(client, page)
     return client.post(path, data={**(data or {}), "csrf_token": token},
                        headers={"Origin": origin(client), **(headers or {})}, **kwargs)
+
+
+PREFERENCES = "/preferences"
+
+
+def shopper(client: TestClient) -> TestClient:
+    """The shopper's browser: no API key (pages never need one), the session cookie from
+    the preference center's first page."""
+    client.headers.pop("X-API-Key", None)
+    assert client.get(PREFERENCES).status_code == 200
+    return client
+
+
+def me(web: TestClient) -> str:
+    """The customer id this browser's session stands for (from its own export)."""
+    customer_id: str = web.get(f"{PREFERENCES}/export").json()["customer_id"]
+    return customer_id

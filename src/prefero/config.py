@@ -17,6 +17,20 @@ DEMO_ADMIN_KEY = "demo-admin-key"
 DEMO_SESSION_SECRET = "prefero-demo-session-secret"
 DEMO_ERASURE_KEY = "prefero-demo-erasure-key"
 DEMO_TOKEN_KEY = "prefero-demo-token-key"
+DEMO_SECRETS = frozenset({DEMO_ADMIN_KEY, DEMO_SESSION_SECRET, DEMO_ERASURE_KEY, DEMO_TOKEN_KEY})
+# Production refuses a key or secret shorter than this: 32 characters of
+# `secrets.token_urlsafe` carry about 190 bits, far past guessing, and a human-chosen word
+# or an empty value (with which itsdangerous would sign happily) never reaches it.
+MIN_SECRET_LENGTH = 32
+
+
+def _strong(value: str) -> bool:
+    """Whether ``value`` may serve as a key or secret in production.
+
+    >>> _strong("x" * 32), _strong(" " * 40), _strong("short"), _strong(DEMO_ADMIN_KEY)
+    (True, False, False, False)
+    """
+    return len(value.strip()) >= MIN_SECRET_LENGTH and value not in DEMO_SECRETS
 
 
 def _rate_limit(value: str) -> str:
@@ -91,6 +105,11 @@ class Settings(BaseSettings):
     )
     token_ttl_seconds: int = Field(default=900, ge=30, le=86_400,
                                    description="Lifetime of a customer token.")
+    exchange_session_seconds: int = Field(
+        default=12 * 3600, ge=60, le=30 * 86_400,
+        description="Lifetime of a preference-center session opened by the one-time "
+                    "exchange; it also ends as soon as the customer's tokens are revoked or "
+                    "the customer is erased.")
     allowed_origins: list[Origin] = Field(
         default_factory=list,
         description="The shop's own sites (scheme://host[:port]): CORS, frame-ancestors and "
@@ -140,6 +159,11 @@ class Settings(BaseSettings):
                     "CPU under one GIL, so more at once only lengthens each one; keep it "
                     "below the thread pool (40) so that a request never waits for a thread. "
                     "The database pool is sized from it.")
+    requests_per_connection: int = Field(
+        default=100, ge=0,
+        description="A kept-alive connection is closed after this many requests (0: never), "
+                    "so that the workers sharing the port share the load too "
+                    "(prefero.api.keepalive says why).")
     admission_wait_seconds: float = Field(
         default=0.25, ge=0.0, le=10.0,
         description="How long a request beyond max_in_flight waits for a slot before 503.")
@@ -187,29 +211,36 @@ class Settings(BaseSettings):
             return self.cookie_secure
         return self.mode == "production"
 
-    def default_secrets(self) -> list[str]:
-        """The environment variables that still hold a built-in (public) value.
+    def unsafe_secrets(self) -> list[str]:
+        """The environment variables whose key or secret production must refuse: empty or
+        blank, shorter than ``MIN_SECRET_LENGTH`` characters, or a built-in (public) value.
+        Every entry of a list counts (one weak ingest key is as good as a weak admin key to an
+        attacker); the values themselves are never named.
 
-        >>> Settings(admin_key="k" * 32).default_secrets()
+        >>> Settings(admin_key="k" * 32).unsafe_secrets()
         ['PREFERO_SESSION_SECRET', 'PREFERO_ERASURE_KEY', 'PREFERO_TOKEN_KEYS']
+        >>> Settings(admin_key="k" * 32, session_secret="s" * 32, erasure_key="e" * 32,
+        ...          token_keys=["t" * 32, ""], read_keys=["short"]).unsafe_secrets()
+        ['PREFERO_TOKEN_KEYS', 'PREFERO_READ_KEYS']
         """
-        found = []
-        if self.admin_key == DEMO_ADMIN_KEY:
-            found.append("PREFERO_ADMIN_KEY")
-        if self.session_secret == DEMO_SESSION_SECRET:
-            found.append("PREFERO_SESSION_SECRET")
-        if self.erasure_key == DEMO_ERASURE_KEY:
-            found.append("PREFERO_ERASURE_KEY")
-        if not self.token_keys or DEMO_TOKEN_KEY in self.token_keys:
-            found.append("PREFERO_TOKEN_KEYS")
-        return found
+        single = {"PREFERO_ADMIN_KEY": [self.admin_key],
+                  "PREFERO_SESSION_SECRET": [self.session_secret],
+                  "PREFERO_ERASURE_KEY": [self.erasure_key]}
+        lists = {"PREFERO_TOKEN_KEYS": self.token_keys, "PREFERO_INGEST_KEYS": self.ingest_keys,
+                 "PREFERO_READ_KEYS": self.read_keys,
+                 "PREFERO_TOKEN_ISSUER_KEYS": self.token_issuer_keys}
+        # No token key at all is refused too: nothing could sign or verify a customer token.
+        return [name for name, values in {**single, **lists}.items()
+                if any(not _strong(value) for value in values)
+                or (name == "PREFERO_TOKEN_KEYS" and not values)]
 
     def refuse_unsafe(self) -> None:
-        """Raise ``UnsafeConfiguration`` in production mode while a key or secret still has
-        its built-in value. Every way of starting the server (``prefero serve``, the ASGI
-        entry point under uvicorn/gunicorn, ``create_app``) calls this first.
+        """Raise ``UnsafeConfiguration`` in production mode while a key or secret is empty,
+        short or a built-in value (``unsafe_secrets``). Every way of starting the server
+        (``prefero serve``, the ASGI entry point under uvicorn/gunicorn, ``create_app``)
+        calls this first.
 
-        >>> Settings(mode="demo").refuse_unsafe()
+        >>> Settings(mode="demo", admin_key="").refuse_unsafe()
         >>> Settings(mode="production").refuse_unsafe()  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
@@ -217,7 +248,7 @@ class Settings(BaseSettings):
         """
         from prefero.errors import UnsafeConfiguration
 
-        if self.mode == "production" and (found := self.default_secrets()):
+        if self.mode == "production" and (found := self.unsafe_secrets()):
             raise UnsafeConfiguration(found)
 
     @property

@@ -15,6 +15,7 @@ __all__ = [
     "NotReady",
     "Overloaded",
     "PreferoError",
+    "TokenExpired",
     "Unauthorized",
     "UnsafeConfiguration",
 ]
@@ -108,17 +109,24 @@ class InvalidToken(Unauthorized):
     title: str = "Missing, invalid or expired customer token"
 
 
-class UnsafeConfiguration(RuntimeError):
-    """Production mode with a built-in (public) key or secret: the server refuses to start.
+class TokenExpired(InvalidToken):
+    """A customer token that was validly signed but has expired: the same 401, but not a
+    guess, so it does not count against the client address's failed authentications."""
 
-    ``variables`` names each environment variable that still holds its built-in value."""
+
+class UnsafeConfiguration(RuntimeError):
+    """Production mode with an empty, short or built-in (public) key or secret: the server
+    refuses to start.
+
+    ``variables`` names each environment variable at fault (never its value)."""
 
     def __init__(self, variables: list[str]) -> None:
         self.variables = list(variables)
         super().__init__(
             "refusing to start in production mode: "
             + ", ".join(variables)
-            + " still hold(s) the public built-in value; set your own secret(s) "
-            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`), "
+            + " hold(s) an empty, too short (under 32 characters) or public built-in key "
+            "or secret; set your own (e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`), "
             "or set PREFERO_MODE=demo for a local demo"
         )

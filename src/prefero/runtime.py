@@ -22,6 +22,7 @@ from prefero.db.session import (
     create_db_engine,
     is_sqlite_busy,
     make_session_factory,
+    released_actions,
     session_scope,
 )
 from prefero.errors import Overloaded
@@ -79,6 +80,7 @@ class Runtime:
         try:
             with session_scope(self.write_sessions if write else self.sessions) as session:
                 yield session
+            follow_ups = released_actions(session)
         except PoolTimeout as exc:
             raise Overloaded("no database connection is free; retry shortly") from exc
         except OperationalError as exc:
@@ -89,6 +91,9 @@ class Runtime:
         finally:
             if serialise:
                 self._writer.release()
+        # Committed, and the writer lock is free again: see db.session.after_release.
+        for action in follow_ups:
+            action()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from apikeys import ADMIN_KEY, INGEST_KEY, READ_KEY, TOKEN_KEY
-from customer_tokens import bearer, expired_token, tampered_token, token_for
+from customer_tokens import TINY_QUIZ, bearer, expired_token, tampered_token, token_for
 from factories import add_products, customer, product
 from prefero.api.app import create_app
 from prefero.config import Settings
@@ -32,13 +32,6 @@ from prefero.quizzes.models import QuizVersion
 from prefero.runtime import Runtime
 
 A, B = "alice", "bob"
-QUIZ = {
-    "id": "fit", "kind": "guided_selling", "title": "Fit",
-    "scope": {"facet": "category", "values": ["Groceries > Bread"]},
-    "results": {"n": 3, "policy": "fill"},
-    "questions": [{"id": "q1", "type": "single", "text": "Which?", "options": [
-        {"id": "o1", "label": "One"}, {"id": "o2", "label": "Two"}]}],
-}
 
 # What the issue lets a customer token do (for the customer's own id only). The document's
 # security must say exactly this: widening it means editing this list on purpose.
@@ -136,7 +129,7 @@ def shop(matrix_runtime: Runtime) -> Iterator[Shop]:
 
 
 def _seed(client: TestClient, runtime: Runtime) -> Shop:
-    definition = QuizDefinition.model_validate(QUIZ)
+    definition = QuizDefinition.model_validate(TINY_QUIZ)
     with runtime.session() as s:
         add_products(s, [product("sku-1", category="Groceries > Bread", price=6),
                          product("sku-2", category="Groceries > Bread", price=9)])
@@ -191,7 +184,10 @@ CALLERS: dict[str, Callable[[Settings], dict[str, str]]] = {
     "token of A": lambda s: bearer(token_for(s, A)),
     "expired token": lambda s: bearer(expired_token(s, A)),
     "tampered token": lambda s: bearer(tampered_token(s, A)),
+    # Issued a moment ago; the test revokes A's tokens (the shop's sign-out) before calling.
+    "revoked token of A": lambda s: bearer(token_for(s, A, age_seconds=5)),
 }
+REVOKED = "revoked token of A"
 
 
 def _expected(op: Operation, caller: str) -> str:
@@ -202,6 +198,10 @@ def _expected(op: Operation, caller: str) -> str:
         return "401"
     if caller == "token of A":
         return "allowed" if op.customer else "403"
+    if caller == REVOKED:
+        # Validly signed, so the shop's endpoints still say "not for a customer" (403); on
+        # every operation a customer may call, the revocation answers 401.
+        return "401" if op.customer else "403"
     return "allowed" if op.scope in KEYS[caller][1] else "403"
 
 
@@ -243,10 +243,14 @@ def test_a_customer_token_never_reaches_another_customer(shop: Shop) -> None:
 def test_every_operation_answers_each_caller_as_expected(shop: Shop, caller: str) -> None:
     browser = TestClient(shop.client.app)
     headers = CALLERS[caller](shop.settings)
+    if caller == REVOKED:
+        assert shop.client.delete(f"/v1/customers/{A}/tokens").status_code == 200
     wrong: list[str] = []
-    # Erasing A first would turn later answers into 404s (still "allowed"), but keep the
-    # deletes last anyway so every other operation sees the data it expects.
-    for op in sorted(OPERATIONS, key=lambda o: o.method == "DELETE"):
+    # The deletes last so every other operation sees the data it expects, and the erasure
+    # of A last of all: it ends every token of A issued before it (a later call is 401).
+    erase = ("DELETE", "/v1/customers/{customer_id}")
+    for op in sorted(OPERATIONS, key=lambda o: (o.method == "DELETE",
+                                                (o.method, o.path) == erase)):
         url, kwargs = _request(shop, op, target=A)
         response = browser.request(op.method, url, headers=headers, **kwargs)
         status = response.status_code

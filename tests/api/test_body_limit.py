@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from apikeys import ADMIN_KEY, INGEST_KEY
 from asgi_driver import CountingBody, call
+from customer_tokens import token_for
 from prefero.api.app import create_app
 from prefero.api.body_limit import BodyLimits
 from prefero.config import Settings
@@ -99,3 +100,25 @@ def test_limits_per_path() -> None:
     assert [limits.for_path(p)[1] for p in (
         "/v1/events", "/v1/events/ga4", "/v1/catalog/import", "/v1/events/other", "/", "/v1/x")
     ] == [2, 2, 3, 1, 1, 1]
+
+
+@pytest.mark.parametrize("path", ["/v1/events", "/v1/events/ga4", "/v1/catalog/import"])
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_customer_token_gets_the_ordinary_limit_on_every_route(
+        app: FastAPI, settings: Settings, path: str, declared: bool) -> None:
+    """The event and import families are the shop's keys' allowance: a shopper's token may
+    not make the server read 8 MB (say, to an ingest-key route before its 403)."""
+    size = DEFAULT + CHUNK  # over the ordinary limit, well under the event and import ones
+    body = CountingBody(size, chunk=CHUNK)
+    headers = {"Authorization": f"Bearer {token_for(settings, 'alice')}",
+               "Content-Type": "application/json"}
+    if declared:
+        headers["Content-Length"] = str(size)
+    answer = call(app, "POST", path, headers=headers, body=body)
+    if path == "/v1/catalog/import" and not declared:
+        # The upload route checks the scope before it streams a byte: 403, body unread.
+        assert answer.status == 403 and body.pulled == 0, answer.body[:300]
+        return
+    assert answer.status == 413, answer.body[:300]
+    assert "PREFERO_MAX_BODY_BYTES" in answer.json()["detail"]
+    assert body.pulled == 0 if declared else body.pulled <= DEFAULT + CHUNK

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from apikeys import ADMIN_KEY, READ_KEY
 from asgi_driver import Answer, call
+from customer_tokens import expired_token, tampered_token
 from prefero.api.app import create_app
 from prefero.auth.tokens import sign_customer_token
 from prefero.config import Settings
@@ -65,6 +66,26 @@ def test_500_wrong_keys_get_20_401s_then_429s(make_app: MakeApp) -> None:
     # Other addresses are not affected.
     assert _get(app, "/v1/products", key=ADMIN_KEY, client=("198.51.100.2", 1)).status == 200
     assert _get(app, "/v1/products", key="guess", client=("198.51.100.3", 1)).status == 401
+
+
+def test_expired_tokens_behind_one_address_do_not_lock_out_the_shop(
+        make_app: MakeApp, settings: Settings) -> None:
+    """Shoppers behind one NAT whose tokens expired are no key guessers: their 401s must not
+    get the shop's own key from that address answered 429."""
+    app = make_app(rate_limit_failed_auth="5/minute")
+    nat = ("198.51.100.50", 1)
+    expired = [expired_token(settings, f"c-{n}") for n in range(30)]
+    statuses = [_get(app, f"/v1/customers/c-{n}/preferences", client=nat,
+                     Authorization=f"Bearer {token}").status
+                for n, token in enumerate(expired)]
+    assert statuses == [401] * 30
+    assert _get(app, "/v1/products", key=ADMIN_KEY, client=nat).status == 200
+    # A token with a bad signature still counts as a guess.
+    forged = tampered_token(settings, "c-1")
+    statuses = [_get(app, "/v1/customers/c-1/preferences", client=nat,
+                     Authorization=f"Bearer {forged}").status for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    _assert_429(_get(app, "/v1/products", key=ADMIN_KEY, client=nat))
 
 
 def test_each_api_key_has_its_own_bucket(make_app: MakeApp) -> None:

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from apikeys import ADMIN_KEY, INGEST_KEY, READ_KEY, TOKEN_KEY
 from customer_tokens import bearer, expired_token, tampered_token, token_for
 from factories import add_products, customer, product
+from prefero.customers.models import Customer
 from prefero.runtime import Runtime
 
 
@@ -111,6 +112,45 @@ def test_erasure_with_the_customers_own_token(
     assert browser.delete("/v1/customers/alice", headers=alice).status_code == 200
     assert client.get("/v1/customers/alice/preferences").status_code == 404
     assert client.get("/v1/customers/bob/preferences").status_code == 200
+
+
+def _exists(runtime: Runtime, customer_id: str) -> bool:
+    with runtime.session() as s:
+        return s.get(Customer, customer_id) is not None
+
+
+@pytest.mark.parametrize("eraser", ["admin key", "own token"])
+def test_an_erased_customers_earlier_tokens_stay_dead(
+        client: TestClient, browser: TestClient, shop: Runtime, eraser: str) -> None:
+    """Erasure sweeps the revocation row with everything else naming the id; the tokens
+    issued before it must not come back to life and re-create the customer."""
+    revoked_earlier = bearer(_issue(client, "alice")["token"])
+    client.delete("/v1/customers/alice/tokens", headers={"X-API-Key": TOKEN_KEY})
+    before = bearer(_issue(client, "alice")["token"])
+    erase = browser.delete("/v1/customers/alice", headers=before) if eraser == "own token" \
+        else client.delete("/v1/customers/alice")
+    assert erase.status_code == 200
+    assert not _exists(shop, "alice")
+    for token in (before, revoked_earlier):
+        put = browser.put("/v1/customers/alice/preferences", headers=token,
+                          json={"likes": [{"facet": "category", "value": "Groceries",
+                                           "weight": 0.5}]})
+        assert put.status_code == 401, put.text
+        assert put.headers["www-authenticate"] == "Bearer"
+        event = {"event_id": "after-erasure", "type": "view", "customer_id": "alice",
+                 "product_id": "sku-1", "occurred_at": datetime.now(UTC).isoformat()}
+        posted = browser.post("/v1/events", headers=token, json={"events": [event]})
+        assert posted.status_code == 401, posted.text
+        assert browser.get("/v1/recommendations", headers=token).status_code == 401
+    assert not _exists(shop, "alice")
+    # A returning customer signed in again after the erasure gets a working token.
+    again = bearer(_issue(client, "alice")["token"])
+    assert browser.put("/v1/customers/alice/preferences", headers=again,
+                       json={"likes": []}).status_code == 200
+    assert _exists(shop, "alice")
+    # Other customers' tokens were never affected.
+    assert browser.get("/v1/customers/bob/preferences",
+                       headers=bearer(_issue(client, "bob")["token"])).status_code == 200
 
 
 @pytest.mark.parametrize("kind", ["expired", "tampered", "wrong key", "garbage"])

@@ -46,3 +46,44 @@ def test_maintain_deletes_old_events_and_runs_the_queued_retrain(
     version = current_version(tmp_path / "artefacts")
     assert version is not None and f"published {version}" in result.output
     assert "wal checkpointed" in result.output
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_the_worker_keeps_running_after_a_failed_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefero.cli import maintain as command
+
+    monkeypatch.setenv("PREFERO_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("PREFERO_DATABASE_URL", raising=False)
+    passes: list[str] = []
+    real = command.run_maintenance
+
+    def flaky(runtime: Runtime, *, batch: int) -> object:
+        if not passes:
+            passes.append("failed")
+            raise RuntimeError("database is locked")
+        passes.append("ran")
+        return real(runtime, batch=batch)
+
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            raise _Stop
+
+    monkeypatch.setattr(command, "run_maintenance", flaky)
+    monkeypatch.setattr(command.time, "sleep", sleep)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["maintain", "--every", "60"])
+    finally:
+        get_settings.cache_clear()
+    assert isinstance(result.exception, _Stop)
+    assert passes == ["failed", "ran"]
+    assert sleeps == [60.0, 60.0]
+    assert "retrain: none pending" in result.output

@@ -14,11 +14,15 @@ from prefero.config import Settings
 from prefero.runtime import Runtime
 from webforms import submit
 
+# Production refuses keys and secrets under 32 characters, the fixture's test keys included.
 REAL_SECRETS = {
-    "admin_key": "cookie-test-admin-key-8c1f2e",
-    "session_secret": "cookie-test-session-secret-4ad93b",
-    "erasure_key": "cookie-test-erasure-key-77e0c1",
-    "token_keys": ["cookie-test-token-key-2b9d5f"],
+    "admin_key": "cookie-test-admin-key-8c1f2e-0123456789",
+    "session_secret": "cookie-test-session-secret-4ad93b-0123456789",
+    "erasure_key": "cookie-test-erasure-key-77e0c1-0123456789",
+    "token_keys": ["cookie-test-token-key-2b9d5f-0123456789"],
+    "ingest_keys": ["cookie-test-ingest-key-5e1a90-0123456789"],
+    "read_keys": ["cookie-test-read-key-c3d7e4-0123456789"],
+    "token_issuer_keys": ["cookie-test-issuer-key-a81b62-0123456789"],
 }
 
 

@@ -25,7 +25,7 @@ from prefero.customers.repository import get_customer
 from prefero.demo import load_demo
 from prefero.runtime import Runtime
 from prefero.web import routes as web_routes
-from webforms import origin, page_token, submit
+from webforms import me, origin, page_token, shopper, submit
 
 PAGE = "/preferences"
 EVIL = "http://evil.example"
@@ -34,15 +34,7 @@ TEMPLATES = Path(__file__).parents[2] / "src" / "prefero" / "web" / "templates"
 
 @pytest.fixture
 def web(client: TestClient) -> TestClient:
-    """The shopper's browser: no API key, a session from the first page."""
-    client.headers.pop("X-API-Key", None)
-    assert client.get(PAGE).status_code == 200
-    return client
-
-
-def me(web: TestClient) -> str:
-    customer_id: str = web.get(f"{PAGE}/export").json()["customer_id"]
-    return customer_id
+    return shopper(client)
 
 
 def tracking(runtime: Runtime, customer_id: str) -> bool | None:

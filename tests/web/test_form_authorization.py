@@ -17,6 +17,7 @@ from sqlalchemy import select
 from starlette.routing import BaseRoute
 
 from apikeys import ADMIN_KEY, TOKEN_KEY
+from customer_tokens import TINY_QUIZ, open_exchange
 from factories import add_products, customer, product
 from prefero.api.app import create_app
 from prefero.config import Settings
@@ -27,13 +28,6 @@ from prefero.runtime import Runtime
 from webforms import origin, submit
 
 A, B = "alice", "bob"
-QUIZ = {
-    "id": "fit", "kind": "guided_selling", "title": "Fit",
-    "scope": {"facet": "category", "values": ["Groceries > Bread"]},
-    "results": {"n": 3, "policy": "fill"},
-    "questions": [{"id": "q1", "type": "single", "text": "Which?", "options": [
-        {"id": "o1", "label": "One"}, {"id": "o2", "label": "Two"}]}],
-}
 # /login is the demo's persona sign-in (it signs in as whoever is named, by design, and
 # answers 404 in production mode: tests/api/test_production_mode.py).
 NOT_A_WRITE_OF_DATA = {"/login"}
@@ -80,7 +74,7 @@ def _rows_of(runtime: Runtime, who: str | None) -> str:
 @pytest.fixture
 def shop(settings: Settings) -> Iterator[tuple[TestClient, Runtime, str]]:
     runtime = Runtime(settings.model_copy(update={"rate_limits": False}))
-    definition = QuizDefinition.model_validate(QUIZ)
+    definition = QuizDefinition.model_validate(TINY_QUIZ)
     with runtime.session() as s:
         add_products(s, [product("sku-1", category="Groceries > Bread", price=6)])
         customer(s, A, likes=[("category", "Groceries", 1.0)])
@@ -106,8 +100,8 @@ def test_a_session_of_a_never_touches_b(shop: tuple[TestClient, Runtime, str]) -
     api, runtime, b_session = shop
     exchange = api.post(f"/v1/customers/{A}/tokens", headers={"X-API-Key": TOKEN_KEY})
     browser = TestClient(api.app)
-    assert browser.get(exchange.json()["exchange_url"],
-                       follow_redirects=False).status_code == 303
+    assert open_exchange(browser, exchange.json()["exchange_url"],
+                         follow_redirects=False).status_code == 303
     naming_b = {"customer_id": B, "anonymous_id": B, "session_id": b_session,
                 "facet": "category", "value": "Groceries", "values": "Groceries",
                 "product_id": "sku-1", "question_id": "q1", "option_ids": "o1",

@@ -11,14 +11,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from factories import add_products, consent, customer, events, product
+from prefero.audit.models import AuditEntry
 from prefero.customers.consent import consent_state
 from prefero.customers.models import Customer, Preference
 from prefero.customers.preferences import get_preferences
 from prefero.customers.repository import get_customer
+from prefero.privacy.service import subject_hash
 from prefero.runtime import Runtime
-from webforms import submit
+from webforms import me, shopper, submit
 
 PAGE = "/preferences"
 VICTIM = "c-victim"
@@ -48,15 +51,7 @@ def shop(runtime: Runtime) -> Runtime:
 
 @pytest.fixture
 def web(client: TestClient) -> TestClient:
-    """The shopper's browser: no API key (pages never need one), the cookie from page one."""
-    client.headers.pop("X-API-Key", None)
-    assert client.get(PAGE).status_code == 200
-    return client
-
-
-def me(web: TestClient) -> str:
-    customer_id: str = web.get(f"{PAGE}/export").json()["customer_id"]
-    return customer_id
+    return shopper(client)
 
 
 def state(runtime: Runtime, cid: str) -> dict[str, Any] | None:
@@ -437,3 +432,34 @@ def test_delete_erases_this_visitor_and_starts_over_with_an_empty_profile(
     # Gone means gone: the next page does not say it again, and the new visitor is empty.
     assert "Your data was deleted." not in web.get(PAGE).text
     assert state(shop, me(web)) is None
+
+
+def audit_trail(runtime: Runtime) -> list[tuple[str, str, str | None]]:
+    with runtime.session() as s:
+        return [(e.actor, e.action, e.target) for e in s.scalars(
+            select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_privacy_actions_in_the_center_are_audited_and_pseudonymised_on_erasure(
+        shop: Runtime, web: TestClient) -> None:
+    saved(web, f"{PAGE}/likes", {"facet": "brand", "value": "acme", "weight": "1"}, "likes")
+    saved(web, f"{PAGE}/consents", {"purpose": "tracking", "granted": "true"}, "consents")
+    exported = web.get(f"{PAGE}/export").json()
+    cid = exported["customer_id"]
+    actor = f"customer:{cid}"
+    assert audit_trail(shop) == [(actor, "preferences.write", cid),
+                                 (actor, "consent.write", cid),
+                                 (actor, "customer.data.read", cid)]
+    # The customer's own export lists what was done with their data (newest first), its own
+    # download too.
+    assert [a["action"] for a in exported["actions"]] == [
+        "customer.data.read", "consent.write", "preferences.write"]
+    # A refused form (bad input) leaves no entry.
+    post(web, f"{PAGE}/consents", {"purpose": "tracking", "granted": "maybe"})
+    assert len(audit_trail(shop)) == 3
+
+    post(web, f"{PAGE}/delete", {"confirm": "yes"})
+    digest = subject_hash(cid, key=shop.settings.erasure_key)
+    trail = audit_trail(shop)
+    assert trail[-1] == (f"erased:{digest}", "customer.erase", digest)
+    assert all(cid not in f"{a}{t}" for a, _, t in trail)

@@ -14,6 +14,7 @@ from prefero.api.body_limit import install_body_limit
 from prefero.api.cors import install_cors
 from prefero.api.docs import install_docs
 from prefero.api.errors import install_error_handlers
+from prefero.api.keepalive import install_keepalive_limit
 from prefero.api.overload import install_overload
 from prefero.api.problems import add_problem_schemas, problem_responses
 from prefero.api.proxies import install_proxy_headers
@@ -103,6 +104,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_cors(app, runtime)
     # /healthz answered and overload shed (503) before any other work of ours.
     install_overload(app, runtime)
+    # Connections recycled now and then, so that every worker gets its share of the load.
+    install_keepalive_limit(app, runtime)
     # The security headers on every answer, the overload's 503 and /healthz included
     # (precomputed bytes: about 2 µs a request).
     install_security_headers(app, runtime)

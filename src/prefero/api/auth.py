@@ -13,10 +13,17 @@ import hmac
 from prefero.api.principal import Principal, Scope, key_id
 from prefero.auth.tokens import TokenClaims, verify_customer_token
 from prefero.config import Settings
-from prefero.errors import InvalidToken
+from prefero.errors import InvalidToken, Unauthorized
 from prefero.runtime import Runtime
 
-__all__ = ["ADMIN_SCOPES", "authenticate", "bearer_token", "key_scopes", "token_claims"]
+__all__ = [
+    "ADMIN_SCOPES",
+    "authenticate",
+    "bearer_token",
+    "key_scopes",
+    "refusal",
+    "token_claims",
+]
 
 ADMIN_SCOPES: frozenset[Scope] = frozenset({"admin", "ingest", "read", "token"})
 
@@ -94,3 +101,24 @@ def authenticate(runtime: Runtime, *, api_key: str | None,
         return Principal(kind="customer_token", actor=f"customer:{claims.customer_id}",
                          customer_id=claims.customer_id)
     return None
+
+
+def refusal(settings: Settings, *, api_key: str | None, authorization: str | None
+            ) -> Unauthorized:
+    """Why a request with these headers is not authenticated: one wording for the gate in
+    front of ``/v1/`` and for the route dependencies.
+
+    >>> refusal(Settings(), api_key="guess", authorization=None).detail
+    'the API key is not known'
+    """
+    token = bearer_token(authorization)
+    if token is not None and not api_key:
+        try:
+            verify_customer_token(settings, token)
+        except InvalidToken as exc:
+            return exc  # expired, or not valid: it says which
+        return InvalidToken("the customer token is not valid")
+    if api_key:
+        return Unauthorized("the API key is not known")
+    return Unauthorized("send an API key in the X-API-Key header (or, where a customer may "
+                        "call, a customer token as Authorization: Bearer)")

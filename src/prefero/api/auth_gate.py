@@ -8,6 +8,10 @@ key gets 401, not a parse error. The principal found is left on ``scope["state"]
 
 Failed authentications are counted per client IP (``rate_limit_failed_auth``): past the
 limit every ``/v1/`` request of that IP answers 429, so keys cannot be guessed at speed.
+Only what could be a guess counts: an unknown API key, a token with a bad signature or
+format, or no credential at all. A validly signed but expired customer token is no guess
+(many shoppers behind one NAT may hold expired tokens at once, and counting them would
+answer the shop's own key from that address 429), and a revoked one passes this step.
 
 What this step does *not* decide: scopes (403) and customer-token revocation, which need
 the route and the database; the route dependencies in ``api.deps`` do.
@@ -19,38 +23,15 @@ from fastapi import FastAPI
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from prefero.api.auth import authenticate, bearer_token
+from prefero.api.auth import authenticate, refusal
 from prefero.api.errors import problem
 from prefero.api.rate_limit import RateLimiter, client_ip, rate_limiter, too_many_requests
-from prefero.auth.tokens import verify_customer_token
-from prefero.config import Settings
-from prefero.errors import InvalidToken, Unauthorized
+from prefero.errors import InvalidToken, TokenExpired
 from prefero.runtime import Runtime
 
-__all__ = ["AuthGateMiddleware", "install_auth_gate", "refusal"]
+__all__ = ["AuthGateMiddleware", "install_auth_gate"]
 
 GATED_PREFIX = "/v1/"
-
-
-def refusal(settings: Settings, *, api_key: str | None, authorization: str | None
-            ) -> Unauthorized:
-    """Why a request with these headers is not authenticated (the same answers as the
-    route dependencies give).
-
-    >>> refusal(Settings(), api_key="guess", authorization=None).detail
-    'the API key is not known'
-    """
-    token = bearer_token(authorization)
-    if token is not None and not api_key:
-        try:
-            verify_customer_token(settings, token)
-        except InvalidToken as exc:
-            return exc  # expired, or not valid: it says which
-        return InvalidToken("the customer token is not valid")
-    if api_key:
-        return Unauthorized("the API key is not known")
-    return Unauthorized("send an API key in the X-API-Key header (or, where a customer may "
-                        "call, a customer token as Authorization: Bearer)")
 
 
 def _is_preflight(scope: Scope, headers: Headers) -> bool:
@@ -86,10 +67,10 @@ class AuthGateMiddleware:
         authorization = headers.get("authorization")
         principal = authenticate(self.runtime, api_key=api_key, authorization=authorization)
         if principal is None:
-            if self.limiter is not None:
-                await self.limiter.auth_failed(ip)
             error = refusal(self.runtime.settings, api_key=api_key,
                             authorization=authorization)
+            if self.limiter is not None and not isinstance(error, TokenExpired):
+                await self.limiter.auth_failed(ip)
             challenge = {"WWW-Authenticate": "Bearer"} if isinstance(error, InvalidToken) \
                 else None
             answer = problem(error.status, error.slug, error.title, error.detail,

@@ -8,7 +8,10 @@ rest of it is never pulled from the socket.
 Families: event batches (``/v1/events``, ``/v1/events/ga4``) get
 ``max_events_body_bytes``, the catalogue feed upload ``max_import_body_bytes`` (it is
 streamed to a temporary file, never held whole), and every other request — API writes,
-quiz definitions, the storefront's forms — ``max_body_bytes``.
+quiz definitions, the storefront's forms — ``max_body_bytes``. The larger families are for
+the shop's API keys only: a customer token (the authentication gate, which runs first, leaves
+the principal on ``scope["state"]``) gets ``max_body_bytes`` on every route, so a shopper's
+browser cannot make the server read 8 MB before the route's 403 or its own few events.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from prefero.api.errors import problem
+from prefero.api.principal import Principal
 from prefero.config import Settings
 from prefero.runtime import Runtime
 
@@ -38,6 +42,8 @@ class BodyLimits:
     >>> limits = BodyLimits(default=1024, events=4096, imports=1 << 30)
     >>> limits.for_path("/v1/events/ga4"), limits.for_path("/preferences")
     (('PREFERO_MAX_EVENTS_BODY_BYTES', 4096), ('PREFERO_MAX_BODY_BYTES', 1024))
+    >>> limits.for_path("/v1/events", customer=True)
+    ('PREFERO_MAX_BODY_BYTES', 1024)
     """
 
     default: int
@@ -49,9 +55,11 @@ class BodyLimits:
         return cls(default=settings.max_body_bytes, events=settings.max_events_body_bytes,
                    imports=settings.max_import_body_bytes)
 
-    def for_path(self, path: str) -> tuple[str, int]:
+    def for_path(self, path: str, *, customer: bool = False) -> tuple[str, int]:
         """The setting that governs ``path`` (named as its environment variable) and its
-        value."""
+        value; for a ``customer`` (token) caller always the ordinary one."""
+        if customer:
+            return "PREFERO_MAX_BODY_BYTES", self.default
         if path in EVENT_PATHS:
             return "PREFERO_MAX_EVENTS_BODY_BYTES", self.events
         if path in IMPORT_PATHS:
@@ -98,7 +106,9 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        setting, limit = self.limits.for_path(scope["path"])
+        principal = scope.get("state", {}).get("principal")
+        customer = isinstance(principal, Principal) and principal.is_customer
+        setting, limit = self.limits.for_path(scope["path"], customer=customer)
         declared = _declared_length(scope)
         if declared is not None and declared > limit:
             await _too_large(scope, receive, send, setting=setting, limit=limit)

@@ -11,12 +11,12 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from prefero.api.auth import authenticate, bearer_token, token_claims
+from prefero.api.auth import authenticate, refusal, token_claims
 from prefero.api.params import CustomerId
-from prefero.api.principal import Principal, Scope
+from prefero.api.principal import Principal, Scope, principal_of
 from prefero.auth.service import is_revoked
-from prefero.auth.tokens import TokenClaims, verify_customer_token
-from prefero.errors import FieldError, Forbidden, InvalidToken, Unauthorized
+from prefero.auth.tokens import TokenClaims
+from prefero.errors import FieldError, Forbidden, InvalidToken
 from prefero.runtime import Runtime
 
 __all__ = [
@@ -25,8 +25,11 @@ __all__ = [
     "DbSession",
     "Rt",
     "Scope",
+    "WriteSession",
     "customer_or_key",
     "get_runtime",
+    "get_session",
+    "get_write_session",
     "own_customer",
     "own_id",
     "require",
@@ -60,38 +63,61 @@ Rt = Annotated[Runtime, Depends(get_runtime)]
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+
+def _unit_of_work(request: Request, runtime: Runtime, *, write: bool) -> Iterator[Session]:
+    """The request's one unit of work. Whichever session dependency is resolved first opens
+    it; a later one gets the same session (the audit entry commits with the route's writes).
+    A write asked for after a read session was opened is a programming error."""
+    opened: tuple[Session, bool] | None = getattr(request.state, "unit_of_work", None)
+    if opened is not None:
+        if write and not opened[1]:
+            raise RuntimeError("WriteSession must be resolved before DbSession on a route "
+                               "that reads first (put it in an earlier dependency)")
+        yield opened[0]
+        return
+    with runtime.session(write=write) as session:
+        request.state.unit_of_work = (session, write)
+        try:
+            yield session
+        finally:
+            del request.state.unit_of_work
+
+
 def get_session(request: Request, runtime: Rt) -> Iterator[Session]:
-    with runtime.session(write=request.method not in _READS) as session:
-        yield session
+    yield from _unit_of_work(request, runtime, write=request.method not in _READS)
+
+
+def get_write_session(request: Request, runtime: Rt) -> Iterator[Session]:
+    yield from _unit_of_work(request, runtime, write=True)
 
 
 # scope="function": the unit of work commits when the route returns and *before* the
 # response is sent, so a 2xx always means the write is durable (and a failed commit
 # becomes an error answer instead of a lost acknowledged write).
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
+# For a route that writes although its method reads (a GET that records an audit entry or
+# consumes a one-time code): on SQLite it takes the writer lock and BEGIN IMMEDIATE up
+# front, so its write cannot fail with SQLITE_BUSY_SNAPSHOT after its reads.
+WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]
 
 
 def _identify(request: Request, runtime: Runtime, api_key: str | None) -> Principal:
-    """The caller, stored on ``request.state.principal``; 401 when no credential verifies."""
+    """The caller, stored on ``request.state.principal``; 401 when no credential verifies.
+    The authentication gate in front of ``/v1/`` has usually found it already."""
+    principal = principal_of(request)
+    if principal is not None:
+        return principal
     authorization = request.headers.get("authorization")
     principal = authenticate(runtime, api_key=api_key, authorization=authorization)
     if principal is None:
-        token = bearer_token(authorization)
-        if token is not None and not api_key:
-            # Raises InvalidToken saying why (expired, not valid); a 401 with "Bearer".
-            verify_customer_token(runtime.settings, token)
-            raise InvalidToken("the customer token is not valid")
-        if api_key:
-            raise Unauthorized("the API key is not known")
-        raise Unauthorized("send an API key in the X-API-Key header (or, where a customer may "
-                           "call, a customer token as Authorization: Bearer)")
+        raise refusal(runtime.settings, api_key=api_key, authorization=authorization)
     request.state.principal = principal
     return principal
 
 
 def _revoked(runtime: Runtime, claims: TokenClaims) -> bool:
     with runtime.session() as session:
-        return is_revoked(session, claims)
+        return is_revoked(session, claims, settings=runtime.settings)
 
 
 async def _refuse_revoked(request: Request, runtime: Runtime) -> None:

@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 
 from prefero.runtime import Runtime
 
-__all__ = ["SpooledBody", "spool_body"]
+__all__ = ["SPOOLED_BODY", "SpooledBody", "spool_body"]
 
 
 async def spool_body(request: Request) -> AsyncIterator[BinaryIO]:
@@ -37,4 +37,8 @@ async def spool_body(request: Request) -> AsyncIterator[BinaryIO]:
 
 
 # scope="function": the file is closed (and so deleted) as soon as the route returns.
-SpooledBody = Annotated[BinaryIO, Depends(spool_body, scope="function")]
+# The marker is also what ``audited(..., body=SPOOLED_BODY)`` takes, so that the upload is
+# spooled before the unit of work (and SQLite's write lock) is opened; FastAPI resolves the
+# one dependency once per request.
+SPOOLED_BODY = Depends(spool_body, scope="function")
+SpooledBody = Annotated[BinaryIO, SPOOLED_BODY]

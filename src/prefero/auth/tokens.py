@@ -18,7 +18,7 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from prefero.config import Settings
-from prefero.errors import InvalidToken
+from prefero.errors import InvalidToken, TokenExpired
 
 __all__ = ["IssuedToken", "TokenClaims", "sign_customer_token", "verify_customer_token"]
 
@@ -93,7 +93,8 @@ def verify_customer_token(settings: Settings, token: str, *,
                           now: float | None = None) -> TokenClaims:
     """The claims of a valid, unexpired token signed by one of ``settings.token_keys``.
 
-    Raises ``InvalidToken`` (401) for an expired, tampered or unknown-key token.
+    Raises ``InvalidToken`` (401) for a tampered or unknown-key token, its subclass
+    ``TokenExpired`` for an expired one.
 
     >>> verify_customer_token(Settings(token_keys=["k1"]), "forged")
     Traceback (most recent call last):
@@ -104,7 +105,7 @@ def verify_customer_token(settings: Settings, token: str, *,
         payload = _serializer(_keys(settings), now).loads(
             token, max_age=settings.token_ttl_seconds)
     except SignatureExpired:
-        raise InvalidToken("the customer token has expired") from None
+        raise TokenExpired("the customer token has expired") from None
     except BadSignature:
         raise InvalidToken("the customer token is not valid") from None
     return _claims(payload)

@@ -14,11 +14,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import httpx
 
-from prefero.bench.pipeline import sample_queries
+from prefero.bench.pipeline import recommendation_path, sample_queries
 from prefero.bench.stats import summarise
 from prefero.config import Settings
 from prefero.runtime import Runtime
@@ -126,8 +125,8 @@ BENCH_RATE_LIMITS = {
 def server_environment(settings: Settings) -> dict[str, str]:
     """The environment for a ``prefero serve`` child that serves exactly what ``settings``
     describe: the same data, keys and secrets (the erasure key decides receipts, so it must
-    match the data). A benchmark shop built with built-in secrets is served in demo mode,
-    since production mode would rightly refuse it.
+    match the data). A benchmark shop built with built-in (or short) secrets is served in
+    demo mode, since production mode would rightly refuse it.
 
     >>> env = server_environment(Settings(data_dir=Path("/tmp/shop"), admin_key="k"))
     >>> env["PREFERO_MODE"], env["PREFERO_ADMIN_KEY"]
@@ -141,7 +140,7 @@ def server_environment(settings: Settings) -> dict[str, str]:
     env["PREFERO_SESSION_SECRET"] = settings.session_secret
     env["PREFERO_ERASURE_KEY"] = settings.erasure_key
     env["PREFERO_TOKEN_KEYS"] = json.dumps(settings.token_keys)
-    env["PREFERO_MODE"] = "demo" if settings.default_secrets() else settings.mode
+    env["PREFERO_MODE"] = "demo" if settings.unsafe_secrets() else settings.mode
     env.update(BENCH_RATE_LIMITS)
     return env
 
@@ -162,16 +161,7 @@ def bench_http(runtime: Runtime, *, workers: int = 2, concurrency: tuple[int, ..
     )
     try:
         _wait_ready(base)
-        paths = []
-        for query in sample_queries(runtime, count=500):
-            params: dict[str, str | int] = {"placement": query.placement, "n": query.n}
-            if query.customer_id:
-                params["customer_id"] = query.customer_id
-            if query.product_id:
-                params["product_id"] = query.product_id
-            url = f"/v1/recommendations?{urlencode(params)}"
-            url += "".join(f"&cart={pid}" for pid in query.cart)
-            paths.append(url)
+        paths = [recommendation_path(query) for query in sample_queries(runtime, count=500)]
         key = runtime.settings.admin_key
         asyncio.run(_closed_loop(base, paths[:50], key=key, concurrency=4,
                                  seconds=2.0))  # warm every worker

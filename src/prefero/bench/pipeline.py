@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from prefero.customers.models import Customer
 from prefero.recommend.query import RecommendationQuery
 from prefero.runtime import Runtime
 
-__all__ = ["bench_pipeline"]
+__all__ = ["bench_pipeline", "recommendation_path", "sample_queries"]
 
 
 def sample_queries(runtime: Runtime, *, count: int, seed: int = 1) -> list[RecommendationQuery]:
@@ -37,6 +38,20 @@ def sample_queries(runtime: Runtime, *, count: int, seed: int = 1) -> list[Recom
             queries.append(RecommendationQuery(customer_id=who, placement="cart", n=10,
                                                cart=tuple(rng.sample(products, 2))))
     return queries
+
+
+def recommendation_path(query: RecommendationQuery) -> str:
+    """The ``GET /v1/recommendations`` URL (path and query string) asking ``query``.
+
+    >>> recommendation_path(RecommendationQuery(placement="cart", n=5, cart=("a", "b")))
+    '/v1/recommendations?placement=cart&n=5&cart=a&cart=b'
+    """
+    params: dict[str, str | int] = {"placement": query.placement, "n": query.n}
+    if query.customer_id:
+        params["customer_id"] = query.customer_id
+    if query.product_id:
+        params["product_id"] = query.product_id
+    return f"/v1/recommendations?{urlencode([*params.items(), *(('cart', p) for p in query.cart)])}"
 
 
 def bench_pipeline(runtime: Runtime, *, requests: int = 2000, warmup: int = 100

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy import select
 
-from prefero.bench.pipeline import sample_queries
+from prefero.bench.pipeline import recommendation_path, sample_queries
 from prefero.bench.server import ServerProcess, production_env, rss_bytes
 from prefero.bench.stats import summarise
 from prefero.catalog.models import Product
@@ -130,15 +130,7 @@ def _request_maker(runtime: Runtime, *, seed: int, mix: tuple[float, float, floa
     """Draws the ``n``-th request of the mix (event ids unique per run)."""
     rng = random.Random(seed)
     queries = sample_queries(runtime, count=500, seed=seed)
-    recommendations = []
-    for query in queries:
-        params: dict[str, str | int] = {"placement": query.placement, "n": query.n}
-        if query.customer_id:
-            params["customer_id"] = query.customer_id
-        if query.product_id:
-            params["product_id"] = query.product_id
-        url = f"/v1/recommendations?{urlencode(params)}"
-        recommendations.append(url + "".join(f"&cart={pid}" for pid in query.cart))
+    recommendations = [recommendation_path(query) for query in queries]
     customers = sorted({q.customer_id for q in queries if q.customer_id})
     with runtime.session() as session:
         titles = list(session.scalars(select(Product.title).limit(400)))

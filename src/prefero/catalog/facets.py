@@ -105,6 +105,22 @@ class FacetSchema(BaseModel):
     def preferable(self) -> list[Facet]:
         return [facet for facet in self.facets if facet.preferable]
 
+    def compared(self, name: str, text: str) -> str:
+        """The form in which ``text``, a stored value of facet ``name``, compares: the facet's
+        own normalization (a facet the schema lacks: case-folded), a category path in
+        'A > B' form. Checks nothing: for values already stored (a product's brand and
+        category columns keep the shop's spelling for display).
+
+        >>> schema = load_facet_schema()
+        >>> schema.compared("brand", " ACME  Co "), schema.compared("category", "Food/Snacks")
+        ('acme co', 'Food > Snacks')
+        """
+        facet = self.get(name)
+        how = facet.normalization if facet is not None else "casefold"
+        if facet is not None and facet.type == "category_path":
+            return normalize_category(text, how)
+        return fold(text, how)
+
     def coerce(self, name: str, raw: Any) -> Any:
         """Turn a raw value (from a feed or the API) into the facet's stored form.
 

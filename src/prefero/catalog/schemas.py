@@ -142,6 +142,9 @@ class ProductIn(BaseModel):
     @field_validator("category")
     @classmethod
     def _category_path(cls, value: str) -> str:
+        # The column's display form ('A > B', NFKC, case kept). The compared form follows
+        # the schema's normalization: ``normalize_product`` coerces the mirrored facet, and
+        # the catalogue index compares with ``FacetSchema.compared``.
         return normalize_category(visible_field(value))
 
     @field_validator("additional_image_links")

@@ -67,7 +67,7 @@ def import_command(
     runtime = open_runtime()
     try:
         # Parsed from the open file a piece at a time: a large feed is never held whole.
-        with file.open("rb") as stream, runtime.session() as session:
+        with file.open("rb") as stream, runtime.session(write=True) as session:
             report = import_feed(session, stream, schema=runtime.facet_schema,
                                  format=format, filename=file.name, skip_bad_rows=skip_bad_rows)
     except ImportRefused as exc:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -145,7 +148,30 @@ def demo(
 
         console.print()
         console.print(f"Serving on {base_url} (Ctrl+C to stop)", soft_wrap=True, markup=False)
-        run_server(host=host, port=port, workers=1, data_dir=data_dir)
+        with _maintenance_worker():
+            run_server(host=host, port=port, workers=1, data_dir=data_dir)
+
+
+# Hourly: well inside the 24 h deadline of a retrain queued by an erasure.
+MAINTENANCE_EVERY_SECONDS = 3600
+
+
+@contextlib.contextmanager
+def _maintenance_worker() -> Iterator[None]:
+    """The worker the shop needs beside the server: ``prefero maintain --every`` (retention,
+    the retrain an erasure queued, storage scrub) in its own process, stopped with the demo.
+    The environment set above (data dir, database, demo mode) reaches it."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "prefero.cli.app", "maintain",
+         "--every", str(MAINTENANCE_EVERY_SECONDS)], stdout=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 import typer
 from rich.console import Console
 
@@ -14,11 +17,28 @@ __all__ = ["register"]
 def maintain(
     batch: int = typer.Option(5_000, min=1, max=100_000,
                               help="Rows deleted per transaction (smaller: shorter locks)."),
+    every: float | None = typer.Option(
+        None, min=1.0, help="Keep running: one pass every this many seconds (the worker "
+                            "`prefero demo` starts; in production use cron or a timer, or this)."),
 ) -> None:
     """Delete behavioural data older than PREFERO_EVENT_RETENTION_DAYS, rekey old event
     receipts, retrain the artefacts when an erasure queued it, and scrub deleted rows from
     the database files. Run it at least every PREFERO_ERASURE_RETRAIN_HOURS (hourly is fine)."""
     console = Console()
+    if every is None:
+        _one_pass(console, batch=batch)
+        return
+    while True:
+        try:
+            _one_pass(console, batch=batch)
+        except Exception:
+            # A worker outlives one failed pass (a locked database, a full disk): the next
+            # pass retries, and the queued retrain keeps its deadline until it succeeds.
+            logging.getLogger("prefero").exception("maintenance pass failed")
+        time.sleep(every)
+
+
+def _one_pass(console: Console, *, batch: int) -> None:
     runtime = open_runtime()
     try:
         report = run_maintenance(runtime, batch=batch)

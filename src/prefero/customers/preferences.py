@@ -289,7 +289,8 @@ def _plan(prefs: PreferencesIn, schema: FacetSchema) -> _Plan:
         for i, size_set in enumerate(prefs.sizes):
             _source(size_set.source, ("sizes", i, "source"), errors)
             try:
-                category = normalize_category(check_visible(size_set.category))
+                category = normalize_category(check_visible(size_set.category),
+                                              schema.by_name["category"].normalization)
             except ValueError as exc:
                 errors.append(FieldError(("sizes", i, "category"), str(exc)))
                 continue

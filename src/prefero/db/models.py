@@ -6,7 +6,7 @@ from prefero.catalog.models import Product, Revision
 from prefero.customers.models import ConsentRecord, Customer, Preference, SuggestionDecision
 from prefero.db.base import Base
 from prefero.events.models import Event, EventReceipt, ProductActivity
-from prefero.privacy.models import ErasureReceipt, PendingRetrain
+from prefero.privacy.models import ErasureReceipt, PendingRetrain, PendingScrub
 from prefero.quizzes.models import CustomerTrait, QuizSession, QuizVersion
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "EventReceipt",
     "ExchangeCode",
     "PendingRetrain",
+    "PendingScrub",
     "Preference",
     "Product",
     "ProductActivity",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -12,11 +12,27 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["WRITE", "create_db_engine", "is_sqlite_busy", "make_session_factory",
-           "session_scope"]
+__all__ = ["WRITE", "after_release", "create_db_engine", "is_sqlite_busy",
+           "make_session_factory", "released_actions", "session_scope"]
 
 # Execution option of a connection whose transaction will write (see _begin_immediate).
 WRITE = "prefero_write"
+# Session.info key: what to run once the unit of work has committed and let go (see below).
+_AFTER_RELEASE = "prefero_after_release"
+
+
+def after_release(session: Session, action: Callable[[], object]) -> None:
+    """Run ``action`` once ``session``'s unit of work has committed and released its locks
+    (on SQLite, the process's writer lock): for follow-up work that must not hold up the
+    other writers, e.g. a WAL checkpoint. Never run after a rollback. ``Runtime.session``
+    runs them; a session from anywhere else runs none."""
+    session.info.setdefault(_AFTER_RELEASE, []).append(action)
+
+
+def released_actions(session: Session) -> list[Callable[[], object]]:
+    """The actions ``after_release`` queued on ``session``, taken off it."""
+    actions: list[Callable[[], object]] = session.info.pop(_AFTER_RELEASE, [])
+    return actions
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int) -> None:

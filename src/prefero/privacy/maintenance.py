@@ -1,18 +1,21 @@
 """The periodic job behind ``prefero maintain``: retention, rekeying of old receipts, the
-retrain an erasure queued, and a storage scrub. Run it at least every
-``Settings.erasure_retrain_hours`` (hourly from cron or a systemd timer is a good default)."""
+retrain an erasure queued, and a storage scrub (on PostgreSQL the VACUUM erasures queued).
+Run it at least every ``Settings.erasure_retrain_hours`` (hourly from cron or a systemd timer
+is a good default)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from prefero.db.base import utcnow
+from prefero.events.models import Event, EventReceipt, ProductActivity
 from prefero.privacy.retention import RetentionReport, expire_behaviour, rekey_legacy_receipts
 from prefero.privacy.retrain import complete_retrains, pending_retrains
-from prefero.privacy.scrub import ScrubResult, scrub_storage
+from prefero.privacy.scrub import ScrubResult, run_pending_scrubs
 
 if TYPE_CHECKING:
     from prefero.runtime import Runtime
@@ -42,9 +45,12 @@ def maintain(runtime: Runtime, *, now: datetime | None = None, batch: int = 5_00
     """
     now = now or utcnow()
     settings = runtime.settings
-    retention = expire_behaviour(runtime.session, days=settings.event_retention_days,
+    # Every step that writes declares it: on SQLite it then queues for the writer lock up
+    # front instead of failing (SQLITE_BUSY_SNAPSHOT) when its reads meet a request's write.
+    writes = partial(runtime.session, write=True)
+    retention = expire_behaviour(writes, days=settings.event_retention_days,
                                  now=now, batch=batch)
-    rekeyed = rekey_legacy_receipts(runtime.session, key=settings.erasure_key, batch=batch)
+    rekeyed = rekey_legacy_receipts(writes, key=settings.erasure_key, batch=batch)
     with runtime.session() as session:
         queue = pending_retrains(session)
     version = None
@@ -54,9 +60,13 @@ def maintain(runtime: Runtime, *, now: datetime | None = None, batch: int = 5_00
 
             train = train_artefacts
         version = train(runtime)
-        with runtime.session() as session:
+        with writes() as session:
             complete_retrains(session, up_to_id=queue.last_id)
-    scrub = scrub_storage(runtime.engine)
+    expired = [table for table, count in ((Event.__tablename__, retention.events),
+                                          (ProductActivity.__tablename__, retention.counters),
+                                          (EventReceipt.__tablename__, retention.receipts))
+               if count]
+    scrub = run_pending_scrubs(runtime.engine, writes, also=expired)
     return MaintenanceReport(retention=retention, rekeyed_receipts=rekeyed,
                              retrained_version=version,
                              retrain_was_overdue=queue.overdue(now), scrub=scrub)

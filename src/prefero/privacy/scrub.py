@@ -7,26 +7,36 @@ A ``DELETE`` removes rows from the tables' logical view, but copies can remain p
   the page images of earlier writes until a checkpoint copies them back. A ``TRUNCATE``
   checkpoint writes the zeroed pages into the database file and empties the ``-wal`` file.
 * PostgreSQL keeps dead tuples in the heap and index pages until ``VACUUM`` removes them.
-  Plain ``VACUUM`` (no exclusive lock) is run on the tables the erasure touched; it makes the
-  space reusable, but only new writes overwrite the bytes, and WAL segments, WAL archives and
+  Plain ``VACUUM`` (no exclusive lock) of the tables the erasure touched makes the space
+  reusable, but only new writes overwrite the bytes, and WAL segments, WAL archives and
   base backups keep their copies until they rotate out (see docs/privacy.md).
 
-Both run outside the erasure's transaction, after it commits, and never raise: the erasure
-is already durable, and a scrub that could not finish (a busy database) is retried by
-``prefero maintain``.
+Neither runs inside the erasure's unit of work (``schedule_scrub``). On SQLite the
+checkpoint runs right after it has committed and released the writer lock (it is quick, and
+never raises: the erasure is already durable; a checkpoint another connection blocked is
+retried by ``prefero maintain``). On PostgreSQL a ``VACUUM`` of a big events table can take
+minutes, so the erasure only queues a ``PendingScrub`` (table names, no id) in its own
+transaction, and ``prefero maintain`` vacuums by its deadline (``run_pending_scrubs``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-__all__ = ["ScrubResult", "scrub_after_commit", "scrub_storage"]
+from prefero.config import Settings
+from prefero.db.base import utcnow
+from prefero.db.session import after_release
+from prefero.privacy.models import PendingScrub
+
+__all__ = ["ScrubResult", "run_pending_scrubs", "schedule_scrub", "scrub_storage"]
 
 _log = logging.getLogger(__name__)
 
@@ -63,16 +73,51 @@ def scrub_storage(engine: Engine, *, tables: Collection[str] = ()) -> ScrubResul
     return ScrubResult(complete=True, detail=f"nothing to do on {engine.dialect.name}")
 
 
-def scrub_after_commit(session: Session, *, tables: Collection[str]) -> None:
-    """Run ``scrub_storage`` once ``session`` has committed (a rolled-back erasure deleted
-    nothing, so there is nothing to scrub)."""
+def schedule_scrub(session: Session, *, tables: Collection[str], settings: Settings,
+                   now: datetime | None = None) -> None:
+    """Make the storage forget what ``session``'s unit of work deletes from ``tables``: on
+    SQLite a checkpoint once it has committed and released the writer lock (a rolled-back
+    erasure deleted nothing, so there is nothing to scrub); on PostgreSQL a ``PendingScrub``
+    in the same transaction, due ``settings.erasure_retrain_hours`` later, for
+    ``prefero maintain``."""
     engine = session.get_bind().engine
-    touched = sorted(tables)
+    if engine.dialect.name == "sqlite":
+        after_release(session, lambda: scrub_storage(engine))
+    elif engine.dialect.name == "postgresql" and tables:
+        now = now or utcnow()
+        session.add(PendingScrub(tables=",".join(sorted(set(tables))), requested_at=now,
+                                 due_at=now + timedelta(hours=settings.erasure_retrain_hours)))
 
-    def run(_session: Session) -> None:
-        scrub_storage(engine, tables=touched)
 
-    event.listen(session, "after_commit", run, once=True)
+def run_pending_scrubs(engine: Engine, sessions: Callable[[], AbstractContextManager[Session]],
+                       *, also: Collection[str] = ()) -> ScrubResult:
+    """``prefero maintain``'s scrub: on SQLite a checkpoint; on PostgreSQL a ``VACUUM`` of the
+    tables the queued scrubs name and of ``also`` (tables this pass deleted from), after which
+    the queued scrubs it satisfied are removed (``sessions`` opens a write unit of work). A
+    scrub that did not finish stays queued for the next pass. Never raises.
+    """
+    if engine.dialect.name != "postgresql":
+        return scrub_storage(engine)
+    try:
+        with sessions() as session:
+            last_id, = session.execute(select(func.max(PendingScrub.id))).one()
+            queued = session.scalars(select(PendingScrub.tables)
+                                     .where(PendingScrub.id <= (last_id or 0))).all()
+    except SQLAlchemyError as exc:
+        _log.warning("could not read the queued scrubs: %s", exc.__class__.__name__)
+        return ScrubResult(complete=False, detail=f"failed: {exc.__class__.__name__}")
+    tables = {name for row in queued for name in row.split(",") if name} | set(also)
+    if not tables:
+        return ScrubResult(complete=True, detail="nothing to vacuum")
+    result = scrub_storage(engine, tables=tables)
+    if result.complete and last_id is not None:
+        try:
+            with sessions() as session:
+                session.execute(delete(PendingScrub).where(PendingScrub.id <= last_id))
+        except SQLAlchemyError as exc:
+            # Vacuumed; the markers stay and the next pass vacuums once more, harmlessly.
+            _log.warning("could not clear the queued scrubs: %s", exc.__class__.__name__)
+    return result
 
 
 def _checkpoint(engine: Engine) -> ScrubResult:

@@ -46,7 +46,7 @@ from prefero.privacy.schemas import (
     SuggestionDecisionRecord,
     TraitRecord,
 )
-from prefero.privacy.scrub import scrub_after_commit
+from prefero.privacy.scrub import schedule_scrub
 from prefero.quizzes.models import CustomerTrait, QuizSession
 
 __all__ = ["LATEST_EVENTS", "customer_data", "erase_customer", "subject_hash"]
@@ -303,8 +303,10 @@ def erase_customer(session: Session, *, customer_id: str, settings: Settings
     receipt = ErasureReceipt(subject_hash=digest, erased_at=utcnow())
     session.add(receipt)
     session.flush()
-    # Deleted rows must not survive in free pages, the SQLite WAL or PostgreSQL dead tuples.
-    scrub_after_commit(session, tables=[name for name, count in deleted.items() if count]
-                       + [ProductActivity.__tablename__, AuditEntry.__tablename__])
+    # Deleted rows must not survive in free pages, the SQLite WAL or PostgreSQL dead tuples;
+    # the scrub runs after this unit of work (SQLite) or from `prefero maintain` (PostgreSQL).
+    schedule_scrub(session, tables=[name for name, count in deleted.items() if count]
+                   + [ProductActivity.__tablename__, AuditEntry.__tablename__],
+                   settings=settings)
     return ErasureReceiptOut(subject_hash=digest, erased_at=receipt.erased_at,
                              already_erased=False, deleted=deleted)

@@ -21,7 +21,6 @@ from prefero.catalog.facets import (
     CATEGORY_SEPARATOR,
     FacetSchema,
     category_ancestors,
-    normalize_value,
 )
 from prefero.catalog.models import Product
 from prefero.catalog.revisions import current as current_revision
@@ -172,8 +171,10 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
     categories = [r.category or "" for r in rows]
     leaf_code, leaf_names = _codes(categories)
     vertical_code, _ = _codes([c.split(CATEGORY_SEPARATOR)[0] for c in categories])
-    # The brand facet's compared form (NFKC + case folding), as import stores it.
-    brand_code, _ = _codes([normalize_value(r.brand or "") for r in rows])
+    # The brand and category facets' compared forms, by the schema's normalization (as
+    # import stores them and as rules are normalized); the columns keep the display form.
+    brands = [schema.compared("brand", r.brand) if r.brand else "" for r in rows]
+    brand_code, _ = _codes(brands)
 
     posting_lists: dict[tuple[str, str], list[int]] = defaultdict(list)
     applies_lists: dict[str, list[int]] = defaultdict(list)
@@ -183,9 +184,9 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
     facet_values: list[dict[str, Any]] = []
     for i, r in enumerate(rows):
         facets: dict[str, Any] = dict(r.facets or {})
-        facets["category"] = r.category or ""
+        facets["category"] = schema.compared("category", r.category or "")
         if r.brand and "brand" not in facets:
-            facets["brand"] = normalize_value(r.brand)
+            facets["brand"] = brands[i]
         facet_values.append(facets)
         for name, raw in facets.items():
             facet = schema.get(name)
@@ -208,7 +209,7 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
                 applies_lists[facet.name].append(i)
         sizes.append(frozenset(str(s) for s in facets.get("size", []) or []))
         if r.brand:
-            labels.setdefault(("brand", normalize_value(r.brand)), r.brand)
+            labels.setdefault(("brand", brands[i]), r.brand)
 
     def to_positions(items: list[int]) -> IntArray:
         return np.asarray(items, dtype=np.int64)

@@ -12,6 +12,7 @@ from prefero.runtime import Runtime
 from prefero.web.csrf import guard
 from prefero.web.refused import install_csrf_refusal
 from prefero.web.routes import account, preferences, quiz_player, session_exchange, storefront
+from prefero.web.session_end import end_stale_sessions
 
 __all__ = ["install_web"]
 
@@ -22,14 +23,20 @@ SESSION_COOKIE = "prefero_session"
 def install_web(app: FastAPI, runtime: Runtime) -> None:
     # A signed cookie (itsdangerous) holds only the visitor's id and CSRF token: HttpOnly
     # (Starlette always sets it), SameSite=Lax (other sites' subrequests go without it) and
-    # Secure unless the settings say the site is served over plain HTTP (the demo).
+    # Secure unless the settings say the site is served over plain HTTP (the demo). 30 days
+    # keep a visitor's anonymous choices; a session signed in by the exchange ends far
+    # sooner (exchange_session_seconds, web/session_end.py).
     app.add_middleware(SessionMiddleware, secret_key=runtime.settings.session_secret,
                        session_cookie=SESSION_COOKIE, same_site="lax",
                        https_only=runtime.settings.session_cookie_secure,
                        max_age=60 * 60 * 24 * 30)
     install_csrf_refusal(app)
-    # Every state-changing page request must come from this shop's pages (web/csrf.py).
-    csrf = [Depends(guard(runtime.settings.allowed_origins))]
+    # First a session the exchange opened ends if the customer's tokens were revoked or the
+    # customer erased since (web/session_end.py); a form posted from such a session then
+    # fails the CSRF check below, its token gone with the session. Every state-changing
+    # page request must come from this shop's pages (web/csrf.py).
+    checks = [Depends(end_stale_sessions(runtime)),
+              Depends(guard(runtime.settings.allowed_origins))]
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
     for module in (account, storefront, preferences, quiz_player, session_exchange):
-        app.include_router(module.router, include_in_schema=False, dependencies=csrf)
+        app.include_router(module.router, include_in_schema=False, dependencies=checks)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from prefero.api.audit import audited
 from prefero.api.deps import DbSession, Rt, require
 from prefero.api.problems import problem_responses
-from prefero.api.upload import SpooledBody
+from prefero.api.upload import SPOOLED_BODY, SpooledBody
 from prefero.catalog import service
 from prefero.catalog.feeds import FeedFormat
 from prefero.catalog.schemas import ImportReport, ProductIn, ProductOut, ProductPage
@@ -91,7 +91,7 @@ def deactivate_product(product_id: ProductIdPath, session: DbSession) -> Product
 
 @router.post(
     "/v1/catalog/import",
-    dependencies=[*_ADMIN, Depends(audited("catalog.import"))],
+    dependencies=[*_ADMIN, Depends(audited("catalog.import", body=SPOOLED_BODY))],
     openapi_extra={"requestBody": {"required": True, "content": {
         "text/csv": {"schema": {"type": "string"}},
         "text/tab-separated-values": {"schema": {"type": "string"}},

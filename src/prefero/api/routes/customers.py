@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, status
 
 from prefero.api.audit import audited
-from prefero.api.deps import DbSession, Rt, own_customer, require
+from prefero.api.deps import DbSession, Rt, WriteSession, own_customer, require
 from prefero.api.params import CustomerId
 from prefero.api.problems import problem_responses
 from prefero.customers import consent, preferences
@@ -118,8 +118,9 @@ def merge(customer_id: CustomerId, body: MergeIn, session: DbSession, runtime: R
 @router.get("/{customer_id}/data",
             dependencies=[*_OWN_ADMIN, Depends(audited("customer.data.read", target=_CUSTOMER))],
             responses=_UNKNOWN)
-def get_data(customer_id: CustomerId, session: DbSession, runtime: Rt) -> CustomerDataOut:
+def get_data(customer_id: CustomerId, session: WriteSession, runtime: Rt) -> CustomerDataOut:
     """Everything held about the customer, and what is derived from it ("what we know")."""
+    # A write session although a GET: the read is recorded in the audit log.
     return privacy.customer_data(session, customer_id=customer_id, settings=runtime.settings)
 
 

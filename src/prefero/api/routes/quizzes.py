@@ -69,7 +69,9 @@ async def _raw_body(request: Request) -> tuple[bytes, str]:
     return await request.body(), request.headers.get("content-type", "")
 
 
-RawBody = Annotated[tuple[bytes, str], Depends(_raw_body)]
+# Also passed to ``audited``: the body arrives before the unit of work opens.
+_RAW_BODY = Depends(_raw_body)
+RawBody = Annotated[tuple[bytes, str], _RAW_BODY]
 
 _EXAMPLE = {
     "id": "colour-quiz",
@@ -106,7 +108,7 @@ def get_definition(
 
 @router.post(
     "/v1/quizzes",
-    dependencies=[*_ADMIN, Depends(audited("quiz.publish"))],
+    dependencies=[*_ADMIN, Depends(audited("quiz.publish", body=_RAW_BODY))],
     status_code=status.HTTP_201_CREATED,
     responses={
         201: {"model": QuizVersionOut, "description": "Published as a new version."},

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from prefero.api.deps import DbSession, Rt
+from prefero.api.deps import DbSession, Rt, WriteSession
+from prefero.audit.service import record
 from prefero.catalog.facets import Facet, normalize_category
 from prefero.customers import suggestions as suggestion_service
 from prefero.customers.consent import consent_state, record_consent
@@ -345,14 +346,34 @@ def facet_values(request: Request, session: DbSession, runtime: Rt,
 # --------------------------------------------------------------------------- writing
 
 
+# What the audit log calls each section's change: the names the API's routes record.
+_AUDIT_ACTIONS = {
+    "consents": "consent.write",
+    "quizzes": "preferences.quiz.remove",
+}
+
+
+def _audit(request: Request, session: Session, *, action: str, customer_id: str) -> None:
+    """Record a privacy action taken in the preference center, as the API records its own:
+    in the same unit of work, by the customer, about the customer."""
+    record(session, actor=f"customer:{customer_id}", action=action, target_kind="customer",
+           target=customer_id,
+           client=request.client.host if request.client is not None else None)
+
+
 def _change(request: Request, session: Session, runtime: Runtime, section: str,
-            action: Callable[[str], dict[str, Any] | None]) -> Response:
+            action: Callable[[str], dict[str, Any] | None], *,
+            audit_action: str | None = None) -> Response:
     """Run ``action`` for the visitor and go back to ``section``; on bad input undo
-    everything and show the page again with the messages."""
+    everything and show the page again with the messages. A change that went through is
+    written to the audit log (``audit_action``, else the section's, else a preferences
+    write)."""
     who = visitor(request)
     try:
         _ensure(session, who)
         notice = action(who.customer_id)
+        _audit(request, session, customer_id=who.customer_id,
+               action=audit_action or _AUDIT_ACTIONS.get(section, "preferences.write"))
     except FormProblem as problem:
         session.rollback()
         htmx = request.headers.get("hx-request") == "true"
@@ -705,7 +726,8 @@ def suggestion_route(request: Request, session: DbSession, runtime: Rt,
             "We will not suggest {what} again for now."
         return _notice(text, what=out.value)
 
-    return _change(request, session, runtime, "suggestions", act)
+    return _change(request, session, runtime, "suggestions", act,
+                   audit_action=f"suggestion.{decision}")
 
 
 @router.post(f"{PAGE}/quizzes/{{quiz_id}}/remove")
@@ -724,11 +746,14 @@ def remove_quiz_route(request: Request, session: DbSession, runtime: Rt,
 
 
 @router.get(f"{PAGE}/export")
-def export_route(request: Request, session: DbSession, runtime: Rt) -> Response:
+def export_route(request: Request, session: WriteSession, runtime: Rt) -> Response:
     """Everything held about the visitor as a JSON file: the API's data export, for the
-    session's own customer only."""
+    session's own customer only. A write session although a GET: the download is audited."""
     cid = visitor(request).customer_id
     try:
+        # Recorded first, so that the file lists its own download among the actions.
+        if get_customer(session, cid) is not None:
+            _audit(request, session, action="customer.data.read", customer_id=cid)
         body = customer_data(session, customer_id=cid,
                              settings=runtime.settings).model_dump_json(indent=2)
     except NotFound:
@@ -751,6 +776,8 @@ def delete_route(request: Request, session: DbSession, runtime: Rt,
     cid = visitor(request).customer_id
     deleted: dict[str, int] = {}
     if get_customer(session, cid) is not None:
+        # The erasure keeps this entry, under the keyed subject hash instead of the id.
+        _audit(request, session, action="customer.erase", customer_id=cid)
         deleted = erase_customer(session, customer_id=cid, settings=runtime.settings).deleted
     # The next page starts as a brand-new anonymous visitor with nothing held.
     sign_out(request)

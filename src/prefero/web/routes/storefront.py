@@ -307,7 +307,8 @@ def category(request: Request, session: DbSession, runtime: Rt, category_path: s
     customer_id = visitor(request).customer_id
     index, _model = runtime.recommender.snapshot(session)
     path = normalize_category(category_path)
-    in_category = index.mask_for("category", path) if path else np.zeros(index.size, bool)
+    in_category = (index.mask_for("category", runtime.facet_schema.compared("category", path))
+                   if path else np.zeros(index.size, bool))
     available: BoolArray = in_category & index.eligible
     if not available.any():
         return _not_found(request, session, runtime, _NO_CATEGORY)
