@@ -4,13 +4,10 @@ closed-loop load from an asyncio client on the same machine."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,29 +15,11 @@ from pathlib import Path
 import httpx
 
 from prefero.bench.pipeline import recommendation_path, sample_queries
+from prefero.bench.server import ServerProcess, server_environment
 from prefero.bench.stats import summarise
-from prefero.config import Settings
 from prefero.runtime import Runtime
 
 __all__ = ["bench_http"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(base: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not become ready")
 
 
 async def _closed_loop(base: str, paths: list[str], *, key: str, concurrency: int,
@@ -112,55 +91,16 @@ def _wrk(base: str, paths: list[str], *, key: str, concurrency: int, seconds: fl
     return figures
 
 
-# The rate limiter stays on in benchmarks (its cost is part of every request), with limits
-# far above what the benchmark sends, so that it never refuses one. Each can be overridden
-# from the environment to watch the limiter at work.
-BENCH_RATE_LIMITS = {
-    name: os.environ.get(name, "100000/second")
-    for name in ("PREFERO_RATE_LIMIT_API_KEY", "PREFERO_RATE_LIMIT_CUSTOMER",
-                 "PREFERO_RATE_LIMIT_ANONYMOUS")
-}
-
-
-def server_environment(settings: Settings) -> dict[str, str]:
-    """The environment for a ``prefero serve`` child that serves exactly what ``settings``
-    describe: the same data, keys and secrets (the erasure key decides receipts, so it must
-    match the data). A benchmark shop built with built-in (or short) secrets is served in
-    demo mode, since production mode would rightly refuse it.
-
-    >>> env = server_environment(Settings(data_dir=Path("/tmp/shop"), admin_key="k"))
-    >>> env["PREFERO_MODE"], env["PREFERO_ADMIN_KEY"]
-    ('demo', 'k')
-    """
-    env = dict(os.environ)
-    env["PREFERO_DATA_DIR"] = str(Path(settings.data_dir).resolve())
-    if settings.database_url:
-        env["PREFERO_DATABASE_URL"] = settings.database_url
-    env["PREFERO_ADMIN_KEY"] = settings.admin_key
-    env["PREFERO_SESSION_SECRET"] = settings.session_secret
-    env["PREFERO_ERASURE_KEY"] = settings.erasure_key
-    env["PREFERO_TOKEN_KEYS"] = json.dumps(settings.token_keys)
-    env["PREFERO_MODE"] = "demo" if settings.unsafe_secrets() else settings.mode
-    env.update(BENCH_RATE_LIMITS)
-    return env
-
-
 def bench_http(runtime: Runtime, *, workers: int = 2, concurrency: tuple[int, ...] = (4, 16),
                seconds: float = 15.0) -> dict[str, float]:
     """Start ``prefero serve`` on a free port against the runtime's data and load it with a
     fixed number of clients each (closed loop): throughput and latency per level. wrk drives
     the load when installed (``apt-get install wrk``), else an asyncio client that competes
     with the server for the same cores and so understates it."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = server_environment(runtime.settings)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "prefero.cli.app", "serve", "--port", str(port),
-         "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    server = ServerProcess(server_environment(runtime.settings), workers=workers)
+    server.start(timeout=60.0)
+    base = server.base
     try:
-        _wait_ready(base)
         paths = [recommendation_path(query) for query in sample_queries(runtime, count=500)]
         key = runtime.settings.admin_key
         asyncio.run(_closed_loop(base, paths[:50], key=key, concurrency=4,
@@ -180,9 +120,5 @@ def bench_http(runtime: Runtime, *, workers: int = 2, concurrency: tuple[int, ..
                 figures["errors"] = float(errors)
             result.update({f"c{clients}_{name}": value for name, value in figures.items()})
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        server.stop()
     return result

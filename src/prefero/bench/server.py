@@ -1,9 +1,10 @@
 """A real ``prefero serve`` in a child process for the benchmarks that load it from outside
-(soak, crash): its environment, start, readiness, worker processes and their memory."""
+(http, soak, crash): its environment, start, readiness, worker processes and their memory."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -16,16 +17,55 @@ from pathlib import Path
 
 import httpx
 
-from prefero.bench.http import BENCH_RATE_LIMITS
 from prefero.config import Settings
 
-__all__ = ["ServerProcess", "free_port", "production_env", "rss_bytes"]
+__all__ = [
+    "BENCH_RATE_LIMITS",
+    "ServerProcess",
+    "free_port",
+    "production_env",
+    "rss_bytes",
+    "server_environment",
+]
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# The rate limiter stays on in benchmarks (its cost is part of every request), with limits
+# far above what the benchmark sends, so that it never refuses one. Each can be overridden
+# from the environment to watch the limiter at work.
+BENCH_RATE_LIMITS = {
+    name: os.environ.get(name, "100000/second")
+    for name in ("PREFERO_RATE_LIMIT_API_KEY", "PREFERO_RATE_LIMIT_CUSTOMER",
+                 "PREFERO_RATE_LIMIT_ANONYMOUS")
+}
+
+
+def server_environment(settings: Settings) -> dict[str, str]:
+    """The environment for a ``prefero serve`` child that serves exactly what ``settings``
+    describe: the same data, keys and secrets (the erasure key decides receipts, so it must
+    match the data). A benchmark shop built with built-in (or short) secrets is served in
+    demo mode, since production mode would rightly refuse it.
+
+    >>> env = server_environment(Settings(data_dir=Path("/tmp/shop"), admin_key="k"))
+    >>> env["PREFERO_MODE"], env["PREFERO_ADMIN_KEY"]
+    ('demo', 'k')
+    """
+    env = dict(os.environ)
+    env["PREFERO_DATA_DIR"] = str(Path(settings.data_dir).resolve())
+    if settings.database_url:
+        env["PREFERO_DATABASE_URL"] = settings.database_url
+    env["PREFERO_ADMIN_KEY"] = settings.admin_key
+    env["PREFERO_SESSION_SECRET"] = settings.session_secret
+    env["PREFERO_ERASURE_KEY"] = settings.erasure_key
+    env["PREFERO_TOKEN_KEYS"] = json.dumps(settings.token_keys)
+    env["PREFERO_MODE"] = "demo" if settings.unsafe_secrets() else settings.mode
+    env.update(BENCH_RATE_LIMITS)
+    return env
 
 
 def production_env(settings: Settings, **extra: str) -> dict[str, str]:
