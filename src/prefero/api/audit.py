@@ -24,11 +24,20 @@ from prefero.api.deps import get_write_session
 from prefero.api.principal import principal_of
 from prefero.audit.service import record
 
-__all__ = ["audited"]
+__all__ = ["audited", "record_request"]
 
 
 # The same dependency as ``WriteSession``: FastAPI resolves it once per request.
 _SESSION = Depends(get_write_session, scope="function")
+
+
+def record_request(session: Session, request: Request, *, actor: str | None, action: str,
+                   target_kind: str | None, target: str | None) -> None:
+    """Add one audit entry for ``request``: the caller's address as the proxy-aware
+    middleware resolved it. The API's ``audited`` and the preference center's forms both
+    record through here."""
+    record(session, actor=actor, action=action, target_kind=target_kind, target=target,
+           client=request.client.host if request.client is not None else None)
 
 
 def audited(action: str, *, target: tuple[str, str] | None = None,
@@ -49,9 +58,9 @@ def audited(action: str, *, target: tuple[str, str] | None = None,
             kind = target[0]
             raw = request.path_params.get(target[1])
             value = None if raw is None else str(raw)
-        record(session, actor=principal.actor if principal is not None else None,
-               action=action, target_kind=kind, target=value,
-               client=request.client.host if request.client is not None else None)
+        record_request(session, request,
+                       actor=principal.actor if principal is not None else None,
+                       action=action, target_kind=kind, target=value)
 
     # async: it only adds an object to the session, no I/O, so no worker-thread hop.
     # Parameters resolve in order: the body (when given) before the session.

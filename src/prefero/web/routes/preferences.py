@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from prefero.api.audit import record_request
 from prefero.api.deps import DbSession, Rt, WriteSession
-from prefero.audit.service import record
 from prefero.catalog.facets import Facet, normalize_category
 from prefero.customers import suggestions as suggestion_service
 from prefero.customers.consent import consent_state, record_consent
@@ -356,9 +356,8 @@ _AUDIT_ACTIONS = {
 def _audit(request: Request, session: Session, *, action: str, customer_id: str) -> None:
     """Record a privacy action taken in the preference center, as the API records its own:
     in the same unit of work, by the customer, about the customer."""
-    record(session, actor=f"customer:{customer_id}", action=action, target_kind="customer",
-           target=customer_id,
-           client=request.client.host if request.client is not None else None)
+    record_request(session, request, actor=f"customer:{customer_id}", action=action,
+                   target_kind="customer", target=customer_id)
 
 
 def _change(request: Request, session: Session, runtime: Runtime, section: str,
