@@ -1,4 +1,3 @@
-import time
 
 from fastapi.testclient import TestClient
 
@@ -22,19 +21,18 @@ def test_unknown_route_is_problem_json(client: TestClient) -> None:
 def test_healthz_touches_neither_the_pool_nor_a_thread(runtime: Runtime) -> None:
     """Finding 3: /healthz went unanswered for minutes while the pool was exhausted. With every
     pooled connection held, it still answers (and /readyz says 503 within its bound)."""
-    # A pool wait far longer than the check below: a /healthz that waited on the pool would
-    # be caught as a hang, not as a slow answer (no timing is measured here).
+    # A /healthz that waited on the pool would get no connection within db_wait_seconds and
+    # answer 503 (Overloaded): its 200 with every connection held is the proof, no timing.
+    # (A short wait also lets /readyz's abandoned ping give up before the pool is disposed.)
     busy = Runtime(runtime.settings.model_copy(update={"max_in_flight": 1,
-                                                        "db_wait_seconds": 10.0}))
+                                                        "db_wait_seconds": 0.2}))
     held = []
     try:
         with TestClient(create_app(runtime=busy)) as client:
             held = [busy.engine.connect() for _ in range(busy.settings.max_in_flight + 4)]
-            started = time.perf_counter()
             alive = client.get("/healthz")
             assert alive.status_code == 200
             assert alive.json()["status"] == "ok"
-            assert time.perf_counter() - started < 5.0  # never waited for the 10 s pool
             ready = client.get("/readyz")
             assert ready.status_code == 503
             assert ready.headers["content-type"] == "application/problem+json"

@@ -63,7 +63,6 @@ Rt = Annotated[Runtime, Depends(get_runtime)]
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-
 def _unit_of_work(request: Request, runtime: Runtime, *, write: bool) -> Iterator[Session]:
     """The request's one unit of work. Whichever session dependency is resolved first opens
     it; a later one gets the same session (the audit entry commits with the route's writes).
