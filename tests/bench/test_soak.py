@@ -51,3 +51,14 @@ def test_sustainable_needs_no_error_no_timeout_no_shedding_and_p99_within_500_ms
     assert not sustainable(_clean(healthz_failures=1))
     assert not sustainable(_clean(p99_ms=500.1))
     assert sustainable(_clean(p99_ms=500.0))
+
+
+def test_the_timeline_slices_the_run_by_send_time_and_keeps_every_request() -> None:
+    outcomes = [Outcome("search", 200, 0.01, at=0.1), Outcome("events", 503, 0.002, at=9.9),
+                Outcome("search", "timeout", 1.0, at=10.0), Outcome("search", 200, 0.02, at=25.0)]
+    rows = tally(outcomes, plan=PLAN, window=10.0)["timeline"]
+    assert [row["from_s"] for row in rows] == [0.0, 10.0, 20.0]
+    assert [(row["sent"], row["ok_2xx"], row["shed_429_503"], row["timeouts"])
+            for row in rows] == [(2, 1, 1, 0), (1, 0, 0, 1), (1, 1, 0, 0)]
+    assert sum(row["sent"] for row in rows) == len(outcomes)
+    assert rows[1]["p99_ms"] == 0.0  # nothing answered in that slice

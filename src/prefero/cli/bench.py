@@ -168,6 +168,18 @@ def _flat(figures: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return rows
 
 
+def _show_timeline(rows: list[dict[str, Any]]) -> None:
+    """One table row per slice of the run."""
+    if not rows:
+        return
+    table = Table(title="timeline")
+    for column in rows[0]:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(*(f"{value:g}" for value in row.values()))
+    console.print(table)
+
+
 DatabaseUrl = Annotated[str | None, typer.Option(
     help="Run on this database (e.g. postgresql+psycopg://...; the demo shop is loaded into "
          "it once); unset means SQLite in --data-dir.")]
@@ -216,7 +228,9 @@ def soak(data_dir: DataDir = Path("var/bench"), database_url: DatabaseUrl = None
     reports = bench_soak(runtime, plans=plans, workers=workers)
     for report in reports:
         _show(f"soak at {report['rate']:g} req/s for {report['seconds']:g} s "
-              f"({workers} workers)", _flat(report))
+              f"({workers} workers)", _flat({k: v for k, v in report.items()
+                                             if k != "timeline"}))
+        _show_timeline(report["timeline"])
     _write(out, {"soak": reports, "database": runtime.engine.dialect.name})
 
 
