@@ -17,8 +17,9 @@ smaller positive-only run sends the read and the ingest key: an operation whose 
 scope (``security: [{ApiKey: [scope]}]``) the key lacks must answer 403 problem+json and
 change nothing; the others must honour their contract as with the admin key.
 
-Stateful links (quiz session → answer, token → exchange) are not declared: see the note at
-the end of this file.
+A stateful run then follows the document's links (saved customer → read, consent, token,
+export, erasure; product → read, change, deactivate; quiz session → read, answer, back) with
+the same checks at every step.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
-from sqlalchemy import select
+from sqlalchemy import select, text
 from starlette.types import Receive, Scope, Send
 
 from apikeys import ADMIN_KEY, INGEST_KEY, READ_KEY
@@ -81,16 +82,15 @@ def _openapi_document() -> dict[str, Any]:
         runtime.close()
 
 
-schema = schemathesis.openapi.from_dict(
-    _openapi_document(),
-    config=schemathesis.Config.from_dict({
+def _config(mode: str) -> schemathesis.Config:
+    return schemathesis.Config.from_dict({
         # A fixed seed by default: on the wire every query value is text, so a few "invalid"
         # cases (cart=false: a boolean where a list was due) read as valid ones, and a random
         # seed would now and then report one as a defect. Fixed, a run is the same every time;
         # PREFERO_FUZZ_SEED (and PREFERO_FUZZ_EXAMPLES) explore further.
         "seed": int(os.environ.get("PREFERO_FUZZ_SEED", "20261123")),
         "generation": {
-            "mode": "all",  # valid and invalid requests
+            "mode": mode,
             # Per operation; about 20 s for the file on two cores. Raise it locally with
             # PREFERO_FUZZ_EXAMPLES=500 for a deeper search.
             "max-examples": int(os.environ.get("PREFERO_FUZZ_EXAMPLES", "30")),
@@ -105,32 +105,25 @@ schema = schemathesis.openapi.from_dict(
             # to be precise problems by problem_details below.
             "positive_data_acceptance": {"enabled": False},
         },
-    }),
-)
+    })
+
+
+_DOCUMENT = _openapi_document()
+schema = schemathesis.openapi.from_dict(_DOCUMENT, config=_config("all"))  # valid and invalid
+# The stateful walk sends valid requests only: an invalid step ends a scenario at once.
+linked_schema = schemathesis.openapi.from_dict(_DOCUMENT, config=_config("positive"))
 # The feed import documents JSON Lines as a string body; send it as text, as for text/csv.
 schemathesis.serializer.alias("application/x-ndjson", "text/plain")
 # What from_asgi does after loading; from_asgi itself would fetch the document through the
 # forwarder before any test app exists.
 schema.app = _RUNNING
+linked_schema.app = _RUNNING
 
 
-@pytest.fixture
-def fuzz_app(database_url: str, tmp_path: Path) -> Iterator[FastAPI]:
-    """The app on a migrated database (SQLite, and PostgreSQL when configured), with a small
-    catalog and a customer so that recommendations and search have something to filter and
-    rank."""
-    runtime = Runtime(Settings(
-        mode="demo",
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        admin_key=ADMIN_KEY,
-        ingest_keys=[INGEST_KEY],
-        read_keys=[READ_KEY],
-        default_level="balanced",
-        # Off: ignored_auth repeats requests without the key on purpose, and the limiter's
-        # 429 for failed authentications is tested on its own.
-        rate_limits=False,
-    ))
+def _shop(settings: Settings) -> FastAPI:
+    """The app over ``settings``' database, seeded with a small catalog and a customer so
+    that recommendations and search have something to filter and rank."""
+    runtime = Runtime(settings)
     with runtime.session() as session:
         add_products(session, [
             product("sku-1", category="Groceries > Bread", price=6, brand="Piekarnia",
@@ -142,12 +135,43 @@ def fuzz_app(database_url: str, tmp_path: Path) -> Iterator[FastAPI]:
         activity(session, {"sku-1": 5, "sku-2": 3, "sku-3": 8})
         customer(session, "c-1", likes=[("category", "Groceries", 1.0)],
                  never=[("allergens", "gluten")])
-    _RUNNING.app = create_app(runtime=runtime)
+    return create_app(runtime=runtime)
+
+
+def _emptied(runtime: Runtime) -> None:
+    """Every row gone (PostgreSQL: TRUNCATE, which the audit log's append-only trigger,
+    a row trigger, does not stop), and the runtime closed."""
+    tables = Base.metadata.sorted_tables
+    with runtime.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+    runtime.close()
+
+
+@pytest.fixture
+def fuzz_app(database_url: str, tmp_path: Path) -> Iterator[FastAPI]:
+    """The app on a migrated database (SQLite, and PostgreSQL when configured)."""
+    _RUNNING.app = _shop(Settings(
+        mode="demo",
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        admin_key=ADMIN_KEY,
+        ingest_keys=[INGEST_KEY],
+        read_keys=[READ_KEY],
+        default_level="balanced",
+        # Off: ignored_auth repeats requests without the key on purpose, and the limiter's
+        # 429 for failed authentications is tested on its own.
+        rate_limits=False,
+    ))
     try:
         yield _RUNNING.app
     finally:
+        _RUNNING.app.state.runtime.close()
         _RUNNING.app = None
-        runtime.close()
 
 
 def _fingerprint(runtime: Runtime) -> str:
@@ -239,6 +263,7 @@ scoped_schema = schemathesis.openapi.from_dict(
     }),
 )
 scoped_schema.app = _RUNNING
+linked_schema.app = _RUNNING
 KEY_SCOPES = {READ_KEY: {"read"}, INGEST_KEY: {"read", "ingest"}}
 
 
@@ -281,11 +306,50 @@ def test_the_ingest_key_gets_403_beyond_its_scope(case: schemathesis.Case,
     _call_with(case, fuzz_app, INGEST_KEY)
 
 
-# Stateful links. OpenAPI links could say "the session_id answered by POST
-# /v1/quizzes/{quiz_id}/sessions feeds POST /v1/quiz-sessions/{session_id}/answers", and
-# schemathesis 4.32.5 would then walk them as a state machine. Not declared: the answers a
-# quiz accepts depend on the quiz's own questions (a question id and option ids that JSON
-# Schema cannot derive from the previous response), so a walk would almost only produce the
-# 409/422 paths this file already fuzzes, at the cost of a second, slower run; the flow is
-# covered by tests/api/test_quiz_sessions_routes.py. The token → exchange step cannot be a
-# link at all: /session/exchange is a page, not part of the API document.
+class _Workflow(linked_schema.as_state_machine()):  # type: ignore[misc, valid-type]
+    """Sequences of calls that follow the document's links: a saved customer is read, given
+    consent and a token, exported and erased; a created product is read, changed and
+    deactivated; a quiz session is read, answered and stepped back. Links come from the
+    document (prefero.api.links) and from schemathesis' own inference from response bodies.
+    Each step is held to the same contract as a single call, including the stateful checks
+    (an erased customer's data is gone; a created resource can be read back)."""
+
+    fingerprint = ""
+
+    def setup(self) -> None:
+        # Every scenario starts from the same shop: Hypothesis replays scenarios and expects
+        # the same answers (an earlier scenario's erased customer would change them).
+        assert _RUNNING.app is not None
+        runtime: Runtime = _RUNNING.app.state.runtime
+        _emptied(runtime)
+        _RUNNING.app = _shop(runtime.settings)
+
+    def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+        return {"headers": dict(_KEY)}
+
+    def before_call(self, case: schemathesis.Case) -> None:
+        _drop_undeclared_query(case)
+        assert _RUNNING.app is not None
+        self.fingerprint = _fingerprint(_RUNNING.app.state.runtime)
+
+    def validate_response(self, response: schemathesis.Response, case: schemathesis.Case,
+                          additional_checks: list[Any] | None = None, **kwargs: Any) -> None:
+        case.validate_response(response, headers=kwargs.get("headers"),
+                               additional_checks=[problem_details],
+                               excluded_checks=_excused(case, response.status_code))
+        if 400 <= response.status_code < 500:
+            assert _RUNNING.app is not None
+            assert _fingerprint(_RUNNING.app.state.runtime) == self.fingerprint, (
+                case.method, case.formatted_path, response.status_code)
+
+
+def test_linked_operations_keep_their_contracts_step_after_step(fuzz_app: FastAPI) -> None:
+    _Workflow.run(settings=settings(
+        # Scenarios of up to 6 linked calls; each starts from a freshly seeded shop.
+        max_examples=int(os.environ.get("PREFERO_FUZZ_EXAMPLES", "15")),
+        stateful_step_count=6, deadline=None, database=None,
+        suppress_health_check=list(HealthCheck)))
+
+
+# Not a link: the token → exchange step (/session/exchange is a page, not part of the API
+# document); it is covered by tests/web/test_session_exchange.py.

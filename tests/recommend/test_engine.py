@@ -50,3 +50,21 @@ def test_new_model_versions_are_swapped_in_while_requests_keep_flowing(runtime: 
         last = engine.recommend(session, RecommendationQuery(customer_id="c1", n=3))
     assert last.artefact_version == versions[-1] != first
     assert seen <= {first, *versions}
+
+
+def test_warming_loads_the_snapshot_and_the_models_and_tolerates_an_empty_shop(
+    runtime: Runtime,
+) -> None:
+    engine = runtime.recommender
+    engine.warm()  # nothing to recommend yet: no error
+    with runtime.session() as s:
+        add_products(s, [product(p, category="Shop") for p in ("a", "b", "c")])
+        customer(s, "c1", level="full")
+        events(s, "c1", [("view", "a"), ("view", "b")])
+    version = train(runtime)
+    engine.warm()
+    # The warmed snapshot is the one requests use: the current catalogue and artefacts.
+    assert engine.artefact_version == version
+    with runtime.session() as s:
+        index, _ = engine.snapshot(s)
+    assert sorted(index.ids) == ["a", "b", "c"]

@@ -325,3 +325,58 @@ def test_a_form_is_answered_with_what_like_minded_shoppers_chose(settings: Setti
         assert "declared_peers" not in codes(off)
     finally:
         runtime.close()
+
+
+def _verticals(result: RecommendationResult) -> list[str]:
+    return [item.category.split(" > ")[0] for item in result.items]
+
+
+def test_liked_brands_do_not_take_over_a_product_page(shop: Runtime) -> None:
+    # Issue 11, finding 1: the shopper's likes used to replace the page's context.
+    with shop.session() as s:
+        customer(s, "c-fan", likes=[("brand", "nike", 1.0), ("brand", "canon", 1.0)])
+    train(shop)
+    page = recommend(shop, customer_id="c-fan", placement="product",
+                     product_id="bread-wheat", n=4, exploration=False)
+    assert _verticals(page) == ["Groceries"] * 4, ids(page)
+
+
+def test_likes_reorder_items_inside_the_page_context(shop: Runtime) -> None:
+    with shop.session() as s:
+        customer(s, "c-oats", likes=[("brand", "oaty", 1.0)])
+    train(shop)
+    page = recommend(shop, customer_id="c-oats", placement="product",
+                     product_id="bread-wheat", n=4, exploration=False)
+    order = ids(page)
+    # Both bars are as related to the bread (same aisle, no shared basket): the liked
+    # one comes first; the other loaves, more related to the page, still lead.
+    assert order.index("oat-bar") < order.index("nut-bar")
+    assert order[0] in {"bread-rye", "bread-gf"}
+
+
+def test_a_cart_row_fills_from_the_cart_context_before_anything_else(shop: Runtime) -> None:
+    with shop.session() as s:
+        customer(s, "c-runner", likes=[("brand", "nike", 1.0)])
+    train(shop)
+    row = recommend(shop, customer_id="c-runner", placement="cart", cart=["cam-canon"], n=4,
+                    exploration=False)
+    # Only two other electronics exist: they come first, the liked rest after them.
+    assert sorted(_verticals(row)[:2]) == ["Electronics", "Electronics"], ids(row)
+    assert len(row.items) == 4
+
+
+def test_a_product_no_event_names_gets_no_behavioural_page_reason(shop: Runtime) -> None:
+    # Issue 11, finding 3: a product imported after training was "also chosen" with others.
+    with shop.session() as s:
+        for i in range(4):
+            customer(s, f"b{i}")
+            events(s, f"b{i}", [("purchase", "bread-wheat"), ("purchase", "nut-bar")],
+                   session_id=f"b{i}")
+    train(shop)
+    with shop.session() as s:
+        add_products(s, [product("bar-new", category=SNACKS, price=6, brand="Fresh")])
+    page = recommend(shop, placement="product", product_id="bar-new", n=5, exploration=False)
+    assert page.items
+    claimed = {r.code for i in page.items for r in i.reasons}
+    assert not claimed & {"also_chosen", "complement"}, [
+        (i.product_id, [r.text for r in i.reasons]) for i in page.items]

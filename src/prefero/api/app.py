@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runtime.recommender.refresh()
+        runtime.recommender.warm()
         yield
 
     app = FastAPI(

@@ -81,6 +81,25 @@ def pipeline(data_dir: DataDir = Path("var/bench"), requests: int = 2000,
     _write(out, {"pipeline": figures})
 
 
+@bench_app.command("live")
+def live(data_dir: DataDir = Path("var/bench"), pairs: int = 200, seed: int = 0,
+         products: int = 3200, customers: int = 6000, out: Out = None) -> None:
+    """The live shop as shoppers meet it (the offline command is `prefero evaluate`):
+    context relevance of product and cart rows for customers with likes."""
+    from prefero.bench.live import context_relevance
+
+    runtime = _prepared(data_dir, products=products, customers=customers)
+    figures = context_relevance(runtime, pairs=pairs, seed=seed)
+    for placement in ("product", "cart"):
+        row = figures[placement]
+        _show(f"context relevance, {placement} rows ({pairs} pairs, seed {seed})",
+              {k: v for k, v in row.items() if k != "strays"})
+        for stray in row["strays"]:
+            console.print(f"  off the page: {stray['item']} ({stray['item_category']}) "
+                          f"on {stray['page']} ({stray['page_category']})")
+    _write(out, {"live": figures})
+
+
 @bench_app.command("http")
 def http(data_dir: DataDir = Path("var/bench"), workers: int = 2,
          concurrency: Annotated[list[int] | None, typer.Option(

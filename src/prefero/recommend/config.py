@@ -44,8 +44,10 @@ class ScoringConfig(_Frozen):
     # At "full" the two blend.
     full_declared: float = 3.0
     full_behaviour: float = 2.0
-    # Product and cart pages are about the product on the page first.
+    # Product and cart pages are about the product on the page first: there the personal
+    # part is scaled to at most ``context_personal`` and only re-ranks (recommend.context).
     page: float = 3.0
+    context_personal: float = 1.0
     search_text: float = 3.0
 
 

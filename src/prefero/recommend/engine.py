@@ -64,6 +64,21 @@ class RecommendationEngine:
         else:
             self._ensure_fresh(session, force_artefacts=True)
 
+    def warm(self) -> None:
+        """Run the pipeline once per kind of page for a stranger, so that a fresh worker's
+        first shoppers do not pay for first calls (artefact pages read from disk, the
+        models' first scoring): measured, a cold worker shed requests in its first seconds
+        under load that a warm one served."""
+        with self.runtime.session() as session:
+            index, _ = self._ensure_fresh(session)
+            first = next((index.ids[p] for p in range(index.size) if index.eligible[p]), None)
+            if first is None:
+                return
+            for query in (RecommendationQuery(n=10),
+                          RecommendationQuery(placement="product", product_id=first, n=10),
+                          RecommendationQuery(placement="cart", cart=(first,), n=10)):
+                self.recommend(session, query)
+
     def snapshot(self, session: Session) -> tuple[CatalogIndex, ModelView]:
         return self._ensure_fresh(session)
 

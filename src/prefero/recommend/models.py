@@ -10,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 from prefero.models import ItemRecommender
+from prefero.models.cooccurrence import CoOccurrence, Transitions
 from prefero.models.declared import DeclaredChoices
 from prefero.recommend.artefacts import Artefacts
 from prefero.recommend.catalog_index import CatalogIndex, FloatArray, IntArray
@@ -77,6 +78,25 @@ class ModelView:
         lifted = _lifted(np.asarray(model.score_declared([columns]), dtype=np.float64))
         out[self.art_to_cat[known]] = lifted[0, known]
         return out
+
+    def observed_after(self, position: int, *, k: int) -> IntArray:
+        """Catalog positions that shoppers went on to choose after (or together with) the
+        item at ``position``, up to ``k`` per item-to-item model, by their counts: the
+        evidence an "also chose" claim rests on. The other models' scores reach every item
+        (factorisation, popularity tie-breaks), so they rank but never prove a relation."""
+        art = int(self.cat_to_art[position])
+        if art < 0:
+            return EMPTY_INT
+        found: list[IntArray] = []
+        for model in self.models.values():
+            if isinstance(model, Transitions | CoOccurrence):
+                targets, _ = model.neighbours(art, k=k)
+                found.append(self.art_to_cat[targets])
+        if not found:
+            return EMPTY_INT
+        positions = np.unique(np.concatenate(found))
+        result: IntArray = positions[positions >= 0]
+        return result
 
     def neighbours(self, position: int, kind: Literal["purchase", "view"] | str
                    ) -> tuple[IntArray, FloatArray]:

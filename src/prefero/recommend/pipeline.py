@@ -15,6 +15,7 @@ from prefero.recommend.candidates import gather_candidates
 from prefero.recommend.catalog_index import CatalogIndex, FloatArray
 from prefero.recommend.config import PipelineConfig
 from prefero.recommend.constraints import allowed_mask, assert_allowed
+from prefero.recommend.context import CONTEXT_PLACEMENTS, context_mask
 from prefero.recommend.diversify import mmr, pick_exploration
 from prefero.recommend.explain import explain
 from prefero.recommend.models import ModelView
@@ -57,17 +58,32 @@ def run_pipeline(
                            apply_preferences=apply_preferences)
     signals = compute_signals(index, model, profile, anchors=anchors, now=now)
 
+    in_context = bool(anchors) and query.placement in CONTEXT_PLACEMENTS
+    pool = allowed  # where candidates, and the exploration slot, may come from
     text: FloatArray | None = None
     if query.placement == "search":
         text, is_hit = _text_scores(index, query.hits)
         candidates = allowed & is_hit
+    elif in_context:
+        pool = allowed & context_mask(index, signals.page, anchors)
+        candidates = gather_candidates(signals, pool, config.candidates)
     else:
         candidates = gather_candidates(signals, allowed, config.candidates)
 
     scores = score(signals, profile, placement=query.placement, config=config.scoring,
-                   text=text)
+                   text=text, in_context=in_context)
     positions = np.flatnonzero(candidates)
     ranked = positions[np.argsort(-scores[positions], kind="stable")]
+    if in_context and ranked.size < query.n:
+        # Too little relates to the page to fill the row: the general candidates follow,
+        # every one of them after every related item.
+        rest = np.flatnonzero(gather_candidates(signals, allowed & ~pool, config.candidates))
+        rest = rest[np.argsort(-scores[rest], kind="stable")]
+        if rest.size:
+            floor = float(scores[ranked].min()) if ranked.size else 0.0
+            scores = scores.copy()
+            scores[rest] += floor - float(scores[rest].max()) - 1.0
+            ranked = np.concatenate([ranked, rest])
 
     if query.placement in config.diversify.enabled_for:
         picked = mmr(index, ranked, scores, n=query.n, config=config.diversify)
@@ -81,7 +97,7 @@ def run_pipeline(
             and query.n >= config.exploration.min_n and len(picked) >= config.exploration.min_n):
         day = datetime.fromtimestamp(now, UTC).date().isoformat()
         explore_slot = pick_exploration(
-            index, allowed, picked[:-1], signals.popularity + signals.trending,
+            index, pool, picked[:-1], signals.popularity + signals.trending,
             seed_text=f"{profile.customer_id}:{query.placement}:{day}",
             config=config.exploration,
         )

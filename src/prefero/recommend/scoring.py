@@ -6,6 +6,7 @@ import numpy as np
 
 from prefero.recommend.catalog_index import FloatArray
 from prefero.recommend.config import ScoringConfig
+from prefero.recommend.context import context_scores
 from prefero.recommend.profile import CustomerProfile
 from prefero.recommend.signals import Signals
 from prefero.types import Placement
@@ -14,7 +15,8 @@ __all__ = ["score"]
 
 
 def score(signals: Signals, profile: CustomerProfile, *, placement: Placement,
-          config: ScoringConfig, text: FloatArray | None = None) -> FloatArray:
+          config: ScoringConfig, text: FloatArray | None = None,
+          in_context: bool = False) -> FloatArray:
     """One relevance score per catalog position.
 
     - ``off``: editorial only (popularity, trending, newness) and the page's own context.
@@ -22,11 +24,13 @@ def score(signals: Signals, profile: CustomerProfile, *, placement: Placement,
     - ``balanced``: declared first; behaviour only orders items liked equally.
     - ``full``: declared and behaviour blended (behaviour boosted by the current session
       when context consent is given).
-    The signal vectors are already zero where consent or level forbids them.
+    The signal vectors are already zero where consent or level forbids them. On a page
+    about products (``in_context``) the page's relevance leads and the personal part only
+    re-ranks (prefero.recommend.context).
     """
     base = (config.popularity * signals.popularity + config.trending * signals.trending
             + config.newness * signals.newness)
-    if placement in ("product", "cart"):
+    if placement in ("product", "cart") and not in_context:
         base = base + config.page * signals.page
     if placement == "search" and text is not None:
         base = base + config.search_text * text
@@ -40,5 +44,8 @@ def score(signals: Signals, profile: CustomerProfile, *, placement: Placement,
         personal = config.declared_priority * signals.declared
         if level == "balanced":
             personal = personal + config.behaviour_tiebreak * signals.behaviour
+    if in_context:
+        return context_scores(base=base, page=signals.page, personal=personal,
+                              page_weight=config.page, personal_weight=config.context_personal)
     result: FloatArray = base + personal
     return result

@@ -34,6 +34,8 @@ MODEL_SHARE = 0.45
 #: own weight (1 by default), so a match still comes first.
 PEER_SHARE = 0.5
 NEW_ARRIVAL_DAYS = 30.0
+#: Most observed successors of a page's product that may be "also chosen" with it.
+ALSO_CHOSEN_TOP = 50
 
 
 @dataclass
@@ -198,18 +200,20 @@ def _model_behaviour(index: CatalogIndex, model: ModelView, profile: CustomerPro
     journey = [index.position[item.product_id] for item in reversed(profile.history)
                if item.product_id in index.position]
     expected = model.model_scores([journey])[0]
-    recent = list(dict.fromkeys(reversed(journey)))[:ATTRIBUTION_SEEDS]
+    # Only products the models were trained on can explain anything: scored alone, an unknown
+    # one is an empty history, whose "predictions" are the models' prior, not evidence.
+    recent = [seed for seed in dict.fromkeys(reversed(journey))
+              if model.cat_to_art[seed] >= 0][:ATTRIBUTION_SEEDS]
     if recent:
         alone = model.model_scores([[seed] for seed in recent])
         for row, seed in enumerate(recent):
             # Weighted by the share the models get in the behaviour signal, so that these
             # traces compete fairly with co-purchase traces for the strongest reason.
             values = alone[row] * seeds.get(seed, (1.0, ""))[0] * share
-            # The strongest few only: a partial selection, not a sort of the catalogue.
-            top = np.flatnonzero(values > 0)
-            if top.size > ATTRIBUTION_TARGETS:
-                top = top[np.argpartition(-values[top], ATTRIBUTION_TARGETS - 1)
-                          [:ATTRIBUTION_TARGETS]]
+            # Only items shoppers were seen choosing after this one: the claim "often chosen
+            # after" needs that count, not just a model's score.
+            observed = model.observed_after(seed, k=ATTRIBUTION_TARGETS)
+            top = observed[values[observed] > 0]
             signals.behaviour_from.add(top, seed, values[top], "follows")
     return np.asarray(expected, dtype=np.float64)
 
@@ -217,11 +221,15 @@ def _model_behaviour(index: CatalogIndex, model: ModelView, profile: CustomerPro
 def _page(index: CatalogIndex, model: ModelView, anchors: list[int], signals: Signals) -> None:
     """Non-personal context: items related to the product(s) on the page, the same for every
     visitor (aggregate co-occurrence plus attribute similarity)."""
-    if model.models:
-        also = model.model_scores([[anchor] for anchor in anchors])
-        for row, anchor in enumerate(anchors):
-            related = np.flatnonzero(also[row] > 0)
-            related = related[related != anchor]
+    # "Also chosen" needs an observed choice after the anchor (the item-to-item models'
+    # counts); the models' scores then order those items. An anchor the models never saw
+    # (imported after training) has none.
+    known = [anchor for anchor in anchors if model.cat_to_art[anchor] >= 0]
+    if model.models and known:
+        also = model.model_scores([[anchor] for anchor in known])
+        for row, anchor in enumerate(known):
+            observed = model.observed_after(anchor, k=ALSO_CHOSEN_TOP)
+            related = observed[(also[row][observed] > 0) & (observed != anchor)]
             contribution = 0.8 * also[row][related]
             signals.page[related] += contribution
             signals.page_from.add(related, anchor, contribution, "also_chosen")

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Header, status
 
 from prefero.api.audit import audited
 from prefero.api.deps import DbSession, Rt, WriteSession, own_customer, require
+from prefero.api.links import THE_SAME_CUSTOMER, links
 from prefero.api.params import CustomerId
 from prefero.api.problems import problem_responses
 from prefero.customers import consent, preferences
@@ -49,6 +50,19 @@ _OWN_ADMIN = [Depends(own_customer("admin"))]
 _UNKNOWN = problem_responses(404)  # reading or erasing a customer never seen
 # Audit entries name the customer of the path (prefero.api.audit).
 _CUSTOMER = ("customer", "customer_id")
+_ONE = "/v1/customers/{customer_id}"
+# Saving preferences creates the customer: every operation on that customer may follow.
+_SAVED_LEADS_TO = links(
+    200,
+    ("GetPreferences", "get", f"{_ONE}/preferences"),
+    ("PostConsent", "post", f"{_ONE}/consents"),
+    ("GetConsents", "get", f"{_ONE}/consents"),
+    ("GetSuggestions", "get", f"{_ONE}/suggestions"),
+    ("GetQuizPreferences", "get", f"{_ONE}/quiz-preferences"),
+    ("IssueToken", "post", f"{_ONE}/tokens"),
+    ("GetData", "get", f"{_ONE}/data"),
+    ("Erase", "delete", _ONE),
+    parameters=THE_SAME_CUSTOMER)
 
 
 @contextmanager
@@ -63,7 +77,8 @@ def _in_body() -> Iterator[None]:
 
 
 @router.put("/{customer_id}/preferences",
-            dependencies=[*_OWN_INGEST, Depends(audited("preferences.write", target=_CUSTOMER))])
+            dependencies=[*_OWN_INGEST, Depends(audited("preferences.write", target=_CUSTOMER))],
+            responses=_SAVED_LEADS_TO)
 def put_preferences(customer_id: CustomerId, body: PreferencesIn, session: DbSession,
                     runtime: Rt) -> SavedPreferences:
     """Replace the customer's declared profile (likes, never/must constraints, budget, sizes,

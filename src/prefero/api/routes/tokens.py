@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, status
 
 from prefero.api.audit import audited
 from prefero.api.deps import DbSession, Rt, require
+from prefero.api.links import THE_SAME_CUSTOMER, links
 from prefero.api.params import CustomerId
 from prefero.auth import service
 from prefero.auth.service import RevocationOut, TokenOut
@@ -20,7 +21,9 @@ router = APIRouter(prefix="/v1/customers", tags=["tokens"],
 
 
 @router.post("/{customer_id}/tokens", status_code=status.HTTP_201_CREATED, dependencies=[
-    Depends(audited("token.issue", target=("customer", "customer_id")))])
+    Depends(audited("token.issue", target=("customer", "customer_id")))],
+    responses=links(201, ("RevokeTokens", "delete", "/v1/customers/{customer_id}/tokens"),
+                    parameters=THE_SAME_CUSTOMER))
 def issue(customer_id: CustomerId, session: DbSession, runtime: Rt) -> TokenOut:
     """Issue a short-lived token for a customer the shop has signed in (`token` scope).
 

@@ -1,0 +1,53 @@
+"""Context first: on a product page or beside a cart, the row is about the page's products.
+
+Candidates there come only from what relates to the anchors: the page signal (co-purchase
+and co-view neighbours, the trained models' strongest successors, attribute similarity)
+and the anchors' own top-level categories. Declared preferences and behaviour re-rank inside
+that set and never bring items from outside it, unless the set is too small to fill the row,
+and then the nearest rest comes after every related item (see ``context_candidates``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from prefero.recommend.catalog_index import BoolArray, CatalogIndex, FloatArray
+from prefero.types import Placement
+
+__all__ = ["CONTEXT_PLACEMENTS", "context_mask", "context_scores"]
+
+#: Placements whose rows are about the page's products.
+CONTEXT_PLACEMENTS: frozenset[Placement] = frozenset({"product", "cart"})
+
+
+def context_mask(index: CatalogIndex, page: FloatArray, anchors: list[int]) -> BoolArray:
+    """Items related to the anchors: a positive page signal, or the same top-level category
+    as one of them.
+
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> index = SimpleNamespace(vertical_code=np.array([0, 0, 1, 1]))
+    >>> context_mask(index, np.array([0.0, 0.0, 0.4, 0.0]), [0]).tolist()
+    [True, True, True, False]
+    """
+    related: BoolArray = page > 0
+    verticals = np.unique(index.vertical_code[np.asarray(anchors, dtype=np.int64)])
+    related |= np.isin(index.vertical_code, verticals)
+    return related
+
+
+def context_scores(*, base: FloatArray, page: FloatArray, personal: FloatArray,
+                   page_weight: float, personal_weight: float) -> FloatArray:
+    """Scores on a context placement: the page's relevance leads, the customer's signals
+    (scaled to at most ``personal_weight``) re-rank items about as related to the page.
+
+    >>> import numpy as np
+    >>> context_scores(base=np.zeros(2), page=np.array([0.9, 0.5]),
+    ...                personal=np.array([0.0, 10.0]), page_weight=3.0,
+    ...                personal_weight=1.0).round(2).tolist()
+    [2.7, 2.5]
+    """
+    top = float(np.abs(personal).max()) if personal.size else 0.0
+    scaled = personal / top * personal_weight if top > 0 else personal
+    result: FloatArray = base + page_weight * page + scaled
+    return result
