@@ -1,3 +1,4 @@
+import gc
 
 from fastapi.testclient import TestClient
 
@@ -48,3 +49,17 @@ def test_readyz_answers_when_the_database_does(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["status"] == "ready"
+
+
+def test_a_worker_app_freezes_what_start_up_loaded_and_a_test_app_does_not(
+    runtime: Runtime,
+) -> None:
+    before = gc.get_freeze_count()
+    with TestClient(create_app(runtime=runtime)):
+        assert gc.get_freeze_count() == before
+    try:
+        with TestClient(create_app(runtime=runtime, freeze_heap=True)) as client:
+            assert gc.get_freeze_count() > before
+            assert client.get("/healthz").status_code == 200
+    finally:
+        gc.unfreeze()  # the rest of the suite keeps a collectable heap

@@ -173,12 +173,17 @@ def test_level_declared_ignores_behaviour_even_with_consent(shop: Runtime) -> No
     assert not codes(result) & BEHAVIOURAL_CODES
 
 
+def _baskets(session: Session, prefix: str, basket: list[str], *, shoppers: int = 4) -> None:
+    """``shoppers`` customers who each bought the whole ``basket`` in one session."""
+    for i in range(shoppers):
+        customer(session, f"{prefix}{i}")
+        events(session, f"{prefix}{i}", [("purchase", pid) for pid in basket],
+               session_id=f"{prefix}{i}")
+
+
 def test_product_page_shows_complements_and_similar_items(shop: Runtime) -> None:
     with shop.session() as s:
-        for i in range(4):
-            customer(s, f"p{i}")
-            events(s, f"p{i}", [("purchase", "shoe-41"), ("purchase", "socks")],
-                   session_id=f"p{i}")
+        _baskets(s, "p", ["shoe-41", "socks"])
     train(shop)
     result = recommend(shop, placement="product", product_id="shoe-41", n=3,
                        exploration=False)
@@ -368,10 +373,7 @@ def test_a_cart_row_fills_from_the_cart_context_before_anything_else(shop: Runti
 def test_a_product_no_event_names_gets_no_behavioural_page_reason(shop: Runtime) -> None:
     # Issue 11, finding 3: a product imported after training was "also chosen" with others.
     with shop.session() as s:
-        for i in range(4):
-            customer(s, f"b{i}")
-            events(s, f"b{i}", [("purchase", "bread-wheat"), ("purchase", "nut-bar")],
-                   session_id=f"b{i}")
+        _baskets(s, "b", ["bread-wheat", "nut-bar"])
     train(shop)
     with shop.session() as s:
         add_products(s, [product("bar-new", category=SNACKS, price=6, brand="Fresh")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -52,8 +53,16 @@ to the endpoints that list it; it reaches only that customer's data. Errors are
 """
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None, *,
+               freeze_heap: bool = False) -> FastAPI:
     """Build the app. Give a ``runtime`` to share one with the caller (tests, the demo).
+
+    ``freeze_heap`` (worker processes only): after start-up, move everything loaded so far
+    out of the cyclic garbage collector's reach. The catalogue snapshot, the models and the
+    libraries live as long as the process, yet every full collection walked them again:
+    about 170,000 objects, 250 ms on a loaded machine, during which the worker answers
+    nothing, ``/healthz`` included. Not for processes that build many apps (tests): frozen
+    objects are only freed by reference counting.
 
     Raises ``UnsafeConfiguration`` in production mode with a built-in key or secret, so that
     uvicorn or gunicorn on ``prefero.api.asgi:app`` refuses exactly as ``prefero serve`` does.
@@ -66,6 +75,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runtime.recommender.refresh()
         runtime.recommender.warm()
+        if freeze_heap:
+            gc.collect()
+            gc.freeze()
         yield
 
     app = FastAPI(
