@@ -1,10 +1,10 @@
 """Context first: on a product page or beside a cart, the row is about the page's products.
 
 Candidates there come only from what relates to the anchors: the page signal (co-purchase
-and co-view neighbours, the trained models' strongest successors, attribute similarity)
+and co-view neighbours, items shoppers were seen choosing after them, attribute similarity)
 and the anchors' own top-level categories. Declared preferences and behaviour re-rank inside
-that set and never bring items from outside it, unless the set is too small to fill the row,
-and then the nearest rest comes after every related item (see ``context_candidates``).
+that set and never bring items from outside it, unless the set is too small to fill the row;
+then the general candidates come after every related item (``run_pipeline``).
 """
 
 from __future__ import annotations
