@@ -20,14 +20,13 @@ from sqlalchemy import select
 from prefero.customers.models import Preference
 from prefero.models.cooccurrence import Transitions
 from prefero.recommend.catalog_index import CatalogIndex
+from prefero.recommend.context import CONTEXT_PLACEMENTS
 from prefero.recommend.models import ModelView
 from prefero.recommend.query import RecommendationQuery
 from prefero.runtime import Runtime
 
 __all__ = ["ContextEvidence", "context_relevance"]
 
-#: The placements whose rows are about the page's own products.
-CONTEXT_PLACEMENTS = ("product", "cart")
 #: How many of an anchor's observed successors count as transition evidence.
 TRANSITION_NEIGHBOURS = 200
 

@@ -79,27 +79,24 @@ def tally(outcomes: Sequence[Outcome], *, plan: SoakPlan, not_sent: int = 0,
     (3, 1, 1, 1)
     """
     statuses = Counter(o.status for o in outcomes)
-    ok = sum(n for s, n in statuses.items() if isinstance(s, int) and 200 <= s < 300)
-    shed = statuses[429] + statuses[503]
-    timeouts = statuses["timeout"]
-    answered = [o.seconds for o in outcomes if isinstance(o.status, int)]
+    counts = _counts(statuses)
     report: dict[str, Any] = {
         "rate": plan.rate,
         "seconds": plan.seconds,
         "sent": len(outcomes),
         "not_sent_in_flight_cap": not_sent,
-        "ok_2xx": ok,
-        "shed_429_503": shed,
-        "other_errors": len(outcomes) - ok - shed - timeouts,
-        "timeouts": timeouts,
+        "ok_2xx": counts["ok_2xx"],
+        "shed_429_503": counts["shed_429_503"],
+        "other_errors": len(outcomes) - sum(counts.values()),
+        "timeouts": counts["timeouts"],
         "statuses": {str(s): n for s, n in sorted(statuses.items(), key=str)},
     }
-    figures = summarise(answered)
+    figures = summarise(_answered(outcomes))
     report["p50_ms"] = figures["median_ms"]
     report["p99_ms"] = figures["p99_ms"]
     report["max_ms"] = figures["max_ms"]
     for kind in KINDS:
-        mine = [o.seconds for o in outcomes if o.kind == kind and isinstance(o.status, int)]
+        mine = _answered([o for o in outcomes if o.kind == kind])
         report[f"{kind}_p99_ms"] = summarise(mine)["p99_ms"]
     report["healthz_probes"] = len(healthz) + healthz_failures
     report["healthz_failures"] = healthz_failures
@@ -124,17 +121,22 @@ def timeline(outcomes: Sequence[Outcome], *, window: float = 10.0) -> list[dict[
     rows = []
     for index in sorted(slices):
         mine = slices[index]
-        statuses = Counter(o.status for o in mine)
-        answered = [o.seconds for o in mine if isinstance(o.status, int)]
-        rows.append({
-            "from_s": round(index * window, 1),
-            "sent": len(mine),
-            "ok_2xx": sum(n for s, n in statuses.items() if isinstance(s, int) and 200 <= s < 300),
-            "shed_429_503": statuses[429] + statuses[503],
-            "timeouts": statuses["timeout"],
-            "p99_ms": summarise(answered)["p99_ms"],
-        })
+        rows.append({"from_s": round(index * window, 1), "sent": len(mine),
+                     **_counts(Counter(o.status for o in mine)),
+                     "p99_ms": summarise(_answered(mine))["p99_ms"]})
     return rows
+
+
+def _counts(statuses: Counter[int | str]) -> dict[str, int]:
+    """The buckets every figure of the report uses: 2xx, shed (429/503), time-outs."""
+    return {"ok_2xx": sum(n for s, n in statuses.items() if isinstance(s, int) and 200 <= s < 300),
+            "shed_429_503": statuses[429] + statuses[503],
+            "timeouts": statuses["timeout"]}
+
+
+def _answered(outcomes: Sequence[Outcome]) -> list[float]:
+    """Latencies of the requests that got an HTTP answer (time-outs and errors left out)."""
+    return [o.seconds for o in outcomes if isinstance(o.status, int)]
 
 
 def sustainable(report: dict[str, Any], *, p99_limit_ms: float = P99_LIMIT_MS) -> bool:

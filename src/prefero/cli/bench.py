@@ -87,10 +87,11 @@ def live(data_dir: DataDir = Path("var/bench"), pairs: int = 200, seed: int = 0,
     """The live shop as shoppers meet it (the offline command is `prefero evaluate`):
     context relevance of product and cart rows for customers with likes."""
     from prefero.bench.live import context_relevance
+    from prefero.recommend.context import CONTEXT_PLACEMENTS
 
     runtime = _prepared(data_dir, products=products, customers=customers)
     figures = context_relevance(runtime, pairs=pairs, seed=seed)
-    for placement in ("product", "cart"):
+    for placement in CONTEXT_PLACEMENTS:
         row = figures[placement]
         _show(f"context relevance, {placement} rows ({pairs} pairs, seed {seed})",
               {k: v for k, v in row.items() if k != "strays"})

@@ -17,7 +17,7 @@ from prefero.types import Placement
 __all__ = ["CONTEXT_PLACEMENTS", "context_mask", "context_scores"]
 
 #: Placements whose rows are about the page's products.
-CONTEXT_PLACEMENTS: frozenset[Placement] = frozenset({"product", "cart"})
+CONTEXT_PLACEMENTS: tuple[Placement, ...] = ("product", "cart")
 
 
 def context_mask(index: CatalogIndex, page: FloatArray, anchors: list[int]) -> BoolArray:

@@ -30,8 +30,6 @@ def score(signals: Signals, profile: CustomerProfile, *, placement: Placement,
     """
     base = (config.popularity * signals.popularity + config.trending * signals.trending
             + config.newness * signals.newness)
-    if placement in ("product", "cart") and not in_context:
-        base = base + config.page * signals.page
     if placement == "search" and text is not None:
         base = base + config.search_text * text
     level = profile.level
