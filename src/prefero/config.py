@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from prefero.currency import (
+    RATES_FILE_VARIABLE,
+    RATES_VARIABLE,
+    parse_rates,
+    read_rates_file,
+    shop_currency_code,
+)
 from prefero.origins import parse_origin
 from prefero.types import Level
 
@@ -51,6 +59,8 @@ RateLimit = Annotated[str, AfterValidator(_rate_limit)]
 # An origin in normal form (https://shop.example), since CORS, frame-ancestors and the CSRF
 # check compare it literally; a path or a wildcard is refused at start.
 Origin = Annotated[str, AfterValidator(parse_origin)]
+# An ISO 4217 code from Babel's list, with no more decimals than prices are stored with.
+ShopCurrency = Annotated[str, AfterValidator(shop_currency_code)]
 
 
 class Settings(BaseSettings):
@@ -115,6 +125,12 @@ class Settings(BaseSettings):
         description="The shop's own sites (scheme://host[:port]): CORS, frame-ancestors and "
                     "the Origin check of the server-rendered forms.",
     )
+    image_origins: list[Origin] = Field(
+        default_factory=list,
+        description="Sites (scheme://host[:port]) the storefront may load product images "
+                    "from (the Content-Security-Policy's img-src). A product whose image_link "
+                    "is elsewhere is shown with a drawn picture instead of a broken one.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses or networks (CIDR) of proxies whose X-Forwarded-For is believed.",
@@ -164,6 +180,12 @@ class Settings(BaseSettings):
         description="A kept-alive connection is closed after this many requests (0: never), "
                     "so that the workers sharing the port share the load too "
                     "(prefero.api.keepalive says why).")
+    gil_switch_ms: float = Field(
+        default=1.0, gt=0.0, le=100.0,
+        description="In server workers, how often (ms) a thread holding the GIL hands it "
+                    "over when another thread waits (Python's default is 5). At 1 ms the "
+                    "event loop, /healthz with it, answers while requests compute: worst "
+                    "/healthz 12-36 ms against 59-75 ms at 5 ms (docs/benchmarks.md).")
     admission_wait_seconds: float = Field(
         default=0.25, ge=0.0, le=10.0,
         description="How long a request beyond max_in_flight waits for a slot before 503.")
@@ -185,6 +207,19 @@ class Settings(BaseSettings):
     facet_schema: Path | None = Field(
         default=None, description="YAML facet schema; unset means the packaged default."
     )
+    # --- currency: every stored price and every budget is in the shop's currency ---
+    shop_currency: ShopCurrency = Field(
+        default="PLN",
+        description="ISO 4217 code the shop sells in. Products priced in another currency "
+                    "are converted at import with the rates below, or refused without one.")
+    currency_rates: dict[str, Decimal] = Field(
+        default_factory=dict,
+        description='Exchange rates as JSON, e.g. {"EUR": 4.3}: one unit of each currency '
+                    "is worth that many units of the shop's currency.")
+    currency_rates_file: Path | None = Field(
+        default=None,
+        description="The same rates in a JSON file (e.g. written by a daily job); read when "
+                    "a process starts. Set this or currency_rates, not both.")
     artefact_check_seconds: float = 2.0
     models: list[str] = Field(
         default_factory=lambda: ["transitions", "als"],
@@ -204,6 +239,25 @@ class Settings(BaseSettings):
         description="Days a suggested preference stays hidden after the customer rejected "
                     "it (or accepted it and later removed the preference)",
     )
+
+    @field_validator("currency_rates", mode="before")
+    @classmethod
+    def _checked_rates(cls, value: object) -> object:
+        return parse_rates(value, source=RATES_VARIABLE)
+
+    @model_validator(mode="after")
+    def _rates_for_other_currencies(self) -> Settings:
+        # Checked at start, so that a typo in a code or an unreadable file stops the server
+        # with the variable's name rather than refusing a feed hours later.
+        if self.currency_rates and self.currency_rates_file is not None:
+            raise ValueError(f"set {RATES_VARIABLE} or {RATES_FILE_VARIABLE}, not both")
+        source, rates = RATES_VARIABLE, self.currency_rates
+        if self.currency_rates_file is not None:
+            source, rates = RATES_FILE_VARIABLE, read_rates_file(self.currency_rates_file)
+        if self.shop_currency in rates:
+            raise ValueError(f"{source}: {self.shop_currency} is the shop currency "
+                             "(PREFERO_SHOP_CURRENCY); it takes no rate")
+        return self
 
     @property
     def session_cookie_secure(self) -> bool:

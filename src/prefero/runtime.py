@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from prefero.catalog.facets import FacetSchema, load_facet_schema
 from prefero.config import Settings
+from prefero.currency import CurrencyConverter
 from prefero.db.session import (
     WRITE,
     create_db_engine,
@@ -59,6 +60,17 @@ class Runtime:
     @cached_property
     def facet_schema(self) -> FacetSchema:
         return load_facet_schema(self.settings.facet_schema)
+
+    @property
+    def shop_currency(self) -> str:
+        """The ISO 4217 code every stored price and budget is in (``PREFERO_SHOP_CURRENCY``),
+        for formatting prices and labelling answers."""
+        return self.settings.shop_currency
+
+    @cached_property
+    def currency_converter(self) -> CurrencyConverter:
+        """Brings prices in other currencies into the shop's (rates read once per process)."""
+        return CurrencyConverter.from_settings(self.settings)
 
     @cached_property
     def recommender(self) -> RecommendationEngine:

@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 __all__ = [
     "PURPOSES",
+    "Basis",
     "CustomerId",
     "EventType",
     "Level",
@@ -24,7 +25,11 @@ ProductId = str
 CustomerId = str
 
 Level = Literal["off", "declared", "balanced", "full"]
-Placement = Literal["home", "product", "cart", "search"]
+Placement = Literal["home", "product", "cart", "checkout", "search"]
+#: What placed a recommended item, or most of a row's: the customer's declared preferences,
+#: their behaviour, the page's products (``context``), a search, the shop's own ordering
+#: (``editorial``: popular, trending, new) or the labelled exploration slot.
+Basis = Literal["declared", "behaviour", "context", "search", "editorial", "exploration"]
 Purpose = Literal["tracking", "personalization", "context", "marketing_email", "marketing_push"]
 PURPOSES: tuple[Purpose, ...] = (
     "tracking",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -10,9 +11,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from apikeys import INGEST_KEY, READ_KEY
+from prefero.config import Settings
 
 DATA = Path(__file__).parents[1] / "catalog" / "data"
 PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # A PLN shop with a rate for the euro (the sample pantry feed is in EUR), none for GBP.
+    return settings.model_copy(update={"currency_rates": {"EUR": Decimal("4.3")}})
 
 
 def _body(pid: str, **fields: Any) -> dict[str, Any]:
@@ -157,6 +165,7 @@ def test_import_a_feed_from_the_raw_body(client: TestClient) -> None:
         "created": 2, "updated": 0, "skipped": [], "errors": [],
         "warnings": ["element 'g:shipping' is neither a product field nor a facet of the "
                      "schema; ignored"],
+        "currency": "PLN", "converted": [],
     }
     assert client.get("/v1/products/ZK-100").json()["sale_price"] == "19.90"
 
@@ -165,7 +174,7 @@ def test_import_a_feed_from_the_raw_body(client: TestClient) -> None:
     assert (again.json()["created"], again.json()["updated"]) == (3, 0)
 
 
-BAD = b"id,title,price\nA,Fine,5 EUR\nB,Broken,five\nC,Fine,6 EUR\n"
+BAD = b"id,title,price\nA,Fine,5 PLN\nB,Broken,five\nC,Fine,6 PLN\n"
 
 
 def test_a_feed_with_row_errors_is_refused_whole(client: TestClient) -> None:
@@ -204,3 +213,45 @@ def test_unreadable_feed_and_unknown_format(client: TestClient) -> None:
     unknown = client.post("/v1/catalog/import", params={"format": "xlsx"}, content=BAD)
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["loc"] == ["query", "format"]
+
+
+NO_GBP = "the price is in GBP; the shop sells in PLN and PREFERO_CURRENCY_RATES has no GBP rate"
+
+
+def test_a_product_in_another_currency_is_stored_in_the_shops(client: TestClient) -> None:
+    created = client.post("/v1/products", json=_body("eur-1", price="19.99", currency="EUR",
+                                                      sale_price="9.99"))
+    assert created.status_code == 201, created.text
+    # 19.99 × 4.3 = 85.957 and 9.99 × 4.3 = 42.957: rounded half up to the grosz.
+    assert {k: created.json()[k] for k in ("price", "sale_price", "currency")} == {
+        "price": "85.96", "sale_price": "42.96", "currency": "PLN"}
+
+
+def test_a_product_without_a_rate_is_refused_with_the_field_path(client: TestClient) -> None:
+    for response in (client.post("/v1/products", json=_body("gbp-1", currency="GBP")),
+                     client.put("/v1/products/gbp-1", json=_body("gbp-1", currency="GBP"))):
+        assert response.status_code == 422
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json()["errors"] == [{"loc": ["currency"], "msg": NO_GBP}]
+    assert client.get("/v1/products/gbp-1").status_code == 404
+
+
+MIXED = b"id,title,g:price\nA,Fine,5 PLN\nB,Tea,3.50 GBP\nC,Bar,2 EUR\n"
+
+
+def test_a_feed_row_without_a_rate_refuses_the_feed_unless_skipped(client: TestClient) -> None:
+    refused = client.post("/v1/catalog/import", content=MIXED,
+                          headers={"Content-Type": "text/csv"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"loc": ["rows", 3, "g:price"], "msg": NO_GBP}]
+    assert client.get("/v1/products").json()["items"] == []
+
+    skipped = client.post("/v1/catalog/import", params={"skip_bad_rows": "true"}, content=MIXED,
+                          headers={"Content-Type": "text/csv"})
+    assert skipped.status_code == 200
+    report = skipped.json()
+    assert report["skipped"] == [{"line": 3, "column": "g:price", "product_id": "B",
+                                  "reason": NO_GBP}]
+    assert (report["currency"], report["converted"]) == (
+        "PLN", [{"currency": "EUR", "rate": "4.3", "products": 1}])
+    assert client.get("/v1/products/C").json()["price"] == "8.60"

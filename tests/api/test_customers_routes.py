@@ -295,3 +295,20 @@ def test_put_then_get_returns_an_equivalent_profile(client: TestClient,
     assert got == {k: v for k, v in put.json().items() if k != "warnings"}
     if body.get("budget", {}).get("max") is not None:
         assert Decimal(str(got["budget"]["max"])) == Decimal(str(body["budget"]["max"]))
+
+
+def test_a_budget_is_in_the_shops_currency(client: TestClient) -> None:
+    put = client.put(PREFS.format("c1"), json={"budget": {"max": 120}})
+    assert put.status_code == 200, put.text
+    assert put.json()["budget"]["currency"] == "PLN"
+    got = client.get(PREFS.format("c1")).json()
+    assert (got["budget"]["max"], got["budget"]["currency"]) == (120, "PLN")
+    # What a GET answered can be sent back as it is.
+    assert client.put(PREFS.format("c1"), json={"budget": got["budget"]}).status_code == 200
+
+    refused = problem(client.put(PREFS.format("c1"),
+                                 json={"budget": {"max": 30, "currency": "EUR"}}), 422)
+    assert refused["errors"] == [{
+        "loc": ["body", "budget", "currency"],
+        "msg": "the shop sells in PLN; give the budget in PLN (or leave currency out)"}]
+    assert client.get(PREFS.format("c1")).json()["budget"]["max"] == 120

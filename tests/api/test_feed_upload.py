@@ -17,7 +17,7 @@ from prefero.catalog import service
 from prefero.runtime import Runtime
 
 MB = 1_000_000
-PRODUCT = b'{"id": "A1", "title": "Tee", "price": "9.99", "currency": "EUR"}\n'
+PRODUCT = b'{"id": "A1", "title": "Tee", "price": "9.99", "currency": "PLN"}\n'
 
 
 def _padded_feed(size: int) -> Iterator[bytes]:

@@ -58,7 +58,7 @@ def test_a_worker_app_freezes_what_start_up_loaded_and_a_test_app_does_not(
     with TestClient(create_app(runtime=runtime)):
         assert gc.get_freeze_count() == before
     try:
-        with TestClient(create_app(runtime=runtime, freeze_heap=True)) as client:
+        with TestClient(create_app(runtime=runtime, worker=True)) as client:
             assert gc.get_freeze_count() > before
             assert client.get("/healthz").status_code == 200
     finally:

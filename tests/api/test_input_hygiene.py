@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-PRODUCT = {"id": "p1", "title": "Oat bar", "price": 3, "currency": "EUR",
+PRODUCT = {"id": "p1", "title": "Oat bar", "price": 3, "currency": "PLN",
            "category": "Groceries > Snacks"}
 
 
@@ -45,11 +45,11 @@ def test_a_nul_in_a_product_is_a_422_with_its_path(client: TestClient, change: d
 
 
 @pytest.mark.parametrize(("content_type", "feed"), [
-    ("text/csv", b"id,title,price\np1,Oat\x00bar,3 EUR\n"),
-    ("application/x-ndjson", b'{"id": "p1", "title": "Oat\\u0000bar", "price": "3 EUR"}\n'),
+    ("text/csv", b"id,title,price\np1,Oat\x00bar,3 PLN\n"),
+    ("application/x-ndjson", b'{"id": "p1", "title": "Oat\\u0000bar", "price": "3 PLN"}\n'),
     # XML cannot carry a NUL at all (not even as &#0;): the parser refuses the file.
     ("application/xml", b'<rss><channel><item><id>p1</id><title>Oat&#0;bar</title>'
-                        b'<price>3 EUR</price></item></channel></rss>'),
+                        b'<price>3 PLN</price></item></channel></rss>'),
 ])
 def test_a_nul_in_a_feed_cell_is_a_row_error(client: TestClient, content_type: str,
                                              feed: bytes) -> None:
@@ -79,7 +79,7 @@ def test_a_time_that_utc_cannot_hold_is_a_422(client: TestClient) -> None:
 
 def test_an_xml_feed_in_an_unreadable_encoding_is_a_422(client: TestClient) -> None:
     feed = ('<?xml version="1.0" encoding="Shift_JIS"?><rss><channel><item><id>p1</id>'
-            '<title>お茶</title><price>3 EUR</price></item></channel></rss>').encode("shift_jis")
+            '<title>お茶</title><price>3 PLN</price></item></channel></rss>').encode("shift_jis")
     errors = _problem(client.post("/v1/catalog/import", content=feed,
                                   headers={"Content-Type": "application/xml"}))
     assert errors == [{"loc": ["feed", 1], "msg": "the XML is in Shift_JIS, an encoding the "
@@ -100,7 +100,7 @@ def test_json_the_parser_gives_up_on_is_a_precise_422(client: TestClient, body: 
 
 
 def test_lone_surrogate_escapes_are_refused_not_stored(client: TestClient) -> None:
-    body = '{"id": "p1", "title": "Oat \\ud800", "price": 3, "currency": "EUR"}'
+    body = '{"id": "p1", "title": "Oat \\ud800", "price": 3, "currency": "PLN"}'
     errors = _problem(client.post("/v1/products", content=body,
                                   headers={"Content-Type": "application/json"}))
     assert [e["loc"] for e in errors] == [["body", "title"]]
@@ -150,7 +150,7 @@ def test_invisible_characters_are_refused_with_their_path(client: TestClient,
     product = {**PRODUCT, "facets": {"allergens": [value]}}
     errors = _problem(client.post("/v1/products", json=product))
     assert [e["loc"] for e in errors] == [["facets", "allergens"]]
-    feed = f"id,title,price,allergens\np1,Oat bar,3 EUR,{value}\n".encode()
+    feed = f"id,title,price,allergens\np1,Oat bar,3 PLN,{value}\n".encode()
     errors = _problem(client.post("/v1/catalog/import", content=feed,
                                   headers={"Content-Type": "text/csv"}))
     assert [e["loc"] for e in errors] == [["rows", 2, "allergens"]]

@@ -40,7 +40,7 @@ def _send(client: TestClient, method: str, path: str, body: Any) -> int:
                                          "gtin", "link", "allergens", "color"]))
 def test_any_text_in_a_product_is_answered_below_500(client: TestClient, text: str,
                                                      field: str) -> None:
-    body: dict[str, Any] = {"id": "p1", "title": "Oat bar", "price": 3, "currency": "EUR"}
+    body: dict[str, Any] = {"id": "p1", "title": "Oat bar", "price": 3, "currency": "PLN"}
     if field in ("allergens", "color"):
         body["facets"] = {field: [text]}
     else:
@@ -136,7 +136,7 @@ def test_a_never_rule_in_any_form_keeps_the_products_out(client: TestClient,
     customer = f"c{example}"
     for i, carried in enumerate(ALLERGENS * 2):
         product = {"id": f"p{example}-{i}", "title": f"Oat bar {i}", "price": 3 + i,
-                   "currency": "EUR", "category": "Groceries > Snacks",
+                   "currency": "PLN", "category": "Groceries > Snacks",
                    "facets": {"allergens": data.draw(variants(carried))}}
         stored = client.post("/v1/products", json=product)
         assert stored.status_code == 201, stored.text

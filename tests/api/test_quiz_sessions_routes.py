@@ -112,6 +112,8 @@ def test_contract_end_to_end(client: TestClient, shop: Runtime) -> None:
     services = finished["add_on_services"]
     assert [s["product_id"] for s in services] == ["setup"]
     assert services[0]["label"] == "add_on_service" and services[0]["preselected"] is False
+    # Prices name their currency, so a client never guesses it.
+    assert {item["currency"] for item in [*results, *services]} == {"PLN"}
 
     resumed = client.get(f"/v1/quiz-sessions/{sid}", headers={"X-API-Key": READ_KEY})
     assert resumed.status_code == 200
@@ -148,7 +150,7 @@ def test_quiz_preferences_endpoints(client: TestClient, shop: Runtime) -> None:
     assert [g["source"] for g in groups] == ["quiz:camera-finder@1"]
     assert [(like["facet"], like["value"]) for like in groups[0]["likes"]] == [
         ("brand", "sony")]
-    assert groups[0]["budget"]["max"] == 2500
+    assert (groups[0]["budget"]["max"], groups[0]["budget"]["currency"]) == (2500, "PLN")
     removed = client.delete("/v1/customers/c1/quiz-preferences/camera-finder",
                             headers={"X-API-Key": INGEST_KEY})
     assert removed.status_code == 200

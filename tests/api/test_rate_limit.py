@@ -115,9 +115,10 @@ def test_anonymous_requests_are_counted_per_address(make_app: MakeApp) -> None:
     assert [_get(app, "/openapi.json", client=here).status for _ in range(3)] == [200] * 3
     _assert_429(_get(app, "/openapi.json", client=here))
     assert _get(app, "/openapi.json", client=there).status == 200
-    # Health checks and static files are never counted.
+    # Health checks, static files and product pictures (a page's own parts) are never counted.
     assert _get(app, "/healthz", client=here).status == 200
     assert _get(app, "/static/swagger/swagger-ui.css", client=here).status == 200
+    assert _get(app, "/img/products/no-such-product", client=here).status == 404
 
 
 def test_the_limiter_can_be_turned_off(make_app: MakeApp) -> None:

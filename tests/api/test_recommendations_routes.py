@@ -61,7 +61,8 @@ def test_gluten_excluder_sees_no_gluten_in_recommendations_or_search(
     assert found["total_hits"] == 3
     assert found["hidden_total"] == 2
     assert found["hidden"] == [{"rule": "never:allergens=gluten",
-                                "label": "never allergens: gluten", "count": 2}]
+                                "label": "never allergens: gluten", "count": 2,
+                                "missing_information": False}]
     everything = client.get("/v1/search", params={
         "q": "bread", "customer_id": "c-gf", "apply_preferences": "false"}).json()
     assert {i["product_id"] for i in everything["items"]} == {
@@ -174,3 +175,92 @@ def test_new_artefacts_and_catalog_changes_are_picked_up_without_restart(
     ids = [i["product_id"] for i in
            client.get("/v1/recommendations", params={"n": 10}).json()["items"]]
     assert "tee" not in ids
+
+
+def test_checkout_answers_about_the_order(client: TestClient, shop: Runtime) -> None:
+    # Issue 11, finding 8: placement=checkout answered 422.
+    got = client.get("/v1/recommendations",
+                     params={"placement": "checkout", "cart": ["bread-gf"], "n": 3})
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert (body["placement"], body["basis"]) == ("checkout", "context")
+    assert [i["category"] for i in body["items"]] == ["Groceries > Bread"] * 3
+    assert "bread-gf" not in {i["product_id"] for i in body["items"]}
+    posted = client.post("/v1/recommendations",
+                         json={"placement": "checkout", "cart": ["bread-gf"], "n": 3})
+    assert posted.status_code == 200
+    assert [i["product_id"] for i in posted.json()["items"]] == [
+        i["product_id"] for i in body["items"]]
+    placements = client.get("/openapi.json").json()["components"]["schemas"][
+        "RecommendationQuery"]["properties"]["placement"]
+    assert "checkout" in placements["enum"]
+
+
+def test_rows_say_what_placed_them_and_the_level_in_force(client: TestClient,
+                                                          shop: Runtime) -> None:
+    # Issue 11, finding 8: "Picked for you" over editorial picks, "Something different" at
+    # level off, and effective_level reading "balanced" after personalization was withdrawn.
+    url = "/v1/recommendations"
+    stranger = client.get(url, params={"n": 5, "exploration": "false"}).json()
+    assert stranger["basis"] == "editorial"
+    assert {i["basis"] for i in stranger["items"]} == {"editorial"}
+    put = client.put("/v1/customers/c-lab/preferences", json={
+        "likes": [{"facet": "brand", "value": "chleb-co", "weight": 1.0},
+                  {"facet": "category", "value": "Groceries > Bread", "weight": 1.0}],
+        "level": "balanced"})
+    assert put.status_code == 200, put.text
+    liked = client.get(url, params={"customer_id": "c-lab", "n": 4,
+                                    "exploration": "false"}).json()
+    assert (liked["basis"], liked["level"]) == ("declared", "balanced")
+    # Without tracking consent behaviour is not used: the level in force is "declared".
+    assert liked["effective_level"] == "declared"
+    withdrawn = client.post("/v1/customers/c-lab/consents",
+                            json={"purpose": "personalization", "granted": False})
+    assert withdrawn.status_code == 201
+    after = client.get(url, params={"customer_id": "c-lab", "n": 5,
+                                    "exploration": "true"}).json()
+    assert (after["level"], after["effective_level"], after["basis"]) == (
+        "balanced", "off", "editorial")
+    codes = {r["code"] for i in after["items"] for r in i["reasons"]}
+    assert not codes & {"exploration", "declared_like", "declared_peers"}
+    profile = client.get("/v1/customers/c-lab/preferences").json()
+    assert (profile["level"], profile["effective_level"]) == ("balanced", "off")
+
+
+def test_reasons_are_worded_in_the_language_the_client_ranks_highest(
+    client: TestClient, shop: Runtime
+) -> None:
+    put = client.put("/v1/customers/c-pl/preferences", json={
+        "likes": [{"facet": "diet", "value": "gluten free", "weight": 1.0}],
+        "budget": {"max": 1_000_000}})
+    assert put.status_code == 200, put.text
+    asked = {"customer_id": "c-pl", "n": 3, "exploration": "false"}
+    english = client.get("/v1/recommendations", params=asked)
+    polish = client.get("/v1/recommendations", params=asked,
+                        headers={"Accept-Language": "en;q=0.3, pl-PL"})
+    assert english.headers["content-language"] == "en"
+    assert polish.headers["content-language"] == "pl"
+    assert "accept-language" in polish.headers["vary"].lower()
+    first_en, first_pl = (r.json()["items"][0]["reasons"] for r in (english, polish))
+    # the same evidence, typed, whatever the language
+    assert [r["params"] for r in first_en] == [r["params"] for r in first_pl]
+    liked = next(r for r in first_pl if r["code"] == "declared_like")
+    assert liked["params"]["likes"] == [
+        {"facet": "diet", "value": "gluten free", "label": "gluten free"}]
+    assert liked["text"].startswith("Pasuje do Twoich preferencji (Dieta: ")
+    budget = next(r for r in first_pl if r["code"] == "within_budget")
+    assert budget["params"]["amount"] == 1_000_000
+    assert "1e+06" not in budget["text"] and "000" in budget["text"]
+    searched = client.get("/v1/search", params={"q": "bread", "customer_id": "c-pl"},
+                          headers={"Accept-Language": "pl"}).json()
+    assert any(r["text"] == "Pasuje do Twojego wyszukiwania" for i in searched["items"]
+               for r in i["reasons"])
+
+
+def test_every_price_names_its_currency(client: TestClient, shop: Runtime) -> None:
+    for params in ({"customer_id": "c1", "placement": "home", "n": 5},
+                   {"placement": "product", "product_id": "bread-gf", "n": 3}):
+        items = client.get("/v1/recommendations", params=params).json()["items"]
+        assert items and {item["currency"] for item in items} == {"PLN"}
+    found = client.get("/v1/search", params={"q": "bread"}).json()["items"]
+    assert found and {item["currency"] for item in found} == {"PLN"}

@@ -150,3 +150,18 @@ def test_a_response_with_its_own_policy_keeps_it() -> None:
         text = client.get("/plain")
         _assert_everywhere(text)
         assert "content-security-policy" not in text.headers
+
+
+def test_pages_may_load_product_images_only_from_the_configured_hosts(
+        settings: Settings) -> None:
+    runtime = Runtime(settings.model_copy(update={
+        "image_origins": ["https://cdn.shop.example", "https://img.shop.example"]}))
+    try:
+        with TestClient(create_app(runtime=runtime)) as client:
+            csp = client.get("/").headers["content-security-policy"]
+    finally:
+        runtime.close()
+    assert ("img-src 'self' data: https://cdn.shop.example https://img.shop.example;"
+            in csp)
+    # Nothing else loosens: scripts, styles and frames stay this site's.
+    assert "script-src 'self';" in csp and "style-src 'self';" in csp

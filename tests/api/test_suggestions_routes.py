@@ -45,11 +45,16 @@ def test_list_shape(client: TestClient, runtime: Runtime) -> None:
     body = response.json()
     assert body["customer_id"] == "c1" and body["tracking_consent"] is True
     item = next(i for i in body["items"] if i["facet"] == "sugar_free")
-    assert set(item) == {"id", "facet", "value", "kind", "weight", "confidence", "evidence"}
+    assert set(item) == {"id", "facet", "value", "label", "kind", "weight", "confidence",
+                         "evidence"}
     assert (item["value"], item["kind"]) == ("true", "like")
     assert 0 <= item["confidence"] <= 1 and 0 < item["weight"] <= 1
-    assert item["evidence"]["text"] == "8 of your last 10 orders in Groceries were sugar-free"
+    assert item["evidence"]["text"] == "Sugar-free — 8 of your last 10 orders in Groceries"
     assert (item["evidence"]["matching"], item["evidence"]["total"]) == (8, 10)
+    polish = client.get(LIST.format("c1"), headers={"X-API-Key": READ_KEY,
+                                                     "Accept-Language": "pl"}).json()
+    said = next(i for i in polish["items"] if i["facet"] == "sugar_free")["evidence"]["text"]
+    assert said.startswith("Bez cukru — 8 z 10 ostatnich zamówień w dziale ")
 
 
 def test_accept_returns_the_decision_and_the_like(client: TestClient,

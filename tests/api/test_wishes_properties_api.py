@@ -89,7 +89,10 @@ wishes = st.fixed_dictionaries({
 def breaks(item: ProductIn, prefs: dict[str, Any], schema: FacetSchema) -> bool:
     """The customer's rules, written out from the request body — independent of the engine.
     A "must" binds where the product states a value, or in a category the facet schema says
-    the facet covers (an empty value is no value)."""
+    the facet covers (an empty value is no value, except a safety facet's empty list, which
+    states "none": a product that says it has no diet label is not vegan). A "never" on a
+    safety facet (allergens, diet) also hides a product in a covered category that states
+    nothing: unknown is not safe."""
     if not item.active or item.availability == "out_of_stock":
         return True
     for rule in prefs["constraints"]:
@@ -100,11 +103,17 @@ def breaks(item: ProductIn, prefs: dict[str, Any], schema: FacetSchema) -> bool:
         elif rule["op"] == "never":
             if values & set(item.facets.get(rule["facet"], [])):
                 return True
+            facet = schema.get(rule["facet"])
+            if (facet is not None and facet.safety and facet.covers(item.category)
+                    and item.facets.get(rule["facet"]) is None):
+                return True
         else:
             stated = set(item.facets.get(rule["facet"]) or [])
             facet = schema.get(rule["facet"])
             covered = facet is not None and facet.covers(item.category)
-            if (stated or covered) and not values & stated:
+            says_none = (facet is not None and facet.safety
+                         and item.facets.get(rule["facet"]) == [])
+            if (stated or says_none or covered) and not values & stated:
                 return True
     if prefs["budget"] and item.price > prefs["budget"]["max"]:
         return True
@@ -121,7 +130,8 @@ def test_no_rule_ever_leaks_into_recommendations_or_search(
 ) -> None:
     empty(runtime.engine)
     with runtime.session() as session:
-        upsert_products(session, catalog, schema=runtime.facet_schema)
+        upsert_products(session, catalog, schema=runtime.facet_schema,
+                        converter=runtime.currency_converter)
     assert client.put("/v1/customers/c1/preferences", json=prefs).status_code == 200
     by_id = {item.id: item for item in catalog}
     shown: list[str] = []
@@ -157,7 +167,7 @@ def test_withdrawn_tracking_consent_binds_the_next_request(
         upsert_products(session, [
             ProductIn(id=f"p{i}", title=f"item {i}", price=Decimal(10 + i), currency="PLN",
                       category=f"Shop > {'AB'[i % 2]}") for i in range(10)
-        ], schema=runtime.facet_schema)
+        ], schema=runtime.facet_schema, converter=runtime.currency_converter)
     for customer in ("tracked", "blank"):
         client.put(f"/v1/customers/{customer}/preferences", json={"level": level})
     client.post("/v1/customers/tracked/consents", json={"purpose": "tracking", "granted": True})

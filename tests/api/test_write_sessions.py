@@ -21,7 +21,7 @@ from prefero.audit.models import AuditEntry
 from prefero.runtime import Runtime
 from test_write_sessions_helpers import undeclared_writes
 
-PRODUCT = b'{"id": "A1", "title": "Tee", "price": "9.99", "currency": "EUR"}\n'
+PRODUCT = b'{"id": "A1", "title": "Tee", "price": "9.99", "currency": "PLN"}\n'
 
 
 def _write_while_stalled(client: TestClient, runtime: Runtime, *, path: str,

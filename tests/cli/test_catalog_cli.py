@@ -15,6 +15,8 @@ from prefero.cli.app import app
 from prefero.config import get_settings
 
 DATA = Path(__file__).parents[1] / "catalog" / "data"
+# The sample feeds price in EUR, JPY, RUB and USD besides PLN, the shop's currency.
+RATES = '{"EUR": 4.3, "JPY": 0.026, "RUB": 0.045, "USD": 3.95}'
 
 
 @pytest.fixture
@@ -22,6 +24,7 @@ def db(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     monkeypatch.setenv("PREFERO_DATABASE_URL", database_url)
     monkeypatch.setenv("PREFERO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("COLUMNS", "200")  # Rich tables at a width that does not wrap
+    monkeypatch.setenv("PREFERO_CURRENCY_RATES", RATES)
     get_settings.cache_clear()
     yield database_url
     get_settings.cache_clear()
@@ -44,11 +47,32 @@ def test_import_prints_a_summary(db: str) -> None:
     assert re.search(r"│ created\s+│\s+4 │", result.output)
     assert "column 'shipping_weight' is neither a product field" in result.output
     assert [pid for pid, _ in _products(db)] == ["EN-004", "JP-002", "PL-001", "RU-003"]
+    assert re.search(r"│ converted from JPY \(1 JPY = 0.026 PLN\)\s+│\s+1 │", result.output)
+    assert re.search(r"│ converted from USD \(1 USD = 3.95 PLN\)\s+│\s+1 │", result.output)
+
+
+def test_a_currency_without_a_rate_refuses_the_file(db: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREFERO_CURRENCY_RATES", '{"USD": 3.95}')
+    get_settings.cache_clear()
+    feed = tmp_path / "mixed.csv"
+    feed.write_bytes(b"id,title,g:price\nA,Fine,5 PLN\nB,Trail Runner,89.90 EUR\n"
+                     b"C,Cap,10 USD\n")
+    result = CliRunner().invoke(app, ["import", str(feed)])
+    assert result.exit_code == 1, result.output
+    assert "Refused: 1 problem(s) in 1 row(s); nothing was imported" in result.output
+    assert re.search(r"│\s+3 │ g:price\s+│ B\s+│ the price is in EUR; the shop sells in PLN "
+                     r"and PREFERO_CURRENCY_RATES has no EUR rate", result.output)
+    assert _products(db) == []
+
+    result = CliRunner().invoke(app, ["import", str(feed), "--skip-bad-rows"])
+    assert result.exit_code == 0, result.output
+    assert _products(db) == [("A", "Fine"), ("C", "Cap")]
 
 
 def test_refused_import_lists_the_rows_and_exits_1(db: str, tmp_path: Path) -> None:
     feed = tmp_path / "bad.csv"
-    feed.write_bytes(b"id,title,price\nA,Fine,5 EUR\nB,Broken,five\n,No id,6 EUR\n")
+    feed.write_bytes(b"id,title,price\nA,Fine,5 PLN\nB,Broken,five\n,No id,6 PLN\n")
     result = CliRunner().invoke(app, ["import", str(feed)])
     assert result.exit_code == 1
     assert "Refused: 2 problem(s) in 2 row(s); nothing was imported" in result.output
@@ -60,7 +84,7 @@ def test_refused_import_lists_the_rows_and_exits_1(db: str, tmp_path: Path) -> N
 
 def test_skip_bad_rows_imports_the_good_ones(db: str, tmp_path: Path) -> None:
     feed = tmp_path / "bad.csv"
-    feed.write_bytes(b"id,title,price\nA,Fine,5 EUR\nB,Broken,five\nC,Also fine,6 EUR\n")
+    feed.write_bytes(b"id,title,price\nA,Fine,5 PLN\nB,Broken,five\nC,Also fine,6 PLN\n")
     result = CliRunner().invoke(app, ["import", str(feed), "--skip-bad-rows"])
     assert result.exit_code == 0, result.output
     assert "Skipped rows (first 1 of 1)" in result.output
@@ -86,14 +110,14 @@ def test_feeds_the_importer_cannot_read_are_refused_cleanly(db: str, tmp_path: P
     # Issue 10: a Shift_JIS XML feed ended in a traceback; a NUL in a cell broke PostgreSQL.
     xml = tmp_path / "jp.xml"
     xml.write_bytes(('<?xml version="1.0" encoding="Shift_JIS"?><rss><channel><item>'
-                     '<id>p1</id><title>お茶</title><price>3 EUR</price></item></channel>'
+                     '<id>p1</id><title>お茶</title><price>3 PLN</price></item></channel>'
                      '</rss>').encode("shift_jis"))
     result = CliRunner().invoke(app, ["import", str(xml)])
     assert result.exit_code == 1, result.output
     assert "Shift_JIS, an encoding the importer cannot read" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     csv = tmp_path / "nul.csv"
-    csv.write_bytes(b"id,title,price\np1,Oat\x00bar,3 EUR\np2,Tea,2 EUR\n")
+    csv.write_bytes(b"id,title,price\np1,Oat\x00bar,3 PLN\np2,Tea,2 PLN\n")
     result = CliRunner().invoke(app, ["import", str(csv)])
     assert result.exit_code == 1, result.output
     assert "must not contain NUL characters" in result.output

@@ -77,3 +77,13 @@ def test_publish_stores_versions_and_refuses_invalid_files(
             assert (row.version, definition.title) == (1, "Your colours")
     finally:
         runtime.close()
+
+
+def test_validate_warns_of_missing_translations(env: None, files: tuple[Path, Path]) -> None:
+    good, _ = files
+    result = CliRunner().invoke(app, ["quiz", "validate", str(good)])
+    assert result.exit_code == 0, result.output  # a warning, not an error
+    assert f"{good} › translations › pl: no pl translation of 'Your colours' (title)" in (
+        result.output)
+    library = CliRunner().invoke(app, ["quiz", "validate", *map(str, library_files())])
+    assert "translation" not in library.output  # the library is complete in Polish

@@ -7,16 +7,25 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from factories import consent
 from prefero.catalog.facets import Facet, FacetSchema
 from prefero.customers.models import Customer, Preference
 from prefero.customers.preferences import (
+    Held,
+    PreferenceConflict,
     add_constraint,
     add_dismissal,
     add_like,
     get_preferences,
     normalize_preference_value,
     put_preferences,
+    remove_constraint,
     remove_dismissal,
+    remove_like,
+    remove_sizes,
+    set_budget,
+    set_level,
+    set_sizes,
 )
 from prefero.customers.schemas import (
     Budget,
@@ -99,9 +108,31 @@ def test_put_creates_the_customer_and_get_of_unknown_is_not_found(runtime: Runti
 
 
 def test_effective_level_falls_back_to_the_shop_default(runtime: Runtime) -> None:
-    out = put(runtime, "c1", PreferencesIn(level=None))
+    put(runtime, "c1", PreferencesIn(level=None))
+    with runtime.session() as s:
+        consent(s, "c1", "tracking", True)  # balanced uses behaviour: only with tracking
+    out = get(runtime, "c1")
     assert out.level is None
     assert out.effective_level == runtime.settings.default_level == "balanced"
+
+
+def test_effective_level_is_the_level_the_consents_allow(runtime: Runtime) -> None:
+    # Issue 11, finding 8: it read "balanced" after personalization consent was withdrawn.
+    put(runtime, "c1", PreferencesIn(level="full"))
+    with runtime.session() as s:
+        consent(s, "c1", "tracking", True)
+    assert get(runtime, "c1").effective_level == "full"
+    with runtime.session() as s:
+        consent(s, "c1", "tracking", False)
+    assert (get(runtime, "c1").level, get(runtime, "c1").effective_level) == (
+        "full", "declared")
+    with runtime.session() as s:
+        consent(s, "c1", "personalization", False)
+    assert (get(runtime, "c1").level, get(runtime, "c1").effective_level) == ("full", "off")
+    with runtime.session() as s:
+        consent(s, "c1", "personalization", True)
+        consent(s, "c1", "tracking", True)
+    assert get(runtime, "c1").effective_level == "full"
 
 
 def test_put_replaces_the_whole_profile(runtime: Runtime) -> None:
@@ -247,10 +278,11 @@ def test_add_like_keeps_the_rest_and_refuses_an_excluded_value(runtime: Runtime)
         stored = add_like(session, customer_id="c1", like=like("diet", " Vegan", 1, "quiz:q"),
                           schema=runtime.facet_schema)
     assert (stored.value, stored.source) == ("vegan", "quiz:q")
-    with runtime.session() as session, pytest.raises(InvalidInput) as raised:
+    with runtime.session() as session, pytest.raises(PreferenceConflict) as conflict:
         add_like(session, customer_id="c1", like=like("brand", "Zeta", 0.5),
                  schema=runtime.facet_schema)
-    assert [e.loc for e in raised.value.errors] == [("value",)]
+    assert [e.loc for e in conflict.value.errors] == [("value",)]
+    assert conflict.value.held == (Held("never", "brand", "zeta"),)
     with runtime.session() as session, pytest.raises(InvalidInput) as raised:
         add_like(session, customer_id="c1", like=like("nope", "x", 0.5),
                  schema=runtime.facet_schema)
@@ -278,14 +310,16 @@ def test_add_constraint_checks_against_the_stored_profile(runtime: Runtime) -> N
         values = add_constraint(session, customer_id="c1", schema=runtime.facet_schema,
                                 constraint=rule("allergens", "never", "Peanuts", "peanuts"))
     assert values == ["peanuts"]
-    with runtime.session() as session, pytest.raises(InvalidInput) as raised:
+    with runtime.session() as session, pytest.raises(PreferenceConflict) as conflict:
         add_constraint(session, customer_id="c1", schema=runtime.facet_schema,
                        constraint=rule("brand", "never", "zeta", "Acme"))
-    assert [e.loc for e in raised.value.errors] == [("values", 1)]
-    with runtime.session() as session, pytest.raises(InvalidInput) as raised:
+    assert [e.loc for e in conflict.value.errors] == [("values", 1)]
+    assert conflict.value.held == (Held("like", "brand", "acme"),)
+    with runtime.session() as session, pytest.raises(PreferenceConflict) as conflict:
         add_constraint(session, customer_id="c1", schema=runtime.facet_schema,
                        constraint=rule("diet", "never", "VEGAN"))
-    assert [e.loc for e in raised.value.errors] == [("values", 0)]
+    assert [e.loc for e in conflict.value.errors] == [("values", 0)]
+    assert conflict.value.held == (Held("must", "diet", "vegan"),)
     assert {(c.facet, c.op, tuple(c.values)) for c in get(runtime, "c1").constraints} == {
         ("diet", "must", ("vegan",)), ("allergens", "never", ("peanuts",))}
 
@@ -308,3 +342,211 @@ def test_dismissals_can_be_added_and_undone(runtime: Runtime) -> None:
         sources = {value: source for value, source in session.execute(
             select(Preference.value, Preference.source).where(Preference.kind == "dismiss"))}
     assert sources == {"p2": "rec_dismiss", "p3": "declared"}
+
+
+def profile(runtime: Runtime, customer_id: str) -> tuple[set[tuple[str, str, float]],
+                                                        set[tuple[str, str, str]]]:
+    out = get(runtime, customer_id)
+    return ({(x.facet, x.value, x.weight) for x in out.likes},
+            {(c.op, c.facet, v) for c in out.constraints for v in c.values})
+
+
+def test_a_conflict_changes_nothing_and_replace_switches_in_one_step(runtime: Runtime) -> None:
+    put(runtime, "c1", PreferencesIn(likes=[like("brand", "apple", 1.0)],
+                                     constraints=[rule("diet", "must", "vegan")]))
+    before = profile(runtime, "c1")
+    with runtime.session() as session, pytest.raises(PreferenceConflict):
+        add_constraint(session, customer_id="c1", schema=runtime.facet_schema,
+                       constraint=rule("brand", "never", "Apple"))
+    assert profile(runtime, "c1") == before
+
+    with runtime.session() as session:
+        stored = add_constraint(session, customer_id="c1", schema=runtime.facet_schema,
+                                constraint=rule("brand", "never", "Apple"), replace=True)
+    assert stored == ["apple"]
+    assert profile(runtime, "c1") == (set(), {("must", "diet", "vegan"),
+                                              ("never", "brand", "apple")})
+
+    # And back: liking it again swaps the rule for the like.
+    with runtime.session() as session:
+        add_like(session, customer_id="c1", like=like("brand", "APPLE", 0.5),
+                 schema=runtime.facet_schema, replace=True)
+    assert profile(runtime, "c1") == ({("brand", "apple", 0.5)},
+                                      {("must", "diet", "vegan")})
+
+    # "never" over "must" switches the op.
+    with runtime.session() as session:
+        add_constraint(session, customer_id="c1", schema=runtime.facet_schema,
+                       constraint=rule("diet", "never", "vegan"), replace=True)
+    assert profile(runtime, "c1")[1] == {("never", "diet", "vegan")}
+
+
+def test_a_dislike_never_conflicts_with_never(runtime: Runtime) -> None:
+    put(runtime, "c1", PreferencesIn(likes=[like("brand", "zeta", -1.0)]))
+    with runtime.session() as session:
+        add_constraint(session, customer_id="c1", schema=runtime.facet_schema,
+                       constraint=rule("brand", "never", "zeta"))
+    assert profile(runtime, "c1") == ({("brand", "zeta", -1.0)}, {("never", "brand", "zeta")})
+
+
+def test_removing_one_like_or_rule_value_keeps_the_rest(runtime: Runtime) -> None:
+    put(runtime, "c1", PreferencesIn(
+        likes=[like("brand", "acme", 0.8), like("diet", "vegan", 1.0, "quiz:food")],
+        constraints=[rule("allergens", "never", "peanuts", "gluten")],
+        budget=Budget(max=Decimal("50")), dismissed=["p1"]))
+    with runtime.session() as session:
+        assert remove_like(session, customer_id="c1", facet="brand", value="acme") is True
+        assert remove_like(session, customer_id="c1", facet="brand", value="acme") is False
+        assert remove_constraint(session, customer_id="c1", op="never", facet="allergens",
+                                 value="gluten") is True
+        assert remove_constraint(session, customer_id="c1", op="must", facet="allergens",
+                                 value="peanuts") is False
+        assert remove_constraint(session, customer_id="c1", op="like", facet="diet",
+                                 value="vegan") is False  # only rules
+    out = get(runtime, "c1")
+    assert [(x.facet, x.value, x.source) for x in out.likes] == [("diet", "vegan", "quiz:food")]
+    assert [(c.op, c.values) for c in out.constraints] == [("never", ["peanuts"])]
+    assert out.budget is not None and out.budget.max == Decimal("50")
+    assert out.dismissed == ["p1"]
+
+
+# --------------------------------------------------------------------------- one part at a time
+
+
+def _rows(runtime: Runtime, customer_id: str) -> list[tuple[str, str, str, str]]:
+    """Every stored row with its source and time, to see that the rest stays as it was."""
+    with runtime.session() as session:
+        return sorted((r.kind, r.facet, r.value, f"{r.source}@{r.updated_at}") for r in
+                      session.scalars(select(Preference).where(
+                          Preference.customer_id == customer_id)))
+
+
+def test_set_budget_changes_the_budget_only_and_clears_it_with_none(runtime: Runtime) -> None:
+    put(runtime, "c1", PreferencesIn(likes=[like("diet", "vegan", 1.0, "quiz:food@1")],
+                                     budget=Budget(max=Decimal("50"), source="quiz:food@1"),
+                                     level="full"))
+    rows = _rows(runtime, "c1")
+    with runtime.session() as session:
+        stored = set_budget(session, customer_id="c1", settings=runtime.settings,
+                            budget=Budget(min=Decimal("10"), max=Decimal("99.90")))
+    assert stored is not None
+    assert (stored.min, stored.max, stored.source, stored.currency) == (
+        Decimal("10"), Decimal("99.90"), "declared", runtime.settings.shop_currency)
+    out = get(runtime, "c1")
+    assert out.budget is not None and out.budget.source == "declared"
+    assert (out.budget.min, out.budget.max) == (Decimal("10"), Decimal("99.90"))
+    assert _rows(runtime, "c1") == rows and out.level == "full"
+
+    with runtime.session() as session:
+        assert set_budget(session, customer_id="c1", settings=runtime.settings,
+                          budget=None) is None
+    with runtime.session() as session:
+        customer = session.get(Customer, "c1")
+        assert customer is not None
+        # Cleared, and the clearing is dated: a merge must not bring an older budget back.
+        assert (customer.budget_min, customer.budget_max, customer.budget_source) == (
+            None, None, None)
+        assert customer.budget_updated_at is not None
+    assert _rows(runtime, "c1") == rows
+
+
+def test_set_budget_again_with_the_same_range_changes_no_time(runtime: Runtime) -> None:
+    budget = Budget(max=Decimal("120"))
+    with runtime.session() as session:
+        set_budget(session, customer_id="c1", settings=runtime.settings, budget=budget)
+    first = get(runtime, "c1").budget
+    with runtime.session() as session:
+        set_budget(session, customer_id="c1", settings=runtime.settings,
+                   budget=Budget(max=Decimal("120.00")))
+    again = get(runtime, "c1").budget
+    assert first is not None and again is not None
+    assert again.updated_at == first.updated_at
+
+
+def test_set_budget_refuses_another_currency_and_a_bad_source(runtime: Runtime) -> None:
+    other = "EUR" if runtime.settings.shop_currency != "EUR" else "USD"
+    with runtime.session() as session, pytest.raises(InvalidInput) as raised:
+        set_budget(session, customer_id="c1", settings=runtime.settings,
+                   budget=Budget(max=Decimal("10"), currency=other, source="Not A Source"))
+    assert {e.loc for e in raised.value.errors} == {("currency",), ("source",)}
+    with runtime.session() as session:
+        assert session.get(Customer, "c1") is None  # refused before anything was written
+
+
+def test_set_sizes_replaces_one_category_and_keeps_the_others(runtime: Runtime) -> None:
+    put(runtime, "c1", PreferencesIn(
+        likes=[like("brand", "acme", 0.5)],
+        sizes=[SizeSet(category="Fashion > Shoes", values=["42", "43"]),
+               SizeSet(category="Fashion > Tops", values=["M"], source="quiz:style@1")]))
+    with runtime.session() as session:
+        stored = set_sizes(session, customer_id="c1", schema=runtime.facet_schema,
+                           sizes=SizeSet(category="Fashion/Shoes", values=["43", "EU 44",
+                                                                           "eu 44"]))
+    assert (stored.category, stored.values, stored.source) == (
+        "Fashion > Shoes", ["43", "eu 44"], "declared")
+    out = get(runtime, "c1")
+    assert sorted((s.category, v, s.source) for s in out.sizes for v in s.values) == [
+        ("Fashion > Shoes", "43", "declared"), ("Fashion > Shoes", "eu 44", "declared"),
+        ("Fashion > Tops", "m", "quiz:style@1")]
+    assert [(x.facet, x.value) for x in out.likes] == [("brand", "acme")]
+
+
+def test_set_sizes_keeps_the_time_of_a_size_already_held(runtime: Runtime) -> None:
+    with runtime.session() as session:
+        set_sizes(session, customer_id="c1", schema=runtime.facet_schema,
+                  sizes=SizeSet(category="Fashion > Shoes", values=["42"]))
+    before = {row[2]: row[3] for row in _rows(runtime, "c1")}
+    with runtime.session() as session:
+        set_sizes(session, customer_id="c1", schema=runtime.facet_schema,
+                  sizes=SizeSet(category="Fashion > Shoes", values=["42", "43"]))
+    after = {row[2]: row[3] for row in _rows(runtime, "c1")}
+    assert after["42"] == before["42"] and set(after) == {"42", "43"}
+
+
+def test_set_sizes_refuses_unusable_input_and_writes_nothing(runtime: Runtime) -> None:
+    with runtime.session() as session, pytest.raises(InvalidInput) as raised:
+        set_sizes(session, customer_id="c1", schema=runtime.facet_schema,
+                  sizes=SizeSet(category=" > ", values=["42", "4\u200b3"]))
+    assert [e.loc for e in raised.value.errors] == [("category",)]
+    with runtime.session() as session, pytest.raises(InvalidInput) as raised:
+        set_sizes(session, customer_id="c1", schema=runtime.facet_schema,
+                  sizes=SizeSet(category="Fashion > Shoes", values=["42", "4\u200b3"]))
+    assert [e.loc for e in raised.value.errors] == [("values", 1)]
+    with runtime.session() as session:
+        assert session.get(Customer, "c1") is None
+
+
+def test_remove_sizes_forgets_one_category(runtime: Runtime) -> None:
+    put(runtime, "c1", PreferencesIn(sizes=[
+        SizeSet(category="Fashion > Shoes", values=["42", "43"]),
+        SizeSet(category="Fashion > Tops", values=["M"])]))
+    with runtime.session() as session:
+        assert remove_sizes(session, customer_id="c1", category="Fashion > Shoes") is True
+        assert remove_sizes(session, customer_id="c1", category="Fashion > Shoes") is False
+        assert remove_sizes(session, customer_id="nobody", category="Fashion > Tops") is False
+    assert [(s.category, s.values) for s in get(runtime, "c1").sizes] == [
+        ("Fashion > Tops", ["m"])]
+
+
+def test_set_level_changes_the_level_and_the_slot_only(runtime: Runtime) -> None:
+    put(runtime, "c1", PreferencesIn(likes=[like("brand", "acme", 0.5)],
+                                     budget=Budget(max=Decimal("50"))))
+    rows = _rows(runtime, "c1")
+    with runtime.session() as session:
+        assert set_level(session, customer_id="c1", level="declared", exploration=False)
+    with runtime.session() as session:
+        assert not set_level(session, customer_id="c1", level="declared", exploration=False)
+        level_time = session.get(Customer, "c1").level_updated_at  # type: ignore[union-attr]
+    with runtime.session() as session:
+        # The slot alone: the level keeps its time.
+        assert set_level(session, customer_id="c1", level="declared", exploration=True)
+        assert session.get(Customer, "c1").level_updated_at == level_time  # type: ignore[union-attr]
+    out = get(runtime, "c1")
+    assert (out.level, out.exploration) == ("declared", True)
+    assert out.budget is not None and out.budget.max == Decimal("50")
+    assert _rows(runtime, "c1") == rows
+    with runtime.session() as session:
+        set_level(session, customer_id="c1", level=None, exploration=True)
+    assert get(runtime, "c1").level is None
+    with runtime.session() as session, pytest.raises(InvalidInput):
+        set_level(session, customer_id="c1", level="max", exploration=True)  # type: ignore[arg-type]

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from factories import add_products, consent, customer, events, product
+from prefero.catalog.models import Product
 from prefero.customers.models import Preference, SuggestionDecision
 from prefero.customers.suggestions import (
     Suggestion,
+    SuggestionRules,
     accept,
     reject,
     suggestion_id,
@@ -61,7 +63,7 @@ def test_eight_of_ten_sugar_free_orders_suggest_sugar_free(runtime: Runtime) -> 
     assert found.evidence.total == 10
     assert found.evidence.signal == "purchase"
     assert found.evidence.scope == "Groceries"
-    assert found.evidence.text == "8 of your last 10 orders in Groceries were sugar-free"
+    assert found.evidence.text == "Sugar-free — 8 of your last 10 orders in Groceries"
     assert found.confidence == pytest.approx(wilson_lower_bound(8, 10), abs=1e-4)
     assert 0.5 <= found.weight <= 1.0
     assert found.id == suggestion_id("c1", "like", "sugar_free", "true")
@@ -114,6 +116,9 @@ def test_at_most_five_sorted_by_confidence(runtime: Runtime) -> None:
                   "style": "minimal", "ecosystem": "apple", "diet": ["keto"]}
         add_products(s, [product(f"p{i}", category=SNACKS, brand="Acme", facets=facets)
                          for i in range(6)])
+        # Snacks without those values: a value every product carries is no choice at all.
+        add_products(s, [product(f"q{i}", category=SNACKS, brand="Plain") for i in range(6)]
+                     + [product("shoe", category=SHOES, brand="Acme")])
         customer(s, "c1")
         events(s, "c1", [("purchase", f"p{i}") for i in range(6)])
     found = current(runtime)
@@ -256,3 +261,59 @@ def test_a_suggestion_changes_no_recommendation_before_it_is_accepted(
         # Listing stored nothing the recommender could read.
         assert s.scalar(select(func.count()).select_from(Preference)) == 0
         assert s.scalar(select(func.count()).select_from(SuggestionDecision)) == 0
+
+
+KITCHEN = "Home > Kitchen"
+
+
+def seed_kitchen_shopper(runtime: Runtime, cid: str = "c1") -> None:
+    """A catalogue where every kitchen product is eco-friendly, nearly all are new and most
+    minimal in style, and a brand only 8 of 40 kitchen products carry; the customer's 10
+    orders: 8 of that brand, all new, 8 minimal (fewer than the catalogue's 9 in 10)."""
+    def facets(i: int) -> dict[str, object]:
+        return {"condition": "new" if i < 38 else "used", "eco": True,
+                **({"style": "minimal"} if i < 8 or i >= 12 else {})}
+    with runtime.session() as s:
+        add_products(s, [product(f"k{i:02d}", category=KITCHEN,
+                                 brand="Rare" if i < 8 else f"Common{i % 8}",
+                                 facets=facets(i)) for i in range(40)]
+                     + [product(f"shoe{i}", category=SHOES, brand="Acme") for i in range(10)])
+        customer(s, cid)
+        events(s, cid, [("purchase", f"k{i:02d}") for i in (*range(8), 10, 11)])
+
+
+def test_suggestions_are_ranked_by_lift_over_the_catalogues_base_rate(
+        runtime: Runtime) -> None:
+    # Issue 11, finding 9: "condition: new", which nearly every product carries, led the
+    # suggestions because 10 of 10 orders were new (the highest raw share).
+    seed_kitchen_shopper(runtime)
+    found = current(runtime)
+    keys = [(s.facet, s.value) for s in found]
+    assert keys[0] == ("brand", "rare"), keys
+    assert keys.index(("brand", "rare")) < keys.index(("condition", "new"))
+    rare = found[0]
+    assert (rare.evidence.catalogue_share, rare.evidence.lift) == (0.2, 4.0)
+    # The shop's spelling of the value, not the stored (folded) one.
+    assert rare.evidence.text == "Rare — 8 of your last 10 orders in Home"
+    new = next(s for s in found if s.facet == "condition")
+    assert new.confidence > rare.confidence  # a raw-share ranking would have put it first
+    assert new.evidence.catalogue_share == 0.95
+    # Chosen less often than the catalogue carries it, or carried by every product there
+    # (no choice at all): no preference.
+    assert ("style", "minimal") not in keys
+    assert ("eco", "true") not in keys
+    # A shop may ask for a clearer lead over the base rate.
+    stricter = current(runtime, rules=SuggestionRules(min_lift=1.2))
+    strict_keys = [(s.facet, s.value) for s in stricter]
+    assert strict_keys[0] == ("brand", "rare")
+    assert ("condition", "new") not in strict_keys
+
+
+def test_a_value_the_shop_no_longer_carries_is_not_suggested(runtime: Runtime) -> None:
+    seed_kitchen_shopper(runtime)
+    with runtime.session() as s:
+        for i in range(8):
+            gone = s.get(Product, f"k{i:02d}")
+            assert gone is not None
+            gone.active = False
+    assert ("brand", "rare") not in [(x.facet, x.value) for x in current(runtime)]

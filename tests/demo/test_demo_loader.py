@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from prefero.catalog.models import Product
 from prefero.catalog.revisions import current
 from prefero.customers.consent import current_consents
 from prefero.customers.models import ConsentRecord, Customer, Preference
+from prefero.demo.catalog import CURRENCY
 from prefero.demo.loader import DemoSummary, load_demo
 from prefero.demo.shop import generate_demo
 from prefero.events.models import Event, ProductActivity
+from prefero.quizzes.definition import SetBudget
+from prefero.quizzes.loader import load_definition
+from prefero.quizzes.publish import library_files
 from prefero.runtime import Runtime
 
 ANCHOR = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -91,3 +96,32 @@ def test_loading_twice_does_not_duplicate(runtime: Runtime) -> None:
     assert (second.products, second.events) == (first.products, first.events)
     with runtime.session() as session:
         assert current(session) == 1
+
+
+def test_the_demo_shop_states_one_currency_everywhere(runtime: Runtime) -> None:
+    shop = generate_demo(seed=7, products=60, customers=20, anchor=ANCHOR,
+                         schema=runtime.facet_schema)
+    assert CURRENCY == runtime.shop_currency == "PLN"
+    assert {row["currency"] for row in shop.product_rows()} == {CURRENCY}  # services too
+    # The quizzes it publishes ask for budgets in the same currency.
+    budget_ranges = [
+        question.range
+        for path in library_files()
+        for question in load_definition(path.read_bytes(), source=path.name,
+                                        schema=runtime.facet_schema).questions
+        if question.range is not None
+        and any(isinstance(effect, SetBudget) for effect in question.range.effects)
+    ]
+    assert budget_ranges and {spec.unit for spec in budget_ranges} == {CURRENCY}
+
+
+def test_the_demo_does_not_load_into_a_shop_selling_in_another_currency(
+        runtime: Runtime) -> None:
+    euro = Runtime(runtime.settings.model_copy(update={"shop_currency": "EUR"}))
+    try:
+        with pytest.raises(ValueError, match="the demo shop sells in PLN, but "
+                                             "PREFERO_SHOP_CURRENCY is EUR"):
+            load_demo(euro, products=60, customers=20, anchor=ANCHOR)
+    finally:
+        euro.close()
+    assert _counts(runtime)["products"] == 0

@@ -55,7 +55,7 @@ def _remaining(page: Any) -> int:
 
 def test_the_grocery_quiz_removes_allergens_from_home(shop: Any, page: Any) -> None:
     page.goto(f"{shop.url}/login")
-    page.get_by_role("button", name=f"Sign in as {PERSONA}").click()
+    page.locator(f"form[action='/login']:has(input[value='{PERSONA}']) button").click()
     page.wait_for_url(f"{shop.url}/")
     before = _home_product_ids(page, shop.url)
     recommended_before = _recommended(shop, PERSONA)
@@ -143,6 +143,6 @@ def test_camera_finder_narrows_and_explains(shop: Any, page: Any) -> None:
     expect(picks.first.get_by_role("button", name="Add to cart")).to_be_visible()
     services = page.locator(".quiz-services")
     if services.count():
-        expect(services).to_contain_text("nothing is added to your cart unless you choose it")
+        expect(services).to_contain_text("nothing goes into your cart unless you add it")
     assert _remaining(page) <= narrowed
     page.screenshot(path=str(SCREENSHOTS / "quiz-results-desktop.png"), full_page=True)

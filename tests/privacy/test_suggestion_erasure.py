@@ -6,10 +6,16 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from factories import add_products, customer, events, product
+from prefero.catalog.models import Product
 from prefero.customers.models import SuggestionDecision
 from prefero.customers.suggestions import accept, reject, suggestions
 from prefero.privacy.service import customer_data, erase_customer
 from prefero.runtime import Runtime
+
+
+def _others() -> list[Product]:
+    """Products the customers do not buy: a value every product carries suggests nothing."""
+    return [product(f"q{i}", category="Groceries > Bakery", brand="Plain") for i in range(5)]
 
 
 def decide_everything(runtime: Runtime, cid: str) -> None:
@@ -34,7 +40,8 @@ def decisions_of(runtime: Runtime, cid: str) -> int:
 def test_erasure_removes_suggestion_decisions(runtime: Runtime) -> None:
     with runtime.session() as s:
         add_products(s, [product(f"p{i}", category="Groceries > Snacks", brand="Acme",
-                                 facets={"organic": True}) for i in range(5)])
+                                 facets={"organic": True}) for i in range(5)]
+                     + _others())
     decide_everything(runtime, "erase-me-77")
     decide_everything(runtime, "bystander-3")
     assert decisions_of(runtime, "erase-me-77") == 2
@@ -50,7 +57,8 @@ def test_erasure_removes_suggestion_decisions(runtime: Runtime) -> None:
 def test_data_export_lists_suggestion_decisions(runtime: Runtime) -> None:
     with runtime.session() as s:
         add_products(s, [product(f"p{i}", category="Groceries > Snacks", brand="Acme",
-                                 facets={"organic": True}) for i in range(5)])
+                                 facets={"organic": True}) for i in range(5)]
+                     + _others())
     decide_everything(runtime, "asks-77")
     with runtime.session() as s:
         data = customer_data(s, customer_id="asks-77", settings=runtime.settings)

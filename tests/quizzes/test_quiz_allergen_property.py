@@ -1,6 +1,7 @@
 """Property: whatever the catalogue and the answers, no quiz result (pick or add-on service)
 ever contains an allergen the customer excluded — in the quiz or in their own profile — even
-when other answers push exactly those products up."""
+when other answers push exactly those products up; nor, then, a grocery or cosmetic that
+states no allergens (unknown is not safe)."""
 
 from __future__ import annotations
 
@@ -92,6 +93,8 @@ def test_no_result_contains_an_excluded_allergen(
     for product_id in shown:
         row = by_id[product_id]  # checked on the raw rows, not through the index
         assert not banned & set(row.facets.get("allergens", [])), (product_id, banned)
+        if banned and "allergens" not in row.facets:
+            assert not row.category.startswith(("Groceries", "Cosmetics")), product_id
         assert row.active and row.availability != "out_of_stock"
     assert len(found.picks) <= n
     assert not {p.product_id for p in found.picks} & {s.product_id

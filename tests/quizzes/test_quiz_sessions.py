@@ -67,7 +67,9 @@ def shop(runtime: Runtime) -> Runtime:
                     facets={"allergens": [], "diet": ["vegan"]}),
             product("granola", category="Groceries > Cereals", price=15,
                     facets={"allergens": ["nuts", "gluten"], "diet": ["vegan"]}),
-            product("rice", category="Groceries > Pantry", price=8, facets={"diet": ["vegan"]}),
+            # labelled "no allergens": an unlabelled grocery is hidden by any allergen rule
+            product("rice", category="Groceries > Pantry", price=8,
+                    facets={"allergens": [], "diet": ["vegan"]}),
             product("tee", category="Fashion > Shirts", price=60),
         ])
         _publish(s, _definition())

@@ -1,5 +1,7 @@
 """Properties over random catalogs and profiles: no declared rule ever leaks, whatever the
-placement, level, consents or trained neighbours; behaviour only counts when allowed."""
+placement, level, consents or trained neighbours (nor, under a "never" rule on a safety
+facet, a product that states nothing for it where the facet applies); behaviour only counts
+when allowed."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from prefero.catalog.facets import load_facet_schema
 from prefero.recommend.artefacts import Artefacts
 from prefero.recommend.catalog_index import CatalogIndex, ProductRow, index_products
 from prefero.recommend.config import PipelineConfig
+from prefero.recommend.constraints import allowed_mask, hidden_by_rule
 from prefero.recommend.explain import BEHAVIOURAL_CODES
 from prefero.recommend.models import ModelView, build_model_view
 from prefero.recommend.pipeline import run_pipeline
@@ -22,8 +25,9 @@ from prefero.recommend.profile import CustomerProfile, HistoryItem
 from prefero.recommend.query import RecommendationQuery
 
 SCHEMA = load_facet_schema()
+# Groceries and Cosmetics are where the schema's safety facets (allergens, diet) apply.
 CATEGORIES = ["Food > Bread", "Food > Snacks", "Wear > Shoes > Run", "Wear > Shirts",
-              "Tech > Phones", "Tech"]
+              "Tech > Phones", "Tech", "Groceries > Bread", "Cosmetics > Face"]
 BRANDS = ["acme", "bolt", "cora"]
 DIETS = ["vegan", "keto", "gluten free"]
 ALLERGENS = ["gluten", "nuts", "lactose"]
@@ -104,6 +108,19 @@ def profiles(draw: st.DrawFn, ids: list[str]) -> CustomerProfile:
     )
 
 
+@st.composite
+def queries(draw: st.DrawFn, ids: list[str]) -> RecommendationQuery:
+    """A request on any placement, anchored on the catalogue's own products."""
+    placement = draw(st.sampled_from(["home", "product", "cart", "checkout", "search"]))
+    return RecommendationQuery(
+        customer_id="c1", placement=placement, n=draw(st.integers(1, 12)),
+        product_id=draw(st.sampled_from(ids)) if placement == "product" else None,
+        cart=tuple(draw(st.lists(st.sampled_from(ids), max_size=3)))
+        if placement in ("cart", "checkout") else (),
+        hits=tuple(draw(st.permutations(ids))) if placement == "search" else (),
+    )
+
+
 def random_model(index: CatalogIndex, seed: int) -> ModelView:
     rng = np.random.default_rng(seed)
     n, k = index.size, 4
@@ -117,6 +134,14 @@ def random_model(index: CatalogIndex, seed: int) -> ModelView:
         manifest={},
     )
     return build_model_view(index, artefacts)
+
+
+def unlabelled_where_unsafe(row: ProductRow, facet: str) -> bool:
+    """A product in a category a safety facet covers, stating nothing for it."""
+    spec = SCHEMA.get(facet)
+    return (spec is not None and spec.safety and row.facets.get(facet) is None
+            and any(row.category == path or row.category.startswith(path + " > ")
+                    for path in spec.applies_to))
 
 
 def breaks_rules(row: ProductRow, profile: CustomerProfile) -> list[str]:
@@ -139,8 +164,15 @@ def breaks_rules(row: ProductRow, profile: CustomerProfile) -> list[str]:
     for facet, value in profile.never:
         if has(facet, value):
             problems.append(f"never {facet}={value}")
+    for facet in {facet for facet, _ in profile.never}:
+        if unlabelled_where_unsafe(row, facet):
+            problems.append(f"no {facet} information")
     for facet, values in profile.must.items():
-        applies = facet == "category" or facet in facets
+        spec = SCHEMA.get(facet)
+        covered = spec is not None and any(
+            row.category == path or row.category.startswith(path + " > ")
+            for path in spec.applies_to)
+        applies = facet == "category" or facet in facets or covered
         if applies and not any(has(facet, v) for v in values):
             problems.append(f"must {facet}")
     price = float(row.sale_price if row.sale_price is not None else row.price)
@@ -164,14 +196,7 @@ def test_no_declared_rule_ever_leaks(data: st.DataObject) -> None:
     index = index_products(rows, schema=SCHEMA)
     ids = [r.id for r in rows]
     profile = data.draw(profiles(ids))
-    placement = data.draw(st.sampled_from(["home", "product", "cart", "search"]))
-    query = RecommendationQuery(
-        customer_id="c1", placement=placement, n=data.draw(st.integers(1, 12)),
-        product_id=data.draw(st.sampled_from(ids)) if placement == "product" else None,
-        cart=tuple(data.draw(st.lists(st.sampled_from(ids), max_size=3)))
-        if placement == "cart" else (),
-        hits=tuple(data.draw(st.permutations(ids))) if placement == "search" else (),
-    )
+    query = data.draw(queries(ids))
     model = random_model(index, data.draw(st.integers(0, 2**16)))
     result = run_pipeline(index=index, model=model, profile=profile, query=query,
                           config=PipelineConfig())
@@ -205,3 +230,26 @@ def test_without_tracking_consent_history_has_no_influence(data: st.DataObject) 
     second = run_pipeline(index=index, model=model, profile=forgotten, query=query,
                           config=PipelineConfig(), now=1.8e9)
     assert first.model_dump() == second.model_dump()
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_listings_show_only_what_passes_every_rule(data: st.DataObject) -> None:
+    """Category and search listings show ``available & allowed_mask`` and count what each
+    rule hides: nothing shown breaks a rule, and the "missing information" count of a safety
+    facet is exactly the unlabelled products it covers."""
+    rows = sorted(data.draw(catalogs()), key=lambda r: r.id)
+    index = index_products(rows, schema=SCHEMA)
+    profile = data.draw(profiles([r.id for r in rows]))
+    available = index.eligible.copy()
+    shown = available & allowed_mask(index, profile)
+    for position in np.flatnonzero(shown).tolist():
+        assert breaks_rules(rows[position], profile) == [], rows[position].id
+    for position in np.flatnonzero(available & ~shown).tolist():
+        assert breaks_rules(rows[position], profile) != [], rows[position].id
+    missing = {h.rule: h.count for h in hidden_by_rule(index, profile, available)
+               if h.missing_information}
+    expected = {f"missing:{facet}": sum(
+        1 for i, row in enumerate(rows) if available[i] and unlabelled_where_unsafe(row, facet))
+        for facet in {facet for facet, _ in profile.never}}
+    assert missing == {rule: n for rule, n in expected.items() if n}

@@ -103,7 +103,7 @@ def test_declared_like_comes_first_and_says_why(shop: Runtime) -> None:
     assert set(ids(result)) == {"bread-gf", "bread-rye", "oat-bar"}
     for item in result.items:
         assert item.reasons[0].code == "declared_like"
-        assert item.reasons[0].text == "Matches your preference: vegan"
+        assert item.reasons[0].text == "Matches your preferences (Diet: vegan)"
 
 
 def test_never_must_budget_and_sizes_filter_before_scoring(shop: Runtime) -> None:
@@ -234,7 +234,7 @@ def test_a_name_liked_twice_is_said_once(runtime: Runtime) -> None:
                  likes=[("brand", "apple", 1.0), ("ecosystem", "apple", 0.8)])
     result = recommend(runtime, customer_id="c-apple", n=2, exploration=False)
     assert result.items[0].product_id == "phone"
-    assert result.items[0].reasons[0].text == "Matches your preference: Apple"
+    assert result.items[0].reasons[0].text == "Matches your preferences (Apple)"
 
 
 def test_shop_settings_tune_diversity_and_exploration(settings: Settings) -> None:
@@ -323,7 +323,7 @@ def test_a_form_is_answered_with_what_like_minded_shoppers_chose(settings: Setti
         assert "sd-card" in ids(result)
         card = next(i for i in result.items if i.product_id == "sd-card")
         assert card.reasons[0].code == "declared_peers"
-        assert card.reasons[0].text == "Chosen by shoppers who like Sony"
+        assert card.reasons[0].text == "Chosen by shoppers with your preferences (Sony)"
         assert not codes(result) & BEHAVIOURAL_CODES
         # Personalization off: the form is not read, and nobody else's choices answer it.
         off = recommend(runtime, customer_id="c-off", n=4, exploration=False)
@@ -382,3 +382,149 @@ def test_a_product_no_event_names_gets_no_behavioural_page_reason(shop: Runtime)
     claimed = {r.code for i in page.items for r in i.reasons}
     assert not claimed & {"also_chosen", "complement"}, [
         (i.product_id, [r.text for r in i.reasons]) for i in page.items]
+
+
+def _broad_shop(session: Session) -> None:
+    """An Apple fan's shop: many Apple devices, and a few items for each other like."""
+    add_products(session, [
+        *(product(f"apple-{leaf}-{i}", category=f"Electronics > {leaf}", brand="Apple",
+                  facets={"ecosystem": "apple"})
+          for leaf in ("Phones", "Laptops", "Tablets", "Watches") for i in range(5)),
+        *(product(f"hm-{i}", category="Fashion > Tops", brand="H&M") for i in range(3)),
+        *(product(f"wittchen-{i}", category="Fashion > Bags", brand="Wittchen")
+          for i in range(3)),
+        *(product(f"basic-{i}", category="Fashion > Shirts", brand="Basic",
+                  facets={"style": "minimal"}) for i in range(3)),
+        *(product(f"lamp-{i}", category="Home > Lamps", brand="Lumo") for i in range(10)),
+    ])
+    activity(session, {**{f"lamp-{i}": 100 for i in range(10)}, "hm-0": 5})
+    customer(session, "c-broad", level="declared", likes=[
+        ("brand", "apple", 0.9), ("ecosystem", "apple", 1.0), ("style", "minimal", 0.8),
+        ("brand", "h&m", 0.7), ("brand", "wittchen", 0.6)])
+
+
+def test_a_home_row_of_ten_shows_several_of_the_customers_likes(runtime: Runtime) -> None:
+    # Issue 11, finding 2: the Apple like used to fill the whole row.
+    with runtime.session() as s:
+        _broad_shop(s)
+    train(runtime)
+    result = recommend(runtime, customer_id="c-broad", n=10)
+    shown = {pid.split("-")[0] for pid in ids(result)}
+    assert {"apple", "hm", "wittchen", "basic"} <= shown, ids(result)
+    assert ids(result)[0].startswith("apple-"), "the strongest like still leads"
+    for item in result.items:
+        if item.product_id.split("-")[0] in {"hm", "wittchen", "basic"}:
+            assert item.reasons[0].code == "declared_like", item
+
+
+def test_a_groceries_and_fashion_liker_gets_both(runtime: Runtime) -> None:
+    with runtime.session() as s:
+        add_products(s, [
+            *(product(f"{vertical}-{leaf}-{i}", category=f"{vertical} > {leaf}")
+              for vertical, leaves in (("Groceries", ("Bakery", "Snacks", "Dairy", "Fruit")),
+                                       ("Fashion", ("Tops", "Shoes", "Bags", "Socks")))
+              for leaf in leaves for i in range(4)),
+        ])
+        activity(s, {f"Groceries-Bakery-{i}": 50 for i in range(4)})
+        customer(s, "c-two", likes=[("category", "Groceries", 1.0),
+                                    ("category", "Fashion", 0.8)])
+    result = recommend(runtime, customer_id="c-two", n=10, exploration=False)
+    verticals = _verticals(result)
+    assert verticals[0] == "Groceries"
+    assert verticals.count("Fashion") >= 2, verticals
+
+
+def test_likes_taking_turns_stay_off_product_pages(runtime: Runtime) -> None:
+    with runtime.session() as s:
+        _broad_shop(s)
+    train(runtime)
+    page = recommend(runtime, customer_id="c-broad", placement="product",
+                     product_id="lamp-0", n=4, exploration=False)
+    assert _verticals(page) == ["Home"] * 4, ids(page)
+
+
+# --- labels follow truth (issue 11, finding 8) -------------------------------------------
+
+
+def test_no_exploration_slot_at_level_off_even_when_asked(shop: Runtime) -> None:
+    with shop.session() as s:
+        customer(s, "c-off-x", level="off", likes=[("brand", "oaty", 1.0)])
+        # Personalization withdrawn: the level in force is off whatever was chosen.
+        customer(s, "c-no-pers", level="full", likes=[("brand", "oaty", 1.0)])
+        consent(s, "c-no-pers", "personalization", False)
+    train(shop)
+    for who in ("c-off-x", "c-no-pers"):
+        for asked in (None, True):
+            result = recommend(shop, customer_id=who, n=6, exploration=asked)
+            assert result.effective_level == "off"
+            assert "exploration" not in codes(result), (who, asked)
+            assert result.basis == "editorial"
+            assert {item.basis for item in result.items} == {"editorial"}
+    # ...while a customer at another level still gets the labelled slot.
+    assert "exploration" in codes(recommend(shop, n=6))
+
+
+def test_the_level_in_force_follows_consent(shop: Runtime) -> None:
+    with shop.session() as s:
+        customer(s, "c-con", level="full", likes=[("diet", "vegan", 1.0)])
+        consent(s, "c-con", "tracking", True)
+    assert recommend(shop, customer_id="c-con").effective_level == "full"
+    with shop.session() as s:
+        consent(s, "c-con", "tracking", False)
+    after_tracking = recommend(shop, customer_id="c-con", n=3, exploration=False)
+    assert (after_tracking.level, after_tracking.effective_level) == ("full", "declared")
+    assert after_tracking.basis == "declared"
+    with shop.session() as s:
+        consent(s, "c-con", "personalization", False)
+    after = recommend(shop, customer_id="c-con", n=3, exploration=False)
+    assert (after.level, after.effective_level) == ("full", "off")
+    assert "declared_like" not in codes(after)
+
+
+def test_rows_rest_on_what_placed_their_items(shop: Runtime) -> None:
+    with shop.session() as s:
+        customer(s, "c-vegan-b", level="declared", likes=[("diet", "vegan", 1.0)])
+    train(shop)
+    stranger = recommend(shop, n=5, exploration=False)
+    assert stranger.basis == "editorial"
+    assert all(item.basis == "editorial" for item in stranger.items)
+    liked = recommend(shop, customer_id="c-vegan-b", n=4, exploration=False)
+    assert liked.basis == "declared"
+    for item in liked.items:
+        personal = any(r.code in ("declared_like", "declared_peers") for r in item.reasons)
+        assert (item.basis == "declared") == personal, item
+    page = recommend(shop, customer_id="c-vegan-b", placement="product",
+                     product_id="bread-wheat", n=3, exploration=False)
+    assert page.basis == "context"
+    explored = recommend(shop, n=6)
+    assert explored.items[-1].basis == "exploration"
+
+
+def _services(session: Session) -> None:
+    add_products(session, [
+        product("care-photo", category="Electronics > Services", price=99,
+                facets={"use": ["photo"]}),
+        product("mount-tv", category="Electronics > Services", price=149,
+                facets={"use": ["tv"]}),
+    ])
+
+
+def test_checkout_answers_about_the_order_with_its_services(shop: Runtime) -> None:
+    with shop.session() as s:
+        _services(s)
+        customer(s, "c-runner-co", likes=[("brand", "nike", 1.0)])
+    train(shop)
+    row = recommend(shop, customer_id="c-runner-co", placement="checkout",
+                    cart=["cam-canon"], n=4, exploration=True)
+    assert row.placement == "checkout" and row.basis == "context"
+    assert "cam-canon" not in ids(row)
+    assert "exploration" not in codes(row)
+    # The order's department first, its own service among it; a service for another use
+    # (a TV mount beside a camera) is not part of the order's context.
+    assert sorted(_verticals(row)[:3]) == ["Electronics"] * 3, ids(row)
+    assert "care-photo" in ids(row) and "mount-tv" not in ids(row)
+    assert all(item.basis == "context" for item in row.items[:3])
+    # Several products in the order: every one of them anchors it.
+    both = recommend(shop, placement="checkout", cart=["cam-canon", "bread-wheat"], n=6,
+                     exploration=False)
+    assert set(_verticals(both)) == {"Electronics", "Groceries"}, ids(both)

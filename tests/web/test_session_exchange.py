@@ -116,11 +116,11 @@ def test_an_expired_code_is_refused_in_the_visitors_language(
     browser = TestClient(client.app, headers={"Accept-Language": "pl"})
     response = browser.get(exchange_url, follow_redirects=False)
     assert response.status_code == 410
-    assert "Ten link logowania wygasł" in response.text
+    assert "Ten link do logowania wygasł" in response.text
     posted = submit(browser, EXCHANGE_PATH, {"code": _code(exchange_url)},
                     follow_redirects=False)
     assert posted.status_code == 410
-    assert "Ten link logowania wygasł" in posted.text
+    assert "Ten link do logowania wygasł" in posted.text
     assert "customer_id" not in _session(browser) or _session(browser)["signed_in"] is False
 
 

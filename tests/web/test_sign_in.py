@@ -38,9 +38,10 @@ def _sign_in(client: TestClient, customer_id: str) -> None:
 
 
 def _signed_in_as(client: TestClient) -> str | None:
-    """Who the header says is signed in (any page has it; /login is always there)."""
+    """Who the header says is signed in (any page has it; /login is always there). The
+    header says it in words; the customer id is only in its data attribute."""
     html = client.get("/login").text
-    found = re.search(r'<span class="who">([^<]+)</span>', html)
+    found = re.search(r'<span class="who" data-customer-id="([^"]+)">Signed in</span>', html)
     return found.group(1) if found else None
 
 
@@ -61,7 +62,8 @@ def _complete_grocery_quiz(client: TestClient) -> None:
 def test_login_lists_the_demo_personas(client: TestClient, runtime: Runtime) -> None:
     load_demo(runtime, products=300, customers=80)
     html = client.get("/login").text
-    assert "Sign in as c00001" in html and "Sign in as c00002" in html
+    assert "Sign in as persona 1" in html and "Sign in as persona 2" in html
+    assert 'name="customer_id" value="c00001"' in html
     assert "Browse anonymously" in html
 
 
@@ -150,3 +152,20 @@ def test_a_forged_or_tampered_cookie_is_a_new_anonymous_visitor(client: TestClie
         client.cookies.set(COOKIE, cookie, domain="testserver.local", path="/")
         assert _signed_in_as(client) is None
         assert _visitor_id(client).startswith("anon-")
+
+
+def test_each_persona_says_what_it_declared_in_the_visitors_language(
+        client: TestClient, runtime: Runtime) -> None:
+    load_demo(runtime, products=300, customers=80)
+    html = client.get("/login").text
+    lines = {customer: line for line, customer in re.findall(
+        r'<p class="persona-line">([^<]*)</p>.*?name="customer_id" value="([^"]+)"', html,
+        re.S)}
+    assert "Never: gluten (allergens)" in lines["c00001"]
+    assert lines["c00001"].startswith("Likes: ")
+    assert "Tracking declined" in lines["c00002"]
+    assert all(line.strip() for line in lines.values())
+    assert not re.search(r"\b(true|false|None)\b", " ".join(lines.values()))
+    client.cookies.set("lang", "pl")
+    polish = client.get("/login").text
+    assert "Lubi: " in polish and "Nigdy: " in polish and "Bez zgody" in polish

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -54,15 +55,20 @@ to the endpoints that list it; it reaches only that customer's data. Errors are
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None, *,
-               freeze_heap: bool = False) -> FastAPI:
+               worker: bool = False) -> FastAPI:
     """Build the app. Give a ``runtime`` to share one with the caller (tests, the demo).
 
-    ``freeze_heap`` (worker processes only): after start-up, move everything loaded so far
-    out of the cyclic garbage collector's reach. The catalogue snapshot, the models and the
-    libraries live as long as the process, yet every full collection walked them again:
-    about 170,000 objects, 250 ms on a loaded machine, during which the worker answers
-    nothing, ``/healthz`` included. Not for processes that build many apps (tests): frozen
-    objects are only freed by reference counting.
+    ``worker`` (server worker processes only) tunes the process for serving, so that the
+    event loop, and ``/healthz`` with it, keeps answering while requests compute:
+
+    - after start-up, everything loaded so far leaves the cyclic garbage collector's reach.
+      The catalogue snapshot, the models and the libraries live as long as the process, yet
+      every full collection walked them again: about 170,000 objects, 250 ms on a loaded
+      machine, during which the worker answers nothing. Frozen objects are only freed by
+      reference counting, so processes that build many apps (tests) must not do this;
+    - the interpreter hands the GIL over every ``gil_switch_ms`` instead of every 5 ms: the
+      event loop waits for the GIL behind each of the request threads at every step of an
+      answer (docs/benchmarks.md, "/healthz under load").
 
     Raises ``UnsafeConfiguration`` in production mode with a built-in key or secret, so that
     uvicorn or gunicorn on ``prefero.api.asgi:app`` refuses exactly as ``prefero serve`` does.
@@ -75,9 +81,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runtime.recommender.refresh()
         runtime.recommender.warm()
-        if freeze_heap:
+        if worker:
             gc.collect()
             gc.freeze()
+            sys.setswitchinterval(settings.gil_switch_ms / 1000.0)
         yield
 
     app = FastAPI(

@@ -2,4 +2,4 @@
 
 from prefero.api.app import create_app
 
-app = create_app(freeze_heap=True)
+app = create_app(worker=True)

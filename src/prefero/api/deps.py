@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -17,12 +17,14 @@ from prefero.api.principal import Principal, Scope, principal_of
 from prefero.auth.service import is_revoked
 from prefero.auth.tokens import TokenClaims
 from prefero.errors import FieldError, Forbidden, InvalidToken
+from prefero.i18n.languages import LANGUAGES, negotiate
 from prefero.runtime import Runtime
 
 __all__ = [
     "ApiKey",
     "Bearer",
     "DbSession",
+    "Language",
     "Rt",
     "Scope",
     "WriteSession",
@@ -57,6 +59,16 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 Rt = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def request_language(accept_language: Annotated[str | None, Header(
+        description=f"The shopper's languages; texts meant for shoppers are worded in the "
+                    f"highest-ranked of {', '.join(LANGUAGES)} (q-values honoured), else "
+                    f"English.")] = None) -> str:
+    return negotiate(accept_language)
+
+
+Language = Annotated[str, Depends(request_language)]
 
 
 # Methods that only read; every other one may write and so declares it (see Runtime.session).

@@ -16,12 +16,12 @@ Why these defaults: an API key is a shop's server, sending the traffic of all it
 (a busy shop's event stream and recommendation calls), so its limit only catches a runaway
 loop: thousands per second, above what one Prefero node serves anyway. A customer token is
 one shopper's browser: a page view makes a handful of calls, so 600 a minute is never
-reached by a person and stops a script. Anonymous pages are counted per IP (static files
-and health checks are not): 300 a minute is a page every 0.2 s. Failed authentications are
-tight: after 20 in any minute from one IP, *every* /v1 request of that IP answers 429 until
-the window frees up, a correct key included (else a guess that hits would still be told
-apart) — 500 guesses take 25 minutes instead of a second. Behind a proxy, list it in
-``PREFERO_TRUSTED_PROXIES`` or every shopper is the proxy's one IP.
+reached by a person and stops a script. Anonymous pages are counted per IP (static files,
+product pictures and health checks are not): 300 a minute is a page every 0.2 s. Failed
+authentications are tight: after 20 in any minute from one IP, *every* /v1 request of that
+IP answers 429 until the window frees up, a correct key included (else a guess that hits
+would still be told apart) — 500 guesses take 25 minutes instead of a second. Behind a
+proxy, list it in ``PREFERO_TRUSTED_PROXIES`` or every shopper is the proxy's one IP.
 
 Storage: in memory, per worker process (``memory://``), unless ``PREFERO_REDIS_URL`` is set;
 then every worker and every node share the counters in Redis. Per process, a client whose
@@ -65,9 +65,10 @@ __all__ = [
 ]
 
 # Health checks must answer under any load (a load balancer probes them), and static files
-# are what a page pulls in with it: neither is worth a counter.
+# and product pictures are what a page pulls in with it (a listing shows 48 pictures, which
+# counted as pages would spend a visitor's minute in six pages): none is worth a counter.
 _EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
-_EXEMPT_PREFIXES = ("/static/",)
+_EXEMPT_PREFIXES = ("/static/", "/img/")
 # A dead Redis must not stall requests: give up on it quickly and let the request through.
 _REDIS_TIMEOUT_S = 0.25
 _log = logging.getLogger("prefero.api.rate_limit")

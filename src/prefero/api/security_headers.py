@@ -33,19 +33,24 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
-def content_security_policy(allowed_origins: Iterable[str] = ()) -> str:
-    """The policy of every page: this site's scripts, styles and images only; the shop's
-    own sites (``allowed_origins``) may frame the pages (the embedded preference center).
+def content_security_policy(allowed_origins: Iterable[str] = (),
+                            image_origins: Iterable[str] = ()) -> str:
+    """The policy of every page: this site's scripts, styles and images only, plus product
+    images from the shop's image hosts (``image_origins``); the shop's own sites
+    (``allowed_origins``) may frame the pages (the embedded preference center).
 
     >>> content_security_policy(["https://shop.example"]).split("; ")[-1]
     "frame-ancestors 'self' https://shop.example"
+    >>> content_security_policy(image_origins=["https://cdn.shop.example"]).split("; ")[3]
+    "img-src 'self' data: https://cdn.shop.example"
     """
     frame_ancestors = " ".join(["'self'", *allowed_origins])
+    images = " ".join(["'self'", "data:", *image_origins])
     return "; ".join([
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        f"img-src {images}",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
@@ -59,9 +64,11 @@ def _encode(headers: dict[str, str]) -> list[Header]:
 
 
 class SecurityHeaders:
-    """Adds the headers; ``allowed_origins`` are the shop's sites that may frame our pages."""
+    """Adds the headers; ``allowed_origins`` are the shop's sites that may frame our pages,
+    ``image_origins`` the hosts its product images come from."""
 
-    def __init__(self, app: ASGIApp, *, allowed_origins: Iterable[str] = ()) -> None:
+    def __init__(self, app: ASGIApp, *, allowed_origins: Iterable[str] = (),
+                 image_origins: Iterable[str] = ()) -> None:
         self.app = app
         origins = list(allowed_origins)
         always = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": REFERRER_POLICY}
@@ -70,7 +77,8 @@ class SecurityHeaders:
             # frame-ancestors (which every current browser honours) says who may frame us.
             always["X-Frame-Options"] = "SAMEORIGIN"
         self._always = _encode(always)
-        self._csp = _encode({"Content-Security-Policy": content_security_policy(origins)})
+        self._csp = _encode({"Content-Security-Policy": content_security_policy(
+            origins, image_origins)})
         self._page = _encode({"Cross-Origin-Opener-Policy": "same-origin",
                               "Permissions-Policy": PERMISSIONS_POLICY})
 
@@ -100,4 +108,5 @@ class SecurityHeaders:
 
 
 def install_security_headers(app: FastAPI, runtime: Runtime) -> None:
-    app.add_middleware(SecurityHeaders, allowed_origins=runtime.settings.allowed_origins)
+    app.add_middleware(SecurityHeaders, allowed_origins=runtime.settings.allowed_origins,
+                       image_origins=runtime.settings.image_origins)

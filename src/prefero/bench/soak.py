@@ -101,6 +101,7 @@ def tally(outcomes: Sequence[Outcome], *, plan: SoakPlan, not_sent: int = 0,
     report["healthz_probes"] = len(healthz) + healthz_failures
     report["healthz_failures"] = healthz_failures
     report["healthz_worst_ms"] = round(max(healthz, default=0.0) * 1000.0, 3)
+    report["healthz_p99_ms"] = summarise(healthz)["p99_ms"]
     report["rss_start_mib"] = [round(b / 2**20, 1) for b in rss_start]
     report["rss_end_mib"] = [round(b / 2**20, 1) for b in rss_end]
     report["timeline"] = timeline(outcomes, window=window)

@@ -10,16 +10,25 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from prefero.errors import FieldError, InvalidInput
 from prefero.text import Normalization, check_visible, fold, normalize_text
 
 __all__ = [
     "CATEGORY_SEPARATOR",
+    "NONE_STATED",
     "Facet",
     "FacetSchema",
     "FacetType",
+    "FacetWords",
     "category_ancestors",
     "load_facet_schema",
     "parse_bool",
@@ -27,6 +36,8 @@ __all__ = [
 
 FacetType = Literal["category_path", "categorical", "multi", "numeric", "boolean"]
 CATEGORY_SEPARATOR = " > "
+# The value by which a feed states that a product has none of a safety facet's values.
+NONE_STATED = "none"
 
 
 class Facet(BaseModel):
@@ -51,6 +62,23 @@ class Facet(BaseModel):
                     "(a grocery with no diet label is not vegan); elsewhere it applies only "
                     "to products that have a value.",
     )
+    safety: bool = Field(
+        default=False,
+        description="A fact a customer may rely on for their health (allergens, diet): in "
+                    "the categories of ``applies_to``, a product that states no value is "
+                    "hidden under a 'never' rule on the facet, since unknown is not safe. "
+                    "A multi-valued safety facet states 'none' with the word 'none' (or an "
+                    "empty list in JSON); an empty cell stays unknown.",
+    )
+
+    @model_validator(mode="after")
+    def _safety_needs_scope(self) -> Facet:
+        if self.safety and not self.applies_to:
+            raise ValueError(f"safety facet {self.name!r} needs applies_to: the categories "
+                             "where a product without a value is not safe")
+        if self.safety and self.type in ("category_path", "numeric"):
+            raise ValueError(f"a {self.type} facet cannot be a safety facet")
+        return self
 
     def covers(self, category: str) -> bool:
         """Whether ``category`` lies under one of the paths in ``applies_to``.
@@ -78,10 +106,25 @@ class Facet(BaseModel):
         return "nfkc" if self.type == "category_path" else "casefold"
 
 
+class FacetWords(BaseModel):
+    """One facet's words in one language: its name, and labels of its stored values (for a
+    category path, of each path segment)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str | None = None
+    values: dict[str, str] = Field(default_factory=dict)
+
+
 class FacetSchema(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     facets: tuple[Facet, ...]
+    translations: dict[str, dict[str, FacetWords]] = Field(
+        default_factory=dict,
+        description="Per language, per facet: the facet's label and its values' labels as "
+                    "shoppers read them. English falls back to the schema's label and the "
+                    "stored value.")
 
     @field_validator("facets")
     @classmethod
@@ -101,6 +144,40 @@ class FacetSchema(BaseModel):
 
     def get(self, name: str) -> Facet | None:
         return self.by_name.get(name)
+
+    def label_in(self, name: str, language: str) -> str:
+        """The facet's name as shoppers of ``language`` read it.
+
+        >>> load_facet_schema().label_in("skin_type", "pl")
+        'Typ skóry'
+        """
+        words = self.translations.get(language, {}).get(name)
+        if words is not None and words.label:
+            return words.label
+        facet = self.get(name)
+        return facet.label if facet is not None else name.replace("_", " ").capitalize()
+
+    def value_in(self, name: str, value: str, language: str, *, shown: str | None = None
+                 ) -> str:
+        """A stored value as shoppers of ``language`` read it; ``shown`` is the shop's own
+        display form (a brand's spelling), used where the schema has no translation. A
+        category path reads as its last segment.
+
+        >>> schema = load_facet_schema()
+        >>> schema.value_in("skin_type", "combination", "pl"), schema.value_in(
+        ...     "category", "Groceries > Sweets > Chocolate", "pl")
+        ('mieszana', 'Czekolada')
+        >>> schema.value_in("brand", "h&m", "pl", shown="H&M")
+        'H&M'
+        """
+        words = self.translations.get(language, {}).get(name)
+        if name == "category" or (self.get(name) is not None
+                                  and self.by_name[name].type == "category_path"):
+            segment = value.split(CATEGORY_SEPARATOR)[-1]
+            return words.values.get(segment, segment) if words is not None else segment
+        if words is not None and value in words.values:
+            return words.values[value]
+        return shown if shown is not None else value
 
     def preferable(self) -> list[Facet]:
         return [facet for facet in self.facets if facet.preferable]
@@ -142,8 +219,15 @@ class FacetSchema(BaseModel):
         how = facet.normalization
         if facet.type == "multi":
             items: Iterable[Any] = raw if isinstance(raw, list | tuple) else _split_multi(str(raw))
-            return _unique([normalize_text(str(item), how) for item in items
-                            if str(item).strip()])
+            values = _unique([normalize_text(str(item), how) for item in items
+                              if str(item).strip()])
+            if facet.safety and NONE_STATED in values:
+                # "none" is a statement (no allergens), unlike an empty cell (not known).
+                if len(values) > 1:
+                    raise ValueError(f"{NONE_STATED!r} says the product has no {facet.name}; "
+                                     "it cannot stand with other values")
+                return []
+            return values
         if facet.type == "category_path":
             return normalize_category(check_visible(str(raw)), how)
         return normalize_text(str(raw), how)

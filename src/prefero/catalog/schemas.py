@@ -26,13 +26,14 @@ from pydantic import (
     field_validator,
 )
 
-from prefero.catalog.facets import FacetSchema, normalize_category
+from prefero.catalog.facets import Facet, FacetSchema, normalize_category
 from prefero.text import StoredText, storable_field, visible_field
 
 __all__ = [
     "MIRRORED_FACETS",
     "Availability",
     "Condition",
+    "Conversion",
     "FacetValueError",
     "ImportReport",
     "ProductIn",
@@ -41,6 +42,7 @@ __all__ = [
     "RowError",
     "coerce_facets",
     "normalize_product",
+    "states_none",
 ]
 
 Availability = Literal["in_stock", "out_of_stock", "preorder", "backorder"]
@@ -212,15 +214,27 @@ class RowError:
     product_id: str | None = None
 
 
+class Conversion(BaseModel):
+    """Products of one import priced in another currency, converted into the shop's."""
+
+    currency: str = Field(description="The currency the feed priced them in, e.g. EUR.")
+    rate: Decimal = Field(description="One unit of it in the shop's currency.")
+    products: int
+
+
 class ImportReport(BaseModel):
     """What a feed import did. ``skipped`` lists one entry per problem of each row left out
-    (with ``skip_bad_rows``); ``errors`` is filled only in the report of a refused import."""
+    (with ``skip_bad_rows``); ``errors`` is filled only in the report of a refused import;
+    ``converted`` says which prices were converted into the shop's currency, at what rate."""
 
     created: int = 0
     updated: int = 0
     skipped: list[RowError] = Field(default_factory=list)
     errors: list[RowError] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    currency: str | None = Field(default=None,
+                                 description="The shop's currency, every stored price's.")
+    converted: list[Conversion] = Field(default_factory=list)
 
 
 class FacetValueError(ValueError):
@@ -265,7 +279,9 @@ def _coerce_one(schema: FacetSchema, name: str, raw: Any) -> Any:
 def coerce_facets(
     raw: Mapping[str, Any], *, schema: FacetSchema
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Coerce raw facet values through the schema; empty values are dropped (absent).
+    """Coerce raw facet values through the schema; empty values are dropped (absent), except
+    a safety facet's explicit empty list or "none", kept as ``[]``: "has none" (see
+    :func:`states_none`).
 
     Returns the coerced values and, separately, the problems by facet name, so that a
     caller can report every bad value of a product at once.
@@ -280,19 +296,36 @@ def coerce_facets(
     values: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for name, value in raw.items():
-        if schema.get(name) is None:
+        facet = schema.get(name)
+        if facet is None:
             problems[name] = f"unknown facet {name!r}; the facet schema does not define it"
             continue
         if _is_empty(value):
+            if states_none(facet, value):
+                values[name] = []
             continue
         try:
             coerced = _coerce_one(schema, name, value)
         except ValueError as exc:
             problems[name] = str(exc)
             continue
-        if coerced not in ("", []):
+        # An empty list left by "none" is the statement "none" on a safety facet.
+        if coerced not in ("", []) or (facet.safety and coerced == []):
             values[name] = coerced
     return values, problems
+
+
+def states_none(facet: Facet, raw: Any) -> bool:
+    """Whether ``raw`` states that a product has none of a safety facet's values: an explicit
+    empty JSON list does (what the API returns for "none", so a product survives a round
+    trip); an empty string or null stays unknown, as an empty feed cell does.
+
+    >>> from prefero.catalog.facets import load_facet_schema
+    >>> allergens = load_facet_schema().by_name["allergens"]
+    >>> states_none(allergens, []), states_none(allergens, ""), states_none(allergens, None)
+    (True, False, False)
+    """
+    return facet.safety and facet.type == "multi" and isinstance(raw, list | tuple) and not raw
 
 
 def normalize_product(item: ProductIn, *, schema: FacetSchema) -> ProductIn:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -20,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from prefero.catalog import revisions
 from prefero.catalog.facets import CATEGORY_SEPARATOR, FacetSchema, normalize_category
-from prefero.catalog.feeds import FeedError, FeedFormat, RowError, parse_feed
+from prefero.catalog.feeds import FeedError, FeedFormat, ParsedRow, RowError, parse_feed
 from prefero.catalog.feeds.source import FeedSource
 from prefero.catalog.models import AVAILABILITIES, Product
 from prefero.catalog.schemas import (
     Availability,
+    Conversion,
     FacetValueError,
     ImportReport,
     ProductIn,
@@ -32,6 +34,7 @@ from prefero.catalog.schemas import (
     ProductPage,
     normalize_product,
 )
+from prefero.currency import CurrencyConverter, NoRate
 from prefero.db.base import utcnow
 from prefero.errors import FieldError, InvalidInput, NotFound
 
@@ -45,6 +48,7 @@ __all__ = [
     "encode_cursor",
     "get_product",
     "import_feed",
+    "in_shop_currency",
     "list_products",
     "put_product",
     "set_availability",
@@ -83,17 +87,51 @@ def _facet_errors(exc: FacetValueError, prefix: tuple[str | int, ...]) -> list[F
     return [FieldError((*prefix, "facets", name), reason) for name, reason in exc.problems.items()]
 
 
-def _normalized(items: Sequence[ProductIn], schema: FacetSchema, *,
-                indexed: bool) -> list[ProductIn]:
+def in_shop_currency(item: ProductIn, converter: CurrencyConverter) -> ProductIn:
+    """``item`` with its prices in the shop's currency: converted at the shop's rate and
+    rounded to the currency's minor unit, or ``NoRate`` (a ``ValueError``) naming the
+    missing rate. A product already in the shop's currency comes back as it is.
+
+    >>> from decimal import Decimal
+    >>> money = CurrencyConverter("PLN", {"EUR": Decimal("4.3")})
+    >>> item = ProductIn(id="A1", title="Tee", price="89.90", sale_price="79.90",
+    ...                  currency="EUR")
+    >>> converted = in_shop_currency(item, money)
+    >>> (str(converted.price), str(converted.sale_price), converted.currency)
+    ('386.57', '343.57', 'PLN')
+    """
+    if item.currency == converter.shop:
+        return item
+    sale = item.sale_price
+    return item.model_copy(update={
+        "price": converter.convert(item.price, item.currency),
+        "sale_price": None if sale is None else converter.convert(sale, item.currency),
+        "currency": converter.shop,
+    })
+
+
+def _normalized(items: Sequence[ProductIn], schema: FacetSchema, *, indexed: bool,
+                converter: CurrencyConverter) -> list[ProductIn]:
     products: list[ProductIn] = []
     errors: list[FieldError] = []
     for index, item in enumerate(items):
+        prefix: tuple[str | int, ...] = (index,) if indexed else ()
         try:
-            products.append(normalize_product(item, schema=schema))
+            normalized = normalize_product(item, schema=schema)
         except FacetValueError as exc:
-            errors.extend(_facet_errors(exc, (index,) if indexed else ()))
+            errors.extend(_facet_errors(exc, prefix))
+            normalized = None
+        try:
+            priced = in_shop_currency(normalized or item, converter)
+        except ValueError as exc:
+            # No rate: the currency is what to fix; a conversion too large: the price.
+            field = "currency" if isinstance(exc, NoRate) else "price"
+            errors.append(FieldError((*prefix, field), str(exc)))
+            continue
+        if normalized is not None:
+            products.append(priced)
     if errors:
-        raise InvalidInput(f"{len(errors)} facet value(s) are not valid", errors)
+        raise InvalidInput(f"{len(errors)} problem(s) with the product(s)", errors)
     return products
 
 
@@ -141,29 +179,34 @@ def _write(session: Session, products: Sequence[ProductIn], *,
 
 
 def upsert_products(session: Session, items: Sequence[ProductIn], *,
-                    schema: FacetSchema) -> UpsertResult:
+                    schema: FacetSchema, converter: CurrencyConverter) -> UpsertResult:
     """Create or replace products by id, in batches; bumps the catalog revision once.
 
     Facet values are coerced through ``schema`` (brand, category and condition mirrored
     into them); a value the schema refuses raises ``InvalidInput`` with
-    ``loc=(index, "facets", name)`` and nothing is written.
+    ``loc=(index, "facets", name)`` and nothing is written. A product priced in another
+    currency than the shop's is converted with ``converter``'s rate, or refused with
+    ``loc=(index, "currency")`` when there is none.
 
-    >>> upsert_products(session, [ProductIn(id="A1", title="Tee", price=9, currency="EUR")],
-    ...                 schema=runtime.facet_schema)  # doctest: +SKIP
+    >>> upsert_products(session, [ProductIn(id="A1", title="Tee", price=9, currency="PLN")],
+    ...                 schema=runtime.facet_schema,
+    ...                 converter=runtime.currency_converter)  # doctest: +SKIP
     UpsertResult(created=1, updated=0)
     """
-    return _write(session, _normalized(items, schema, indexed=True))
+    return _write(session, _normalized(items, schema, indexed=True, converter=converter))
 
 
-def put_product(session: Session, item: ProductIn, *,
-                schema: FacetSchema) -> tuple[Product, bool]:
+def put_product(session: Session, item: ProductIn, *, schema: FacetSchema,
+                converter: CurrencyConverter) -> tuple[Product, bool]:
     """Create or replace one product; returns it and whether it was created.
 
-    Facet errors carry ``loc=("facets", name)``, as fields of the one product.
+    Facet errors carry ``loc=("facets", name)``, as fields of the one product; a price in
+    a currency the shop has no rate for ``loc=("currency",)``.
 
-    >>> product, created = put_product(session, item, schema=schema)  # doctest: +SKIP
+    >>> product, created = put_product(session, item, schema=schema,
+    ...                                converter=converter)  # doctest: +SKIP
     """
-    (product_in,) = _normalized([item], schema, indexed=False)
+    (product_in,) = _normalized([item], schema, indexed=False, converter=converter)
     result = _write(session, [product_in])
     product = session.get(Product, product_in.id, populate_existing=True)
     assert product is not None  # just written in this transaction
@@ -283,9 +326,26 @@ def _row_field_error(error: RowError) -> FieldError:
     return FieldError(loc, error.reason)
 
 
+def _priced(row: ParsedRow, converter: CurrencyConverter
+            ) -> tuple[ProductIn | None, tuple[RowError, ...]]:
+    """The row's product in the shop's currency, or its errors, with a missing exchange rate
+    among them (reported on the price as written, beside the row's other problems)."""
+    if row.currency is None or row.currency == converter.shop:
+        return row.product, row.errors
+    try:
+        if row.product is None:
+            converter.rate(row.currency)
+            return None, row.errors
+        return in_shop_currency(row.product, converter), ()
+    except ValueError as exc:
+        line, column = row.price_at or (row.line, "price")
+        error = RowError(line, column, str(exc), row.product_id)
+        return None, tuple(sorted((*row.errors, error), key=lambda e: e.line))
+
+
 def import_feed(session: Session, data: FeedSource, *, schema: FacetSchema,
-                format: FeedFormat | str | None = None, filename: str | None = None,
-                skip_bad_rows: bool = False) -> ImportReport:
+                converter: CurrencyConverter, format: FeedFormat | str | None = None,
+                filename: str | None = None, skip_bad_rows: bool = False) -> ImportReport:
     """Import a product feed (CSV, TSV, RSS/Atom XML or JSON Lines) in one transaction.
 
     All or nothing: a feed with any row error changes nothing and raises
@@ -293,6 +353,10 @@ def import_feed(session: Session, data: FeedSource, *, schema: FacetSchema,
     problem and the full report attached), unless ``skip_bad_rows`` is set; then the good
     rows are stored and ``report.skipped`` says which rows were left out and why. A file
     that cannot be read at all is refused either way.
+
+    Prices in another currency than the shop's are converted with ``converter``'s rates
+    (``report.converted`` says how many, at what rate); a row in a currency without a rate
+    is a row error on its price.
 
     ``data`` is the feed's bytes or a seekable binary file. Rows are written as they are
     read, ``_IMPORT_BATCH`` at a time, so memory stays flat however large the feed; a
@@ -302,22 +366,27 @@ def import_feed(session: Session, data: FeedSource, *, schema: FacetSchema,
     order within a batch only.
 
     >>> report = import_feed(session, Path("products.csv").read_bytes(),
-    ...                      schema=runtime.facet_schema, filename="products.csv")  # doctest: +SKIP
+    ...                      schema=runtime.facet_schema, converter=runtime.currency_converter,
+    ...                      filename="products.csv")  # doctest: +SKIP
     >>> (report.created, report.updated, report.skipped)  # doctest: +SKIP
     (120, 0, [])
     """
     pending: list[ProductIn] = []
     bad: list[RowError] = []
+    converted: Counter[str] = Counter()
     created = updated = 0
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
     try:
         feed = parse_feed(data, schema=schema, format=format, filename=filename)
         for row in feed:
-            if row.product is None:
-                bad.extend(row.errors)
+            product, errors = _priced(row, converter)
+            if product is None:
+                bad.extend(errors)
             elif not bad or skip_bad_rows:  # once refused, read on only for the errors
-                pending.append(row.product)
+                if row.currency != product.currency:
+                    converted[str(row.currency)] += 1
+                pending.append(product)
                 if len(pending) >= _IMPORT_BATCH:
                     result = _write(session, pending, bump=False)
                     created, updated = created + result.created, updated + result.updated
@@ -328,7 +397,7 @@ def import_feed(session: Session, data: FeedSource, *, schema: FacetSchema,
             from exc
     if bad and not skip_bad_rows:
         rows = len({error.line for error in bad})
-        report = ImportReport(errors=bad, warnings=feed.warnings)
+        report = ImportReport(errors=bad, warnings=feed.warnings, currency=converter.shop)
         shown = bad[:MAX_REPORTED_ERRORS]
         more = f"; the first {len(shown)} are listed" if len(shown) < len(bad) else ""
         raise ImportRefused(
@@ -341,4 +410,8 @@ def import_feed(session: Session, data: FeedSource, *, schema: FacetSchema,
     created, updated = created + result.created, updated + result.updated
     if created or updated:
         revisions.bump(session)
-    return ImportReport(created=created, updated=updated, skipped=bad, warnings=feed.warnings)
+    return ImportReport(
+        created=created, updated=updated, skipped=bad, warnings=feed.warnings,
+        currency=converter.shop,
+        converted=[Conversion(currency=code, rate=converter.rate(code), products=count)
+                   for code, count in sorted(converted.items())])

@@ -85,8 +85,11 @@ def pipeline(data_dir: DataDir = Path("var/bench"), requests: int = 2000,
 def live(data_dir: DataDir = Path("var/bench"), pairs: int = 200, seed: int = 0,
          products: int = 3200, customers: int = 6000, out: Out = None) -> None:
     """The live shop as shoppers meet it (the offline command is `prefero evaluate`):
-    context relevance of product and cart rows for customers with likes."""
-    from prefero.bench.live import context_relevance
+    context relevance of product, cart and checkout rows for customers with likes, how
+    many of their declared interests home rows cover, whether quizzes stay in scope, and
+    whether every reason given passes the independent checker."""
+    from prefero.bench.live import context_relevance, interest_coverage, quiz_scope
+    from prefero.bench.live_honesty import explanation_honesty
     from prefero.recommend.context import CONTEXT_PLACEMENTS
 
     runtime = _prepared(data_dir, products=products, customers=customers)
@@ -98,6 +101,30 @@ def live(data_dir: DataDir = Path("var/bench"), pairs: int = 200, seed: int = 0,
         for stray in row["strays"]:
             console.print(f"  off the page: {stray['item']} ({stray['item_category']}) "
                           f"on {stray['page']} ({stray['page_category']})")
+    coverage = interest_coverage(runtime, seed=seed)
+    figures["interest_coverage"] = coverage
+    _show(f"interest coverage, home rows of {coverage['n']} (customers with "
+          f">={coverage['floor']} liked values across >={coverage['min_facets']} facets)",
+          {k: v for k, v in coverage.items() if k != "misses"})
+    for miss in coverage["misses"]:
+        console.print(f"  short: {miss['customer']} shows {', '.join(miss['covered']) or '-'} "
+                      f"of {', '.join(miss['coverable'])}")
+    scope = quiz_scope(runtime, seed=seed)
+    figures["quiz_scope"] = scope
+    _show(f"quiz scope, every library quiz ({scope['paths']} random paths each, seed {seed})",
+          {k: v for k, v in scope.items() if isinstance(v, int | float)})
+    for stray in scope["strays"]:
+        console.print(f"  out of scope: {stray}")
+    for empty in scope["empty_examples"]:
+        console.print(f"  ended empty: {empty['quiz']} ({empty['path']}, {empty['taker']})")
+    honesty = explanation_honesty(runtime, seed=seed)
+    figures["explanation_honesty"] = honesty
+    _show(f"explanation honesty, every placement ({honesty['customers']} customers: the "
+          f"personas and a sample, seed {seed})",
+          {"reasons": honesty["reasons"], "unverified": honesty["unverified"],
+           **{f"unverified, {p}": v["unverified"] for p, v in honesty["by_placement"].items()}})
+    for claim in honesty["examples"]:
+        console.print(f"  unverified: {claim}")
     _write(out, {"live": figures})
 
 

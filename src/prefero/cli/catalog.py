@@ -29,6 +29,10 @@ def _summary(report: ImportReport) -> Table:
     table.add_row("rows skipped", str(len({error.line for error in report.skipped})))
     table.add_row("rows with errors", str(len({error.line for error in report.errors})))
     table.add_row("warnings", str(len(report.warnings)))
+    for conversion in report.converted:
+        table.add_row(f"converted from {conversion.currency} "
+                      f"(1 {conversion.currency} = {conversion.rate} {report.currency})",
+                      str(conversion.products))
     return table
 
 
@@ -62,14 +66,19 @@ def import_command(
     skip_bad_rows: Annotated[bool, typer.Option(
         "--skip-bad-rows", help="Import the good rows and list the bad ones.")] = False,
 ) -> None:
-    """Import a product feed. Any row error refuses the whole file unless --skip-bad-rows."""
+    """Import a product feed. Any row error refuses the whole file unless --skip-bad-rows.
+
+    Prices in another currency than PREFERO_SHOP_CURRENCY are converted with the rates in
+    PREFERO_CURRENCY_RATES (or PREFERO_CURRENCY_RATES_FILE); a row without a rate is an
+    error."""
     console = Console()
     runtime = open_runtime()
     try:
         # Parsed from the open file a piece at a time: a large feed is never held whole.
         with file.open("rb") as stream, runtime.session(write=True) as session:
             report = import_feed(session, stream, schema=runtime.facet_schema,
-                                 format=format, filename=file.name, skip_bad_rows=skip_bad_rows)
+                                 converter=runtime.currency_converter, format=format,
+                                 filename=file.name, skip_bad_rows=skip_bad_rows)
     except ImportRefused as exc:
         console.print(f"[red]Refused:[/red] {exc.detail}", highlight=False)
         if exc.report is not None:

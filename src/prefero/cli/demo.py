@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from prefero.config import Settings, get_settings
+from prefero.demo.catalog import CURRENCY
 from prefero.demo.customers import PERSONA_NO_GLUTEN, PERSONA_NO_TRACKING
 from prefero.demo.loader import DemoSummary, load_demo
 from prefero.runtime import Runtime
@@ -110,6 +111,8 @@ def demo(
     # Demo mode: persona sign-in and the built-in keys and secrets are allowed, here only.
     os.environ["PREFERO_MODE"] = "demo"
     os.environ["PREFERO_DATA_DIR"] = str(data_dir)
+    # The demo shop prices everything in złoty; its server must say so in every answer.
+    os.environ["PREFERO_SHOP_CURRENCY"] = CURRENCY
     if database_url:
         os.environ["PREFERO_DATABASE_URL"] = database_url
     # Settings are cached per process; the API built later must see the variables just set.

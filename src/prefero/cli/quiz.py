@@ -18,8 +18,9 @@ from prefero.catalog.facets import FacetSchema, load_facet_schema
 from prefero.cli.common import open_runtime
 from prefero.config import get_settings
 from prefero.errors import FieldError, InvalidInput
+from prefero.i18n.languages import LANGUAGES
 from prefero.quizzes.definition import QuizDefinition
-from prefero.quizzes.loader import load_definition_file
+from prefero.quizzes.loader import load_definition_file, translation_report
 from prefero.quizzes.publish import publish_version
 
 __all__ = ["publish_command", "register", "validate_command"]
@@ -58,7 +59,9 @@ def _load_all(console: Console, files: list[Path], schema: FacetSchema
 
 
 def validate_command(files: Files) -> None:
-    """Check quiz definitions against the format and the facet schema; exit 1 on any error."""
+    """Check quiz definitions against the format and the facet schema; exit 1 on any error.
+    Texts without a translation into a language the shop serves are listed as warnings
+    (shoppers of that language read them in English)."""
     console = Console()
     schema = load_facet_schema(get_settings().facet_schema)
     definitions = _load_all(console, files, schema)
@@ -68,6 +71,9 @@ def validate_command(files: Files) -> None:
         console.print(f"[green]✓[/green] {escape(str(path))}: {definition.id} "
                       f"({definition.kind}, {len(definition.questions)} questions)",
                       highlight=False)
+        for problem in translation_report(definition, source=str(path), languages=LANGUAGES):
+            console.print(f"    [yellow]![/yellow] {escape(_where(problem))}: "
+                          f"{escape(problem.msg)}", highlight=False)
 
 
 def publish_command(files: Files) -> None:

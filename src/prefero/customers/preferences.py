@@ -21,15 +21,18 @@ import difflib
 import math
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from prefero.catalog.facets import Facet, FacetSchema, normalize_category
 from prefero.config import Settings
+from prefero.customers.consent import current_consents
+from prefero.customers.levels import effective_level
 from prefero.customers.models import Customer, Preference
 from prefero.customers.repository import ensure_customers, require_customer
 from prefero.customers.schemas import (
@@ -43,7 +46,7 @@ from prefero.customers.schemas import (
     ValueWarning,
 )
 from prefero.db.base import utcnow
-from prefero.errors import FieldError, InvalidInput
+from prefero.errors import Conflict, FieldError, InvalidInput
 from prefero.text import check_visible
 from prefero.types import Level
 
@@ -52,6 +55,8 @@ __all__ = [
     "DISMISS_FACET",
     "FACET_VALUE_KINDS",
     "SIZE_FACET",
+    "Held",
+    "PreferenceConflict",
     "add_constraint",
     "add_dismissal",
     "add_like",
@@ -60,8 +65,14 @@ __all__ = [
     "preference_rows",
     "profile_of",
     "put_preferences",
+    "remove_constraint",
     "remove_dismissal",
+    "remove_like",
+    "remove_sizes",
     "save_preferences",
+    "set_budget",
+    "set_level",
+    "set_sizes",
     "value_warnings",
 ]
 
@@ -87,6 +98,26 @@ _LEVELS: dict[str, Level] = {"off": "off", "declared": "declared", "balanced": "
 
 Loc = tuple[str | int, ...]
 _Key = tuple[str, str, str]  # (kind, facet, value)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A stored like or rule that a new one contradicts."""
+
+    kind: Literal["like", "never", "must"]
+    facet: str
+    value: str
+
+
+@dataclass
+class PreferenceConflict(Conflict):
+    """A new like or rule contradicts one the customer holds (``held``): liking a value that
+    is excluded with "never", excluding a liked value, or "never" and "must" on one value.
+    The same call with ``replace=True`` switches: what is held goes, the new one stays."""
+
+    held: tuple[Held, ...] = field(default=())
+    slug: str = "preference-conflict"
+    title: str = "Contradicts a stored preference"
 
 
 # --------------------------------------------------------------------------- normalization
@@ -236,8 +267,9 @@ class _Plan:
     exploration: bool
 
 
-def _plan(prefs: PreferencesIn, schema: FacetSchema) -> _Plan:
-    """Validate and normalize the whole body; raise one ``InvalidInput`` listing every error."""
+def _plan(prefs: PreferencesIn, schema: FacetSchema, *, currency: str) -> _Plan:
+    """Validate and normalize the whole body; raise one ``InvalidInput`` listing every error.
+    ``currency`` is the shop's, the only one a budget can be in."""
     errors: list[FieldError] = []
     rows: dict[_Key, _Wanted] = {}
     liked: dict[tuple[str, str], tuple[int, float]] = {}  # (facet, value) -> (index, weight)
@@ -312,6 +344,11 @@ def _plan(prefs: PreferencesIn, schema: FacetSchema) -> _Plan:
     budget = prefs.budget
     if budget is not None:
         _source(budget.source, ("budget", "source"), errors)
+        if budget.currency is not None and budget.currency != currency:
+            # Converting would store a budget that drifts from what was meant as rates move.
+            errors.append(FieldError(("budget", "currency"),
+                                     f"the shop sells in {currency}; give the budget in "
+                                     f"{currency} (or leave currency out)"))
     if errors:
         raise InvalidInput(f"{len(errors)} problem(s) with the preferences", errors)
 
@@ -416,8 +453,11 @@ def profile_of(session: Session, customer: Customer, settings: Settings) -> Pref
     budget = None
     if customer.budget_min is not None or customer.budget_max is not None:
         budget = Budget(min=customer.budget_min, max=customer.budget_max,
-                        source=customer.budget_source, updated_at=customer.budget_updated_at)
+                        currency=settings.shop_currency, source=customer.budget_source,
+                        updated_at=customer.budget_updated_at)
     level = _level(customer.level)
+    # The level in force: a withdrawn consent lowers it whatever was chosen.
+    consents = current_consents(session, customer_id=customer.id, settings=settings)
     return PreferencesOut(
         customer_id=customer.id,
         likes=likes,
@@ -425,7 +465,7 @@ def profile_of(session: Session, customer: Customer, settings: Settings) -> Pref
         budget=budget,
         sizes=sizes,
         level=level,
-        effective_level=level or settings.default_level,
+        effective_level=effective_level(level or settings.default_level, consents),
         exploration=customer.exploration,
         dismissed=dismissed,
     )
@@ -456,7 +496,7 @@ def put_preferences(session: Session, *, customer_id: str, prefs: PreferencesIn,
     ... ).likes[0].value  # doctest: +SKIP
     'acme'
     """
-    plan = _plan(prefs, schema)
+    plan = _plan(prefs, schema, currency=settings.shop_currency)
     customer = _lock_customer(session, customer_id)
     now = utcnow()  # after the row exists, so a new customer is never updated before created
 
@@ -524,9 +564,13 @@ def get_preferences(session: Session, *, customer_id: str, settings: Settings
     return profile_of(session, require_customer(session, customer_id), settings)
 
 
-def add_like(session: Session, *, customer_id: str, like: Like, schema: FacetSchema) -> Like:
+def add_like(session: Session, *, customer_id: str, like: Like, schema: FacetSchema,
+             replace: bool = False) -> Like:
     """Add or re-weight one like, keeping the rest of the profile (quiz answers, confirmed
     suggestions). Error locs are relative to ``like``. Returns the stored like.
+
+    Liking (weight > 0) a value excluded with "never" raises ``PreferenceConflict``;
+    ``replace=True`` drops that rule instead, in the same unit of work.
 
     >>> add_like(session, customer_id="c1", schema=schema,
     ...          like=Like(facet="diet", value="Vegan", weight=1, source="quiz:diet")).value
@@ -543,9 +587,16 @@ def add_like(session: Session, *, customer_id: str, like: Like, schema: FacetSch
     now = utcnow()  # after the row exists, so a new customer is never updated before created
     rows = {(r.kind, r.facet, r.value): r
             for r in preference_rows(session, customer_id, ("like", "never"))}
-    if like.weight > 0 and ("never", like.facet, value) in rows:
-        raise InvalidInput("the like contradicts a constraint", [FieldError(
-            ("value",), f"{value!r} is excluded with 'never'; remove that first")])
+    excluded = rows.get(("never", like.facet, value)) if like.weight > 0 else None
+    if excluded is not None and not replace:
+        raise PreferenceConflict(
+            f"{value!r} is excluded with 'never'", [FieldError(
+                ("value",), f"{value!r} is excluded with 'never'; remove that rule first, or "
+                            "ask again with replace to swap the rule for the like")],
+            held=(Held("never", like.facet, value),))
+    if excluded is not None:
+        session.delete(excluded)
+        customer.updated_at = now
     key: _Key = ("like", like.facet, value)
     if _upsert(session, customer_id=customer_id, existing=rows, key=key,
                wanted=_Wanted(like.weight, like.source), now=now):
@@ -559,12 +610,14 @@ def add_like(session: Session, *, customer_id: str, like: Like, schema: FacetSch
 
 
 def add_constraint(session: Session, *, customer_id: str, constraint: Constraint,
-                   schema: FacetSchema) -> list[str]:
+                   schema: FacetSchema, replace: bool = False) -> list[str]:
     """Add the values of one ``never``/``must`` rule to the profile, keeping the rest.
 
-    A value already held under the opposite op, or liked (weight > 0) while being excluded, is
-    an error (locs relative to ``constraint``). Returns the values as stored (normalized);
-    values already held under the same op keep their row unless a new ``source`` is given.
+    A value already held under the opposite op, or liked (weight > 0) while being excluded,
+    raises ``PreferenceConflict`` (locs relative to ``constraint``); ``replace=True`` drops
+    what it contradicts instead, in the same unit of work. Returns the values as stored
+    (normalized); values already held under the same op keep their row unless a new
+    ``source`` is given.
 
     >>> add_constraint(session, customer_id="c1", schema=schema, constraint=Constraint(
     ...     facet="allergens", op="never", values=["Peanuts"]))  # doctest: +SKIP
@@ -584,17 +637,32 @@ def add_constraint(session: Session, *, customer_id: str, constraint: Constraint
     now = utcnow()  # after the row exists, so a new customer is never updated before created
     rows = {(r.kind, r.facet, r.value): r
             for r in preference_rows(session, customer_id, FACET_VALUE_KINDS)}
-    opposite = "must" if constraint.op == "never" else "never"
+    opposite: Literal["never", "must"] = "must" if constraint.op == "never" else "never"
+    held: list[Preference] = []
+    found: list[Held] = []
     for j, value in values:
-        if (opposite, constraint.facet, value) in rows:
+        contrary = rows.get((opposite, constraint.facet, value))
+        if contrary is not None and contrary not in held:
+            held.append(contrary)
+            found.append(Held(opposite, constraint.facet, value))
             errors.append(FieldError(("values", j), f"{value!r} is already '{opposite}'"))
         liked = rows.get(("like", constraint.facet, value))
-        if constraint.op == "never" and liked is not None and (liked.weight or 0) > 0:
+        if constraint.op == "never" and liked is not None and (liked.weight or 0) > 0 \
+                and liked not in held:
+            held.append(liked)
+            found.append(Held("like", constraint.facet, value))
             errors.append(FieldError(("values", j), f"{value!r} is liked; remove the like "
-                                                    "first"))
-    if errors:
-        raise InvalidInput("the constraint contradicts the profile", errors)
+                                                    "first, or ask again with replace to "
+                                                    "swap the like for the rule"))
+    if held and not replace:
+        raise PreferenceConflict("the constraint contradicts the profile", errors,
+                                 held=tuple(found))
     changed = False
+    for row in held:
+        # Switching: the contradicted rows go before the rule's own are written.
+        session.delete(row)
+        del rows[(row.kind, row.facet, row.value)]
+        changed = True
     stored: list[str] = []
     for _, value in values:
         if value in stored:
@@ -633,6 +701,41 @@ def add_dismissal(session: Session, *, customer_id: str, product_id: str,
     return True
 
 
+def remove_like(session: Session, *, customer_id: str, facet: str, value: str) -> bool:
+    """Remove one like (or dislike), keeping the rest. ``value`` as stored (the profile
+    answers it so). True when a like was removed.
+
+    >>> remove_like(session, customer_id="c1", facet="brand", value="acme")  # doctest: +SKIP
+    True
+    """
+    return _remove(session, customer_id=customer_id, kind="like", facet=facet, value=value)
+
+
+def remove_constraint(session: Session, *, customer_id: str, op: str, facet: str,
+                      value: str) -> bool:
+    """Remove one value of a ``never``/``must`` rule, keeping the rest. ``value`` as stored.
+    True when it was held.
+
+    >>> remove_constraint(session, customer_id="c1", op="never", facet="allergens",
+    ...                   value="gluten")  # doctest: +SKIP
+    True
+    """
+    if op not in ("never", "must"):
+        return False
+    return _remove(session, customer_id=customer_id, kind=op, facet=facet, value=value)
+
+
+def _remove(session: Session, *, customer_id: str, kind: str, facet: str, value: str) -> bool:
+    result = session.execute(delete(Preference).where(
+        Preference.customer_id == customer_id, Preference.kind == kind,
+        Preference.facet == facet, Preference.value == value))
+    removed = bool(getattr(result, "rowcount", 0))
+    if removed:
+        session.execute(update(Customer).where(Customer.id == customer_id)
+                        .values(updated_at=utcnow()))
+    return removed
+
+
 def remove_dismissal(session: Session, *, customer_id: str, product_id: str) -> bool:
     """Undo a "not for me". True when a dismissal was removed.
 
@@ -647,3 +750,149 @@ def remove_dismissal(session: Session, *, customer_id: str, product_id: str) -> 
         session.execute(update(Customer).where(Customer.id == customer_id)
                         .values(updated_at=utcnow()))
     return removed
+
+
+# --------------------------------------------------------------------------- one part at a time
+
+
+def set_budget(session: Session, *, customer_id: str, budget: Budget | None,
+               settings: Settings) -> Budget | None:
+    """Set the customer's budget, or clear it (``None``, or neither limit given), keeping the
+    rest of the profile. The budget is the customer's own declaration from now on: source
+    ``declared`` unless ``budget.source`` says otherwise. Returns the stored budget.
+
+    >>> set_budget(session, customer_id="c1", settings=settings,
+    ...            budget=Budget(max=Decimal("120"))).max  # doctest: +SKIP
+    Decimal('120.00')
+    """
+    errors: list[FieldError] = []
+    if budget is not None:
+        _source(budget.source, ("source",), errors)
+        if budget.currency is not None and budget.currency != settings.shop_currency:
+            errors.append(FieldError(("currency",), f"the shop sells in "
+                                                    f"{settings.shop_currency}; give the "
+                                                    "budget in it (or leave currency out)"))
+    if errors:
+        raise InvalidInput("the budget is not usable", errors)
+    low = budget.min if budget is not None else None
+    high = budget.max if budget is not None else None
+    has_budget = low is not None or high is not None
+    source: str | None = None
+    if budget is not None and has_budget:
+        source = budget.source or DEFAULT_SOURCE
+    customer = _lock_customer(session, customer_id)
+    if (customer.budget_min, customer.budget_max, customer.budget_source) != (low, high,
+                                                                              source):
+        now = utcnow()
+        customer.budget_min, customer.budget_max = low, high
+        customer.budget_source = source
+        # Clearing is a declaration too: a merge must not resurrect an older budget.
+        customer.budget_updated_at = customer.updated_at = now
+    session.flush()
+    if not has_budget:
+        return None
+    return Budget(min=customer.budget_min, max=customer.budget_max,
+                  currency=settings.shop_currency, source=customer.budget_source,
+                  updated_at=customer.budget_updated_at)
+
+
+def set_sizes(session: Session, *, customer_id: str, sizes: SizeSet,
+              schema: FacetSchema) -> SizeSet:
+    """Replace the sizes the customer wears in ``sizes.category``; other categories keep
+    theirs, and a size already held keeps its row (and time). Error locs are relative to
+    ``sizes``. Returns the sizes as stored.
+
+    >>> set_sizes(session, customer_id="c1", schema=schema, sizes=SizeSet(
+    ...     category="Fashion>Shoes", values=["42", "EU 43"])).values  # doctest: +SKIP
+    ['42', 'eu 43']
+    """
+    errors: list[FieldError] = []
+    _source(sizes.source, ("source",), errors)
+    category = ""
+    if schema.get(SIZE_FACET) is None:
+        errors.append(FieldError(("values",), f"this shop's facet schema has no "
+                                              f"{SIZE_FACET!r} facet"))
+    else:
+        try:
+            category = normalize_category(check_visible(sizes.category),
+                                          schema.by_name["category"].normalization)
+        except ValueError as exc:
+            errors.append(FieldError(("category",), str(exc)))
+        else:
+            if not category or len(category) > _MAX_CATEGORY:
+                errors.append(FieldError(("category",), "not a usable category path"))
+    wanted: list[str] = []
+    if category:
+        for j, raw in enumerate(sizes.values):
+            value = _value(schema, SIZE_FACET, raw, ("values", j), errors)
+            if value is not None and value not in wanted:
+                wanted.append(value)
+    if errors:
+        raise InvalidInput("the sizes are not usable", errors)
+    customer = _lock_customer(session, customer_id)
+    now = utcnow()  # after the row exists, so a new customer is never updated before created
+    rows = {(r.kind, r.facet, r.value): r for r in preference_rows(session, customer_id,
+                                                                   ("size",))
+            if r.facet == category}
+    changed = False
+    for key, row in rows.items():
+        if key[2] not in wanted:
+            session.delete(row)
+            changed = True
+    for value in wanted:
+        changed |= _upsert(session, customer_id=customer_id, existing=rows,
+                           key=("size", category, value),
+                           wanted=_Wanted(None, sizes.source), now=now)
+    if changed:
+        customer.updated_at = now
+    session.flush()
+    stored = [r for r in preference_rows(session, customer_id, ("size",))
+              if r.facet == category]
+    return SizeSet(category=category, values=[r.value for r in stored],
+                   source=stored[0].source, updated_at=max(r.updated_at for r in stored))
+
+
+def remove_sizes(session: Session, *, customer_id: str, category: str) -> bool:
+    """Forget the sizes of one category (``category`` as stored), keeping the rest. True
+    when there were any.
+
+    >>> remove_sizes(session, customer_id="c1", category="Fashion > Shoes")  # doctest: +SKIP
+    True
+    """
+    result = session.execute(delete(Preference).where(
+        Preference.customer_id == customer_id, Preference.kind == "size",
+        Preference.facet == category))
+    removed = bool(getattr(result, "rowcount", 0))
+    if removed:
+        session.execute(update(Customer).where(Customer.id == customer_id)
+                        .values(updated_at=utcnow()))
+    return removed
+
+
+def set_level(session: Session, *, customer_id: str, level: Level | None,
+              exploration: bool) -> bool:
+    """Choose the personalization level (``None``: the shop's default) and whether the
+    "Something different" slot shows, keeping the rest of the profile. True when either
+    changed.
+
+    >>> set_level(session, customer_id="c1", level="declared", exploration=False)
+    ... # doctest: +SKIP
+    True
+    """
+    if level is not None and level not in _LEVELS:
+        raise InvalidInput("not a level", [FieldError(
+            ("level",), f"choose one of {', '.join(_LEVELS)}")])
+    customer = _lock_customer(session, customer_id)
+    now = utcnow()
+    changed = False
+    if customer.level != level:
+        customer.level = level
+        customer.level_updated_at = now
+        changed = True
+    if customer.exploration != exploration:
+        customer.exploration = exploration
+        changed = True
+    if changed:
+        customer.updated_at = now
+    session.flush()
+    return changed

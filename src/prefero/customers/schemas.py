@@ -65,8 +65,14 @@ class Constraint(_Strict):
 
 
 class Budget(_Strict):
+    """A price range in the shop's currency, the one every product price is stored in."""
+
     min: Money | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     max: Money | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    currency: str | None = Field(
+        default=None, pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of min and max: always the shop's currency. Answers "
+                    "carry it; a request may leave it out, or name the shop's currency")
     source: str | None = Field(default=None, max_length=100)
     updated_at: datetime | None = None
 
@@ -122,7 +128,11 @@ class PreferencesOut(PreferencesIn):
     sizes: list[SizeSet] = Field(default_factory=list)
     dismissed: list[str] = Field(default_factory=list)
     customer_id: str
-    effective_level: Level
+    effective_level: Level = Field(description="The level in force: ``level`` (else the "
+                                               "shop's default) as far as the customer's "
+                                               "consents allow it (without personalization "
+                                               "consent 'off', without tracking consent at "
+                                               "most 'declared')")
 
 
 class SavedPreferences(PreferencesOut):

@@ -21,6 +21,13 @@ Inference rules (``SuggestionRules`` holds the numbers):
   liking (allergens, gender, age group); yes/no facets only for "yes";
 * at least ``min_matching`` matching events and a confidence (the Wilson lower bound of the
   share, one-sided 95 %) of at least ``min_confidence``;
+* worth asking: the customer's share is at least ``min_lift`` times the catalogue's base rate
+  (the share of the shop's active products in the same scope that carry the value), and
+  suggestions are ranked by the lift the evidence supports (the confidence over the base
+  rate), not by raw share: "condition: new", which nearly every product carries, says
+  nothing about a customer whose orders are all new, while a value they choose four times
+  as often as the shop carries it does; a value every product in the scope carries (or
+  none any longer does) is never suggested;
 * never a facet value the customer already holds in any preference row (any kind, any
   source), nor one decided on within ``settings.suggestion_snooze_days``;
 * always a soft ``like`` weighted by the confidence, never a hard ``must``/``never``: a
@@ -34,13 +41,13 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from prefero.catalog.facets import (
@@ -54,6 +61,7 @@ from prefero.catalog.facets import (
 from prefero.catalog.models import Product
 from prefero.config import Settings
 from prefero.customers.consent import current_consents
+from prefero.customers.evidence_text import evidence_text
 from prefero.customers.models import Preference, SuggestionDecision
 from prefero.customers.preferences import add_like, normalize_preference_value
 from prefero.customers.repository import require_customer
@@ -83,7 +91,6 @@ Decision = Literal["accepted", "rejected"]
 # Inferring these from behaviour would be invasive (gender, age) or dangerous to read as a
 # liking (buying something with peanuts says nothing about wanting peanuts).
 _NEVER_INFERRED = frozenset({"allergens", "gender", "age_group", "size"})
-_NOUNS: dict[Signal, str] = {"purchase": "orders", "view": "viewed products"}
 
 
 class SuggestionRules(BaseModel):
@@ -100,6 +107,9 @@ class SuggestionRules(BaseModel):
     min_confidence: float = Field(default=0.5, ge=0.0, le=1.0,
                                   description="Lowest Wilson lower bound of the share")
     z: float = Field(default=1.645, gt=0.0, description="One-sided 95 % by default")
+    min_lift: float = Field(default=1.0, ge=0.0,
+                            description="Lowest ratio of the customer's share to the "
+                                        "catalogue's base rate")
     max_items: int = Field(default=5, ge=1, le=50)
     purchase_window: int = Field(default=50, ge=1, description="Most recent purchases read")
     view_window: int = Field(default=100, ge=1, description="Most recent distinct views read")
@@ -109,13 +119,19 @@ DEFAULT_RULES = SuggestionRules()
 
 
 class Evidence(BaseModel):
-    text: str = Field(description='For the customer, e.g. "8 of your last 10 orders in '
-                                  'Groceries were sugar-free"')
+    text: str = Field(description='For the customer, in the language the request asked for '
+                                  '(Accept-Language), e.g. "Sugar-free — 8 of your last 10 '
+                                  'orders in Groceries"')
     matching: int = Field(description="Events that have the value")
     total: int = Field(description="Events it is a share of")
     signal: Signal = Field(description="The behaviour counted")
     scope: str | None = Field(description="Top-level category the share is taken in; null: "
                                           "all of the signal")
+    catalogue_share: float = Field(ge=0, le=1, description="The base rate: the share of the "
+                                   "shop's active products (in ``scope``) that carry the "
+                                   "value")
+    lift: float = Field(ge=0, description="The customer's share over ``catalogue_share``: how "
+                                          "many times as often as the shop carries it")
 
 
 class Suggestion(BaseModel):
@@ -124,6 +140,7 @@ class Suggestion(BaseModel):
     id: str = Field(description="Stable for this customer and proposed preference")
     facet: str
     value: str
+    label: str = Field(description="The value as the shop writes it (a brand's spelling)")
     kind: Literal["like"] = "like"
     weight: float = Field(ge=-1, le=1, description="The like's weight if accepted")
     confidence: float = Field(ge=0, le=1, description="Wilson lower bound of the share")
@@ -193,17 +210,36 @@ class _Candidate:
     confidence: float
     signal: Signal
     scope: str | None
+    label: str  # the value as the shop writes it ("Apple" for the stored "apple")
+
+
+@dataclass(frozen=True)
+class _Rate:
+    """A value's base rate in the catalogue: ``carrying`` of ``of`` active products."""
+
+    carrying: int
+    of: int
+
+
+#: facet -> {normalized value: the value as the shop writes it}
+_Values = dict[str, dict[str, str]]
 
 
 def _product_values(product: Product, facets: Sequence[Facet], schema: FacetSchema
-                    ) -> dict[str, set[str]]:
-    """facet -> normalized values of one product, read as the recommender's index reads them
-    (category from the column, brand from the column when the facets lack it)."""
-    raw_facets: dict[str, Any] = dict(product.facets or {})
-    raw_facets["category"] = product.category or ""
-    if product.brand and "brand" not in raw_facets:
-        raw_facets["brand"] = product.brand
-    out: dict[str, set[str]] = {}
+                    ) -> _Values:
+    """facet -> normalized values of one product (with their display form), read as the
+    recommender's index reads them (category from the column, brand from the column when
+    the facets lack it)."""
+    return _values(product.facets, product.category, product.brand, facets, schema)
+
+
+def _values(stored: Mapping[str, Any] | None, category: str | None, brand: str | None,
+            facets: Sequence[Facet], schema: FacetSchema) -> _Values:
+    raw_facets: dict[str, Any] = dict(stored or {})
+    raw_facets["category"] = category or ""
+    if brand and "brand" not in raw_facets:
+        raw_facets["brand"] = brand
+    out: _Values = {}
     for facet in facets:
         raw = raw_facets.get(facet.name)
         if raw is None or raw == "" or raw == []:
@@ -221,15 +257,25 @@ def _product_values(product: Product, facets: Sequence[Facet], schema: FacetSche
             texts = [str(item) for item in raw]
         else:
             texts = [str(raw)]
-        values: set[str] = set()
+        values: dict[str, str] = {}
         for text in texts:
             try:
-                values.add(normalize_preference_value(schema, facet.name, text))
+                value = normalize_preference_value(schema, facet.name, text)
             except ValueError:
                 continue  # a catalog value that could never be declared is not suggested
+            # The brand facet holds the folded name; the column keeps the shop's spelling.
+            values.setdefault(value, brand if facet.name == "brand" and brand
+                              and _same(schema, brand, value) else text)
         if values:
             out[facet.name] = values
     return out
+
+
+def _same(schema: FacetSchema, brand: str, value: str) -> bool:
+    try:
+        return normalize_preference_value(schema, "brand", brand) == value
+    except ValueError:
+        return False
 
 
 def _evidence_products(session: Session, customer_id: str, *, now: datetime,
@@ -250,33 +296,71 @@ def _evidence_products(session: Session, customer_id: str, *, now: datetime,
     return {"purchase": purchases, "view": views}
 
 
-def _candidates(products: Sequence[dict[str, set[str]] | None], *, signal: Signal,
+def _top(values: _Values) -> str | None:
+    """The product's top-level category: the scope its other values' shares are taken in."""
+    categories = values.get("category", {})
+    return min(categories, key=len) if categories else None
+
+
+def _candidates(products: Sequence[_Values | None], *, signal: Signal,
                 rules: SuggestionRules) -> list[_Candidate]:
     """Every facet value whose share passes the rules, for one signal's evidence."""
     scope_totals: Counter[str] = Counter()
     counts: Counter[tuple[str, str, str | None]] = Counter()  # (facet, value, scope)
+    labels: dict[tuple[str, str], str] = {}
     total = 0
     for values in products:
         if values is None:
             continue  # the product is gone from the catalog: nothing to learn from it
         total += 1
-        categories = values.get("category", set())
-        top = min(categories, key=len) if categories else None
+        top = _top(values)
         if top is not None:
             scope_totals[top] += 1
         for facet, facet_values in values.items():
             scope = None if facet == "category" else top
             if scope is None and facet != "category":
                 continue  # outside any category there is no meaningful share
-            for value in facet_values:
+            for value, shown in facet_values.items():
                 counts[(facet, value, scope)] += 1
+                labels.setdefault((facet, value), shown)
     found: list[_Candidate] = []
     for (facet, value, scope), matching in counts.items():
         out_of = total if scope is None else scope_totals[scope]
         confidence = wilson_lower_bound(matching, out_of, rules.z)
         if matching >= rules.min_matching and confidence >= rules.min_confidence:
-            found.append(_Candidate(facet, value, matching, out_of, confidence, signal, scope))
+            found.append(_Candidate(facet, value, matching, out_of, confidence, signal, scope,
+                                    labels[(facet, value)]))
     return _most_specific_categories(found)
+
+
+def _base_rates(session: Session, wanted: Sequence[_Candidate], facets: Sequence[Facet],
+                schema: FacetSchema) -> dict[tuple[str, str, str | None], _Rate]:
+    """How many of the shop's active products carry each wanted (facet, value, scope), of
+    how many in that scope (the whole catalogue for a category). One pass over the active
+    products of the scopes asked about, read as the customer's own products are read."""
+    keys = {(c.facet, c.value, c.scope) for c in wanted}
+    needed = [f for f in facets if f.name == "category" or f.name in {k[0] for k in keys}]
+    query = select(Product.facets, Product.category, Product.brand).where(
+        Product.active.is_(True))
+    scopes = {scope for _facet, _value, scope in keys}
+    if None not in scopes:
+        # Only other facets: only the departments they were counted in.
+        query = query.where(or_(*(Product.category.startswith(scope, autoescape=True)
+                                  for scope in scopes if scope is not None)))
+    carrying: Counter[tuple[str, str, str | None]] = Counter()
+    in_scope: Counter[str | None] = Counter()
+    for stored, category, brand in session.execute(query):
+        values = _values(stored, category, brand, needed, schema)
+        top = _top(values)
+        in_scope[None] += 1
+        if top is not None:
+            in_scope[top] += 1
+        for facet, facet_values in values.items():
+            scope = None if facet == "category" else top
+            for value in facet_values:
+                if (facet, value, scope) in keys:
+                    carrying[(facet, value, scope)] += 1
+    return {key: _Rate(carrying[key], in_scope[key[2]]) for key in keys}
 
 
 def _most_specific_categories(found: list[_Candidate]) -> list[_Candidate]:
@@ -285,19 +369,6 @@ def _most_specific_categories(found: list[_Candidate]) -> list[_Candidate]:
     paths = {c.value for c in found if c.facet == "category"}
     return [c for c in found if c.facet != "category"
             or not any(p.startswith(c.value + CATEGORY_SEPARATOR) for p in paths)]
-
-
-def _describe(candidate: _Candidate, facet: Facet) -> str:
-    """'8 of your last 10 orders in Groceries were sugar-free' and the like."""
-    noun = _NOUNS[candidate.signal]
-    where = f" in {candidate.scope}" if candidate.scope else ""
-    if facet.type == "category_path":
-        what = f"were in {candidate.value}"
-    elif facet.type == "boolean":
-        what = f"were {facet.label.lower()}"
-    else:
-        what = f"had {facet.label.lower()} “{candidate.value}”"
-    return f"{candidate.matching} of your last {candidate.total} {noun}{where} {what}"
 
 
 def _held(session: Session, customer_id: str) -> set[tuple[str, str]]:
@@ -344,25 +415,42 @@ def _all_suggestions(session: Session, *, customer_id: str, settings: Settings,
 
     held = _held(session, customer_id)
     decisions = _latest_decisions(session, customer_id)
-    out: list[Suggestion] = []
-    for (facet, value), candidate in best.items():
-        if (facet, value) in held:
+    open_ = [candidate for key, candidate in best.items() if key not in held
+             and not _snoozed(decisions.get(("like", key[0], key[1])), now=now,
+                              settings=settings)]
+    rates = _base_rates(session, open_, facets, schema) if open_ else {}
+    ranked: list[tuple[float, Suggestion]] = []
+    for candidate in open_:
+        rate = rates[(candidate.facet, candidate.value, candidate.scope)]
+        if rate.carrying == 0:
+            continue  # the shop no longer carries it: there is nothing to show more of
+        if rate.carrying == rate.of:
+            continue  # every product there carries it: buying it was no choice at all
+        base = rate.carrying / rate.of
+        lift = candidate.matching * rate.of / (candidate.total * rate.carrying)
+        if lift < rules.min_lift * (1 - 1e-9):  # exact at the threshold, not by rounding
             continue
-        if _snoozed(decisions.get(("like", facet, value)), now=now, settings=settings):
-            continue
-        confidence = round(candidate.confidence, 4)
-        out.append(Suggestion(
-            id=suggestion_id(customer_id, "like", facet, value),
-            facet=facet, value=value,
+        ranked.append((candidate.confidence / base, Suggestion(
+            id=suggestion_id(customer_id, "like", candidate.facet, candidate.value),
+            facet=candidate.facet, value=candidate.value,
             # Half-hearted at the threshold, a full "love it" only for near-certain evidence.
             weight=round(min(1.0, 0.5 + 0.5 * candidate.confidence), 2),
-            confidence=confidence,
-            evidence=Evidence(text=_describe(candidate, schema.by_name[facet]),
+            confidence=round(candidate.confidence, 4),
+            label=candidate.label,
+            evidence=Evidence(text=evidence_text(
+                                  facet=candidate.facet, value=candidate.value,
+                                  label=candidate.label, signal=candidate.signal,
+                                  matching=candidate.matching, total=candidate.total,
+                                  scope=candidate.scope, schema=schema, language="en"),
                               matching=candidate.matching, total=candidate.total,
-                              signal=candidate.signal, scope=candidate.scope),
-        ))
-    out.sort(key=lambda s: (-s.confidence, -s.evidence.matching, s.facet, s.value))
-    return out
+                              signal=candidate.signal, scope=candidate.scope,
+                              catalogue_share=round(base, 4), lift=round(lift, 4)),
+        )))
+    # Worth asking first: the lift the evidence supports (its lower bound over the base
+    # rate), so a value the whole catalogue carries never leads one the customer seeks out.
+    ranked.sort(key=lambda pair: (-pair[0], -pair[1].confidence, -pair[1].evidence.matching,
+                                  pair[1].facet, pair[1].value))
+    return [suggestion for _supported, suggestion in ranked]
 
 
 def _open(session: Session, *, customer_id: str, settings: Settings,
@@ -381,7 +469,8 @@ def _open(session: Session, *, customer_id: str, settings: Settings,
 def suggestions(session: Session, *, customer_id: str, settings: Settings,
                 schema: FacetSchema | None = None, now: datetime | None = None,
                 rules: SuggestionRules = DEFAULT_RULES) -> list[Suggestion]:
-    """The customer's open suggestions, most confident first (at most ``rules.max_items``).
+    """The customer's open suggestions, the most worth asking first (by the lift over the
+    catalogue's base rate the evidence supports; at most ``rules.max_items``).
 
     Empty without ``tracking`` consent in force (read on every call). Reads only; nothing is
     stored, so a suggestion never acts before it is accepted. ``now`` (default: the clock)

@@ -21,6 +21,7 @@ from prefero.demo.draft import ProductDraft, shop_price
 from prefero.demo.electronics import make_electronics
 from prefero.demo.fashion import make_fashion
 from prefero.demo.groceries import make_groceries
+from prefero.demo.pictures import picture_path
 
 __all__ = [
     "CURRENCY",
@@ -78,7 +79,8 @@ class DemoProduct:
             "title": self.title,
             "description": self.description,
             "link": f"{SHOP_URL}/p/{self.id}",
-            "image_link": f"{SHOP_URL}/img/{self.id}.jpg",
+            # Drawn by the storefront from this very row (prefero.demo.pictures).
+            "image_link": picture_path(self.id),
             "additional_image_links": [],
             "price": self.price,
             "currency": CURRENCY,

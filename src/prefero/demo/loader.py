@@ -21,6 +21,7 @@ from prefero.catalog.revisions import bump
 from prefero.customers.models import ConsentRecord, Customer, Preference
 from prefero.db.base import Base
 from prefero.db.migrate import upgrade
+from prefero.demo.catalog import CURRENCY
 from prefero.demo.shop import ProgressCallback, generate_demo
 from prefero.events.models import Event, ProductActivity
 from prefero.quizzes.publish import publish_library
@@ -84,6 +85,11 @@ def load_demo(runtime: Runtime, *, seed: int = 7, products: int = 3200, customer
     >>> load_demo(runtime, products=60, customers=20).loaded
     False
     """
+    if runtime.settings.shop_currency != CURRENCY:
+        # Its prices, budgets and quiz ranges are in złoty: labelled with another code they
+        # would all be wrong, so the demo does not load into such a shop at all.
+        raise ValueError(f"the demo shop sells in {CURRENCY}, but PREFERO_SHOP_CURRENCY is "
+                         f"{runtime.settings.shop_currency}; unset it or set it to {CURRENCY}")
     started = time.perf_counter()
     upgrade(runtime.settings.effective_database_url)
     with runtime.session() as session:

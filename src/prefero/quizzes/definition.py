@@ -26,6 +26,7 @@ __all__ = [
     "RangeFacet",
     "RangeSpec",
     "ResultsPolicy",
+    "Scope",
     "SetBudget",
     "SetSizes",
     "SetWeight",
@@ -34,6 +35,9 @@ __all__ = [
 ]
 
 Ident = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=100)]
+# A language a definition's texts are translated into: "pl", "pt-BR".
+Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
 TRAITS = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism",
           "growth_mindset")
 
@@ -47,6 +51,29 @@ class FacetCondition(_Strict):
 
     facet: str = Field(min_length=1, max_length=100)
     values: list[str] = Field(min_length=1, max_length=100)
+
+
+class Scope(_Strict):
+    """The part of the catalogue a quiz recommends from: products whose ``facet`` has one of
+    ``values`` and that meet every condition in ``also``. Results, fill items and closest
+    matches never leave it.
+
+    ``add_ons`` names the services the quiz may offer beside its picks (camera set-up for a
+    camera finder, not laptop set-up); left out, the services of the scope's departments.
+    ``noun`` is what the scope holds, as a shopper reads it after "no" ("leaves no
+    cameras"); each translation gives the form its language needs there.
+    """
+
+    facet: str = Field(min_length=1, max_length=100)
+    values: list[str] = Field(min_length=1, max_length=100)
+    also: list[FacetCondition] = Field(default_factory=list, max_length=10)
+    add_ons: FacetCondition | None = None
+    noun: str | None = Field(default=None, min_length=1, max_length=100)
+
+    @property
+    def conditions(self) -> list[FacetCondition]:
+        """Every condition a product in scope meets."""
+        return [FacetCondition(facet=self.facet, values=self.values), *self.also]
 
 
 # ---------------------------------------------------------------------------- effects
@@ -221,7 +248,9 @@ class ResultsPolicy(_Strict):
     policy: Literal["exact_only", "fill"] = Field(
         default="fill",
         description="exact_only: only products matching every answer; fill: complete the "
-                    "list with the closest matches, labelled as such")
+                    "list with the closest matches, labelled as such. Either way, when "
+                    "nothing matches every answer the closest matches are shown, each "
+                    "labelled with what it misses: a quiz never ends on an empty page")
 
 
 class QuizDefinition(_Strict):
@@ -229,10 +258,17 @@ class QuizDefinition(_Strict):
     kind: Literal["quiz", "guided_selling"]
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
-    # Guided selling narrows within this part of the catalogue (e.g. cameras only).
-    scope: FacetCondition | None = None
+    # Results come only from this part of the catalogue (e.g. cameras only); left out,
+    # the whole catalogue.
+    scope: Scope | None = None
     questions: list[Question] = Field(min_length=1, max_length=100)
     results: ResultsPolicy = ResultsPolicy()
+    # Per language, each shopper-facing text of the definition (title, description,
+    # questions, help, option labels, units, the scope's noun) keyed by its English form, as
+    # gettext keys a message by its msgid. ``prefero.quizzes.texts`` applies them and lists
+    # what is missing.
+    translations: dict[Language, dict[Text, Text]] = Field(default_factory=dict,
+                                                           max_length=20)
 
     @model_validator(mode="after")
     def _references(self) -> QuizDefinition:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -29,8 +29,10 @@ from prefero.catalog.facets import CATEGORY_SEPARATOR, FacetSchema
 from prefero.customers.preferences import normalize_preference_value
 from prefero.errors import FieldError, InvalidInput
 from prefero.quizzes.definition import Effect, QuizDefinition
+from prefero.quizzes.texts import missing_translations
 
-__all__ = ["MAX_DOCUMENT_NODES", "load_definition", "load_definition_file"]
+__all__ = ["MAX_DOCUMENT_NODES", "load_definition", "load_definition_file",
+           "translation_report"]
 
 Loc = tuple[str | int, ...]
 Add = Callable[[Loc, str], None]
@@ -271,8 +273,13 @@ def _check_condition(condition: dict[str, Any], at: Loc, earlier: dict[str, dict
 
 def _check_facets(document: dict[str, Any], schema: FacetSchema, add: Add) -> None:
     """Effects, scope and conditions against the facet schema."""
-    if isinstance(document.get("scope"), dict):
-        _check_where(document["scope"], ("scope",), schema, add)
+    scope = document.get("scope")
+    if isinstance(scope, dict):
+        _check_where(scope, ("scope",), schema, add)
+        for k, condition in _dicts(scope.get("also")):
+            _check_where(condition, ("scope", "also", k), schema, add)
+        if isinstance(scope.get("add_ons"), dict):
+            _check_where(scope["add_ons"], ("scope", "add_ons"), schema, add)
     for i, question in _dicts(document.get("questions")):
         for k, option in _dicts(question.get("options")):
             for j, effect in _dicts(option.get("effects")):
@@ -484,3 +491,19 @@ def load_definition_file(path: Path, *, schema: FacetSchema) -> QuizDefinition:
     """
     fmt: Literal["json"] | None = "json" if path.suffix.lower() == ".json" else None
     return load_definition(path.read_bytes(), source=str(path), schema=schema, format=fmt)
+
+
+def translation_report(definition: QuizDefinition, *, source: str,
+                       languages: Sequence[str]) -> list[FieldError]:
+    """The texts a shopper of each of ``languages`` would read in English, and translations
+    no text uses any more: reported, not refused, so that a shop can publish a quiz before
+    its translator is done (shoppers then read the English). Locs start with ``source``.
+
+    >>> from prefero.quizzes.definition import Question
+    >>> quiz = QuizDefinition(id="q", kind="quiz", title="Sugar", questions=[Question(
+    ...     id="s", type="text", text="Why?")], translations={"pl": {"Sugar": "Cukier"}})
+    >>> [(e.loc, e.msg) for e in translation_report(quiz, source="q.yaml", languages=["pl"])]
+    [(('q.yaml', 'translations', 'pl'), "no pl translation of 'Why?' (questions[0].text)")]
+    """
+    return [FieldError((source, *problem.loc), problem.msg)
+            for problem in missing_translations(definition, languages=languages)]

@@ -43,12 +43,14 @@ from prefero.quizzes.engine import (
 from prefero.quizzes.models import CustomerTrait, QuizSession
 from prefero.quizzes.publish import get_version
 from prefero.quizzes.results import Narrowing, QuizResults, narrowing, quiz_results
+from prefero.quizzes.texts import localized
 from prefero.recommend.catalog_index import CatalogIndex
 from prefero.recommend.profile import CustomerProfile
 from prefero.runtime import Runtime
 
 __all__ = [
     "AnswerOut",
+    "EmptiedOut",
     "KeptOut",
     "OptionOut",
     "ProgressOut",
@@ -131,6 +133,18 @@ class RemovedMostOut(_Out):
     removed: int
 
 
+class EmptiedOut(_Out):
+    """Nothing in the quiz's scope is left: what emptied it, and what the shopper can do."""
+
+    by: Literal["rules", "answer", "catalogue"] = Field(
+        description="rules: the customer's own rules, before any answer; answer: the answer "
+                    "to question_id; catalogue: nothing in scope is available")
+    question_id: str | None = None
+    answer: str | None = None
+    message: str = Field(description="In the session's language, e.g. 'Your budget of "
+                                     "50,00 zł leaves no cameras: raise it or go on.'")
+
+
 class ReasonOut(_Out):
     code: str
     text: str
@@ -148,6 +162,7 @@ class ResultOut(_Out):
     product_id: str
     title: str
     price: float
+    currency: str = Field(description="ISO 4217 code of ``price``: the shop's currency")
     match: Literal["exact", "closest"]
     reasons: list[ReasonOut]
     trade_offs: list[TradeOffOut] = Field(default_factory=list)
@@ -159,6 +174,7 @@ class ServiceOut(_Out):
     product_id: str
     title: str
     price: float
+    currency: str = Field(description="ISO 4217 code of ``price``: the shop's currency")
     label: Literal["add_on_service"] = "add_on_service"
     preselected: Literal[False] = False
     reasons: list[ReasonOut]
@@ -194,8 +210,14 @@ class QuizSessionOut(_Out):
     remaining: RemainingOut | None = Field(default=None,
                                            description="Guided selling: products left")
     removed_most: RemovedMostOut | None = None
+    emptied: EmptiedOut | None = Field(
+        default=None, description="Set while the rules and answers leave nothing in scope; "
+                                  "the results are then the closest matches")
     answers: list[AnswerOut] = Field(default_factory=list)
     results: list[ResultOut] | None = None
+    closest_matches: bool | None = Field(
+        default=None, description="Completed: no result matches every rule and answer, so "
+                                  "the results are the closest matches, each with its misses")
     add_on_services: list[ServiceOut] | None = None
     exact_matches: int | None = None
     stored: bool | None = Field(default=None,
@@ -299,15 +321,21 @@ def _context(session: Session, runtime: Runtime, customer_id: str | None
 
 
 def _view(session: Session, row: QuizSession, definition: QuizDefinition, runtime: Runtime,
-          *, kept: Sequence[KeptOut] = ()) -> QuizSessionOut:
+          *, kept: Sequence[KeptOut] = (), language: str = "en") -> QuizSessionOut:
     answers = _answers(row)
     index, profile = _context(session, runtime, row.customer_id)
     schema = runtime.facet_schema
     guided = definition.kind == "guided_selling"
-    narrowed: Narrowing | None = (narrowing(index, definition, answers, customer=profile,
-                                            schema=schema) if guided else None)
+    # Texts in the shopper's language; ids and effects are the same in every language.
+    shown = localized(definition, language)
+    currency = runtime.shop_currency
+    # Every kind: a quiz too says which answer left nothing; only guided selling counts.
+    narrowed_all: Narrowing = narrowing(index, shown, answers, customer=profile,
+                                        schema=schema, language=language, currency=currency)
+    narrowed = narrowed_all if guided else None
+    emptied = narrowed_all.emptied
     completed = row.status in FINISHED
-    question = None if completed else next_question(definition, answers)
+    question = None if completed else next_question(shown, answers)
     out = QuizSessionOut(
         session_id=row.id, quiz_id=row.quiz_id, version=row.version, kind=definition.kind,
         customer_id=row.customer_id, status="completed" if completed else "active",
@@ -318,13 +346,18 @@ def _view(session: Session, row: QuizSession, definition: QuizDefinition, runtim
                    if narrowed is not None else None),
         removed_most=(RemovedMostOut(**vars(narrowed.removed_most))
                       if narrowed is not None and narrowed.removed_most is not None else None),
+        emptied=(EmptiedOut(by="rules" if emptied.by == "rules" else
+                            "answer" if emptied.by == "answer" else "catalogue",
+                            question_id=emptied.question_id, answer=emptied.answer,
+                            message=emptied.message) if emptied is not None else None),
         answers=[AnswerOut(question_id=a.question_id, option_ids=list(a.option_ids),
                            value=a.value, text=a.text) for a in answers],
         kept=list(kept),
     )
     if row.status == "completed":
-        found = quiz_results(index, definition, answers, customer=profile, schema=schema)
-        out = out.model_copy(update=_results_fields(found, stored=row.stored))
+        found = quiz_results(index, shown, answers, customer=profile, schema=schema,
+                             language=language, currency=currency)
+        out = out.model_copy(update=_results_fields(found, stored=row.stored, index=index))
     elif completed:
         # Discarded: the result was shown once; without the customer's own rules it cannot
         # be shown again safely, and keeping it would be keeping their answers.
@@ -332,10 +365,17 @@ def _view(session: Session, row: QuizSession, definition: QuizDefinition, runtim
     return out
 
 
-def _results_fields(found: QuizResults, *, stored: bool) -> dict[str, object]:
+def _currency(index: CatalogIndex, product_id: str) -> str:
+    position = index.position.get(product_id)
+    return "" if position is None else index.currency_of(position)
+
+
+def _results_fields(found: QuizResults, *, stored: bool, index: CatalogIndex
+                    ) -> dict[str, object]:
     return {
         "results": [ResultOut(
             product_id=p.product_id, title=p.title, price=p.price,
+            currency=_currency(index, p.product_id),
             match="closest" if p.match == "closest" else "exact",
             reasons=[ReasonOut(code=r.code, text=r.text) for r in p.reasons],
             trade_offs=[TradeOffOut(code=t.code, text=t.text, against=t.against,
@@ -344,9 +384,11 @@ def _results_fields(found: QuizResults, *, stored: bool) -> dict[str, object]:
             misses=list(p.misses)) for p in found.picks],
         "add_on_services": [ServiceOut(
             product_id=s.product_id, title=s.title, price=s.price,
+            currency=_currency(index, s.product_id),
             reasons=[ReasonOut(code=r.code, text=r.text) for r in s.reasons])
             for s in found.add_on_services],
         "exact_matches": found.exact,
+        "closest_matches": found.closest_matches,
         "stored": stored,
     }
 
@@ -354,9 +396,10 @@ def _results_fields(found: QuizResults, *, stored: bool) -> dict[str, object]:
 # --------------------------------------------------------------------------- the flow
 
 
-def start(session: Session, *, quiz_id: str, customer_id: str | None, runtime: Runtime
-          ) -> QuizSessionOut:
-    """Start a session on the quiz's latest version; ``NotFound`` for an unknown quiz.
+def start(session: Session, *, quiz_id: str, customer_id: str | None, runtime: Runtime,
+          language: str = "en") -> QuizSessionOut:
+    """Start a session on the quiz's latest version; ``NotFound`` for an unknown quiz. Texts
+    are in ``language`` where the definition translates them (here and below).
 
     >>> start(session, quiz_id="camera-finder", customer_id="c1", runtime=runtime
     ...       ).question.id  # doctest: +SKIP
@@ -371,21 +414,22 @@ def start(session: Session, *, quiz_id: str, customer_id: str | None, runtime: R
                       started_at=now, updated_at=now)
     session.add(row)
     session.flush()
-    return _view(session, row, definition, runtime)
+    return _view(session, row, definition, runtime, language=language)
 
 
-def get(session: Session, *, session_id: str, runtime: Runtime) -> QuizSessionOut:
+def get(session: Session, *, session_id: str, runtime: Runtime, language: str = "en"
+        ) -> QuizSessionOut:
     """The session as it stands (resume later); a completed one answers its results again.
 
     >>> get(session, session_id=sid, runtime=runtime).progress.answered  # doctest: +SKIP
     2
     """
     row, definition = _load(session, session_id)
-    return _view(session, row, definition, runtime)
+    return _view(session, row, definition, runtime, language=language)
 
 
-def answer(session: Session, *, session_id: str, given: Answer, runtime: Runtime
-           ) -> QuizSessionOut:
+def answer(session: Session, *, session_id: str, given: Answer, runtime: Runtime,
+           language: str = "en") -> QuizSessionOut:
     """Record the answer to the current question and move on; the last one completes the
     session. ``Conflict`` for a completed session or a question that is not the current one;
     ``InvalidInput`` (locs from the answer's root) for an answer that does not fit.
@@ -415,7 +459,7 @@ def answer(session: Session, *, session_id: str, given: Answer, runtime: Runtime
     if next_question(definition, answers) is None:
         kept = _complete(session, row, definition, answers, runtime)
     session.flush()
-    out = _view(session, row, definition, runtime, kept=kept)
+    out = _view(session, row, definition, runtime, kept=kept, language=language)
     if row.status == "completed" and not row.stored and row.customer_id is not None:
         # No personalization consent: the result is shown this once and nothing stays
         # linked to the person. The answers remain, anonymous, for the shop's analytics.
@@ -425,7 +469,8 @@ def answer(session: Session, *, session_id: str, given: Answer, runtime: Runtime
     return out
 
 
-def back(session: Session, *, session_id: str, runtime: Runtime) -> QuizSessionOut:
+def back(session: Session, *, session_id: str, runtime: Runtime, language: str = "en"
+         ) -> QuizSessionOut:
     """Undo the last answer and show its question again (nothing to undo: the first question).
     ``Conflict`` for a completed session, whose outcome may already be in the profile.
 
@@ -440,7 +485,7 @@ def back(session: Session, *, session_id: str, runtime: Runtime) -> QuizSessionO
         row.answers = list(row.answers)[:-1]
         row.updated_at = utcnow()
         session.flush()
-    return _view(session, row, definition, runtime)
+    return _view(session, row, definition, runtime, language=language)
 
 
 def _complete(session: Session, row: QuizSession, definition: QuizDefinition,
@@ -594,9 +639,10 @@ def _parse_source(source: str) -> tuple[str, int | None]:
     return quiz_id, int(version) if version.isdigit() else None
 
 
-def quiz_preferences(session: Session, *, customer_id: str) -> QuizPreferencesOut:
+def quiz_preferences(session: Session, *, customer_id: str, currency: str | None = None
+                     ) -> QuizPreferencesOut:
     """What each quiz wrote into the customer's profile, grouped by source; ``NotFound`` for
-    an unknown customer.
+    an unknown customer. ``currency`` (the shop's) is named on a budget.
 
     >>> quiz_preferences(session, customer_id="c1").quizzes[0].source  # doctest: +SKIP
     'quiz:grocery-setup@1'
@@ -645,8 +691,8 @@ def quiz_preferences(session: Session, *, customer_id: str) -> QuizPreferencesOu
     if customer.budget_source and customer.budget_source.startswith("quiz:") and (
             customer.budget_min is not None or customer.budget_max is not None):
         group(customer.budget_source).budget = Budget(
-            min=customer.budget_min, max=customer.budget_max, source=customer.budget_source,
-            updated_at=customer.budget_updated_at)
+            min=customer.budget_min, max=customer.budget_max, currency=currency,
+            source=customer.budget_source, updated_at=customer.budget_updated_at)
     return QuizPreferencesOut(customer_id=customer_id,
                               quizzes=[groups[s] for s in sorted(groups)])
 

@@ -21,6 +21,7 @@ from prefero.catalog.facets import (
     CATEGORY_SEPARATOR,
     FacetSchema,
     category_ancestors,
+    load_facet_schema,
 )
 from prefero.catalog.models import Product
 from prefero.catalog.revisions import current as current_revision
@@ -62,8 +63,18 @@ class CatalogIndex:
     applies: dict[str, IntArray]
     sizes: list[frozenset[str]]
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The schema the index was built with: reasons word its facets and values with it.
+    schema: FacetSchema = field(default_factory=load_facet_schema)
     facet_values: list[dict[str, Any]] = field(default_factory=list)
     covers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # safety facet → positions of the items in a category it covers that state no value for
+    # it: a "never" rule on the facet hides them too, since unknown is not safe
+    unstated: dict[str, IntArray] = field(default_factory=dict)
+    safety: frozenset[str] = frozenset()
+    # ISO 4217 code of each item's price, as a small integer into ``currency_names`` (one
+    # code for the whole catalogue where imports converted every price to the shop's)
+    currency_code: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    currency_names: list[str] = field(default_factory=list)
     _values_cache: dict[int, frozenset[tuple[str, str]]] = field(default_factory=dict, repr=False)
 
     @property
@@ -84,8 +95,21 @@ class CatalogIndex:
             mask[found] = True
         return mask
 
+    def unstated_mask(self, facet: str) -> BoolArray:
+        mask = np.zeros(self.size, dtype=bool)
+        found = self.unstated.get(facet)
+        if found is not None:
+            mask[found] = True
+        return mask
+
     def label(self, facet: str, value: str) -> str:
         return self.labels.get((facet, value), value)
+
+    def currency_of(self, item: int) -> str:
+        """The ISO 4217 code of the item's price ("" for an index built without one)."""
+        if item >= len(self.currency_code):
+            return ""
+        return self.currency_names[int(self.currency_code[item])]
 
     def values_of(self, item: int) -> frozenset[tuple[str, str]]:
         """Every (facet, value) pair of one item, as used by postings (memoised: explanations
@@ -133,6 +157,7 @@ class ProductRow:
     brand: str | None
     facets: dict[str, Any]
     created_at: datetime | None
+    currency: str = ""
 
 
 def build_catalog_index(session: Session, schema: FacetSchema) -> CatalogIndex:
@@ -142,7 +167,7 @@ def build_catalog_index(session: Session, schema: FacetSchema) -> CatalogIndex:
         select(
             Product.id, Product.title, Product.price, Product.sale_price, Product.active,
             Product.availability, Product.category, Product.brand, Product.facets,
-            Product.created_at,
+            Product.created_at, Product.currency,
         ).order_by(Product.id)
     ).all()
     return index_products([ProductRow(*row) for row in rows], schema=schema, revision=revision)
@@ -175,9 +200,11 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
     # import stores them and as rules are normalized); the columns keep the display form.
     brands = [schema.compared("brand", r.brand) if r.brand else "" for r in rows]
     brand_code, _ = _codes(brands)
+    currency_code, currency_names = _codes([r.currency for r in rows])
 
     posting_lists: dict[tuple[str, str], list[int]] = defaultdict(list)
     applies_lists: dict[str, list[int]] = defaultdict(list)
+    unstated_lists: dict[str, list[int]] = defaultdict(list)
     covering = [facet for facet in schema.facets if facet.applies_to]
     labels: dict[tuple[str, str], str] = {}
     sizes: list[frozenset[str]] = []
@@ -207,6 +234,9 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
         for facet in covering:
             if facet.name not in facets and facet.covers(r.category or ""):
                 applies_lists[facet.name].append(i)
+            if (facet.safety and facets.get(facet.name) in (None, "")
+                    and facet.covers(r.category or "")):
+                unstated_lists[facet.name].append(i)
         sizes.append(frozenset(str(s) for s in facets.get("size", []) or []))
         if r.brand:
             labels.setdefault(("brand", brands[i]), r.brand)
@@ -216,6 +246,7 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
 
     return CatalogIndex(
         revision=revision,
+        schema=schema,
         ids=ids,
         titles=[r.title for r in rows],
         position={pid: i for i, pid in enumerate(ids)},
@@ -233,6 +264,10 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
         labels=labels,
         facet_values=facet_values,
         covers={facet.name: facet.applies_to for facet in covering},
+        unstated={name: to_positions(items) for name, items in unstated_lists.items()},
+        safety=frozenset(facet.name for facet in covering if facet.safety),
+        currency_code=currency_code,
+        currency_names=currency_names,
     )
 
 

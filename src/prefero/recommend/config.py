@@ -4,6 +4,7 @@ returned with each answer, so a result can be traced to the settings that made i
 from __future__ import annotations
 
 import hashlib
+import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,19 +45,46 @@ class ScoringConfig(_Frozen):
     # At "full" the two blend.
     full_declared: float = 3.0
     full_behaviour: float = 2.0
-    # Product and cart pages are about the product on the page first: there the personal
-    # part is scaled to at most ``context_personal`` and only re-ranks (recommend.context).
+    # Product, cart and checkout pages are about the page's products first: there the
+    # personal part is scaled to at most ``context_personal`` and only re-ranks
+    # (recommend.context).
     page: float = 3.0
     context_personal: float = 1.0
     search_text: float = 3.0
 
 
 class DiversifyConfig(_Frozen):
-    enabled_for: tuple[Placement, ...] = ("home", "product", "cart")
+    enabled_for: tuple[Placement, ...] = ("home", "product", "cart", "checkout")
     mmr_lambda: float = Field(default=0.75, ge=0.0, le=1.0,
                               description="1 = relevance only, 0 = diversity only")
     category_cap: int = Field(default=3, ge=1, description="At most this many per leaf category")
     pool: int = Field(default=6, ge=1, description="Re-rank the top n × pool candidates")
+    # Rows not bound to a page or a search cover what the customer declared (issue 11):
+    # one strong like (a brand on every device) must not push every other like off the row.
+    interests_for: tuple[Placement, ...] = ("home",)
+    interest_share: float = Field(
+        default=0.5, ge=0.0, le=1.0,
+        description="Up to this share of the row takes turns among the liked values")
+    interest_depth: int = Field(
+        default=3, ge=0,
+        description="Each liked value brings enough candidates to take every turn, and this "
+                    "many more (the category cap may refuse some)")
+
+    def interest_slots(self, n: int) -> int:
+        """How many picks of a row of ``n`` take turns among the liked values.
+
+        >>> DiversifyConfig().interest_slots(10), DiversifyConfig().interest_slots(49)
+        (5, 25)
+        """
+        return math.ceil(self.interest_share * n)
+
+    def interest_reach(self, n: int) -> int:
+        """How many of its best candidates each liked value brings to a row of ``n``.
+
+        >>> DiversifyConfig().interest_reach(10)
+        8
+        """
+        return self.interest_slots(n) + self.interest_depth
 
 
 class ExplorationConfig(_Frozen):

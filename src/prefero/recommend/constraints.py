@@ -14,13 +14,19 @@ from prefero.recommend.catalog_index import BoolArray, CatalogIndex
 from prefero.recommend.profile import CustomerProfile
 
 __all__ = [
+    "UNAVAILABLE",
     "ConstraintLeak",
     "HiddenCount",
     "allowed_mask",
     "assert_allowed",
     "hidden_by_rule",
+    "missing_label",
     "violations",
 ]
+
+
+#: The key ``violations`` gives an item that is not for sale (inactive or out of stock).
+UNAVAILABLE = "unavailable"
 
 
 class ConstraintLeak(PreferoError):
@@ -33,6 +39,7 @@ class Rule:
     key: str  # machine-readable: "never:allergens=gluten", "budget:max", ...
     label: str  # what the customer would recognise: "never allergens: gluten"
     keep: BoolArray  # True where the item passes this rule
+    missing_information: bool = False  # hides what states no value, not a value
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,18 @@ class HiddenCount:
     rule: str
     label: str
     count: int
+    # Hidden for lacking the information a safety rule needs, not for a value it excludes;
+    # listings count these apart ("12 hidden: no information on allergens").
+    missing_information: bool = False
+
+
+def missing_label(facet: str) -> str:
+    """What hides a product that states nothing for a safety facet under a "never" rule.
+
+    >>> missing_label("allergens")
+    'no information on allergens'
+    """
+    return f"no information on {facet}"
 
 
 def _rules(index: CatalogIndex, profile: CustomerProfile) -> list[Rule]:
@@ -47,6 +66,11 @@ def _rules(index: CatalogIndex, profile: CustomerProfile) -> list[Rule]:
     for facet, value in profile.never:
         rules.append(Rule(f"never:{facet}={value}", f"never {facet}: {value}",
                           ~index.mask_for(facet, value)))
+    # Unknown is not safe: "never gluten" also hides a grocery that states no allergens.
+    for facet in dict.fromkeys(facet for facet, _ in profile.never):
+        if facet in index.safety:
+            rules.append(Rule(f"missing:{facet}", missing_label(facet),
+                              ~index.unstated_mask(facet), missing_information=True))
     for facet, values in profile.must.items():
         has_one = np.zeros(index.size, dtype=bool)
         for value in values:
@@ -100,34 +124,40 @@ def hidden_by_rule(index: CatalogIndex, profile: CustomerProfile,
     for rule in _rules(index, profile):
         hidden = int((candidates & ~rule.keep).sum())
         if hidden:
-            counts.append(HiddenCount(rule.key, rule.label, hidden))
+            counts.append(HiddenCount(rule.key, rule.label, hidden, rule.missing_information))
     return counts
 
 
 def violations(index: CatalogIndex, position: int, profile: CustomerProfile) -> list[str]:
-    """Why one item must not be shown, derived from its raw facet values (not the masks)."""
+    """Why one item must not be shown, as the keys of the rules it breaks (those of
+    ``hidden_by_rule``, plus "unavailable"), derived from its raw facet values (not the
+    masks)."""
     found: list[str] = []
     values = index.facet_values[position]
     if not index.eligible[position]:
-        found.append("not available")
+        found.append(UNAVAILABLE)
     for facet, value in profile.never:
         if _has_value(values, facet, value):
-            found.append(f"never {facet}: {value}")
+            found.append(f"never:{facet}={value}")
     category = str(values.get("category", ""))
+    for facet in dict.fromkeys(facet for facet, _ in profile.never):
+        if (facet in index.safety and values.get(facet) in (None, "")
+                and any(_in_category(category, path) for path in index.covers.get(facet, ()))):
+            found.append(f"missing:{facet}")
     for facet, allowed in profile.must.items():
         applies = (facet == "category" or facet in values
                    or any(_in_category(category, path) for path in index.covers.get(facet, ())))
         if applies and not any(_has_value(values, facet, v) for v in allowed):
-            found.append(f"must {facet}")
+            found.append(f"must:{facet}")
     price = float(index.price[position])
     if profile.budget_max is not None and price > profile.budget_max + 1e-9:
-        found.append("over budget")
+        found.append("budget:max")
     if profile.budget_min is not None and price < profile.budget_min - 1e-9:
-        found.append("under budget")
+        found.append("budget:min")
     for category, sizes in profile.sizes.items():
         if ("size" in values and _in_category(str(values.get("category", "")), category)
                 and not sizes & set(map(str, values.get("size") or []))):
-            found.append(f"size in {category}")
+            found.append(f"size:{category}")
     if index.ids[position] in profile.dismissed:
         found.append("dismissed")
     return found
@@ -138,7 +168,7 @@ def assert_allowed(index: CatalogIndex, positions: Iterable[int], profile: Custo
     for position in positions:
         problems = violations(index, position, profile)
         if not apply_preferences:
-            problems = [p for p in problems if p == "not available"]
+            problems = [p for p in problems if p == UNAVAILABLE]
         if problems:
             raise ConstraintLeak(
                 f"item {index.ids[position]} breaks {', '.join(problems)}; refusing to answer"

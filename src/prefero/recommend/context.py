@@ -1,4 +1,5 @@
-"""Context first: on a product page or beside a cart, the row is about the page's products.
+"""Context first: on a product page, beside a cart or at checkout, the row is about the
+page's products.
 
 Candidates there come only from what relates to the anchors: the page signal (co-purchase
 and co-view neighbours, items shoppers were seen choosing after them, attribute similarity)
@@ -16,8 +17,8 @@ from prefero.types import Placement
 
 __all__ = ["CONTEXT_PLACEMENTS", "context_mask", "context_scores"]
 
-#: Placements whose rows are about the page's products.
-CONTEXT_PLACEMENTS: tuple[Placement, ...] = ("product", "cart")
+#: Placements whose rows are about the page's products (checkout: the order's).
+CONTEXT_PLACEMENTS: tuple[Placement, ...] = ("product", "cart", "checkout")
 
 
 def context_mask(index: CatalogIndex, page: FloatArray, anchors: list[int]) -> BoolArray:

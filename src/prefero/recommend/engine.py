@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from prefero.catalog.revisions import current as current_revision
 from prefero.errors import FieldError, InvalidInput, NotFound
+from prefero.recommend import wording
 from prefero.recommend.artefacts import Artefacts, current_version, load_current
 from prefero.recommend.catalog_index import CatalogIndex, build_catalog_index
 from prefero.recommend.config import PipelineConfig
@@ -69,6 +70,7 @@ class RecommendationEngine:
         first shoppers do not pay for first calls (artefact pages read from disk, the
         models' first scoring): measured, a cold worker shed requests in its first seconds
         under load that a warm one served."""
+        wording.warm(currency=self.runtime.shop_currency)
         with self.runtime.session() as session:
             index, _ = self._ensure_fresh(session)
             first = next((index.ids[p] for p in range(index.size) if index.eligible[p]), None)

@@ -1,11 +1,13 @@
-"""Explanations: reason codes and a sentence for every recommended item."""
+"""Explanations: reason codes with typed evidence for every recommended item, worded in
+English here (the API and the pages re-word them in the shopper's language)."""
 
 from __future__ import annotations
 
 from prefero.recommend.catalog_index import CatalogIndex
 from prefero.recommend.profile import CustomerProfile
-from prefero.recommend.query import Reason
+from prefero.recommend.query import LikedValue, Reason, ReasonParams
 from prefero.recommend.signals import Signals
+from prefero.recommend.wording import word
 
 __all__ = ["BEHAVIOURAL_CODES", "explain"]
 
@@ -17,88 +19,86 @@ BEHAVIOURAL_CODES = frozenset({"co_purchase", "co_view", "follows", "behaviour_a
 TRENDING_THRESHOLD = 0.5
 POPULAR_THRESHOLD = 0.6
 NEW_THRESHOLD = 0.5
+#: Events in one leaf category that make "you often browse" it true.
+OFTEN = 2
 
 
-def _title(index: CatalogIndex, position: int) -> str:
-    return index.titles[position]
+def _reason(index: CatalogIndex, code: str, params: ReasonParams | None = None) -> Reason:
+    params = params or ReasonParams()
+    return Reason(code=code, params=params,
+                  text=word(code, params, schema=index.schema, language="en"))
 
 
-def _labels(index: CatalogIndex, likes: list[tuple[str, str, float]]) -> list[str]:
-    """The likes' display labels in order; a brand and an ecosystem may share a name
-    ("Apple"): said once."""
-    labels: list[str] = []
-    for facet, value, _ in likes:
-        label = index.label(facet, value)
-        if label.casefold() not in (seen.casefold() for seen in labels):
-            labels.append(label)
-    return labels
+def _about(index: CatalogIndex, code: str, anchor: int) -> Reason:
+    """A reason that links this item to the product at ``anchor``."""
+    return _reason(index, code, ReasonParams(product_id=index.ids[anchor],
+                                             product_title=index.titles[anchor]))
+
+
+def _liked(index: CatalogIndex, likes: list[tuple[str, str, float]]) -> tuple[LikedValue, ...]:
+    """The likes, strongest first, with the shop's display form of each value."""
+    ordered = sorted((like for like in likes if like[2] > 0), key=lambda like: -like[2])
+    return tuple(LikedValue(facet=facet, value=value, label=index.label(facet, value))
+                 for facet, value, _ in ordered)
+
+
+def _browsed(index: CatalogIndex, profile: CustomerProfile, position: int) -> int:
+    """The customer's events on products of the same leaf category as ``position``."""
+    leaf = index.leaf_code[position]
+    return sum(1 for item in profile.history if item.product_id in index.position
+               and index.leaf_code[index.position[item.product_id]] == leaf)
 
 
 def explain(index: CatalogIndex, position: int, signals: Signals, profile: CustomerProfile,
-            *, exploration: bool = False, search_match: bool = False) -> list[Reason]:
-    """Reasons in order of strength; every item gets at least one."""
+            *, exploration: bool = False, search_match: bool = False,
+            currency: str | None = None) -> list[Reason]:
+    """Reasons in order of strength; every item gets at least one. ``currency`` is the
+    shop's, in which the customer's budget is kept."""
     if exploration:
-        return [Reason(code="exploration", text="Something different")]
+        return [_reason(index, "exploration")]
     reasons: list[Reason] = []
     if search_match:
-        reasons.append(Reason(code="search_match", text="Matches your search"))
+        reasons.append(_reason(index, "search_match"))
     if profile.uses_declared and signals.declared[position] > 0:
         values = index.values_of(position)
-        liked = sorted((like for like in profile.likes
-                        if like[2] > 0 and (like[0], like[1]) in values),
-                       key=lambda like: -like[2])
-        labels = _labels(index, liked)
-        if labels:
-            reasons.append(Reason(code="declared_like",
-                                  text=f"Matches your preference: {', '.join(labels[:3])}"))
+        matched = _liked(index, [like for like in profile.likes
+                                 if (like[0], like[1]) in values])
+        if matched:
+            reasons.append(_reason(index, "declared_like", ReasonParams(likes=matched)))
         elif signals.peers is not None and signals.peers[position] > 0:
-            named = _labels(index, sorted((like for like in profile.likes if like[2] > 0),
-                                          key=lambda like: -like[2]))
-            reasons.append(Reason(code="declared_peers",
-                                  text=f"Chosen by shoppers who like {', '.join(named[:2])}"))
+            reasons.append(_reason(index, "declared_peers",
+                                   ReasonParams(likes=_liked(index, list(profile.likes)))))
     if profile.uses_behaviour and signals.behaviour[position] > 0:
         seed = signals.behaviour_from.best(position)
         if seed is not None:
             code, anchor = seed
             if anchor in signals.session_items:
-                reasons.append(Reason(code="session_context",
-                                      text=f"Goes with {_title(index, anchor)}, which you are "
-                                           "looking at now"))
-            elif code == "co_purchase":
-                reasons.append(Reason(code=code,
-                                      text=f"Often bought with {_title(index, anchor)}"))
-            elif code == "follows":
-                reasons.append(Reason(code=code,
-                                      text=f"Often chosen after {_title(index, anchor)}, "
-                                           "which you looked at"))
-            else:
-                reasons.append(Reason(code=code,
-                                      text=f"Because you viewed {_title(index, anchor)}"))
-        elif signals.affinity[position] > 0:
-            leaf = index.leaf_names[int(index.leaf_code[position])].split(" > ")[-1]
-            reasons.append(Reason(code="behaviour_affinity",
-                                  text=f"Because you often browse {leaf}"))
+                code = "session_context"
+            elif code not in ("co_purchase", "follows"):
+                code = "co_view"
+            reasons.append(_about(index, code, anchor))
+        elif signals.affinity[position] > 0 and _browsed(index, profile, position) >= OFTEN:
+            # Affinity also counts the brand: "you often browse <category>" is said only
+            # when the customer's own events show it.
+            reasons.append(_reason(index, "behaviour_affinity",
+                                   ReasonParams(category=index.categories[position])))
     page = signals.page_from.best(position) if signals.page[position] > 0 else None
     if page is not None:
         code, anchor = page
-        if code == "complement":
-            text = f"Often bought together with {_title(index, anchor)}"
-        elif code == "also_chosen":
-            text = f"Shoppers who chose {_title(index, anchor)} also chose this"
-        else:
-            text = f"Similar to {_title(index, anchor)}"
-        reasons.append(Reason(code=code, text=text))
+        reasons.append(_about(index, code if code in ("complement", "also_chosen")
+                              else "similar", anchor))
     if signals.trending[position] >= TRENDING_THRESHOLD:
-        reasons.append(Reason(code="trending", text="Trending now"))
+        reasons.append(_reason(index, "trending"))
     if signals.newness[position] >= NEW_THRESHOLD:
-        reasons.append(Reason(code="new_arrival", text="New arrival"))
-    leaf = index.leaf_names[int(index.leaf_code[position])].split(" > ")[-1] or "the shop"
+        reasons.append(_reason(index, "new_arrival"))
+    category = ReasonParams(category=index.categories[position] or None)
     if signals.popularity[position] >= POPULAR_THRESHOLD or (
             not reasons and signals.popularity[position] > 0):
-        reasons.append(Reason(code="popular", text=f"Popular in {leaf}"))
+        reasons.append(_reason(index, "popular", category))
     elif not reasons:
-        reasons.append(Reason(code="editorial", text=f"From our {leaf} range"))
-    if profile.budget_max is not None and profile.uses_declared:
-        reasons.append(Reason(code="within_budget",
-                              text=f"Within your budget of {profile.budget_max:g}"))
+        reasons.append(_reason(index, "editorial", category))
+    if (profile.budget_max is not None and profile.uses_declared
+            and float(index.price[position]) <= profile.budget_max + 1e-9):
+        reasons.append(_reason(index, "within_budget",
+                               ReasonParams(amount=profile.budget_max, currency=currency)))
     return reasons

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from prefero.recommend.add_ons import order_context
+from prefero.recommend.basis import item_basis, row_basis
 from prefero.recommend.candidates import gather_candidates
 from prefero.recommend.catalog_index import CatalogIndex, FloatArray
 from prefero.recommend.config import PipelineConfig
@@ -18,11 +20,13 @@ from prefero.recommend.constraints import allowed_mask, assert_allowed
 from prefero.recommend.context import CONTEXT_PLACEMENTS, context_mask
 from prefero.recommend.diversify import mmr, pick_exploration
 from prefero.recommend.explain import explain
+from prefero.recommend.interests import Interest, declared_interests, interest_candidates
 from prefero.recommend.models import ModelView
 from prefero.recommend.profile import CustomerProfile
 from prefero.recommend.query import RecommendationQuery, RecommendationResult, RecommendedItem
 from prefero.recommend.scoring import score
 from prefero.recommend.signals import compute_signals
+from prefero.types import Basis
 
 __all__ = ["run_pipeline"]
 
@@ -50,7 +54,7 @@ def run_pipeline(
     anchor_ids: list[str] = []
     if query.placement == "product" and query.product_id:
         anchor_ids = [query.product_id]
-    elif query.placement == "cart":
+    elif query.placement in ("cart", "checkout"):
         anchor_ids = list(query.cart)
     anchors = [index.position[p] for p in anchor_ids if p in index.position]
 
@@ -66,12 +70,28 @@ def run_pipeline(
         candidates = allowed & is_hit
     elif in_context:
         pool = allowed & context_mask(index, signals.page, anchors)
+        services: list[int] = []
+        if query.placement == "checkout":
+            # The services that go with the order (set-up, warranty) belong to its context
+            # even where nothing popular or related lifts them; other services do not.
+            pool, services = order_context(index, pool, anchors, allowed)
         candidates = gather_candidates(signals, pool, config.candidates)
+        candidates[services] = True
     else:
         candidates = gather_candidates(signals, allowed, config.candidates)
 
     scores = score(signals, profile, placement=query.placement, config=config.scoring,
                    text=text, in_context=in_context)
+    interests: tuple[Interest, ...] = ()
+    if (query.placement in config.diversify.interests_for and not in_context
+            and query.placement != "search"):
+        # Each liked value keeps its best allowed items in the running, so that the row
+        # can show the breadth of what the customer said (diversify.mmr takes turns).
+        interests = declared_interests(index, profile, signals.declared)
+        if interests:
+            candidates = candidates.copy()
+            candidates[interest_candidates(
+                interests, pool, scores, depth=config.diversify.interest_reach(query.n))] = True
     positions = np.flatnonzero(candidates)
     ranked = positions[np.argsort(-scores[positions], kind="stable")]
     if in_context and ranked.size < query.n:
@@ -86,13 +106,16 @@ def run_pipeline(
             ranked = np.concatenate([ranked, rest])
 
     if query.placement in config.diversify.enabled_for:
-        picked = mmr(index, ranked, scores, n=query.n, config=config.diversify)
+        picked = mmr(index, ranked, scores, n=query.n, config=config.diversify,
+                     interests=interests)
     else:
         picked = [int(p) for p in ranked[: query.n]]
 
     explore_slot: int | None = None
-    wants_exploration = (query.exploration if query.exploration is not None
-                         else profile.exploration)
+    # At the level off nothing is personal, so there is no bubble to step out of: the slot
+    # would only be one more editorial item labelled as something it is not.
+    wants_exploration = profile.effective_level != "off" and (
+        query.exploration if query.exploration is not None else profile.exploration)
     if (wants_exploration and query.placement in config.exploration.enabled_for
             and query.n >= config.exploration.min_n and len(picked) >= config.exploration.min_n):
         day = datetime.fromtimestamp(now, UTC).date().isoformat()
@@ -107,22 +130,29 @@ def run_pipeline(
     # The second, independent check: nothing that breaks a rule leaves this function.
     assert_allowed(index, picked, profile, apply_preferences=apply_preferences)
 
-    items = [
-        RecommendedItem(
+    items: list[RecommendedItem] = []
+    for p in picked:
+        reasons = explain(index, p, signals, profile, exploration=p == explore_slot,
+                          search_match=query.placement == "search")
+        items.append(RecommendedItem(
             product_id=index.ids[p],
             score=round(float(scores[p]), 4),
             title=index.titles[p],
             price=float(index.price[p]),
+            currency=index.currency_of(p),
             category=index.categories[p],
-            reasons=explain(index, p, signals, profile, exploration=p == explore_slot,
-                            search_match=query.placement == "search"),
-        )
-        for p in picked
-    ]
+            reasons=reasons,
+            basis=item_basis([reason.code for reason in reasons],
+                             from_context=in_context and bool(pool[p])),
+        ))
+    empty: Basis = ("context" if in_context else "search" if query.placement == "search"
+                    else "editorial")
     return RecommendationResult(
         customer_id=profile.customer_id,
         placement=query.placement,
         level=profile.level,
+        effective_level=profile.effective_level,
+        basis=row_basis([item.basis for item in items], default=empty),
         items=items,
         artefact_version=model.version,
         config_digest=config.digest(),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from prefero.config import Settings
 from prefero.customers.consent import consent_defaults, current_consents
+from prefero.customers.levels import effective_level
 from prefero.customers.models import Customer, Preference
 from prefero.events.models import Event
 from prefero.types import Level, Purpose
@@ -44,17 +45,18 @@ class CustomerProfile:
     history: tuple[HistoryItem, ...] = ()
 
     @property
+    def effective_level(self) -> Level:
+        """The level answers are made at: ``level`` as far as the consents allow it."""
+        return effective_level(self.level, self.consents)
+
+    @property
     def uses_declared(self) -> bool:
         """Ranking may use what the customer said (constraints apply regardless)."""
-        return self.level != "off" and self.consents["personalization"]
+        return self.effective_level != "off"
 
     @property
     def uses_behaviour(self) -> bool:
-        return (
-            self.level in ("balanced", "full")
-            and self.consents["tracking"]
-            and self.consents["personalization"]
-        )
+        return self.effective_level in ("balanced", "full")
 
     @property
     def uses_context(self) -> bool:

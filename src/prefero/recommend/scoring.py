@@ -24,16 +24,17 @@ def score(signals: Signals, profile: CustomerProfile, *, placement: Placement,
     - ``balanced``: declared first; behaviour only orders items liked equally.
     - ``full``: declared and behaviour blended (behaviour boosted by the current session
       when context consent is given).
-    The signal vectors are already zero where consent or level forbids them. On a page
-    about products (``in_context``) the page's relevance leads and the personal part only
-    re-ranks (prefero.recommend.context).
+    The level is the one in force (``profile.effective_level``): a withdrawn consent ranks as
+    the level it leaves. The signal vectors are already zero where consent or level forbids
+    them. On a page about products (``in_context``) the page's relevance leads and the
+    personal part only re-ranks (prefero.recommend.context).
     """
     base = (config.popularity * signals.popularity + config.trending * signals.trending
             + config.newness * signals.newness)
     if placement == "search" and text is not None:
         base = base + config.search_text * text
-    level = profile.level
-    if level == "off" or not profile.uses_declared:
+    level = profile.effective_level
+    if level == "off":
         personal = np.zeros_like(base)
     elif level == "full":
         personal = (config.full_declared * signals.declared

@@ -22,6 +22,9 @@ class HiddenByPreference(BaseModel):
     rule: str
     label: str
     count: int
+    # True for the products hidden because they state nothing for a safety facet (no
+    # allergen information) under a "never" rule on it, counted apart from the rule itself.
+    missing_information: bool = False
 
 
 class SearchResult(BaseModel):
@@ -62,6 +65,8 @@ def search(session: Session, engine: RecommendationEngine, *, query: str,
         apply_preferences=apply_preferences,
         total_hits=int(available.sum()),
         hidden_total=int((available & ~shown).sum()),
-        hidden=[HiddenByPreference(rule=h.rule, label=h.label, count=h.count) for h in hidden],
+        hidden=[HiddenByPreference(rule=h.rule, label=h.label, count=h.count,
+                                   missing_information=h.missing_information)
+                for h in hidden],
         items=result.items,
     )

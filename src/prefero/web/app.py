@@ -11,7 +11,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from prefero.runtime import Runtime
 from prefero.web.csrf import guard
 from prefero.web.refused import install_csrf_refusal
-from prefero.web.routes import account, preferences, quiz_player, session_exchange, storefront
+from prefero.web.routes import (
+    account,
+    images,
+    preferences,
+    quiz_player,
+    session_exchange,
+    storefront,
+)
 from prefero.web.session_end import end_stale_sessions
 
 __all__ = ["install_web"]
@@ -40,3 +47,5 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
     for module in (account, storefront, preferences, quiz_player, session_exchange):
         app.include_router(module.router, include_in_schema=False, dependencies=checks)
+    # Product pictures are the same for every visitor and change nothing: no session check.
+    app.include_router(images.router, include_in_schema=False)

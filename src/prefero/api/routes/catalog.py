@@ -35,7 +35,8 @@ ProductIdPath = Annotated[str, Path(min_length=1, max_length=200,
 
 
 def _store(session: DbSession, runtime: Rt, item: ProductIn, response: Response) -> ProductOut:
-    product, created = service.put_product(session, item, schema=runtime.facet_schema)
+    product, created = service.put_product(session, item, schema=runtime.facet_schema,
+                                           converter=runtime.currency_converter)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return ProductOut.model_validate(product)
 
@@ -45,7 +46,11 @@ def _store(session: DbSession, runtime: Rt, item: ProductIn, response: Response)
              status_code=status.HTTP_201_CREATED)
 def create_or_replace_product(item: ProductIn, session: DbSession, runtime: Rt,
                               response: Response) -> ProductOut:
-    """Create a product, or replace the one with the same id (201 created, 200 replaced)."""
+    """Create a product, or replace the one with the same id (201 created, 200 replaced).
+
+    A price in another currency than the shop's is stored converted with the shop's rate
+    (the answer shows the stored price), or refused (422, ``loc = ["currency"]``) when the
+    shop has no rate for it."""
     return _store(session, runtime, item, response)
 
 
@@ -112,6 +117,9 @@ def import_catalog(
 ) -> ImportReport:
     """Import a product feed sent as the raw body (Merchant Center CSV/TSV, RSS/Atom XML or
     JSON Lines). Any row error refuses the whole feed (422, problem+json with
-    ``errors[].loc = ["rows", line, column]``) unless ``skip_bad_rows`` is set."""
-    return service.import_feed(session, body, schema=runtime.facet_schema, format=format,
+    ``errors[].loc = ["rows", line, column]``) unless ``skip_bad_rows`` is set. Prices in
+    another currency than the shop's are converted with the shop's rates (``converted`` in
+    the report); a row in a currency without a rate is a row error on its price."""
+    return service.import_feed(session, body, schema=runtime.facet_schema,
+                               converter=runtime.currency_converter, format=format,
                                skip_bad_rows=skip_bad_rows)

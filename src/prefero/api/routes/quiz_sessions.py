@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, status
+from fastapi import APIRouter, Body, Depends, Header, Path, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from prefero.api.audit import audited
@@ -21,6 +21,7 @@ from prefero.api.params import NO_CONTROL_CHARACTERS, CustomerId
 from prefero.api.principal import Principal
 from prefero.api.problems import problem_responses
 from prefero.errors import FieldError, InvalidInput
+from prefero.i18n.languages import negotiate
 from prefero.quizzes import sessions
 from prefero.quizzes.engine import Answer
 from prefero.quizzes.sessions import QuizPreferencesOut, QuizPreferencesRemoved, QuizSessionOut
@@ -33,6 +34,17 @@ QuizId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a
                              description="The quiz's id")]
 SessionId = Annotated[str, Path(min_length=1, max_length=36, pattern=NO_CONTROL_CHARACTERS,
                                 description="The id answered when the session started")]
+
+
+
+def _language(accept_language: Annotated[str | None, Header(
+        max_length=500, description="The shopper's languages; questions, answers, reasons and "
+                                    "messages come in the best supported one (en, pl)")] = None
+              ) -> str:
+    return negotiate(accept_language)
+
+
+Language = Annotated[str, Depends(_language)]
 
 # An API key with the scope, or a customer token acting for its own customer only.
 Writer = Annotated[Principal, Depends(customer_or_key("ingest"))]
@@ -89,13 +101,15 @@ def _in_body() -> Iterator[None]:
 @router.post("/v1/quizzes/{quiz_id}/sessions", status_code=status.HTTP_201_CREATED,
              responses=problem_responses(404))
 def start_session(quiz_id: QuizId, session: DbSession, runtime: Rt, caller: Writer,
-                  body: Annotated[StartIn | None, Body()] = None) -> QuizSessionOut:
+                  language: Language, body: Annotated[StartIn | None, Body()] = None
+                  ) -> QuizSessionOut:
     """Start a session on the quiz's latest version: the first question, progress and, for
     guided selling, how many products are in play. Started with a customer token, the
     session belongs to that customer (``customer_id`` may be left out)."""
     customer_id = own_id(caller, body.customer_id if body is not None else None,
                          loc=("body", "customer_id"))
-    return sessions.start(session, quiz_id=quiz_id, customer_id=customer_id, runtime=runtime)
+    return sessions.start(session, quiz_id=quiz_id, customer_id=customer_id, runtime=runtime,
+                          language=language)
 
 
 def _own_session(session: DbSession, session_id: str, caller: Principal) -> None:
@@ -105,37 +119,40 @@ def _own_session(session: DbSession, session_id: str, caller: Principal) -> None
 
 @router.post("/v1/quiz-sessions/{session_id}/answers", responses=problem_responses(404, 409))
 def post_answer(session_id: SessionId, body: AnswerIn, session: DbSession, runtime: Rt,
-                caller: Writer) -> QuizSessionOut:
+                caller: Writer, language: Language) -> QuizSessionOut:
     """Answer the current question. Answers the next question (with the products left and the
     answer that removed the most) or, after the last one, the results."""
     _own_session(session, session_id, caller)
     given = Answer(question_id=body.question_id, option_ids=tuple(body.option_ids or ()),
                    value=body.value, text=body.text)
     with _in_body():
-        return sessions.answer(session, session_id=session_id, given=given, runtime=runtime)
+        return sessions.answer(session, session_id=session_id, given=given, runtime=runtime,
+                               language=language)
 
 
 @router.post("/v1/quiz-sessions/{session_id}/back", responses=problem_responses(404, 409))
-def go_back(session_id: SessionId, session: DbSession, runtime: Rt, caller: Writer
-            ) -> QuizSessionOut:
+def go_back(session_id: SessionId, session: DbSession, runtime: Rt, caller: Writer,
+            language: Language) -> QuizSessionOut:
     """Undo the last answer and show that question again."""
     _own_session(session, session_id, caller)
-    return sessions.back(session, session_id=session_id, runtime=runtime)
+    return sessions.back(session, session_id=session_id, runtime=runtime, language=language)
 
 
 @router.get("/v1/quiz-sessions/{session_id}", responses=problem_responses(404))
-def get_session(session_id: SessionId, session: DbSession, runtime: Rt, caller: Reader
-                ) -> QuizSessionOut:
+def get_session(session_id: SessionId, session: DbSession, runtime: Rt, caller: Reader,
+                language: Language) -> QuizSessionOut:
     """The session as it stands, to resume it later; a completed one shows its results."""
     _own_session(session, session_id, caller)
-    return sessions.get(session, session_id=session_id, runtime=runtime)
+    return sessions.get(session, session_id=session_id, runtime=runtime, language=language)
 
 
 @router.get("/v1/customers/{customer_id}/quiz-preferences", dependencies=_OWN_READ,
             responses=problem_responses(404))
-def get_quiz_preferences(customer_id: CustomerId, session: DbSession) -> QuizPreferencesOut:
+def get_quiz_preferences(customer_id: CustomerId, session: DbSession, runtime: Rt
+                         ) -> QuizPreferencesOut:
     """Which preferences (and traits, budget) came from which quiz."""
-    return sessions.quiz_preferences(session, customer_id=customer_id)
+    return sessions.quiz_preferences(session, customer_id=customer_id,
+                                     currency=runtime.shop_currency)
 
 
 @router.delete("/v1/customers/{customer_id}/quiz-preferences/{quiz_id}",

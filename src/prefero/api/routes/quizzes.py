@@ -18,7 +18,9 @@ from prefero.api.audit import audited
 from prefero.api.deps import DbSession, Rt, require
 from prefero.api.problems import problem_responses
 from prefero.errors import FieldError, InvalidInput
-from prefero.quizzes.loader import load_definition
+from prefero.i18n.languages import LANGUAGES
+from prefero.quizzes.definition import QuizDefinition
+from prefero.quizzes.loader import load_definition, translation_report
 from prefero.quizzes.models import QuizVersion
 from prefero.quizzes.publish import get_version, list_quizzes, publish_version
 
@@ -46,11 +48,20 @@ class QuizList(BaseModel):
     items: list[QuizSummary]
 
 
+class MissingTranslation(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
 class QuizVersionOut(QuizSummary):
     version: int = Field(description="This version; sessions keep the one they started on.")
     digest: str = Field(description="sha256 of the definition's canonical JSON.")
     created_at: datetime
     definition: dict[str, Any] = Field(description="The definition, defaults filled in.")
+    missing_translations: list[MissingTranslation] = Field(
+        default_factory=list,
+        description="Texts shoppers of a supported language would read in English, and "
+                    "translations no text uses any more (reported, not refused).")
 
 
 def _summary(row: QuizVersion) -> QuizSummary:
@@ -60,8 +71,12 @@ def _summary(row: QuizVersion) -> QuizSummary:
 
 
 def _out(row: QuizVersion) -> QuizVersionOut:
+    report = translation_report(QuizDefinition.model_validate(row.definition),
+                                source="definition", languages=LANGUAGES)
     return QuizVersionOut(**_summary(row).model_dump(), digest=row.digest,
-                          created_at=row.created_at, definition=row.definition)
+                          created_at=row.created_at, definition=row.definition,
+                          missing_translations=[MissingTranslation(loc=list(e.loc), msg=e.msg)
+                                                for e in report])
 
 
 async def _raw_body(request: Request) -> tuple[bytes, str]:

@@ -11,11 +11,13 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from prefero.api.deps import Rt, customer_or_key, own_id
+from prefero.api.deps import Language, Rt, customer_or_key, own_id
 from prefero.api.principal import Principal
 from prefero.api.problems import problem_responses
 from prefero.errors import FieldError, InvalidInput
 from prefero.recommend.query import RecommendationQuery, RecommendationResult
+from prefero.recommend.wording import reworded
+from prefero.runtime import Runtime
 from prefero.types import Placement
 
 router = APIRouter(tags=["recommendations"])
@@ -44,9 +46,11 @@ def _located(where: str) -> Iterator[None]:
                                         for e in exc.errors]) from exc
 
 
-def _answer(result: RecommendationResult) -> Response:
+def _answer(result: RecommendationResult, *, runtime: Runtime, language: str) -> Response:
+    result = reworded(result, schema=runtime.facet_schema, language=language)
     # orjson straight from the model dump: this is the hottest endpoint.
-    return Response(orjson.dumps(result.model_dump()), media_type="application/json")
+    return Response(orjson.dumps(result.model_dump()), media_type="application/json",
+                    headers={"Content-Language": language, "Vary": "Accept-Language"})
 
 
 # 404: placement "product" with a product that is not in the catalog.
@@ -55,6 +59,7 @@ def _answer(result: RecommendationResult) -> Response:
 def get_recommendations(
     runtime: Rt,
     caller: Reader,
+    language: Language,
     *,  # keyword-only, so that cart (a default factory, no default) can keep its place
     customer_id: Annotated[str | None, Query(max_length=200)] = None,
     placement: Placement = "home",
@@ -65,10 +70,13 @@ def get_recommendations(
     cart: Annotated[list[str], Query(max_length=200, default_factory=list)],
     exploration: bool | None = None,
 ) -> Response:
-    """Recommendations for ``placement`` (home, product, cart, search).
+    """Recommendations for ``placement`` (home, product, cart, checkout, search).
 
-    A customer's hard constraints apply at every level; behaviour is used only with tracking
-    consent at level balanced or full.
+    ``product`` answers about ``product_id``, ``cart`` and ``checkout`` about the products in
+    ``cart`` (checkout adds the services that go with them). A customer's hard constraints
+    apply at every level; behaviour is used only with tracking consent at level balanced or
+    full. ``basis`` says what placed the row's items, so that a shop names the row by it
+    ("Picked for you" only for ``declared`` or ``behaviour``).
     """
     customer_id = own_id(caller, customer_id, loc=("query", "customer_id"))
     query = _query(customer_id=customer_id, placement=placement, n=n, product_id=product_id,
@@ -79,17 +87,19 @@ def get_recommendations(
     # "Never stall" section of docs/benchmarks.md). The session opens and closes inside
     # this one thread call, so its connection never waits for the loop either.
     with _located("query"), runtime.session() as session:
-        return _answer(runtime.recommender.recommend(session, query))
+        return _answer(runtime.recommender.recommend(session, query), runtime=runtime,
+                       language=language)
 
 
 @router.post("/v1/recommendations", response_model=RecommendationResult,
              responses=problem_responses(404))
-def post_recommendations(query: RecommendationQuery, runtime: Rt, caller: Reader
-                         ) -> Response:
+def post_recommendations(query: RecommendationQuery, runtime: Rt, caller: Reader,
+                         language: Language) -> Response:
     """The same, with the request as JSON (handy for long carts or search hits)."""
     mine = own_id(caller, query.customer_id, loc=("body", "customer_id"))
     if mine != query.customer_id:
         query = query.model_copy(update={"customer_id": mine})
     # A read-only session: a POST through DbSession would queue for SQLite's write lock.
     with _located("body"), runtime.session() as session:
-        return _answer(runtime.recommender.recommend(session, query))
+        return _answer(runtime.recommender.recommend(session, query), runtime=runtime,
+                       language=language)

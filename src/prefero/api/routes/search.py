@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from prefero.api.deps import DbSession, Rt, customer_or_key, own_id
+from prefero.api.deps import DbSession, Language, Rt, customer_or_key, own_id
 from prefero.api.principal import Principal
+from prefero.recommend.wording import reworded_items
 from prefero.search.service import SearchResult, search
 
 router = APIRouter(tags=["search"])
@@ -21,6 +22,7 @@ def get_search(
     session: DbSession,
     runtime: Rt,
     caller: Reader,
+    language: Language,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     customer_id: Annotated[str | None, Query(max_length=200)] = None,
     n: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -29,5 +31,7 @@ def get_search(
     """Search titles and descriptions. The answer counts what each preference hid;
     ``apply_preferences=false`` shows everything that matches."""
     customer_id = own_id(caller, customer_id, loc=("query", "customer_id"))
-    return search(session, runtime.recommender, query=q, customer_id=customer_id, n=n,
-                  apply_preferences=apply_preferences)
+    result = search(session, runtime.recommender, query=q, customer_id=customer_id, n=n,
+                    apply_preferences=apply_preferences)
+    return result.model_copy(update={"items": reworded_items(
+        result.items, schema=runtime.facet_schema, language=language)})

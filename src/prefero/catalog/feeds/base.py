@@ -30,13 +30,19 @@ class FeedError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ParsedRow:
-    """One row of a feed: a valid ``product``, or the ``errors`` that keep it out."""
+    """One row of a feed: a valid ``product``, or the ``errors`` that keep it out.
+
+    ``currency`` is the row's currency code when its price and currency were readable (also
+    in a row with other errors, so that an importer can report a missing exchange rate with
+    them), and ``price_at`` the line and column of its price as written."""
 
     line: int
     product: ProductIn | None
     errors: tuple[RowError, ...] = ()
     product_id: str | None = None
     id_column: str = "id"
+    currency: str | None = None
+    price_at: tuple[int, str] | None = None
 
 
 class Warnings:

@@ -27,7 +27,7 @@ __all__ = ["parse_delimited", "sniff_delimiter"]
 
 _DELIMITERS = ("\t", ",", ";", "|")
 # Attributes that may be given in several columns of the same name.
-_REPEATABLE = frozenset({"additional_image_link", "product_type"})
+_REPEATABLE = frozenset({"additional_image_link", "product_type", "product_detail"})
 _REQUIRED_COLUMNS = ("id", "title", "price")
 
 

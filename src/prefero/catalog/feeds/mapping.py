@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from prefero.catalog.facets import FacetSchema, parse_bool
+from prefero.catalog.facets import Facet, FacetSchema, parse_bool
 from prefero.catalog.feeds.base import ParsedRow, RowError, Warnings
 from prefero.catalog.feeds.text import html_to_text, single_line
 from prefero.catalog.feeds.values import (
@@ -22,7 +22,13 @@ from prefero.catalog.feeds.values import (
     parse_price,
     split_image_links,
 )
-from prefero.catalog.schemas import FacetValueError, ProductIn, coerce_facets, normalize_product
+from prefero.catalog.schemas import (
+    FacetValueError,
+    ProductIn,
+    coerce_facets,
+    normalize_product,
+    states_none,
+)
 
 __all__ = ["PRODUCT_FIELDS", "Cell", "build_row", "canonical_name"]
 
@@ -43,9 +49,15 @@ PRODUCT_FIELDS = frozenset({
     "id", "title", "description", "link", "image_link", "additional_image_link", "availability",
     "price", "sale_price", "currency", "brand", "gtin", "mpn", "condition",
     "google_product_category", "product_type", "category", "item_group_id", "active", "facets",
+    "product_detail",
 })
-_ALIASES = {"additional_image_links": "additional_image_link"}
+_ALIASES = {"additional_image_links": "additional_image_link", "product_details": "product_detail",
+            "productdetail": "product_detail", "productdetails": "product_detail"}
+# Merchant Center's product_detail sub-attributes, in the order a text feed writes them
+# unless its header says otherwise: "product_detail(attribute_name:attribute_value)".
+_DETAIL_PARTS = ("section_name", "attribute_name", "attribute_value")
 _REQUIRED = ("id", "title", "price")
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 _PLAIN_TEXT = ("link", "image_link", "brand", "gtin", "mpn", "google_product_category",
                "item_group_id", "currency")
 
@@ -53,11 +65,15 @@ _PLAIN_TEXT = ("link", "image_link", "brand", "gtin", "mpn", "google_product_cat
 def canonical_name(name: str) -> str:
     """The attribute a header, element or key names: case, ``g:`` prefix and spacing aside.
 
-    >>> [canonical_name(n) for n in ("g:Price", " Image Link ", "additional_image_links")]
-    ['price', 'image_link', 'additional_image_link']
+    A text feed's ``product_detail`` header may list its sub-attributes in parentheses.
+
+    >>> [canonical_name(n) for n in ("g:Price", " Image Link ", "additional_image_links",
+    ...                              "product_detail(attribute_name:attribute_value)")]
+    ['price', 'image_link', 'additional_image_link', 'product_detail']
     """
     text = name.strip().lstrip("\ufeff").casefold().removeprefix("g:")
     text = re.sub(r"[\s-]+", "_", text)
+    text = re.sub(r"^(product_detail)_?\(.*\)$", r"\1", text)
     return _ALIASES.get(text, text)
 
 
@@ -212,8 +228,145 @@ def _fill(row: _Row, name: str, cells: list[Cell], *, schema: FacetSchema,
         if "category" not in row.fields:
             row.set("category", first,
                     lambda: first_category([t for cell in cells for t in _texts(cell.value)]))
+    elif name == "product_detail":
+        _details(row, cells, schema=schema, warnings=warnings)
     else:
         _other(row, name, cells, schema=schema, warnings=warnings, kind=kind)
+
+
+def _detail_order(column: str) -> tuple[str, ...]:
+    """The sub-attributes a text feed's header lists, in its order (all three by default).
+
+    >>> _detail_order("product_detail(attribute_name:attribute_value)")
+    ('attribute_name', 'attribute_value')
+    """
+    found = re.search(r"\((.*)\)\s*$", column)
+    if found is None:
+        return _DETAIL_PARTS
+    order = tuple(canonical_name(part) for part in found.group(1).split(":"))
+    if set(order) - set(_DETAIL_PARTS) or "attribute_name" not in order \
+            or "attribute_value" not in order or len(set(order)) != len(order):
+        raise ValueError(f"the header {column!r} should list its sub-attributes as "
+                         "product_detail(section_name:attribute_name:attribute_value)")
+    return order
+
+
+def _split_entries(text: str, parts: int) -> list[list[str]]:
+    """Merchant Center's text form of product details: entries separated by commas, each
+    ``section:name:value``; a quoted piece may hold commas or colons ("" is a quote).
+
+    >>> _split_entries('Allergens:Contains:"gluten, milk",General:Type:Bread', 3)
+    [['Allergens', 'Contains', 'gluten, milk'], ['General', 'Type', 'Bread']]
+    """
+    entries: list[list[str]] = []
+    entry: list[str] = []
+    piece: list[str] = []
+    quoted = False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            if quoted and text[i + 1:i + 2] == '"':
+                piece.append('"')
+                i += 1
+            else:
+                quoted = not quoted
+        elif char == "," and not quoted:
+            entries.append([*entry, "".join(piece)])
+            entry, piece = [], []
+        elif char == ":" and not quoted and len(entry) < parts - 1:
+            entry.append("".join(piece))
+            piece = []
+        else:
+            piece.append(char)
+        i += 1
+    if quoted:
+        raise ValueError("a quote is not closed")
+    entries.append([*entry, "".join(piece)])
+    return [[part.strip() for part in found] for found in entries
+            if any(part.strip() for part in found)]
+
+
+_Detail = tuple[str, str, str | list[Any]]  # section, attribute name, value(s)
+
+
+def _detail_entries(cell: Cell) -> list[_Detail]:
+    """(section, attribute name, value) of each product detail in one cell: an object (XML
+    element, JSON), a list of them, or Merchant Center's text form."""
+    value = cell.value
+    if isinstance(value, dict):
+        keys = {re.sub(r"[\s_-]", "", str(k).casefold().removeprefix("g:")): v
+                for k, v in value.items()}
+        name = keys.get("attributename")
+        text = keys.get("attributevalue")
+        if _is_blank(name) or _is_blank(text):
+            raise ValueError("a product detail needs an attribute_name and an attribute_value")
+        section = keys.get("sectionname")
+        return [("" if _is_blank(section) else _text(section).strip(), _text(name).strip(),
+                 text if isinstance(text, list) else _text(text))]
+    if isinstance(value, list):
+        found: list[_Detail] = []
+        for item in value:
+            if not _is_blank(item):
+                found.extend(_detail_entries(Cell(cell.column, cell.name, item, cell.line)))
+        return found
+    order = _detail_order(cell.column)
+    entries: list[_Detail] = []
+    for parts in _split_entries(_text(value), len(order)):
+        if len(parts) == 2 and len(order) == 3:
+            parts = ["", *parts]  # "name:value" without a section, whatever the header says
+            named = dict(zip(_DETAIL_PARTS, parts, strict=True))
+        elif len(parts) == len(order):
+            named = dict(zip(order, parts, strict=True))
+        else:
+            raise ValueError(f"the product detail {':'.join(parts)!r} should read "
+                             f"{':'.join(order)}; quote a value holding a comma")
+        entries.append((named.get("section_name", ""), named["attribute_name"],
+                        named["attribute_value"]))
+    return entries
+
+
+def _detail_facet(schema: FacetSchema, section: str, name: str) -> Facet | None:
+    """The facet a product detail describes: its attribute name (else its section name) is
+    the facet's name or label, in any case ("Allergens", "allergens", "Sugar-free")."""
+    for text in (name, section):
+        if not text:
+            continue
+        facet = schema.get(canonical_name(text))
+        if facet is not None:
+            return facet
+        folded = " ".join(text.split()).casefold()
+        for candidate in schema.facets:
+            if candidate.label.casefold() == folded:
+                return candidate
+    return None
+
+
+def _details(row: _Row, cells: list[Cell], *, schema: FacetSchema, warnings: Warnings) -> None:
+    """Product details that name a facet become its values; a multi-valued facet gathers
+    every value (allergens stated in several details, or in a column and a detail), any
+    other facet keeps the value given first (its own column or element before details)."""
+    for cell in cells:
+        try:
+            entries = _detail_entries(cell)
+        except ValueError as exc:
+            row.error(cell, "product_detail", str(exc))
+            continue
+        for section, name, value in entries:
+            facet = _detail_facet(schema, section, name)
+            if facet is None:
+                warnings.add(f"product detail {name!r} names no facet of the schema; ignored")
+                continue
+            source = Cell(f"{cell.column} ({name})", facet.name, value, cell.line)
+            if facet.name not in row.facets:
+                row.facets[facet.name] = value
+                row.facet_sources[facet.name] = source
+            elif facet.type == "multi":
+                try:
+                    row.facets[facet.name] = [*schema.coerce(facet.name, row.facets[facet.name]),
+                                              *schema.coerce(facet.name, value)]
+                except ValueError as exc:
+                    row.error(source, facet.name, str(exc))
 
 
 def _validation_reason(error: Any) -> str:
@@ -222,6 +375,14 @@ def _validation_reason(error: Any) -> str:
     if len(loc) > 1 and isinstance(loc[1], int):
         return f"value {loc[1] + 1}: {message}"
     return message
+
+
+def _currency(row: _Row) -> str | None:
+    """The row's currency code, once the price and currency have both been read."""
+    code = row.fields.get("currency")
+    if row.failed & {"price", "currency"} or not isinstance(code, str):
+        return None
+    return code if _CURRENCY_CODE.fullmatch(code) else None
 
 
 def build_row(cells: Iterable[Cell], *, line: int, schema: FacetSchema, warnings: Warnings,
@@ -243,11 +404,15 @@ def build_row(cells: Iterable[Cell], *, line: int, schema: FacetSchema, warnings
     for index, cell in enumerate(cells):
         groups.setdefault(cell.name, []).append(cell)
         position.setdefault(cell.column, index)
-    # A separate "category" wins over product_type, whichever comes first in the row.
-    ordered = sorted(groups.items(), key=lambda item: item[0] != "category")
+    # A separate "category" wins over product_type, whichever comes first in the row; product
+    # details come last, so that a facet's own column or element wins over them.
+    ordered = sorted(groups.items(),
+                     key=lambda item: (item[0] != "category", item[0] == "product_detail"))
     present: dict[str, list[Cell]] = {}
     for name, group in ordered:
-        filled = [cell for cell in group if not _is_blank(cell.value)]
+        facet = schema.get(name)
+        filled = [cell for cell in group if not _is_blank(cell.value)
+                  or (facet is not None and states_none(facet, cell.value))]
         if not filled:
             if name not in PRODUCT_FIELDS and schema.get(name) is None:
                 _other(row, name, group, schema=schema, warnings=warnings, kind=kind)
@@ -272,6 +437,8 @@ def build_row(cells: Iterable[Cell], *, line: int, schema: FacetSchema, warnings
 
     product_id = row.fields.get("id") or None
     id_column = row.sources["id"].column if "id" in row.sources else "id"
+    price_cell = row.sources.get("price")
+    price_at = (price_cell.line, price_cell.column) if price_cell is not None else None
     product: ProductIn | None = None
     try:
         product = ProductIn.model_validate({**row.fields, "facets": facets})
@@ -294,5 +461,6 @@ def build_row(cells: Iterable[Cell], *, line: int, schema: FacetSchema, warnings
             RowError(error.line, error.column, error.reason, product_id)
             for error in ordered_errors
         )
-        return ParsedRow(line, None, errors, product_id, id_column)
-    return ParsedRow(line, product, (), product_id, id_column)
+        return ParsedRow(line, None, errors, product_id, id_column,
+                         _currency(row), price_at)
+    return ParsedRow(line, product, (), product_id, id_column, _currency(row), price_at)

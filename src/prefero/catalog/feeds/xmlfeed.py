@@ -38,6 +38,8 @@ class _Field:
     line: int
     attrs: dict[str, str]
     parts: list[str] = field(default_factory=list)
+    # (tag, text pieces) of its child elements: the sub-attributes of a g:product_detail
+    children: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -86,10 +88,14 @@ class _Collector:
                 self._item_depth = self._depth
         elif self._depth == self._item_depth + 1:
             self._field = _Field(tag, self.line(), dict(attrs))
+        elif self._depth == self._item_depth + 2 and self._field is not None:
+            self._field.children.append((tag, []))
 
     def data(self, text: str) -> None:
         if self._field is not None:
             self._field.parts.append(text)
+            if self._depth > self._item_depth + 1 and self._field.children:
+                self._field.children[-1][1].append(text)
 
     def end(self, tag: str) -> None:
         if self._item is not None:
@@ -116,7 +122,15 @@ def _cells(item: _Item) -> list[Cell]:
         namespace, local = _split(element.tag)
         text = "".join(element.parts)
         column = _column(element.tag)
-        if namespace == GOOGLE_NS:
+        if canonical_name(local) == "product_detail":
+            # Its sub-elements (section_name, attribute_name, attribute_value) are its value;
+            # without them, its text in Merchant Center's "section:name:value" form.
+            detail: dict[str, str] | str = (
+                {_split(tag)[1]: "".join(parts) for tag, parts in element.children}
+                if element.children else text)
+            (google if namespace == GOOGLE_NS else core).append(
+                Cell(column, "product_detail", detail, element.line))
+        elif namespace == GOOGLE_NS:
             google.append(Cell(column, canonical_name(local), text, element.line))
         elif namespace == ATOM_NS and local == "link":
             if element.attrs.get("rel", "alternate") == "alternate":

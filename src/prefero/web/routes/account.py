@@ -5,40 +5,30 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
-from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from prefero.api.deps import DbSession, Rt
 from prefero.customers.merge import merge_customers
-from prefero.customers.models import Customer, Preference
 from prefero.customers.repository import get_customer
+from prefero.demo.personas import demo_personas
 from prefero.errors import NotFound
-from prefero.web.i18n import LANGUAGES
+from prefero.web.i18n import LANGUAGES, language_of, translator
 from prefero.web.identity import ANONYMOUS_PREFIX, sign_in, sign_out, visitor
-from prefero.web.render import page
+from prefero.web.personas import describe
+from prefero.web.render import LEVEL_NAMES, page
 
 router = APIRouter()
 
-PERSONA_COUNT = 8
 
-
-def _personas(session: DbSession) -> list[dict[str, object]]:
-    """The demo's named personas first, then customers who declared the most."""
-    counts = dict(session.execute(
-        select(Preference.customer_id, func.count()).group_by(Preference.customer_id)
-        .order_by(func.count().desc(), Preference.customer_id).limit(PERSONA_COUNT)).all())
-    ids = ["c00001", "c00002", *[cid for cid in counts if cid not in ("c00001", "c00002")]]
-    found: list[dict[str, object]] = []
-    for cid in ids[:PERSONA_COUNT]:
-        customer = session.get(Customer, cid)
-        # Visitors' ids are never personas, even where a service created them as known.
-        if customer is None or customer.anonymous or cid.startswith(ANONYMOUS_PREFIX):
-            continue
-        rules = session.scalar(select(func.count()).select_from(Preference).where(
-            Preference.customer_id == cid)) or 0
-        found.append({"id": cid, "level": customer.level, "rules": int(rules)})
-    return found
+def _personas(request: Request, session: DbSession, runtime: Rt) -> list[dict[str, str]]:
+    """The demo's personas, each with its level and a line saying what it declared."""
+    t = translator(language_of(request))
+    index = runtime.recommender.snapshot(session)[0]
+    return [{"id": persona.customer_id, "level": LEVEL_NAMES[persona.level],
+             "line": describe(persona, t=t, schema=runtime.facet_schema, index=index,
+                              currency=runtime.settings.shop_currency)}
+            for persona in demo_personas(session, settings=runtime.settings)]
 
 
 def _demo_only(runtime: Rt) -> None:
@@ -54,7 +44,7 @@ _DEMO_ONLY = [Depends(_demo_only)]
 @router.get("/login", dependencies=_DEMO_ONLY)
 def login_page(request: Request, session: DbSession, runtime: Rt) -> Response:
     return page(request, "login.html", session=session, runtime=runtime,
-                personas=_personas(session))
+                personas=_personas(request, session, runtime))
 
 
 @router.post("/login", dependencies=_DEMO_ONLY)
@@ -63,7 +53,8 @@ def login(request: Request, session: DbSession, runtime: Rt,
     chosen = get_customer(session, customer_id)
     if chosen is None or chosen.anonymous or customer_id.startswith(ANONYMOUS_PREFIX):
         return page(request, "login.html", session=session, runtime=runtime,
-                    personas=_personas(session), error="Pick one of the demo personas.",
+                    personas=_personas(request, session, runtime),
+                    error="Pick one of the demo personas.",
                     status_code=422)
     current = visitor(request)
     if not current.signed_in and get_customer(session, current.customer_id) is not None:

@@ -12,11 +12,13 @@ visitor: no route reads a customer id from the request.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
+from babel.numbers import get_currency_symbol
 from fastapi import APIRouter, Form, Query
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -27,14 +29,22 @@ from prefero.api.audit import record_request
 from prefero.api.deps import DbSession, Rt, WriteSession
 from prefero.catalog.facets import Facet, normalize_category
 from prefero.customers import suggestions as suggestion_service
-from prefero.customers.consent import consent_state, record_consent
+from prefero.customers.consent import consent_defaults, consent_state, record_consent
+from prefero.customers.levels import effective_level
 from prefero.customers.preferences import (
     SIZE_FACET,
+    PreferenceConflict,
     add_constraint,
     add_like,
     get_preferences,
     normalize_preference_value,
-    put_preferences,
+    remove_constraint,
+    remove_dismissal,
+    remove_like,
+    remove_sizes,
+    set_budget,
+    set_level,
+    set_sizes,
 )
 from prefero.customers.repository import ensure_customers, get_customer
 from prefero.customers.schemas import (
@@ -42,18 +52,20 @@ from prefero.customers.schemas import (
     ConsentIn,
     Constraint,
     Like,
-    PreferencesIn,
     PreferencesOut,
     SizeSet,
 )
 from prefero.errors import Conflict, InvalidInput, NotFound
+from prefero.i18n.catalogues import N_
 from prefero.privacy.service import customer_data, erase_customer
 from prefero.quizzes.sessions import quiz_preferences, remove_quiz_preferences
 from prefero.recommend.catalog_index import CatalogIndex
 from prefero.runtime import Runtime
 from prefero.text import InvisibleCharacter
 from prefero.types import PURPOSES, Level
+from prefero.web.i18n import LANGUAGES, language_of, translator
 from prefero.web.identity import Visitor, sign_out, visitor
+from prefero.web.preference_words import Words, page_words
 from prefero.web.render import LEVEL_NAMES, page
 
 __all__ = ["router"]
@@ -67,70 +79,69 @@ _NOTICE_KEY = "preferences_notice"
 # (section id, heading): the page's order, which is also the in-page navigation and the Tab
 # order. The level comes first: it is the helm.
 SECTIONS: tuple[tuple[str, str], ...] = (
-    ("level", "Personalization level"),
-    ("likes", "Likes and dislikes"),
-    ("rules", "Exclusions and requirements"),
-    ("categories", "Hidden categories"),
-    ("budget", "Budget"),
-    ("sizes", "Sizes"),
-    ("consents", "Consent"),
-    ("suggestions", "Suggestions"),
-    ("quizzes", "From your quizzes"),
-    ("known", "What we know about you"),
-    ("data", "Download or delete your data"),
+    ("level", N_("Personalization level")),
+    ("likes", N_("Likes and dislikes")),
+    ("rules", N_("Exclusions and requirements")),
+    ("categories", N_("Hidden categories")),
+    ("dismissed", N_("Hidden products")),
+    ("budget", N_("Budget")),
+    ("sizes", N_("Sizes")),
+    ("consents", N_("Consent")),
+    ("suggestions", N_("Suggestions")),
+    ("quizzes", N_("From your quizzes")),
+    ("known", N_("What we know about you")),
+    ("data", N_("Download or delete your data")),
 )
 
 LEVELS: tuple[tuple[Level, str, str], ...] = (
-    ("off", "Off", "Only what is popular and new; nothing about you"),
-    ("declared", "Only what I said", "Only what you told us"),
-    ("balanced", "Balanced", "What you told us first; what you did only to order ties"),
-    ("full", "Full", "What you told us and what you did, including this visit"),
+    ("off", N_("Off"), N_("Only what is popular and new; nothing about you")),
+    ("declared", N_("Only what I said"), N_("Only what you told us")),
+    ("balanced", N_("Balanced"),
+     N_("What you told us first; what you did only to order ties")),
+    ("full", N_("Full"), N_("What you told us and what you did, including this visit")),
 )
 
 PURPOSE_TEXTS: dict[str, tuple[str, str]] = {
-    "tracking": ("Remember what I do",
-                 "Link the products you view, put in the cart and buy to you, so that "
-                 "recommendations can learn from them."),
-    "personalization": ("Use what I told you",
-                        "Rank products by the likes, dislikes and quiz answers you gave us. "
-                        "Your exclusions and budget apply either way."),
-    "context": ("Use this visit's context",
-                "Use what you do during this visit (the time, what you are looking at now) "
-                "to adjust the order."),
-    "marketing_email": ("E-mails with offers",
-                        "Send you e-mails about offers and products that match your "
-                        "preferences."),
-    "marketing_push": ("Push notifications",
-                       "Send you push notifications about offers, back-in-stock items and "
-                       "price drops."),
+    "tracking": (N_("Remember what I do"),
+                 N_("Link the products you view, put in the cart and buy to you, so that "
+                    "recommendations can learn from them.")),
+    "personalization": (N_("Use what I told you"),
+                        N_("Rank products by the likes, dislikes and quiz answers you gave "
+                           "us. Your exclusions and budget apply either way.")),
+    "context": (N_("Use this visit's context"),
+                N_("Use what you do during this visit (the time, what you are looking at "
+                   "now) to adjust the order.")),
+    "marketing_email": (N_("E-mails with offers"),
+                        N_("Send you e-mails about offers and products that match your "
+                           "preferences.")),
+    "marketing_push": (N_("Push notifications"),
+                       N_("Send you push notifications about offers, back-in-stock items "
+                          "and price drops.")),
 }
 
-EVENT_NAMES: dict[str, str] = {
-    "view": "Product views", "add_to_cart": "Added to cart", "remove_from_cart":
-    "Removed from cart", "purchase": "Purchases", "search": "Searches", "rating": "Ratings",
-    "rec_click": "Recommendation clicks", "rec_dismiss": "“Not for me”",
-}
-DERIVED_NAMES: dict[str, str] = {
-    "inferred_brand_affinity": "Brands you seem to like most",
-    "inferred_category_affinity": "Categories you seem to like most",
+# What "What we know" works out from the events, by the name the data export gives it, with
+# the facet its values belong to.
+DERIVED_NAMES: dict[str, tuple[str, str]] = {
+    "inferred_brand_affinity": (N_("Brands you seem to like most"), "brand"),
+    "inferred_category_affinity": (N_("Categories you seem to like most"), "category"),
 }
 
 # The like slider's steps, from the customer's side.
 WEIGHTS: tuple[tuple[float, str], ...] = (
-    (1.0, "Love it"), (0.5, "Like it"), (0.0, "No strong feeling"),
-    (-0.5, "Not keen"), (-1.0, "Rather not"),
+    (1.0, N_("Love it")), (0.5, N_("Like it")), (0.0, N_("No strong feeling")),
+    (-0.5, N_("Not keen")), (-1.0, N_("Rather not")),
 )
 
 # Tables erase_customer reports, in words for the notice after deletion.
 _TABLE_WORDS: dict[str, str] = {
-    "preferences": "preferences",
-    "consent_records": "consent records",
-    "events": "events",
-    "quiz_sessions": "quiz sessions",
-    "customer_traits": "quiz traits",
-    "suggestion_decisions": "suggestion decisions",
-    "customers": "profile",
-    "event_receipts": "event receipts",
+    "preferences": N_("preferences"),
+    "consent_records": N_("consent records"),
+    "events": N_("events"),
+    "quiz_sessions": N_("quiz sessions"),
+    "customer_traits": N_("quiz traits"),
+    "suggestion_decisions": N_("suggestion decisions"),
+    "customers": N_("profile"),
+    "event_receipts": N_("event receipts"),
 }
 
 
@@ -149,13 +160,13 @@ def weight_label(weight: float) -> str:
 @dataclass(frozen=True)
 class Choice:
     value: str
-    label: str
-    translate: bool = False  # "Yes"/"No" of a boolean facet are words; brand names are not
+    label: str  # in the page's language (prefero.web.preference_words.Words.value)
 
 
 @dataclass(frozen=True)
 class Choices:
-    """What the pickers offer: preferable facets with the values the catalogue has."""
+    """What the pickers offer: preferable facets with the values the catalogue has, labelled
+    in one language."""
 
     facets: list[Facet]
     values: dict[str, list[Choice]]
@@ -167,17 +178,14 @@ class Choices:
     def has(self, facet: str, value: str) -> bool:
         return (facet, value) in self.by_key
 
-    def label(self, facet: str, value: str) -> Choice:
-        """How a stored value reads; a value the catalogue no longer has reads as itself."""
-        return self.by_key.get((facet, value)) or Choice(value, value)
+
+_choices_cache: dict[tuple[int, str], tuple[CatalogIndex, Choices]] = {}
 
 
-_choices_cache: dict[int, tuple[CatalogIndex, Choices]] = {}
-
-
-def _choices(session: Session, runtime: Runtime) -> Choices:
-    index = runtime.recommender.snapshot(session)[0]
-    cached = _choices_cache.get(id(index))
+def _choices(session: Session, runtime: Runtime, words: Words) -> Choices:
+    index = words.index
+    key = (id(index), words.language)
+    cached = _choices_cache.get(key)
     if cached is not None and cached[0] is index:
         return cached[1]
     schema = runtime.facet_schema
@@ -186,13 +194,7 @@ def _choices(session: Session, runtime: Runtime) -> Choices:
         facet = schema.get(name)
         if facet is None or not facet.preferable:
             continue
-        if facet.type == "boolean":
-            choice = Choice(value, "Yes" if value == "true" else "No", translate=True)
-        elif facet.type == "category_path":
-            choice = Choice(value, value)
-        else:
-            choice = Choice(value, index.label(name, value))
-        values.setdefault(name, []).append(choice)
+        values.setdefault(name, []).append(Choice(value, words.value(name, value)))
     for name in values:
         values[name].sort(key=lambda c: (c.value != "true", c.label.casefold()))
     sized: set[str] = set()
@@ -210,48 +212,122 @@ def _choices(session: Session, runtime: Runtime) -> Choices:
     )
     if len(_choices_cache) > 8:
         _choices_cache.clear()  # snapshots are replaced when the catalogue changes
-    _choices_cache[id(index)] = (index, built)
+    _choices_cache[key] = (index, built)
     return built
 
 
 # --------------------------------------------------------------------------- form errors
 
 
+@dataclass(frozen=True)
+class Message:
+    """A message with values for the shopper: the catalogue's English text, and the values
+    to fill in, already in the page's language (the template translates the text)."""
+
+    text: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class FormProblem(Exception):
-    """Bad input for one section: messages per field id and the values to show again."""
+    """Bad input for one section: messages per field id (the catalogue's English text, or a
+    ``Message`` with values) and the values to show again; for a contradiction with what the
+    customer holds, the ``offer`` to switch (answered 409)."""
 
     section: str
-    errors: dict[str, str]
+    errors: dict[str, str | Message]
     submitted: dict[str, str] = field(default_factory=dict)
+    offer: Offer | None = None
+    status_code: int = 422
 
 
-def _message(text: str) -> str:
-    # pydantic prefixes a validator's own message; the customer needs only the message.
-    return text.removeprefix("Value error, ")
+@dataclass(frozen=True)
+class Offer:
+    """A way out of a contradiction: the same form again with ``replace``. ``wanted`` is the
+    kind the form asked for, ``held`` the kind of what contradicts it (like/never/must)."""
+
+    action: str
+    fields: dict[str, str]
+    wanted: str
+    held: str
+    facet: str
+    value: str
+
+
+CONFLICT_MESSAGE = N_("This contradicts what you told us before: see the choice above.")
+
+
+def _conflict(exc: PreferenceConflict, *, section: str, field_id: str, action: str,
+              fields: dict[str, str], wanted: str, submitted: dict[str, str]) -> FormProblem:
+    held = exc.held[0]
+    return FormProblem(section, {field_id: CONFLICT_MESSAGE}, submitted, status_code=409,
+                       offer=Offer(action=action, fields={**fields, "replace": "1"},
+                                   wanted=wanted, held=held.kind, facet=held.facet,
+                                   value=held.value))
+
+
+AMOUNT_MESSAGE = N_("Enter an amount, like 120 or 99.90.")
+# What a shopper reads when a service or a model refuses a field: their own messages are
+# for developers (English, with codes, paths and limits), so each field says in the page's
+# language what it needs. Keyed by the form's field id.
+_FIELD_MESSAGES: dict[str, str] = {
+    "like-facet": N_("Choose one of the listed properties."),
+    "rule-facet": N_("Choose one of the listed properties."),
+    "like-value": N_("Choose one of the listed values."),
+    "rule-value": N_("Choose one of the listed values."),
+    "hide-value": N_("Choose one of the listed categories."),
+    "like-weight": N_("Choose how much you like it."),
+    "budget-min": N_("Enter an amount of 0 or more, like 120 or 99.90."),
+    "budget-max": N_("Enter an amount of 0 or more, like 120 or 99.90."),
+    "size-category": N_("Choose one of the listed categories."),
+    "size-values": N_("Enter sizes as the shop lists them, like M or 42, separated by "
+                      "commas."),
+    "level": N_("Choose one of the four levels."),
+    "suggestions": N_("This suggestion is no longer open; the list shows the current ones."),
+}
+# A few refusals say more than the field's message (pydantic's error type → the message).
+_TYPE_MESSAGES: dict[tuple[str, str], str] = {
+    ("budget-min", "decimal_max_places"): N_("Use at most two decimal places."),
+    ("budget-max", "decimal_max_places"): N_("Use at most two decimal places."),
+    ("budget-min", "decimal_max_digits"): N_("Enter a smaller amount."),
+    ("budget-max", "decimal_max_digits"): N_("Enter a smaller amount."),
+    ("budget-min", "decimal_whole_digits"): N_("Enter a smaller amount."),
+    ("budget-max", "decimal_whole_digits"): N_("Enter a smaller amount."),
+    # The budget's own check: the lower limit above the upper one.
+    ("budget-max", "value_error"): N_("The upper limit is below the lower one."),
+    ("size-values", "too_long"): N_("Enter at most 50 sizes."),
+    ("size-values", "string_too_long"): N_("A size can have at most 200 characters."),
+}
+_REFUSED = N_("This cannot be saved as it is; please check it.")
+
+
+def _refused(target: str, kind: str = "") -> str:
+    return _TYPE_MESSAGES.get((target, kind)) or _FIELD_MESSAGES.get(target, _REFUSED)
 
 
 def _from_invalid(exc: InvalidInput, *, section: str, fields: Mapping[str, str],
                   default: str, submitted: dict[str, str]) -> FormProblem:
     """Map each error's ``loc`` to a field of the form: the first named part that the form
-    has (``("values", 0)`` → the value field); anything else goes to ``default``."""
-    errors: dict[str, str] = {}
+    has (``("values", 0)`` → the value field); anything else goes to ``default``. The
+    field's message replaces the service's."""
+    errors: dict[str, str | Message] = {}
     for error in exc.errors or ():
         target = next((fields[part] for part in error.loc
                        if isinstance(part, str) and part in fields), default)
-        errors.setdefault(target, _message(error.msg))
+        errors.setdefault(target, _refused(target))
     if not errors:
-        errors[default] = exc.detail
+        errors[default] = _refused(default)
     return FormProblem(section, errors, submitted)
 
 
 def _from_validation(exc: ValidationError, *, section: str, fields: Mapping[str, str],
                      default: str, submitted: dict[str, str]) -> FormProblem:
-    errors: dict[str, str] = {}
+    """As ``_from_invalid``, for a model the route builds from the form."""
+    errors: dict[str, str | Message] = {}
     for error in exc.errors():
         target = next((fields[part] for part in error["loc"]
                        if isinstance(part, str) and part in fields), default)
-        errors.setdefault(target, _message(str(error["msg"])))
+        errors.setdefault(target, _refused(target, str(error["type"])))
     return FormProblem(section, errors, submitted)
 
 
@@ -264,8 +340,9 @@ def _profile(session: Session, runtime: Runtime, customer_id: str) -> Preference
     try:
         return get_preferences(session, customer_id=customer_id, settings=runtime.settings)
     except NotFound:
-        return PreferencesOut(customer_id=customer_id,
-                              effective_level=runtime.settings.default_level)
+        settings = runtime.settings
+        return PreferencesOut(customer_id=customer_id, effective_level=effective_level(
+            settings.default_level, consent_defaults(settings)))
 
 
 def _render(request: Request, session: Session, runtime: Runtime, *,
@@ -286,8 +363,8 @@ def _render(request: Request, session: Session, runtime: Runtime, *,
             quizzes.setdefault(group.quiz_id, []).append(group)
     data = customer_data(session, customer_id=cid, settings=settings) if known else None
     notice = request.session.pop(_NOTICE_KEY, None)
-    schema = runtime.facet_schema
-    choices = _choices(session, runtime)
+    words = page_words(request, session, runtime)
+    choices = _choices(session, runtime, words)
     selected = {
         "like": _picked(request, "like", choices, default="brand"),
         "rule": _picked(request, "rule", choices, default="allergens"),
@@ -303,11 +380,9 @@ def _render(request: Request, session: Session, runtime: Runtime, *,
         sections=SECTIONS, levels=LEVELS, weights=WEIGHTS, weight_label=weight_label,
         purposes=[(p, *PURPOSE_TEXTS[p]) for p in PURPOSES],
         purpose_titles={p: PURPOSE_TEXTS[p][0] for p in PURPOSES},
-        level_names=LEVEL_NAMES, event_names=EVENT_NAMES, derived_names=DERIVED_NAMES,
+        level_names=LEVEL_NAMES, derived_names=DERIVED_NAMES,
         profile=profile, consents=consents, suggestions=open_suggestions, quizzes=quizzes,
-        data=data, choices=choices, selected=selected,
-        facet_label=lambda name: schema.by_name[name].label if name in schema.by_name
-        else name,
+        data=data, choices=choices, selected=selected, words=words, facet_label=words.facet,
         notice=notice if isinstance(notice, dict) else None,
         problem=problem,
         errors=problem.errors if problem else {},
@@ -337,10 +412,11 @@ def facet_values(request: Request, session: DbSession, runtime: Rt,
                  facet: Annotated[str, Query(max_length=100)],
                  kind: Annotated[str, Query(pattern="^(like|rule)$")] = "like") -> Response:
     """The value picker for one facet (htmx swaps it in when the facet changes)."""
-    choices = _choices(session, runtime)
+    words = page_words(request, session, runtime)
+    choices = _choices(session, runtime, words)
     return page(request, "preferences/_value_picker.html", session=session, runtime=runtime,
                 kind=kind, facet=facet if facet in choices.values else "",
-                choices=choices, errors={}, submitted={})
+                choices=choices, words=words, errors={}, submitted={})
 
 
 # --------------------------------------------------------------------------- writing
@@ -378,7 +454,7 @@ def _change(request: Request, session: Session, runtime: Runtime, section: str,
         htmx = request.headers.get("hx-request") == "true"
         # htmx swaps 2xx answers only; a browser without JS gets the honest 422.
         return _render(request, session, runtime, problem=problem,
-                       status_code=200 if htmx else 422)
+                       status_code=200 if htmx else problem.status_code)
     if notice is not None:
         request.session[_NOTICE_KEY] = notice
     return RedirectResponse(f"{PAGE}#{section}", status_code=303)
@@ -391,58 +467,40 @@ def _ensure(session: Session, who: Visitor) -> None:
 
 
 def _notice(text: str, **values: object) -> dict[str, Any]:
-    """A message for the next page, kept in the session as its English text and values."""
+    """A message for the next page, kept in the session as its English text and its values,
+    which the caller gives in the page's language."""
     return {"text": text, "values": {k: str(v) for k, v in values.items()}}
 
 
-def _edit_profile(session: Session, runtime: Runtime, customer_id: str,
-                  change: Callable[[dict[str, Any]], None], *, section: str,
-                  fields: Mapping[str, str], default: str, submitted: dict[str, str]) -> bool:
-    """Apply ``change`` to the whole declared profile and store it: the service validates
-    the result as one body, so a removal or replacement keeps every other row as it was
-    (sources and times included). False when ``change`` left the profile as it was."""
-    current = _profile(session, runtime, customer_id)
-    body = current.model_dump(exclude={"customer_id", "effective_level"})
-    before = repr(body)
-    change(body)
-    if repr(body) == before:
-        return False
-    try:
-        prefs = PreferencesIn.model_validate(body)
-        put_preferences(session, customer_id=customer_id, prefs=prefs,
-                        schema=runtime.facet_schema, settings=runtime.settings)
-    except ValidationError as exc:
-        raise _from_validation(exc, section=section, fields=fields, default=default,
-                               submitted=submitted) from exc
-    except InvalidInput as exc:
-        raise _from_invalid(exc, section=section, fields=fields, default=default,
-                            submitted=submitted) from exc
-    return True
+_NOTHING_REMOVED = N_("There was nothing to remove.")
+INVISIBLE_MESSAGE = N_("The value contains an invisible or control character; type it again "
+                       "without it.")
+_NO_SUCH_VALUE = N_("{facet}: this shop has no “{value}”; choose one of the listed values.")
 
 
-_NOTHING_REMOVED = "There was nothing to remove."
-INVISIBLE_MESSAGE = ("The value contains an invisible or control character; type it again "
-                     "without it.")
-
-
-def _catalogue_value(session: Session, runtime: Runtime, *, kind: str, facet: str,
-                     value: str, submitted: dict[str, str], section: str) -> str:
+def _catalogue_value(session: Session, runtime: Runtime, words: Words, *, kind: str,
+                     facet: str, value: str, submitted: dict[str, str], section: str) -> str:
     """The stored form of a picked value, which must be one the catalogue has."""
-    choices = _choices(session, runtime)
+    choices = _choices(session, runtime, words)
     facet_id, value_id = f"{kind}-facet", f"{kind}-value"
     if facet not in choices.values:
-        raise FormProblem(section, {facet_id: "Choose one of the listed properties."},
+        raise FormProblem(section, {facet_id: _FIELD_MESSAGES[f"{kind}-facet"]
+                                    if kind != "hide" else _FIELD_MESSAGES["hide-value"]},
                           submitted)
+    if not value.strip():
+        raise FormProblem(section, {value_id: N_("Choose a value from the list.")}, submitted)
+    missing = Message(_NO_SUCH_VALUE, {"facet": words.facet(facet), "value": value.strip()})
     try:
         stored = normalize_preference_value(runtime.facet_schema, facet, value)
     except InvisibleCharacter as exc:
         # The API's message names the code point; a shopper needs words, in their language.
         raise FormProblem(section, {value_id: INVISIBLE_MESSAGE}, submitted) from exc
     except ValueError as exc:
-        raise FormProblem(section, {value_id: str(exc)}, submitted) from exc
+        # Not a value of this facet (a list, a word where a number goes): the catalogue
+        # has no such value, which is what the shopper can act on.
+        raise FormProblem(section, {value_id: missing}, submitted) from exc
     if not choices.has(facet, stored):
-        raise FormProblem(section, {value_id: f"This shop has no {facet} “{value}”; choose "
-                                              "one of the listed values."}, submitted)
+        raise FormProblem(section, {value_id: missing}, submitted)
     return stored
 
 
@@ -450,20 +508,27 @@ def _catalogue_value(session: Session, runtime: Runtime, *, kind: str, facet: st
 def add_like_route(request: Request, session: DbSession, runtime: Rt,
                    facet: Annotated[str, Form(max_length=100)] = "",
                    value: Annotated[str, Form(max_length=500)] = "",
-                   weight: Annotated[str, Form(max_length=20)] = "1") -> Response:
+                   weight: Annotated[str, Form(max_length=20)] = "1",
+                   replace: Annotated[str, Form(max_length=5)] = "") -> Response:
     submitted = {"like-facet": facet, "like-value": value, "like-weight": weight}
 
     def act(cid: str) -> dict[str, Any]:
-        stored = _catalogue_value(session, runtime, kind="like", facet=facet, value=value,
-                                  submitted=submitted, section="likes")
+        words = page_words(request, session, runtime)
+        stored = _catalogue_value(session, runtime, words, kind="like", facet=facet,
+                                  value=value, submitted=submitted, section="likes")
         try:
             number = float(weight)
         except ValueError:
-            raise FormProblem("likes", {"like-weight": "Choose how much you like it."},
+            raise FormProblem("likes", {"like-weight": _FIELD_MESSAGES["like-weight"]},
                               submitted) from None
         try:
             like = Like(facet=facet, value=stored, weight=number)
-            add_like(session, customer_id=cid, like=like, schema=runtime.facet_schema)
+            add_like(session, customer_id=cid, like=like, schema=runtime.facet_schema,
+                     replace=replace == "1")
+        except PreferenceConflict as exc:
+            raise _conflict(exc, section="likes", field_id="like-value",
+                            action=f"{PAGE}/likes", wanted="like", submitted=submitted,
+                            fields={"facet": facet, "value": stored, "weight": weight}) from exc
         except ValidationError as exc:
             raise _from_validation(exc, section="likes", submitted=submitted,
                                    fields={"weight": "like-weight", "value": "like-value",
@@ -474,7 +539,9 @@ def add_like_route(request: Request, session: DbSession, runtime: Rt,
                                 fields={"value": "like-value", "facet": "like-facet",
                                         "weight": "like-weight"},
                                 default="like-value") from exc
-        return _notice("Saved: {what}.", what=f"{weight_label(number)} — {stored}")
+        text = N_("Switched: {what}.") if replace == "1" else N_("Saved: {what}.")
+        return _notice(text, what=f"{words.t(weight_label(number))} — "
+                                  f"{words.what(facet, stored)}")
 
     return _change(request, session, runtime, "likes", act)
 
@@ -484,28 +551,32 @@ def remove_like_route(request: Request, session: DbSession, runtime: Rt,
                       facet: Annotated[str, Form(max_length=100)] = "",
                       value: Annotated[str, Form(max_length=500)] = "") -> Response:
     def act(cid: str) -> dict[str, Any]:
-        def change(body: dict[str, Any]) -> None:
-            body["likes"] = [like for like in body["likes"]
-                             if (like["facet"], like["value"]) != (facet, value)]
-
-        if not _edit_profile(session, runtime, cid, change, section="likes", fields={},
-                             default="like-value", submitted={}):
+        if not remove_like(session, customer_id=cid, facet=facet, value=value):
             return _notice(_NOTHING_REMOVED)
-        return _notice("Removed: {what}.", what=value)
+        return _notice(N_("Removed: {what}."),
+                       what=page_words(request, session, runtime).what(facet, value))
 
     return _change(request, session, runtime, "likes", act)
 
 
-def _add_rule(session: Session, runtime: Runtime, cid: str, *, op: str, facet: str,
-              value: str, section: str, kind: str, submitted: dict[str, str]) -> str:
+def _add_rule(session: Session, runtime: Runtime, words: Words, cid: str, *, op: str,
+              facet: str, value: str, section: str, kind: str, submitted: dict[str, str],
+              replace: bool, resend: dict[str, str]) -> str:
+    """Add one rule value; ``resend`` is the form's fields as the switch offer posts them
+    again."""
     if op not in ("never", "must"):
-        raise FormProblem(section, {f"{kind}-op": "Choose “never” or “must”."}, submitted)
-    stored = _catalogue_value(session, runtime, kind=kind, facet=facet, value=value,
+        raise FormProblem(section, {f"{kind}-op": N_("Choose “never” or “must”.")}, submitted)
+    stored = _catalogue_value(session, runtime, words, kind=kind, facet=facet, value=value,
                               submitted=submitted, section=section)
     try:
         add_constraint(session, customer_id=cid, schema=runtime.facet_schema,
                        constraint=Constraint(facet=facet, op="never" if op == "never"
-                                             else "must", values=[stored]))
+                                             else "must", values=[stored]),
+                       replace=replace)
+    except PreferenceConflict as exc:
+        action = f"{PAGE}/categories" if section == "categories" else f"{PAGE}/rules"
+        raise _conflict(exc, section=section, field_id=f"{kind}-value", action=action,
+                        wanted=op, submitted=submitted, fields=resend) from exc
     except InvalidInput as exc:
         raise _from_invalid(exc, section=section, submitted=submitted,
                             fields={"values": f"{kind}-value", "facet": f"{kind}-facet"},
@@ -517,28 +588,36 @@ def _add_rule(session: Session, runtime: Runtime, cid: str, *, op: str, facet: s
 def add_rule_route(request: Request, session: DbSession, runtime: Rt,
                    op: Annotated[str, Form(max_length=10)] = "",
                    facet: Annotated[str, Form(max_length=100)] = "",
-                   value: Annotated[str, Form(max_length=500)] = "") -> Response:
+                   value: Annotated[str, Form(max_length=500)] = "",
+                   replace: Annotated[str, Form(max_length=5)] = "") -> Response:
     submitted = {"rule-op": op, "rule-facet": facet, "rule-value": value}
 
     def act(cid: str) -> dict[str, Any]:
-        stored = _add_rule(session, runtime, cid, op=op, facet=facet, value=value,
-                           section="rules", kind="rule", submitted=submitted)
-        text = "Never show: {what}." if op == "never" else "Only show: {what}."
-        return _notice(text, what=stored)
+        words = page_words(request, session, runtime)
+        stored = _add_rule(session, runtime, words, cid, op=op, facet=facet, value=value,
+                           section="rules", kind="rule", submitted=submitted,
+                           replace=replace == "1",
+                           resend={"op": op, "facet": facet, "value": value})
+        text = N_("Never show: {what}.") if op == "never" else N_("Only show: {what}.")
+        return _notice(N_("Switched: {what}.") if replace == "1" else text,
+                       what=words.what(facet, stored))
 
     return _change(request, session, runtime, "rules", act)
 
 
 @router.post(f"{PAGE}/categories")
 def hide_category_route(request: Request, session: DbSession, runtime: Rt,
-                        category: Annotated[str, Form(max_length=500)] = "") -> Response:
+                        category: Annotated[str, Form(max_length=500)] = "",
+                        replace: Annotated[str, Form(max_length=5)] = "") -> Response:
     submitted = {"hide-value": category, "hide-facet": "category"}
 
     def act(cid: str) -> dict[str, Any]:
-        stored = _add_rule(session, runtime, cid, op="never", facet="category",
+        words = page_words(request, session, runtime)
+        stored = _add_rule(session, runtime, words, cid, op="never", facet="category",
                            value=category, section="categories", kind="hide",
-                           submitted=submitted)
-        return _notice("Hidden: {what}.", what=stored)
+                           submitted=submitted, replace=replace == "1",
+                           resend={"category": category})
+        return _notice(N_("Hidden: {what}."), what=words.path(stored))
 
     return _change(request, session, runtime, "categories", act)
 
@@ -552,35 +631,75 @@ def remove_rule_route(request: Request, session: DbSession, runtime: Rt,
     section = back if back in ("rules", "categories") else "rules"
 
     def act(cid: str) -> dict[str, Any]:
-        def change(body: dict[str, Any]) -> None:
-            kept = []
-            for rule in body["constraints"]:
-                if rule["op"] == op and rule["facet"] == facet:
-                    rule["values"] = [v for v in rule["values"] if v != value]
-                if rule["values"]:
-                    kept.append(rule)
-            body["constraints"] = kept
-
-        if not _edit_profile(session, runtime, cid, change, section=section, fields={},
-                             default="rule-value", submitted={}):
+        if not remove_constraint(session, customer_id=cid, op=op, facet=facet, value=value):
             return _notice(_NOTHING_REMOVED)
-        return _notice("Removed: {what}.", what=value)
+        return _notice(N_("Removed: {what}."),
+                       what=page_words(request, session, runtime).what(facet, value))
 
     return _change(request, session, runtime, section, act)
 
 
-def _amount(text: str, field_id: str, submitted: dict[str, str]) -> Decimal | None:
-    cleaned = text.strip().replace(" ", "").replace(",", ".").removesuffix("zł")
+@router.post(f"{PAGE}/dismissed/remove")
+def restore_dismissed_route(request: Request, session: DbSession, runtime: Rt,
+                            product_id: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Show a product marked "Not for me" again."""
+
+    def act(cid: str) -> dict[str, Any]:
+        if not remove_dismissal(session, customer_id=cid, product_id=product_id):
+            return _notice(_NOTHING_REMOVED)
+        index = runtime.recommender.snapshot(session)[0]
+        position = index.position.get(product_id)
+        if position is None:
+            return _notice(N_("Shown again: a product that is no longer in the shop."))
+        return _notice(N_("Shown again: {what}."), what=index.titles[position])
+
+    return _change(request, session, runtime, "dismissed", act)
+
+
+def _currency_marks(currency: str) -> tuple[str, ...]:
+    """How a shopper may write the shop's currency next to an amount ("zł", "PLN", "€"),
+    longest first so that "PLN" goes before a one-letter symbol would."""
+    marks = {currency, *(get_currency_symbol(currency, locale=language)
+                         for language in LANGUAGES)}
+    return tuple(sorted((m.casefold() for m in marks if m), key=len, reverse=True))
+
+
+_GROUPED = re.compile(r"[1-9]\d{0,2}[.,]\d{3}")
+
+
+def _plain_number(text: str) -> str:
+    """A number written with either language's separators, in Python's form: both kinds
+    ("1,299.90", "1.299,90") mean the last is the decimal point; one kind repeated
+    ("1,953,125") or once before three digits ("1,299", money has two decimals at most)
+    groups thousands; else a comma is a decimal point ("99,9").
+
+    >>> [_plain_number(x) for x in ("1,299.90", "1.299,90", "1,953,125", "1,299", "99,9")]
+    ['1299.90', '1299.90', '1953125', '1299', '99.9']
+    """
+    if "," in text and "." in text:
+        point = max(text.rfind(","), text.rfind("."))
+        return text[:point].replace(",", "").replace(".", "") + "." + text[point + 1:]
+    for mark in ",.":
+        if text.count(mark) > 1 or (text.count(mark) == 1 and _GROUPED.fullmatch(text)):
+            return text.replace(mark, "")
+    return text.replace(",", ".")
+
+
+def _amount(text: str, field_id: str, submitted: dict[str, str], *,
+            currency: str) -> Decimal | None:
+    """An amount as a shopper types it: "1 299,90", "1,299.90", "120 zł", "PLN 120"."""
+    cleaned = "".join(text.split()).casefold()  # every kind of space, the no-break too
+    for mark in _currency_marks(currency):
+        cleaned = cleaned.removeprefix(mark).removesuffix(mark)
     if not cleaned:
         return None
+    cleaned = _plain_number(cleaned)
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
-        raise FormProblem("budget", {field_id: "Enter an amount in zł, like 120 or 99.90."},
-                          submitted) from None
+        raise FormProblem("budget", {field_id: AMOUNT_MESSAGE}, submitted) from None
     if not amount.is_finite():
-        raise FormProblem("budget", {field_id: "Enter an amount in zł, like 120 or 99.90."},
-                          submitted)
+        raise FormProblem("budget", {field_id: AMOUNT_MESSAGE}, submitted)
     return amount
 
 
@@ -591,23 +710,20 @@ def budget_route(request: Request, session: DbSession, runtime: Rt,
     submitted = {"budget-min": low_text, "budget-max": high_text}
 
     def act(cid: str) -> dict[str, Any]:
-        low = _amount(low_text, "budget-min", submitted)
-        high = _amount(high_text, "budget-max", submitted)
+        currency = runtime.settings.shop_currency
+        low = _amount(low_text, "budget-min", submitted, currency=currency)
+        high = _amount(high_text, "budget-max", submitted, currency=currency)
         fields = {"min": "budget-min", "max": "budget-max"}
         try:
             budget = Budget(min=low, max=high) if low is not None or high is not None else None
+            set_budget(session, customer_id=cid, budget=budget, settings=runtime.settings)
         except ValidationError as exc:
             raise _from_validation(exc, section="budget", fields=fields, default="budget-max",
                                    submitted=submitted) from exc
-
-        def change(body: dict[str, Any]) -> None:
-            body["budget"] = budget.model_dump() if budget is not None else None
-
-        _edit_profile(session, runtime, cid, change, section="budget", fields=fields,
-                      default="budget-max", submitted=submitted)
-        if budget is None:
-            return _notice("Budget cleared.")
-        return _notice("Budget saved.")
+        except InvalidInput as exc:
+            raise _from_invalid(exc, section="budget", fields=fields, default="budget-max",
+                                submitted=submitted) from exc
+        return _notice(N_("Budget cleared.") if budget is None else N_("Budget saved."))
 
     return _change(request, session, runtime, "budget", act)
 
@@ -619,29 +735,26 @@ def sizes_route(request: Request, session: DbSession, runtime: Rt,
     submitted = {"size-category": category, "size-values": sizes}
 
     def act(cid: str) -> dict[str, Any]:
+        words = page_words(request, session, runtime)
         path = normalize_category(category)
-        if path not in _choices(session, runtime).categories:
-            raise FormProblem("sizes", {"size-category": "Choose one of the listed "
-                                                         "categories."}, submitted)
+        if path not in _choices(session, runtime, words).categories:
+            raise FormProblem("sizes", {"size-category": _FIELD_MESSAGES["size-category"]},
+                              submitted)
         wanted = [part.strip() for part in sizes.replace(";", ",").split(",") if part.strip()]
         if not wanted:
-            raise FormProblem("sizes", {"size-values": "Enter at least one size, like M or "
-                                                       "42."}, submitted)
+            raise FormProblem("sizes", {"size-values": N_("Enter at least one size, like M "
+                                                          "or 42.")}, submitted)
         fields = {"values": "size-values", "category": "size-category"}
         try:
-            size_set = SizeSet(category=path, values=wanted)
+            set_sizes(session, customer_id=cid, schema=runtime.facet_schema,
+                      sizes=SizeSet(category=path, values=wanted))
         except ValidationError as exc:
             raise _from_validation(exc, section="sizes", fields=fields,
                                    default="size-values", submitted=submitted) from exc
-
-        def change(body: dict[str, Any]) -> None:
-            # The category's sizes are replaced; other categories keep theirs.
-            body["sizes"] = [s for s in body["sizes"] if s["category"] != path]
-            body["sizes"].append(size_set.model_dump())
-
-        _edit_profile(session, runtime, cid, change, section="sizes", fields=fields,
-                      default="size-values", submitted=submitted)
-        return _notice("Sizes saved for {what}.", what=path)
+        except InvalidInput as exc:
+            raise _from_invalid(exc, section="sizes", fields=fields, default="size-values",
+                                submitted=submitted) from exc
+        return _notice(N_("Sizes saved for {what}."), what=words.path(path))
 
     return _change(request, session, runtime, "sizes", act)
 
@@ -650,13 +763,10 @@ def sizes_route(request: Request, session: DbSession, runtime: Rt,
 def remove_sizes_route(request: Request, session: DbSession, runtime: Rt,
                        category: Annotated[str, Form(max_length=500)] = "") -> Response:
     def act(cid: str) -> dict[str, Any]:
-        def change(body: dict[str, Any]) -> None:
-            body["sizes"] = [s for s in body["sizes"] if s["category"] != category]
-
-        if not _edit_profile(session, runtime, cid, change, section="sizes", fields={},
-                             default="size-values", submitted={}):
+        if not remove_sizes(session, customer_id=cid, category=category):
             return _notice(_NOTHING_REMOVED)
-        return _notice("Sizes removed for {what}.", what=category)
+        return _notice(N_("Sizes removed for {what}."),
+                       what=page_words(request, session, runtime).path(category))
 
     return _change(request, session, runtime, "sizes", act)
 
@@ -668,18 +778,14 @@ def level_route(request: Request, session: DbSession, runtime: Rt,
     submitted = {"level": level, "exploration": "on" if exploration else ""}
 
     def act(cid: str) -> dict[str, Any]:
-        names = {code: name for code, name, _ in LEVELS}
-        if level not in names:
-            raise FormProblem("level", {"level": "Choose one of the four levels."}, submitted)
-
-        def change(body: dict[str, Any]) -> None:
-            body["level"] = level
-            # A checkbox is sent only when ticked.
-            body["exploration"] = exploration is not None
-
-        _edit_profile(session, runtime, cid, change, section="level", fields={},
-                      default="level", submitted=submitted)
-        return _notice("Personalization level: {what}.", what=names[level])
+        chosen = next(((code, name) for code, name, _ in LEVELS if code == level), None)
+        if chosen is None:
+            raise FormProblem("level", {"level": _FIELD_MESSAGES["level"]}, submitted)
+        # A checkbox is sent only when ticked.
+        set_level(session, customer_id=cid, level=chosen[0],
+                  exploration=exploration is not None)
+        return _notice(N_("Personalization level: {what}."),
+                       what=translator(language_of(request))(chosen[1]))
 
     return _change(request, session, runtime, "level", act)
 
@@ -690,16 +796,17 @@ def consent_route(request: Request, session: DbSession, runtime: Rt,
                   granted: Annotated[str, Form(max_length=10)] = "") -> Response:
     def act(cid: str) -> dict[str, Any]:
         if granted not in ("true", "false"):
-            raise FormProblem("consents", {f"consent-{purpose}": "Choose on or off."})
+            raise FormProblem("consents", {f"consent-{purpose}": N_("Choose on or off.")})
         try:
             consent = ConsentIn(purpose=purpose,  # pydantic checks it against the purposes
                                 granted=granted == "true", source=CONSENT_SOURCE)
         except ValidationError as exc:
-            raise FormProblem("consents", {"consents": "Choose one of the listed purposes."}
-                              ) from exc
+            raise FormProblem("consents", {"consents": N_("Choose one of the listed "
+                                                          "purposes.")}) from exc
         record_consent(session, customer_id=cid, consent=consent, settings=runtime.settings)
-        title = PURPOSE_TEXTS[consent.purpose][0]
-        text = "Consent given: {what}." if consent.granted else "Consent withdrawn: {what}."
+        title = translator(language_of(request))(PURPOSE_TEXTS[consent.purpose][0])
+        text = (N_("Consent given: {what}.") if consent.granted
+                else N_("Consent withdrawn: {what}."))
         return _notice(text, what=title)
 
     return _change(request, session, runtime, "consents", act)
@@ -710,20 +817,23 @@ def suggestion_route(request: Request, session: DbSession, runtime: Rt,
                      suggestion_id: str, decision: str) -> Response:
     def act(cid: str) -> dict[str, Any]:
         if decision not in ("accept", "reject"):
-            raise FormProblem("suggestions", {"suggestions": "Choose accept or reject."})
+            raise FormProblem("suggestions", {"suggestions": N_("Choose accept or reject.")})
         decide = (suggestion_service.accept if decision == "accept"
                   else suggestion_service.reject)
         try:
             out = decide(session, customer_id=cid, suggestion_id=suggestion_id,
                          settings=runtime.settings, schema=runtime.facet_schema)
         except (NotFound, Conflict) as exc:
-            raise FormProblem("suggestions", {"suggestions": exc.detail}) from exc
+            # Gone (the evidence changed, consent withdrawn) or answered in another tab.
+            raise FormProblem("suggestions",
+                              {"suggestions": _FIELD_MESSAGES["suggestions"]}) from exc
         except InvalidInput as exc:
             raise _from_invalid(exc, section="suggestions", fields={},
                                 default="suggestions", submitted={}) from exc
-        text = "Added to your likes: {what}." if decision == "accept" else \
-            "We will not suggest {what} again for now."
-        return _notice(text, what=out.value)
+        text = N_("Added to your likes: {what}.") if decision == "accept" else \
+            N_("We will not suggest {what} again for now.")
+        return _notice(text, what=page_words(request, session, runtime).what(out.facet,
+                                                                          out.value))
 
     return _change(request, session, runtime, "suggestions", act,
                    audit_action=f"suggestion.{decision}")
@@ -734,9 +844,14 @@ def remove_quiz_route(request: Request, session: DbSession, runtime: Rt,
                       quiz_id: str) -> Response:
     def act(cid: str) -> dict[str, Any]:
         removed = remove_quiz_preferences(session, customer_id=cid, quiz_id=quiz_id)
-        return _notice("Removed {n} answers of the quiz {what}.",
-                       n=removed.preferences + removed.traits + int(removed.budget),
-                       what=quiz_id)
+        words = page_words(request, session, runtime)
+        title = words.quiz(quiz_id)
+        n = removed.preferences + removed.traits + int(removed.budget)
+        if title is None:
+            return _notice(N_("Removed {n} answers of a quiz that is no longer offered."),
+                           n=words.t.number(n))
+        return _notice(N_("Removed {n} answers of the quiz {what}."), n=words.t.number(n),
+                       what=title)
 
     return _change(request, session, runtime, "quizzes", act)
 
@@ -769,8 +884,8 @@ def delete_route(request: Request, session: DbSession, runtime: Rt,
                  confirm: Annotated[str | None, Form(max_length=10)] = None) -> Response:
     if confirm != "yes":
         session.rollback()
-        problem = FormProblem("data", {"delete-confirm": "Tick the box to confirm that "
-                                                         "everything should be deleted."})
+        problem = FormProblem("data", {"delete-confirm": N_("Tick the box to confirm that "
+                                                            "everything should be deleted.")})
         return _render(request, session, runtime, problem=problem, status_code=422)
     cid = visitor(request).customer_id
     deleted: dict[str, int] = {}
@@ -781,9 +896,9 @@ def delete_route(request: Request, session: DbSession, runtime: Rt,
     # The next page starts as a brand-new anonymous visitor with nothing held.
     sign_out(request)
     visitor(request)
-    items = [[_TABLE_WORDS.get(table, table.replace("_", " ")), count]
+    items = [[_TABLE_WORDS.get(table, N_("other records")), count]
              for table, count in sorted(deleted.items()) if count]
-    text = ("Your data was deleted. You now browse as a new visitor with a clean profile."
-            if items else "We held nothing about you, so there was nothing to delete.")
+    text = (N_("Your data was deleted. You now browse as a new visitor with a clean profile.")
+            if items else N_("We held nothing about you, so there was nothing to delete."))
     request.session[_NOTICE_KEY] = {"text": text, "values": {}, "items": items}
     return RedirectResponse(f"{PAGE}#data", status_code=303)

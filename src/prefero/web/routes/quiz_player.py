@@ -27,9 +27,11 @@ from prefero.quizzes.engine import Answer
 from prefero.quizzes.models import QuizSession
 from prefero.quizzes.publish import get_version, list_quizzes
 from prefero.quizzes.sessions import QuestionOut, QuizSessionOut
+from prefero.quizzes.texts import localized
 from prefero.runtime import Runtime
 from prefero.web.i18n import Translator, language_of, translator
 from prefero.web.identity import visitor
+from prefero.web.preference_words import page_words
 from prefero.web.render import page
 
 __all__ = ["router"]
@@ -88,21 +90,15 @@ def _t(request: Request) -> Translator:
     return translator(language_of(request))
 
 
-def _money(amount: float, currency: str) -> str:
-    # The demo shop is Polish: złoty reads "1 299,00 zł"; other currencies keep their code.
-    text = f"{amount:,.2f}"
-    if currency == "PLN":
-        return text.replace(",", " ").replace(".", ",") + " zł"
-    return f"{text} {currency}"
-
-
-def _prices(session: DbSession, out: QuizSessionOut) -> dict[str, str]:
-    found: dict[str, str] = {}
+def _prices(session: DbSession, out: QuizSessionOut) -> dict[str, tuple[float, str]]:
+    """Each pick's and add-on's price with its currency (the template's ``money`` filter
+    writes them in the page's language)."""
+    found: dict[str, tuple[float, str]] = {}
     picks = [(r.product_id, r.price) for r in out.results or []]
     picks += [(s.product_id, s.price) for s in out.add_on_services or []]
     for product_id, price in picks:
         product = session.get(Product, product_id)
-        found[product_id] = _money(price, product.currency if product else "PLN")
+        found[product_id] = (price, product.currency if product else "")
     return found
 
 
@@ -145,8 +141,12 @@ def _context(session: DbSession, quiz_id: str, out: QuizSessionOut,
 
 def _show(request: Request, session: DbSession, runtime: Runtime, quiz_id: str,
           out: QuizSessionOut, *, status_code: int = 200, **extra: Any) -> Response:
-    _, definition = get_version(session, quiz_id, out.version)
+    _, stored = get_version(session, quiz_id, out.version)
+    definition = localized(stored, language_of(request))
     context = _context(session, quiz_id, out, definition, **extra)
+    # Answers kept out of the profile, by their labels ("Brand: Lindt", not "brand: lindt").
+    words = page_words(request, session, runtime) if out.kept else None
+    context["kept"] = [words.kept(kept) for kept in out.kept] if words is not None else []
     if _is_htmx(request):
         # htmx leaves 4xx answers unswapped, so an invalid answer comes back as 200 here; the
         # message is in the swapped form either way.
@@ -188,7 +188,8 @@ def _messages(t: Translator, question: QuestionOut, errors: list[FieldError]) ->
         elif "has no option" in msg or "is given twice" in msg:
             text = t("Choose from the options shown.")
         else:
-            text = msg
+            # The service's own words are English and for developers: never shown here.
+            text = t("This answer cannot be used: change it and try again.")
         if text not in found:
             found.append(text)
     return found
@@ -197,19 +198,28 @@ def _messages(t: Translator, question: QuestionOut, errors: list[FieldError]) ->
 # --------------------------------------------------------------------------- pages
 
 
+def _length(definition: QuizDefinition) -> dict[str, int | bool]:
+    """How many questions a visitor may meet: all of them at most; fewer when some are asked
+    only after certain answers ("up to 8 questions"), as the player's "of 8" starts."""
+    return {"questions": len(definition.questions),
+            "conditional": any(q.show_if is not None for q in definition.questions)}
+
+
 @router.get("/quizzes")
 def quiz_list(request: Request, session: DbSession, runtime: Rt) -> Response:
     who = visitor(request)
     remembered = _remembered(request)
+    language = language_of(request)
     quizzes = []
     for version in list_quizzes(session):
-        _, definition = get_version(session, version.quiz_id, version.version)
+        _, stored = get_version(session, version.quiz_id, version.version)
+        definition = localized(stored, language)
         row = _owned_row(session, request, version.quiz_id, remembered.get(version.quiz_id))
         status = None if row is None else ("completed" if row.status == "completed"
                                            else "active" if row.status == "active" else None)
         quizzes.append({"id": version.quiz_id, "title": definition.title,
                         "description": definition.description, "kind": definition.kind,
-                        "questions": len(definition.questions), "status": status})
+                        **_length(definition), "status": status})
     return page(request, "quizzes/list.html", session=session, runtime=runtime,
                 quizzes=quizzes, who=who)
 
@@ -229,7 +239,8 @@ def play(request: Request, quiz_id: str, session: DbSession, runtime: Rt) -> Res
                       "personalization is off.")
         _forget(request, quiz_id)
     if row is not None:
-        out = sessions.get(session, session_id=row.id, runtime=runtime)
+        out = sessions.get(session, session_id=row.id, runtime=runtime,
+                           language=language_of(request))
     else:
         try:
             out = _start(request, session, runtime, quiz_id)
@@ -246,7 +257,7 @@ def _start(request: Request, session: DbSession, runtime: Runtime, quiz_id: str
         # anonymous visitor never shows up among the personas one can sign in as.
         ensure_customers(session, {who.customer_id: True})
     out = sessions.start(session, quiz_id=quiz_id, customer_id=who.customer_id,
-                         runtime=runtime)
+                         runtime=runtime, language=language_of(request))
     _remember(request, quiz_id, out.session_id)
     return out
 
@@ -289,13 +300,14 @@ def answer(request: Request, quiz_id: str, session: DbSession, runtime: Rt,
         return _not_found(request, session, runtime, quiz_id)
     _remember(request, quiz_id, row.id)
     here = f"/quizzes/{quiz_id}"
+    language = language_of(request)
     try:
         if action == "back":
-            out = sessions.back(session, session_id=row.id, runtime=runtime)
+            out = sessions.back(session, session_id=row.id, runtime=runtime, language=language)
             if _is_htmx(request):
                 return _show(request, session, runtime, quiz_id, out)
             return RedirectResponse(here, status_code=303)
-        current = sessions.get(session, session_id=row.id, runtime=runtime)
+        current = sessions.get(session, session_id=row.id, runtime=runtime, language=language)
         if current.question is None or current.question.id != question_id:
             # A second tab or a double click: show where the session really is.
             return _show(request, session, runtime, quiz_id, current,
@@ -308,7 +320,8 @@ def answer(request: Request, quiz_id: str, session: DbSession, runtime: Rt,
                          errors=_messages(_t(request), current.question, [parsed]),
                          given=given)
         try:
-            out = sessions.answer(session, session_id=row.id, given=parsed, runtime=runtime)
+            out = sessions.answer(session, session_id=row.id, given=parsed, runtime=runtime,
+                                  language=language)
         except InvalidInput as invalid:
             return _show(request, session, runtime, quiz_id, current, status_code=422,
                          errors=_messages(_t(request), current.question,

@@ -8,31 +8,42 @@ customer id from the request, so a session can only ever act for itself.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from urllib.parse import quote, urlencode
 
 import numpy as np
 from fastapi import APIRouter, Form, Query
-from jinja2 import pass_context
-from jinja2.runtime import Context
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from prefero.api.deps import DbSession, Rt
-from prefero.catalog.facets import CATEGORY_SEPARATOR, category_ancestors, normalize_category
+from prefero.catalog.facets import (
+    CATEGORY_SEPARATOR,
+    FacetSchema,
+    category_ancestors,
+    normalize_category,
+)
 from prefero.catalog.models import Product
+from prefero.customers.preferences import remove_dismissal
 from prefero.events.schemas import EventIn
 from prefero.events.service import ingest
-from prefero.quizzes.results import service_mask
+from prefero.recommend.add_ons import add_on_services
+from prefero.recommend.basis import PERSONAL, row_basis
 from prefero.recommend.catalog_index import BoolArray, CatalogIndex
-from prefero.recommend.constraints import allowed_mask, hidden_by_rule, violations
+from prefero.recommend.constraints import (
+    UNAVAILABLE,
+    allowed_mask,
+    hidden_by_rule,
+    violations,
+)
+from prefero.recommend.profile import CustomerProfile
 from prefero.recommend.query import Reason, RecommendationQuery, RecommendedItem
+from prefero.recommend.wording import rule_text, word
 from prefero.runtime import Runtime
 from prefero.search.service import search as search_products
 from prefero.types import EventType, Placement
@@ -50,6 +61,7 @@ ROW_N = 8
 LISTING_N = 48
 SIMILAR_N = 8
 CART_COMPLEMENTS_N = 4
+CHECKOUT_N = 4
 MAX_ADD_ONS = 3
 # The cart lives in the signed cookie, which browsers cap at about 4 kB.
 MAX_CART = 40
@@ -58,26 +70,6 @@ MAX_HITS = 1000
 
 
 # --- formatting -------------------------------------------------------------------------
-
-def format_price(value: float | Decimal, language: str) -> str:
-    """A price in złoty as the visitor's language writes it.
-
-    >>> format_price(129.99, "pl"), format_price(129.99, "en")
-    ('129,99 zł', '129.99 zł')
-    >>> format_price(1299, "pl")
-    '1\\xa0299,00 zł'
-    """
-    text = f"{float(value):,.2f}"
-    if language == "pl":
-        # Polish groups thousands with a (non-breaking) space and uses a decimal comma.
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return f"{text} zł"
-
-
-@pass_context
-def _zl(context: Context, value: float | Decimal) -> str:
-    return format_price(value, str(context.get("lang") or "en"))
-
 
 def category_href(path: str) -> str:
     """The storefront address of a category path.
@@ -88,74 +80,7 @@ def category_href(path: str) -> str:
     return "/c/" + "/".join(quote(part, safe="") for part in path.split(CATEGORY_SEPARATOR))
 
 
-templates.env.filters["zl"] = _zl
 templates.env.filters["category_href"] = category_href
-
-
-# English sentences made by the recommender and the constraint rules, as templates: the
-# variable part (a product title, a category) is data and stays as it is; the rest is
-# translated. Order matters only where one template is a prefix of another.
-_SENTENCES = (
-    "Something different",
-    "Matches your search",
-    "Trending now",
-    "New arrival",
-    "Matches your preference: {labels}",
-    "Chosen by shoppers who like {labels}",
-    "Goes with {title}, which you are looking at now",
-    "Often bought together with {title}",
-    "Often bought with {title}",
-    "Often chosen after {title}, which you looked at",
-    "Shoppers who chose {title} also chose this",
-    "Because you viewed {title}",
-    "Because you often browse {leaf}",
-    "Similar to {title}",
-    "Popular in {leaf}",
-    "From our {leaf} range",
-    "Within your budget of {amount}",
-    "never {facet}: {value}",
-    "must {facet}: {values}",
-    "budget from {amount}",
-    "budget up to {amount}",
-    "sizes in {category}: {sizes}",
-    "marked 'not for me'",
-)
-
-
-def _pattern(template: str) -> re.Pattern[str]:
-    parts = re.split(r"\{(\w+)\}", template)
-    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+)"
-                    for i, part in enumerate(parts))
-    return re.compile(f"^{regex}$", re.DOTALL)
-
-
-_PATTERNS = tuple((template, _pattern(template)) for template in _SENTENCES)
-
-
-def translate_sentence(text: str, t: Translator) -> str:
-    """A recommender or rule sentence in the visitor's language, the data left untouched.
-
-    >>> translate_sentence("Similar to Tee", Translator("pl", {"Similar to {title}":
-    ...                                                        "Podobne do: {title}"}))
-    'Podobne do: Tee'
-    """
-    for template, pattern in _PATTERNS:
-        found = pattern.match(text)
-        if found:
-            return t(template, **found.groupdict())
-    return t(text)
-
-
-def _plural(t: Translator, n: int, *, one: str, few: str, many: str) -> str:
-    """Polish has three plural forms (1 produkt, 2 produkty, 5 produktów); English two.
-    ``few`` is a key only the Polish catalogue has, so English never sees it."""
-    if n == 1:
-        key = one
-    elif t.language == "pl" and n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        key = few
-    else:
-        key = many
-    return t(key, n=n)
 
 
 # --- view models -------------------------------------------------------------------------
@@ -165,6 +90,7 @@ class Card:
     product_id: str
     title: str
     price: float
+    currency: str
     category: str
     reasons: tuple[str, ...]
     exploring: bool
@@ -190,12 +116,14 @@ class Hidden:
     filtered_url: str
 
 
-def _card(item: RecommendedItem, t: Translator, *, drop: Iterable[str] = ()) -> Card:
+def _card(item: RecommendedItem, t: Translator, *, schema: FacetSchema,
+          drop: Iterable[str] = ()) -> Card:
     dropped = set(drop)
     reasons: list[Reason] = [r for r in item.reasons if r.code not in dropped] or item.reasons
     return Card(product_id=item.product_id, title=item.title, price=item.price,
-                category=item.category,
-                reasons=tuple(translate_sentence(r.text, t) for r in reasons),
+                currency=item.currency, category=item.category,
+                reasons=tuple(word(r.code, r.params, schema=schema, language=t.language)
+                              for r in reasons),
                 exploring=any(r.code == "exploration" for r in item.reasons))
 
 
@@ -234,6 +162,20 @@ def _recommend(session: Session, runtime: Runtime, query: RecommendationQuery, *
                                          apply_preferences=apply_preferences).items
 
 
+def _row_title(t: Translator, items: Sequence[RecommendedItem], *,
+               context: str | None = None) -> str:
+    """A row named by what placed most of its items (``recommend.basis``): "Picked for you"
+    only where the customer's declared preferences or behaviour did, the page's own title
+    (``context``) where the page's products did, else what the shop itself ranks."""
+    basis = row_basis([item.basis for item in items],
+                      default="context" if context is not None else "editorial")
+    if basis == "context" and context is not None:
+        return context
+    if basis in PERSONAL:
+        return t("Picked for you")
+    return t("Popular and new")
+
+
 def _departments(index: CatalogIndex) -> list[tuple[str, list[str]]]:
     """Top-level departments with their second-level categories, for navigation."""
     tree: dict[str, set[str]] = {}
@@ -266,7 +208,9 @@ def home(request: Request, session: DbSession, runtime: Rt) -> Response:
     index, _model = runtime.recommender.snapshot(session)
     picked = _recommend(session, runtime, RecommendationQuery(
         customer_id=customer_id, placement="home", n=HOME_N))
-    rows = [Row("picked", t("Picked for you"), "home", tuple(_card(i, t) for i in picked))]
+    schema = runtime.facet_schema
+    rows = [Row("picked", _row_title(t, picked), "home",
+                tuple(_card(i, t, schema=schema) for i in picked))]
     # The same pipeline, asked for more: rows of what is trending and what is new, each item
     # shown once on the page and every rule still applied.
     shown = {item.product_id for item in picked}
@@ -278,7 +222,8 @@ def home(request: Request, session: DbSession, runtime: Rt) -> Response:
                   and any(r.code == code for r in item.reasons)][:ROW_N]
         shown |= {item.product_id for item in chosen}
         if chosen:
-            rows.append(Row(key, title, "home", tuple(_card(i, t) for i in chosen)))
+            rows.append(Row(key, title, "home",
+                            tuple(_card(i, t, schema=schema) for i in chosen)))
     return page(request, "storefront/home.html", session=session, runtime=runtime,
                 rows=[row for row in rows if row.cards], departments=_departments(index),
                 back="/")
@@ -286,16 +231,37 @@ def home(request: Request, session: DbSession, runtime: Rt) -> Response:
 
 # --- listings: category and search ---------------------------------------------------------
 
-def _hidden(t: Translator, request: Request, *, total: int, labels: Sequence[str],
-            show_all: bool) -> Hidden:
+class _Hiding(Protocol):
+    """What a rule hid from a listing: a ``HiddenCount`` or the search answer's twin."""
+
+    @property
+    def rule(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def missing_information(self) -> bool: ...
+
+
+def _hidden(t: Translator, request: Request, runtime: Runtime, profile: CustomerProfile, *,
+            index: CatalogIndex, total: int, hidden: Sequence[_Hiding], show_all: bool
+            ) -> Hidden:
+    """The line above a listing. Products hidden for stating nothing on a safety facet are
+    counted apart ("12 hidden: Allergens: no information")."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "all"]
     base = request.url.path
     filtered = base + (f"?{urlencode(params)}" if params else "")
     everything = base + "?" + urlencode([*params, ("all", "1")])
-    sentence = _plural(t, total, one="{n} product hidden by your preferences",
-                       few="{n} products hidden by your preferences [few]",
-                       many="{n} products hidden by your preferences")
-    rules = ", ".join(translate_sentence(label, t) for label in labels)
+    sentence = t.plural("{n} product hidden by your preferences",
+                        "{n} products hidden by your preferences", total)
+
+    def rule(key: str) -> str:
+        return rule_text(key, profile=profile, schema=runtime.facet_schema,
+                         language=t.language, currency=runtime.shop_currency, index=index)
+
+    rules = "; ".join(part for part in (
+        ", ".join(rule(h.rule) for h in hidden if not h.missing_information),
+        *(t("{n} hidden: {reason}", n=t.number(h.count), reason=rule(h.rule))
+          for h in hidden if h.missing_information)) if part)
     return Hidden(total=total, sentence=sentence, rules=rules, show_all=show_all,
                   all_url=everything, filtered_url=filtered)
 
@@ -332,10 +298,11 @@ def category(request: Request, session: DbSession, runtime: Rt, category_path: s
         request, "storefront/category.html", session=session, runtime=runtime,
         path=path, crumbs=category_ancestors(path), subcategories=subcategories,
         # no search was typed here, so "Matches your search" would mislead
-        cards=[_card(item, t, drop=("search_match",)) for item in items],
+        cards=[_card(item, t, schema=runtime.facet_schema, drop=("search_match",))
+               for item in items],
         total=int(shown.sum()),
-        hidden=_hidden(t, request, total=int((available & ~shown).sum()),
-                       labels=[h.label for h in hidden], show_all=all),
+        hidden=_hidden(t, request, runtime, profile, index=index,
+                       total=int((available & ~shown).sum()), hidden=hidden, show_all=all),
         back=_here(request))
 
 
@@ -350,11 +317,14 @@ def search(request: Request, session: DbSession, runtime: Rt,
         result = search_products(session, runtime.recommender, query=q,
                                  customer_id=visitor(request).customer_id, n=LISTING_N,
                                  apply_preferences=not all)
-        hidden = _hidden(t, request, total=result.hidden_total,
-                         labels=[h.label for h in result.hidden], show_all=all)
+        profile = runtime.recommender.profile(session, visitor(request).customer_id)
+        index, _model = runtime.recommender.snapshot(session)
+        hidden = _hidden(t, request, runtime, profile, index=index, total=result.hidden_total,
+                         hidden=result.hidden, show_all=all)
     return page(request, "storefront/search.html", session=session, runtime=runtime,
                 query=q, result=result, hidden=hidden,
-                cards=[_card(item, t) for item in result.items] if result else [],
+                cards=[_card(item, t, schema=runtime.facet_schema) for item in result.items]
+                if result else [],
                 back=_here(request))
 
 
@@ -362,22 +332,25 @@ def search(request: Request, session: DbSession, runtime: Rt,
 
 def _facet_list(runtime: Runtime, index: CatalogIndex, product: Product, t: Translator
                 ) -> list[tuple[str, str]]:
-    """The product's facets as (label, value) pairs for a definition list."""
+    """The product's facets as (label, value) pairs for a definition list, in the page's
+    language (the schema's labels; numbers as the language writes them)."""
+    schema = runtime.facet_schema
     rows: list[tuple[str, str]] = []
     for name, raw in sorted(product.facets.items()):
-        facet = runtime.facet_schema.get(name)
+        facet = schema.get(name)
         if name in ("category", "brand") or facet is None or raw in (None, "", []):
             continue
         if isinstance(raw, bool):
             value = t("Yes") if raw else t("No")
         elif isinstance(raw, list):
-            value = ", ".join(index.label(name, str(v)) for v in raw)
+            value = ", ".join(schema.value_in(name, str(v), t.language,
+                                              shown=index.label(name, str(v))) for v in raw)
         elif isinstance(raw, int | float):
-            number = f"{raw:g}".replace(".", "," if t.language == "pl" else ".")
-            value = number + (f" {facet.unit}" if facet.unit else "")
+            value = t.number(raw) + (f" {facet.unit}" if facet.unit else "")
         else:
-            value = index.label(name, str(raw))
-        rows.append((t(facet.label), value))
+            value = schema.value_in(name, str(raw), t.language,
+                                    shown=index.label(name, str(raw)))
+        rows.append((schema.label_in(name, t.language), value))
     return rows
 
 
@@ -393,8 +366,9 @@ def product(request: Request, session: DbSession, runtime: Rt, product_id: str) 
     profile = runtime.recommender.profile(session, customer_id)
     # Reached by a link or typed address, a product the customer excluded is still shown,
     # with the reason, rather than pretending it does not exist.
-    conflicts = [translate_sentence(v, t) for v in violations(index, position, profile)
-                 if v != "not available"]
+    conflicts = [rule_text(key, profile=profile, schema=runtime.facet_schema,
+                           language=t.language, currency=runtime.shop_currency, index=index)
+                 for key in violations(index, position, profile) if key != UNAVAILABLE]
     similar = _recommend(session, runtime, RecommendationQuery(
         customer_id=customer_id, placement="product", product_id=product_id, n=SIMILAR_N))
     _record(session, request, runtime, EventType.VIEW, product_id=product_id,
@@ -405,7 +379,9 @@ def product(request: Request, session: DbSession, runtime: Rt, product_id: str) 
                 available=bool(index.eligible[position]),
                 crumbs=category_ancestors(item.category) if item.category else [],
                 facets=_facet_list(runtime, index, item, t), conflicts=conflicts,
-                cards=[_card(i, t) for i in similar], back=_here(request))
+                cards=[_card(i, t, schema=runtime.facet_schema) for i in similar],
+                row_title=_row_title(t, similar, context=t("Similar and complementary")),
+                back=_here(request))
 
 
 # --- "Not for me" ---------------------------------------------------------------------------
@@ -415,18 +391,53 @@ def dismiss(request: Request, session: DbSession, runtime: Rt,
             product_id: Annotated[str, Form(min_length=1, max_length=200)],
             placement: Annotated[str, Form(max_length=20)] = "home",
             back: Annotated[str, Form(max_length=2000)] = "/") -> Response:
-    t = _translator(request)
     index, _model = runtime.recommender.snapshot(session)
     if product_id not in index.position:
         return _not_found(request, session, runtime, _NO_PRODUCT)
     _record(session, request, runtime, EventType.REC_DISMISS, product_id=product_id,
             placement=placement or None)
+    title = index.titles[index.position[product_id]]
     if request.headers.get("hx-request") == "true":
-        # htmx swaps the card for nothing; the out-of-band region tells screen readers.
-        title = index.titles[index.position[product_id]]
-        return templates.TemplateResponse(request, "storefront/_dismissed.html", {
-            "t": t, "title": title})
+        # htmx swaps the card for "Hidden · Undo"; the out-of-band region tells screen readers.
+        return page(request, "storefront/_dismissed.html", session=session, runtime=runtime,
+                    product_id=product_id, title=title, placement=placement, back=back)
+    # Without JavaScript the next page offers the undo at its top (storefront/_undo.html).
+    request.session[_UNDO_KEY] = {"product_id": product_id, "title": title,
+                                  "placement": placement, "back": _local(back)}
     return RedirectResponse(_local(back), status_code=303)
+
+
+@router.post("/dismiss/undo")
+def undo_dismiss(request: Request, session: DbSession, runtime: Rt,
+                 product_id: Annotated[str, Form(min_length=1, max_length=200)],
+                 placement: Annotated[str, Form(max_length=20)] = "home",
+                 back: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    """Take a "Not for me" back: the product may be recommended again."""
+    remove_dismissal(session, customer_id=visitor(request).customer_id, product_id=product_id)
+    request.session.pop(_UNDO_KEY, None)
+    index, _model = runtime.recommender.snapshot(session)
+    lines = _cart_lines(index, [product_id])
+    if request.headers.get("hx-request") == "true":
+        # The card comes back where it was (without its reasons, which were for that list).
+        return page(request, "storefront/_restored.html", session=session, runtime=runtime,
+                    card=lines[0] if lines else None, placement=placement, back=back)
+    return RedirectResponse(_local(back), status_code=303)
+
+
+_UNDO_KEY = "undo_dismissal"
+
+
+def _pop_undo(request: Request) -> dict[str, str] | None:
+    """The product just marked "Not for me" on a page without JavaScript, shown once (as
+    Flask's flashed messages are read by the page that shows them)."""
+    found = request.session.pop(_UNDO_KEY, None)
+    if isinstance(found, dict) and all(isinstance(found.get(k), str) for k in
+                                       ("product_id", "title", "placement", "back")):
+        return {k: found[k] for k in ("product_id", "title", "placement", "back")}
+    return None
+
+
+templates.env.globals["undo_dismissal"] = _pop_undo
 
 
 # --- cart and checkout ---------------------------------------------------------------------
@@ -443,6 +454,7 @@ def _cart_lines(index: CatalogIndex, ids: Sequence[str]) -> list[Card]:
         if position is not None:
             lines.append(Card(product_id=product_id, title=index.titles[position],
                               price=float(index.price[position]),
+                              currency=index.currency_of(position),
                               category=index.categories[position], reasons=(),
                               exploring=False))
     return lines
@@ -456,21 +468,11 @@ def _add_ons(session: Session, runtime: Runtime, index: CatalogIndex, customer_i
     if not positions:
         return []
     profile = runtime.recommender.profile(session, customer_id)
-    mask = service_mask(index) & allowed_mask(index, profile, exclude=cart)
-    found: list[tuple[int, float, str, int, int]] = []
-    for p in np.flatnonzero(mask).tolist():
-        serves = {str(u) for u in index.facet_values[p].get("use") or []}
-        for anchor in positions:
-            uses = {str(u) for u in index.facet_values[anchor].get("use") or []}
-            if int(index.vertical_code[anchor]) == int(index.vertical_code[p]) and (
-                    not serves or serves & uses):
-                found.append((0 if serves else 1, float(index.price[p]), index.ids[p], p,
-                              anchor))
-                break
-    return [Card(product_id=pid, title=index.titles[p], price=float(index.price[p]),
-                 category=index.categories[p], exploring=False,
+    found = add_on_services(index, positions, allowed_mask(index, profile, exclude=cart))
+    return [Card(product_id=index.ids[p], title=index.titles[p], price=float(index.price[p]),
+                 currency=index.currency_of(p), category=index.categories[p], exploring=False,
                  reasons=(t("Goes with {title} in your cart", title=index.titles[anchor]),))
-            for _rank, _price, pid, p, anchor in sorted(found)[:MAX_ADD_ONS]]
+            for p, anchor in found[:MAX_ADD_ONS]]
 
 
 @router.post("/cart/add")
@@ -504,12 +506,15 @@ def cart_page(request: Request, session: DbSession, runtime: Rt) -> Response:
     index, _model = runtime.recommender.snapshot(session)
     lines = _cart_lines(index, _cart(request))
     complements: list[Card] = []
+    related: list[RecommendedItem] = []
     if lines:
-        complements = [_card(item, t) for item in _recommend(session, runtime, RecommendationQuery(
+        related = _recommend(session, runtime, RecommendationQuery(
             customer_id=visitor(request).customer_id, placement="cart", n=CART_COMPLEMENTS_N,
-            cart=tuple(line.product_id for line in lines)))]
+            cart=tuple(line.product_id for line in lines)))
+        complements = [_card(item, t, schema=runtime.facet_schema) for item in related]
     return page(request, "storefront/cart.html", session=session, runtime=runtime,
                 lines=lines, total=sum(line.price for line in lines), cards=complements,
+                row_title=_row_title(t, related, context=t("Goes well with your cart")),
                 back="/cart")
 
 
@@ -520,10 +525,21 @@ def checkout_page(request: Request, session: DbSession, runtime: Rt) -> Response
     lines = _cart_lines(index, cart)
     if not lines:
         return RedirectResponse("/cart", status_code=303)
-    add_ons = _add_ons(session, runtime, index, visitor(request).customer_id, cart,
-                       _translator(request))
+    t = _translator(request)
+    customer_id = visitor(request).customer_id
+    add_ons = _add_ons(session, runtime, index, customer_id, cart, t)
+    # The order's row: what relates to it, less the services already offered as add-ons
+    # above it (asked for that many more, so the row stays full).
+    offered = {add_on.product_id for add_on in add_ons}
+    related = [item for item in _recommend(session, runtime, RecommendationQuery(
+        customer_id=customer_id, placement="checkout", n=CHECKOUT_N + len(offered),
+        cart=tuple(line.product_id for line in lines)))
+        if item.product_id not in offered][:CHECKOUT_N]
     return page(request, "storefront/checkout.html", session=session, runtime=runtime,
-                lines=lines, total=sum(line.price for line in lines), add_ons=add_ons)
+                lines=lines, total=sum(line.price for line in lines), add_ons=add_ons,
+                cards=[_card(item, t, schema=runtime.facet_schema) for item in related],
+                row_title=_row_title(t, related, context=t("Complete your order")),
+                back="/checkout")
 
 
 @router.post("/checkout")
