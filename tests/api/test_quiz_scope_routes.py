@@ -89,7 +89,7 @@ def test_a_small_budget_is_named_and_the_results_are_labelled_closest(
     done = steps[-1]
     assert done["completed"] and done["closest_matches"] is True
     assert [r["product_id"] for r in done["results"]] == ["cam-a", "cam-b"]  # not the laptop
-    assert all(r["match"] == "closest" and r["misses"] == ["your budget (up to 800)"]
+    assert all(r["match"] == "closest" and r["misses"] == ["your budget (up to PLN800.00)"]
                for r in done["results"])
     assert [s["product_id"] for s in done["add_on_services"]] == ["cam-setup"]
 
@@ -105,7 +105,7 @@ def test_sessions_answer_in_the_shoppers_language(client: TestClient, shop: Runt
         budget="800,00\xa0zł", things="aparatów")
     reasons = [r["text"] for r in steps[-1]["results"][0]["reasons"]]
     budget = pl("your budget ({budget})").format(budget=pl("up to {amount}").format(
-        amount="800"))
+        amount="800,00\xa0zł"))
     assert reasons[0] == pl("Closest match — misses: {what}").format(what=budget)
     # q-values count: Polish ranked below English is English.
     english = _run(client, [], headers={"Accept-Language": "pl;q=0.1, en"})

@@ -61,7 +61,7 @@ def test_gluten_excluder_sees_no_gluten_in_recommendations_or_search(
     assert found["total_hits"] == 3
     assert found["hidden_total"] == 2
     assert found["hidden"] == [{"rule": "never:allergens=gluten",
-                                "label": "never allergens: gluten", "count": 2,
+                                "label": "never Allergens: gluten", "count": 2,
                                 "missing_information": False}]
     everything = client.get("/v1/search", params={
         "q": "bread", "customer_id": "c-gf", "apply_preferences": "false"}).json()

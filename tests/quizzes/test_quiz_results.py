@@ -180,7 +180,7 @@ def test_reasons_say_which_answers_a_pick_matches() -> None:
     codes = {r.code for r in top.reasons}
     assert {"answer_like", "answer_include", "answer_budget"} <= codes
     assert any(r.text == "Matches your answer “Canon”: Canon" for r in top.reasons)
-    assert any(r.text == "Within your budget (up to 2,500)" for r in top.reasons)
+    assert any(r.text == "Within your budget (up to PLN2,500.00)" for r in top.reasons)
 
 
 def test_trade_offs_against_the_other_picks() -> None:
@@ -188,7 +188,7 @@ def test_trade_offs_against_the_other_picks() -> None:
                          schema=SCHEMA)
     by_id = {p.product_id: p for p in found.picks}
     texts = {t.text for t in by_id["cam-b"].trade_offs}
-    assert "costs 400 more than cam-a" in texts
+    assert "costs PLN400.00 more than cam-a" in texts
     assert "heavier than cam-a" in texts
     assert "fewer megapixels than cam-a" in texts
     cheap = {t.code for t in by_id["cam-d"].trade_offs}

@@ -173,7 +173,7 @@ def test_a_budget_below_every_camera_falls_back_to_the_closest_labelled() -> Non
     assert _ids(found) == ["cam-a", "cam-b", "cam-c"]
     for pick in found.picks:
         assert pick.match == "closest"
-        assert pick.misses[0] == "your budget (up to 100)"
+        assert pick.misses[0] == "your budget (up to PLN100.00)"
         assert pick.reasons[0].code == "closest_match"
         assert all(r.code != "answer_budget" for r in pick.reasons)  # it is not within
 
@@ -190,7 +190,7 @@ def test_the_fallback_never_gives_up_never_rules_or_binding_musts() -> None:
                          never=(("brand", "canon"),), budget_max=50)
     found = quiz_results(INDEX, _cameras(), CANON, customer=me, schema=SCHEMA)
     assert _ids(found) == ["cam-b"]  # over their budget, labelled; never a Canon
-    assert found.picks[0].misses == ("your budget (up to 50)",)
+    assert found.picks[0].misses == ("your budget (up to PLN50.00)",)
     # Groceries: vegan (diet binds to groceries) and no gluten stay; organic may be missed.
     answers = [Answer("diet", ("vegan",)), Answer("organic", ("only",)),
                Answer("allergy", ("gluten",))]

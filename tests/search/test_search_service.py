@@ -28,9 +28,9 @@ def test_an_unlabelled_grocery_is_hidden_and_counted_apart(runtime: Runtime) -> 
     assert {item.product_id for item in found.items} == {"rye-none", "bread-tee"}
     assert (found.total_hits, found.hidden_total) == (5, 3)
     assert found.hidden == [
-        HiddenByPreference(rule="never:allergens=gluten", label="never allergens: gluten",
+        HiddenByPreference(rule="never:allergens=gluten", label="never Allergens: gluten",
                            count=1),
-        HiddenByPreference(rule="missing:allergens", label="no information on allergens",
+        HiddenByPreference(rule="missing:allergens", label="Allergens: no information",
                            count=2, missing_information=True),
     ]
     assert {item.product_id for item in everything.items} == {

@@ -62,6 +62,7 @@ Rt = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def request_language(accept_language: Annotated[str | None, Header(
+        max_length=500,
         description=f"The shopper's languages; texts meant for shoppers are worded in the "
                     f"highest-ranked of {', '.join(LANGUAGES)} (q-values honoured), else "
                     f"English.")] = None) -> str:

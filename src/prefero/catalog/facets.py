@@ -113,6 +113,7 @@ class FacetWords(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     label: str | None = None
+    unit: str | None = None
     values: dict[str, str] = Field(default_factory=dict)
 
 
@@ -156,6 +157,32 @@ class FacetSchema(BaseModel):
             return words.label
         facet = self.get(name)
         return facet.label if facet is not None else name.replace("_", " ").capitalize()
+
+    def unit_in(self, name: str, language: str) -> str | None:
+        """The unit of a numeric facet as shoppers of ``language`` write it.
+
+        >>> load_facet_schema().unit_in("battery_hours", "pl")
+        'godz.'
+        """
+        words = self.translations.get(language, {}).get(name)
+        if words is not None and words.unit:
+            return words.unit
+        facet = self.get(name)
+        return facet.unit if facet is not None else None
+
+    def measure_in(self, name: str, amount: str, language: str) -> str:
+        """``amount`` (already written as ``language`` writes numbers) with the facet's unit;
+        a symbol (″, %) joins the number, a word or abbreviation follows a space.
+
+        >>> schema = load_facet_schema()
+        >>> schema.measure_in("screen_inches", "15,6", "pl"), schema.measure_in(
+        ...     "battery_hours", "10", "pl"), schema.measure_in("screen_inches", "15.6", "en")
+        ('15,6″', '10 godz.', '15.6 in')
+        """
+        unit = self.unit_in(name, language)
+        if not unit:
+            return amount
+        return f"{amount}{unit}" if not unit[0].isalnum() else f"{amount} {unit}"
 
     def value_in(self, name: str, value: str, language: str, *, shown: str | None = None
                  ) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from prefero.db.base import Base, utcnow
 
 __all__ = [
+    "ANONYMOUS_PREFIX",
     "PREFERENCE_KINDS",
     "SUGGESTION_DECISIONS",
     "ConsentRecord",
@@ -34,6 +35,8 @@ __all__ = [
 # wears within a category path (stored in ``facet``); dismiss: a product marked "not for me".
 PREFERENCE_KINDS = ("like", "never", "must", "size", "dismiss")
 SUGGESTION_DECISIONS = ("accepted", "rejected")
+# The ids the shop's pages give visitors who have not signed in.
+ANONYMOUS_PREFIX = "anon-"
 
 
 class Customer(Base):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from prefero.config import Settings
 from prefero.customers.consent import current_consents
-from prefero.customers.models import Customer, Preference
+from prefero.customers.models import ANONYMOUS_PREFIX, Customer, Preference
 from prefero.customers.preferences import profile_of
 from prefero.customers.schemas import PreferencesOut
 from prefero.demo.customers import PERSONA_NO_GLUTEN, PERSONA_NO_TRACKING
@@ -26,7 +26,6 @@ PERSONA_COUNT = 8
 SHOWN = 3
 # Visitors browsing anonymously get ids with this prefix (prefero.web.identity): never
 # personas, even where a service created them as known customers.
-_ANONYMOUS_PREFIX = "anon-"
 
 Value = tuple[str, str]  # (facet, stored value)
 
@@ -102,7 +101,7 @@ def demo_personas(session: Session, *, settings: Settings, limit: int = PERSONA_
     found: list[Persona] = []
     for customer_id in ids:
         customer = session.get(Customer, customer_id)
-        if customer is None or customer.anonymous or customer_id.startswith(_ANONYMOUS_PREFIX):
+        if customer is None or customer.anonymous or customer_id.startswith(ANONYMOUS_PREFIX):
             continue
         consents = current_consents(session, customer_id=customer_id, settings=settings)
         found.append(persona_of(profile_of(session, customer, settings),

@@ -174,10 +174,11 @@ class _Words:
     and money as the language writes them, facet names and values from the facet schema."""
 
     def __init__(self, language: str, schema: FacetSchema | None,
-                 index: CatalogIndex | None = None) -> None:
+                 index: CatalogIndex | None = None, *, currency: str | None = None) -> None:
         self.language = language
         self.schema = schema
         self.index = index
+        self.currency = currency  # budgets' currency: every amount a shopper reads has one
         self._gettext = translations(language).gettext
 
     def __call__(self, template: str, **params: object) -> str:
@@ -189,7 +190,8 @@ class _Words:
             return _money(value)  # as before: "2,500", "2,500.50"
         return number(round(value, 2), self.language)
 
-    def money(self, value: float, currency: str | None) -> str:
+    def money(self, value: float, currency: str | None = None) -> str:
+        currency = currency or self.currency
         if currency is None:
             return self.amount(value)
         return money(value, currency, self.language)
@@ -495,9 +497,8 @@ def _facet_text(facet: str, words: _Words) -> str:
 
 
 def _amount(facet: str, value: float, words: _Words) -> str:
-    known = words.schema.get(facet) if words.schema is not None else None
-    shown = f"{value:g}" if words.language == "en" else number(value, words.language)
-    return f"{shown} {known.unit}" if known is not None and known.unit else shown
+    shown = number(value, words.language)
+    return words.schema.measure_in(facet, shown, words.language) if words.schema else shown
 
 
 def _requirement(facet: str, values: Sequence[str], words: _Words) -> str:
@@ -536,9 +537,9 @@ def narrowing(index: CatalogIndex, definition: QuizDefinition, answers: Sequence
 
     >>> # narrowing(index, camera_finder, [Answer("budget", value=50)], customer=me).emptied
     """
-    words = _Words(language, schema, index)
-    masks = _Masks(index, definition, customer, schema, words)
     currency = currency if currency is not None else budget_currency(definition)
+    words = _Words(language, schema, index, currency=currency)
+    masks = _Masks(index, definition, customer, schema, words)
     questions = {q.id: q for q in definition.questions}
     before = int(masks.base.sum())
     of = before
@@ -748,8 +749,7 @@ def _reasons(index: CatalogIndex, position: int, result: Outcome, definition: Qu
             template = ("{facet} {amount}: at least {limit} as you asked"
                         if bound.bound == "min" else
                         "{facet} {amount}: at most {limit} as you asked")
-            limit = (f"{bound.value:g}" if words.language == "en"
-                     else number(bound.value, words.language))
+            limit = number(bound.value, words.language)
             found.append(Reason("answer_bound", words(
                 template, facet=_facet_text(bound.facet, words).capitalize(),
                 amount=_amount(bound.facet, have, words), limit=limit)))
@@ -790,7 +790,8 @@ def _trade_offs(index: CatalogIndex, picks: Sequence[int], masks: _Masks
             more = float(index.price[p] - index.price[q])
             if more >= 0.005:
                 found[p].append(TradeOff("costs_more", masks.words(
-                    "costs {amount} more than {other}", amount=masks.words.amount(more),
+                    "costs {amount} more than {other}",
+                    amount=masks.words.money(more, index.currency_of(p)),
                     other=other), other_id, "price", round(more, 2)))
             for facet, (direction, phrase) in _DIRECTIONS.items():
                 mine, theirs = masks.numeric(facet)[p], masks.numeric(facet)[q]
@@ -827,8 +828,8 @@ def quiz_results(index: CatalogIndex, definition: QuizDefinition, answers: Seque
 
     >>> # quiz_results(index, camera_finder, answers, customer=me).picks[0].reasons[0].code
     """
-    words = _Words(language, schema, index)
     currency = currency if currency is not None else budget_currency(definition)
+    words = _Words(language, schema, index, currency=currency)
     result = outcome(definition, answers, schema=schema)
     masks = _Masks(index, definition, customer, schema, words)
     hard = masks.hard(result)

@@ -50,10 +50,8 @@ def _browsed(index: CatalogIndex, profile: CustomerProfile, position: int) -> in
 
 
 def explain(index: CatalogIndex, position: int, signals: Signals, profile: CustomerProfile,
-            *, exploration: bool = False, search_match: bool = False,
-            currency: str | None = None) -> list[Reason]:
-    """Reasons in order of strength; every item gets at least one. ``currency`` is the
-    shop's, in which the customer's budget is kept."""
+            *, exploration: bool = False, search_match: bool = False) -> list[Reason]:
+    """Reasons in order of strength; every item gets at least one."""
     if exploration:
         return [_reason(index, "exploration")]
     reasons: list[Reason] = []
@@ -97,8 +95,11 @@ def explain(index: CatalogIndex, position: int, signals: Signals, profile: Custo
         reasons.append(_reason(index, "popular", category))
     elif not reasons:
         reasons.append(_reason(index, "editorial", category))
+    price = float(index.price[position])
     if (profile.budget_max is not None and profile.uses_declared
-            and float(index.price[position]) <= profile.budget_max + 1e-9):
-        reasons.append(_reason(index, "within_budget",
-                               ReasonParams(amount=profile.budget_max, currency=currency)))
+            and price <= profile.budget_max + 1e-9
+            and (profile.budget_min is None or price >= profile.budget_min - 1e-9)):
+        # Show-all listings skip the rules: only an item truly inside the budget says so.
+        reasons.append(_reason(index, "within_budget", ReasonParams(
+            amount=profile.budget_max, currency=profile.budget_currency)))
     return reasons

@@ -247,8 +247,13 @@ def _within_budget(case: _Case) -> str | None:
         return "the customer set no budget (or personalization is off)"
     if case.reason.params.amount != budget:
         return "names another amount than the customer's budget"
-    if float(case.index.price[case.position]) > budget + 1e-9:
+    price = float(case.index.price[case.position])
+    if price > budget + 1e-9:
         return "the price is over the budget"
+    if case.profile.budget_min is not None and price < case.profile.budget_min - 1e-9:
+        return "the price is under the budget's minimum"
+    if case.reason.params.currency != case.profile.budget_currency:
+        return "names another currency than the budget's"
     return None
 
 

@@ -39,6 +39,7 @@ class CustomerProfile:
     must: dict[str, tuple[str, ...]] = field(default_factory=dict)
     budget_min: float | None = None
     budget_max: float | None = None
+    budget_currency: str | None = None  # the shop's: the currency budgets are kept in
     sizes: dict[str, frozenset[str]] = field(default_factory=dict)
     dismissed: frozenset[str] = frozenset()
     exploration: bool = True
@@ -119,6 +120,7 @@ def load_profile(session: Session, *, customer_id: str | None, settings: Setting
         must={facet: tuple(values) for facet, values in must.items()},
         budget_min=float(customer.budget_min) if customer.budget_min is not None else None,
         budget_max=float(customer.budget_max) if customer.budget_max is not None else None,
+        budget_currency=settings.shop_currency,
         sizes={category: frozenset(values) for category, values in sizes.items()},
         dismissed=frozenset(dismissed),
         exploration=customer.exploration,

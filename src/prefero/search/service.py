@@ -4,12 +4,13 @@ each preference hid, and ``apply_preferences=False`` shows everything."""
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from prefero.recommend.constraints import allowed_mask, hidden_by_rule
 from prefero.recommend.engine import RecommendationEngine
 from prefero.recommend.query import RecommendationQuery, RecommendedItem
+from prefero.recommend.wording import rule_text
 from prefero.search.fulltext import keyword_hits
 from prefero.types import Level
 
@@ -20,7 +21,8 @@ MAX_HITS = 1000
 
 class HiddenByPreference(BaseModel):
     rule: str
-    label: str
+    label: str = Field(description="The rule as its owner reads it, in the language the "
+                                   "request asked for (Accept-Language)")
     count: int
     # True for the products hidden because they state nothing for a safety facet (no
     # allergen information) under a "never" rule on it, counted apart from the rule itself.
@@ -39,9 +41,10 @@ class SearchResult(BaseModel):
 
 
 def search(session: Session, engine: RecommendationEngine, *, query: str,
-           customer_id: str | None, n: int = 20, apply_preferences: bool = True
-           ) -> SearchResult:
-    """Keyword hits, filtered by the customer's rules, re-ranked by the ``search`` placement."""
+           customer_id: str | None, n: int = 20, apply_preferences: bool = True,
+           language: str = "en") -> SearchResult:
+    """Keyword hits, filtered by the customer's rules, re-ranked by the ``search`` placement;
+    what each rule hid is labelled in ``language``."""
     hits = keyword_hits(session, query, limit=MAX_HITS)
     index, _model = engine.snapshot(session)
     profile = engine.profile(session, customer_id)
@@ -65,8 +68,10 @@ def search(session: Session, engine: RecommendationEngine, *, query: str,
         apply_preferences=apply_preferences,
         total_hits=int(available.sum()),
         hidden_total=int((available & ~shown).sum()),
-        hidden=[HiddenByPreference(rule=h.rule, label=h.label, count=h.count,
-                                   missing_information=h.missing_information)
+        hidden=[HiddenByPreference(
+            rule=h.rule, count=h.count, missing_information=h.missing_information,
+            label=rule_text(h.rule, profile=profile, schema=index.schema, language=language,
+                            currency=engine.runtime.shop_currency, index=index))
                 for h in hidden],
         items=result.items,
     )

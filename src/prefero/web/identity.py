@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from prefero.customers.models import ANONYMOUS_PREFIX
+
 __all__ = ["ANONYMOUS_PREFIX", "Visitor", "exchange_sign_in", "sign_in", "sign_out", "visitor"]
 
-ANONYMOUS_PREFIX = "anon-"
 # When a one-time exchange signed this session in (epoch seconds): such a session ends with
 # the customer's tokens (revocation, erasure) and after ``exchange_session_seconds``.
 SIGNED_IN_AT = "signed_in_at"

@@ -12,16 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Path, status
+from fastapi import APIRouter, Body, Depends, Path, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from prefero.api.audit import audited
-from prefero.api.deps import DbSession, Rt, customer_or_key, own_customer, own_id
+from prefero.api.deps import DbSession, Language, Rt, customer_or_key, own_customer, own_id
 from prefero.api.params import NO_CONTROL_CHARACTERS, CustomerId
 from prefero.api.principal import Principal
 from prefero.api.problems import problem_responses
 from prefero.errors import FieldError, InvalidInput
-from prefero.i18n.languages import negotiate
 from prefero.quizzes import sessions
 from prefero.quizzes.engine import Answer
 from prefero.quizzes.sessions import QuizPreferencesOut, QuizPreferencesRemoved, QuizSessionOut
@@ -36,15 +35,6 @@ SessionId = Annotated[str, Path(min_length=1, max_length=36, pattern=NO_CONTROL_
                                 description="The id answered when the session started")]
 
 
-
-def _language(accept_language: Annotated[str | None, Header(
-        max_length=500, description="The shopper's languages; questions, answers, reasons and "
-                                    "messages come in the best supported one (en, pl)")] = None
-              ) -> str:
-    return negotiate(accept_language)
-
-
-Language = Annotated[str, Depends(_language)]
 
 # An API key with the scope, or a customer token acting for its own customer only.
 Writer = Annotated[Principal, Depends(customer_or_key("ingest"))]

@@ -32,6 +32,6 @@ def get_search(
     ``apply_preferences=false`` shows everything that matches."""
     customer_id = own_id(caller, customer_id, loc=("query", "customer_id"))
     result = search(session, runtime.recommender, query=q, customer_id=customer_id, n=n,
-                    apply_preferences=apply_preferences)
+                    apply_preferences=apply_preferences, language=language)
     return result.model_copy(update={"items": reworded_items(
         result.items, schema=runtime.facet_schema, language=language)})

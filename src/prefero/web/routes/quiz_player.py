@@ -18,7 +18,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from prefero.api.deps import DbSession, Rt
-from prefero.catalog.models import Product
 from prefero.customers.repository import ensure_customers
 from prefero.errors import Conflict, FieldError, InvalidInput, NotFound
 from prefero.quizzes import sessions
@@ -90,18 +89,6 @@ def _t(request: Request) -> Translator:
     return translator(language_of(request))
 
 
-def _prices(session: DbSession, out: QuizSessionOut) -> dict[str, tuple[float, str]]:
-    """Each pick's and add-on's price with its currency (the template's ``money`` filter
-    writes them in the page's language)."""
-    found: dict[str, tuple[float, str]] = {}
-    picks = [(r.product_id, r.price) for r in out.results or []]
-    picks += [(s.product_id, s.price) for s in out.add_on_services or []]
-    for product_id, price in picks:
-        product = session.get(Product, product_id)
-        found[product_id] = (price, product.currency if product else "")
-    return found
-
-
 def _number(value: float) -> str:
     return f"{value:g}"
 
@@ -134,7 +121,6 @@ def _context(session: DbSession, quiz_id: str, out: QuizSessionOut,
         "range_value": (_range_value(question, given)
                         if question is not None and question.type == "range" else None),
         "number": _number,
-        "prices": _prices(session, out) if out.completed else {},
         "step": min(out.progress.answered + 1, max(out.progress.total, 1)),
     }
 

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import numpy as np
@@ -41,10 +41,10 @@ from prefero.recommend.constraints import (
     hidden_by_rule,
     violations,
 )
-from prefero.recommend.profile import CustomerProfile
 from prefero.recommend.query import Reason, RecommendationQuery, RecommendedItem
 from prefero.recommend.wording import rule_text, word
 from prefero.runtime import Runtime
+from prefero.search.service import HiddenByPreference
 from prefero.search.service import search as search_products
 from prefero.types import EventType, Placement
 from prefero.web.i18n import Translator, language_of, translator
@@ -231,36 +231,20 @@ def home(request: Request, session: DbSession, runtime: Rt) -> Response:
 
 # --- listings: category and search ---------------------------------------------------------
 
-class _Hiding(Protocol):
-    """What a rule hid from a listing: a ``HiddenCount`` or the search answer's twin."""
-
-    @property
-    def rule(self) -> str: ...
-    @property
-    def count(self) -> int: ...
-    @property
-    def missing_information(self) -> bool: ...
-
-
-def _hidden(t: Translator, request: Request, runtime: Runtime, profile: CustomerProfile, *,
-            index: CatalogIndex, total: int, hidden: Sequence[_Hiding], show_all: bool
-            ) -> Hidden:
-    """The line above a listing. Products hidden for stating nothing on a safety facet are
-    counted apart ("12 hidden: Allergens: no information")."""
+def _hidden(t: Translator, request: Request, *, total: int,
+            hidden: Sequence[HiddenByPreference], show_all: bool) -> Hidden:
+    """The line above a listing, from what each rule hid (labels already in the page's
+    language). Products hidden for stating nothing on a safety facet are counted apart
+    ("12 hidden: Allergens: no information")."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "all"]
     base = request.url.path
     filtered = base + (f"?{urlencode(params)}" if params else "")
     everything = base + "?" + urlencode([*params, ("all", "1")])
     sentence = t.plural("{n} product hidden by your preferences",
                         "{n} products hidden by your preferences", total)
-
-    def rule(key: str) -> str:
-        return rule_text(key, profile=profile, schema=runtime.facet_schema,
-                         language=t.language, currency=runtime.shop_currency, index=index)
-
     rules = "; ".join(part for part in (
-        ", ".join(rule(h.rule) for h in hidden if not h.missing_information),
-        *(t("{n} hidden: {reason}", n=t.number(h.count), reason=rule(h.rule))
+        ", ".join(h.label for h in hidden if not h.missing_information),
+        *(t("{n} hidden: {reason}", n=t.number(h.count), reason=h.label)
           for h in hidden if h.missing_information)) if part)
     return Hidden(total=total, sentence=sentence, rules=rules, show_all=show_all,
                   all_url=everything, filtered_url=filtered)
@@ -301,8 +285,13 @@ def category(request: Request, session: DbSession, runtime: Rt, category_path: s
         cards=[_card(item, t, schema=runtime.facet_schema, drop=("search_match",))
                for item in items],
         total=int(shown.sum()),
-        hidden=_hidden(t, request, runtime, profile, index=index,
-                       total=int((available & ~shown).sum()), hidden=hidden, show_all=all),
+        hidden=_hidden(t, request, total=int((available & ~shown).sum()), show_all=all,
+                       hidden=[HiddenByPreference(
+                           rule=h.rule, count=h.count, missing_information=h.missing_information,
+                           label=rule_text(h.rule, profile=profile, schema=runtime.facet_schema,
+                                           language=t.language,
+                                           currency=runtime.shop_currency, index=index))
+                           for h in hidden]),
         back=_here(request))
 
 
@@ -316,11 +305,9 @@ def search(request: Request, session: DbSession, runtime: Rt,
     if q.strip():
         result = search_products(session, runtime.recommender, query=q,
                                  customer_id=visitor(request).customer_id, n=LISTING_N,
-                                 apply_preferences=not all)
-        profile = runtime.recommender.profile(session, visitor(request).customer_id)
-        index, _model = runtime.recommender.snapshot(session)
-        hidden = _hidden(t, request, runtime, profile, index=index, total=result.hidden_total,
-                         hidden=result.hidden, show_all=all)
+                                 apply_preferences=not all, language=t.language)
+        hidden = _hidden(t, request, total=result.hidden_total, hidden=result.hidden,
+                         show_all=all)
     return page(request, "storefront/search.html", session=session, runtime=runtime,
                 query=q, result=result, hidden=hidden,
                 cards=[_card(item, t, schema=runtime.facet_schema) for item in result.items]
@@ -346,7 +333,7 @@ def _facet_list(runtime: Runtime, index: CatalogIndex, product: Product, t: Tran
             value = ", ".join(schema.value_in(name, str(v), t.language,
                                               shown=index.label(name, str(v))) for v in raw)
         elif isinstance(raw, int | float):
-            value = t.number(raw) + (f" {facet.unit}" if facet.unit else "")
+            value = schema.measure_in(name, t.number(raw), t.language)
         else:
             value = schema.value_in(name, str(raw), t.language,
                                     shown=index.label(name, str(raw)))
