@@ -264,3 +264,19 @@ def test_every_price_names_its_currency(client: TestClient, shop: Runtime) -> No
         assert items and {item["currency"] for item in items} == {"PLN"}
     found = client.get("/v1/search", params={"q": "bread"}).json()["items"]
     assert found and {item["currency"] for item in found} == {"PLN"}
+
+
+@pytest.mark.parametrize("path, params, field", [
+    ("/v1/search", {"q": "bread", "customer_id": "\x00"}, "customer_id"),
+    ("/v1/search", {"q": "bre\x00ad"}, "q"),
+    ("/v1/recommendations", {"customer_id": "c\x00"}, "customer_id"),
+])
+def test_a_control_character_in_an_id_or_a_query_is_a_precise_422(
+    client: TestClient, shop: Runtime, path: str, params: dict[str, str], field: str
+) -> None:
+    # Found by the stateful schemathesis walk on PostgreSQL, which cannot store a NUL: the
+    # customer lookup answered 500.
+    response = client.get(path, params=params)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert [e["loc"] for e in response.json()["errors"]] == [["query", field]]

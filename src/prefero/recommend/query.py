@@ -19,7 +19,9 @@ class RecommendationQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # No control characters: PostgreSQL cannot store a NUL, and no shop's id holds one.
     customer_id: str | None = Field(default=None, max_length=200,
+                                    pattern=r"^[^\x00-\x1f\x7f]+$",
                                     description="Known or anonymous id; none = a stranger")
     placement: Placement = "home"
     n: int = Field(default=10, ge=1, le=100)

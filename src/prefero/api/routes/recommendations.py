@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from prefero.api.deps import Language, Rt, customer_or_key, own_id
+from prefero.api.params import CustomerIdQuery
 from prefero.api.principal import Principal
 from prefero.api.problems import problem_responses
 from prefero.errors import FieldError, InvalidInput
@@ -61,7 +62,7 @@ def get_recommendations(
     caller: Reader,
     language: Language,
     *,  # keyword-only, so that cart (a default factory, no default) can keep its place
-    customer_id: Annotated[str | None, Query(max_length=200)] = None,
+    customer_id: CustomerIdQuery = None,
     placement: Placement = "home",
     n: Annotated[int, Query(ge=1, le=100)] = 10,
     product_id: Annotated[str | None, Query(max_length=200)] = None,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from prefero.api.deps import DbSession, Language, Rt, customer_or_key, own_id
+from prefero.api.params import NO_CONTROL_CHARACTERS, CustomerIdQuery
 from prefero.api.principal import Principal
 from prefero.recommend.wording import reworded_items
 from prefero.search.service import SearchResult, search
@@ -23,8 +24,8 @@ def get_search(
     runtime: Rt,
     caller: Reader,
     language: Language,
-    q: Annotated[str, Query(min_length=1, max_length=200)],
-    customer_id: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str, Query(min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS)],
+    customer_id: CustomerIdQuery = None,
     n: Annotated[int, Query(ge=1, le=100)] = 20,
     apply_preferences: bool = True,
 ) -> SearchResult:
