@@ -243,3 +243,20 @@ def test_keywords_and_votes_rank() -> None:
                                        Answer("mood", ("calm",))], customer=VISITOR)
     assert [p.product_id for p in found.picks] == ["b", "c"]
     assert any(r.code == "answer_keyword" for r in found.picks[0].reasons)
+
+
+def test_a_quiz_of_traits_alone_claims_no_fit_with_its_picks() -> None:
+    # Answers that only measure a trait say nothing about products: "fits all your answers"
+    # would claim a match that was never tested.
+    traits = QuizDefinition.model_validate({
+        "id": "traits", "kind": "quiz", "title": "About you",
+        "questions": [{"id": "q1", "type": "single", "text": "Outgoing?", "options": [
+            {"id": "yes", "label": "Yes",
+             "effects": [{"type": "trait", "trait": "extraversion", "points": 1}]},
+            {"id": "no", "label": "No",
+             "effects": [{"type": "trait", "trait": "extraversion", "points": -1}]}]}]})
+    found = quiz_results(INDEX, traits, [Answer("q1", option_ids=("yes",))],
+                         customer=VISITOR, schema=SCHEMA)
+    assert found.picks
+    codes = {r.code for pick in found.picks for r in pick.reasons}
+    assert "answer_fit" not in codes and codes == {"editorial"}

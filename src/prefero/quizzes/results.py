@@ -702,6 +702,13 @@ def _scores(index: CatalogIndex, result: Outcome, customer: CustomerProfile,
     return score
 
 
+def _about_products(result: Outcome) -> bool:
+    """Whether any answer says something about products (not only about traits)."""
+    return bool(result.likes or result.never or result.must or result.has_budget
+                or result.sizes or result.bounds or result.include or result.exclude
+                or result.votes or result.keywords)
+
+
 def _money(amount: float) -> str:
     return f"{amount:,.0f}" if abs(amount - round(amount)) < 0.005 else f"{amount:,.2f}"
 
@@ -872,8 +879,12 @@ def quiz_results(index: CatalogIndex, definition: QuizDefinition, answers: Seque
             what = "; ".join(misses) if misses else words("some of your answers")
             reasons.insert(0, Reason("closest_match", words("Closest match — misses: {what}",
                                                             what=what)))
-        elif not reasons:
+        elif not reasons and _about_products(result):
             reasons.append(Reason("answer_fit", words("Fits all your answers")))
+        elif not reasons:
+            # The answers only measured traits: "fits your answers" would claim a match that
+            # was never tested.
+            reasons.append(Reason("editorial", words("From our range")))
         picks.append(Pick(
             product_id=index.ids[position], title=index.titles[position],
             price=float(index.price[position]),
