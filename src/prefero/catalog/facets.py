@@ -170,6 +170,15 @@ class FacetSchema(BaseModel):
         facet = self.get(name)
         return facet.unit if facet is not None else None
 
+    def path_in(self, path: str, language: str) -> str:
+        """A whole category path, each segment by its label in ``language``.
+
+        >>> load_facet_schema().path_in("Groceries > Sweets > Chocolate", "en")
+        'Groceries › Sweets › Chocolate'
+        """
+        return " › ".join(self.value_in("category", segment, language)
+                          for segment in path.split(CATEGORY_SEPARATOR) if segment)
+
     def measure_in(self, name: str, amount: str, language: str) -> str:
         """``amount`` (already written as ``language`` writes numbers) with the facet's unit;
         a symbol (″, %) joins the number, a word or abbreviation follows a space.

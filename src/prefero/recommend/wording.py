@@ -190,9 +190,8 @@ def rule_text(key: str, *, profile: CustomerProfile, schema: FacetSchema, langua
         return say(RULE_MESSAGES[key]).format(amount=money(amount or 0.0, currency, language))
     if kind == "size":
         sizes = ", ".join(sorted(profile.sizes.get(rest, ())))
-        category = " › ".join(schema.value_in("category", part, language)
-                              for part in rest.split(" > "))
-        return say(RULE_MESSAGES["size"]).format(category=category, sizes=sizes)
+        return say(RULE_MESSAGES["size"]).format(category=schema.path_in(rest, language),
+                                                 sizes=sizes)
     return say(RULE_MESSAGES.get(key, key))
 
 

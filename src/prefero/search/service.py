@@ -7,14 +7,16 @@ import numpy as np
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from prefero.recommend.catalog_index import BoolArray, CatalogIndex
 from prefero.recommend.constraints import allowed_mask, hidden_by_rule
 from prefero.recommend.engine import RecommendationEngine
+from prefero.recommend.profile import CustomerProfile
 from prefero.recommend.query import RecommendationQuery, RecommendedItem
 from prefero.recommend.wording import rule_text
 from prefero.search.fulltext import keyword_hits
 from prefero.types import Level
 
-__all__ = ["HiddenByPreference", "SearchResult", "search"]
+__all__ = ["HiddenByPreference", "SearchResult", "hidden_by_preference", "search"]
 
 MAX_HITS = 1000
 
@@ -40,6 +42,17 @@ class SearchResult(BaseModel):
     items: list[RecommendedItem]
 
 
+def hidden_by_preference(index: CatalogIndex, profile: CustomerProfile, available: BoolArray,
+                         *, language: str, currency: str) -> list[HiddenByPreference]:
+    """How many of ``available`` each of the customer's rules hides, each rule worded as its
+    owner reads it in ``language``: what a listing (search or category) says it left out."""
+    return [HiddenByPreference(
+        rule=h.rule, count=h.count, missing_information=h.missing_information,
+        label=rule_text(h.rule, profile=profile, schema=index.schema, language=language,
+                        currency=currency, index=index))
+        for h in hidden_by_rule(index, profile, available)]
+
+
 def search(session: Session, engine: RecommendationEngine, *, query: str,
            customer_id: str | None, n: int = 20, apply_preferences: bool = True,
            language: str = "en") -> SearchResult:
@@ -54,7 +67,9 @@ def search(session: Session, engine: RecommendationEngine, *, query: str,
         if position is not None:
             hit_mask[position] = True
     available = hit_mask & index.eligible
-    hidden = hidden_by_rule(index, profile, available) if apply_preferences else []
+    hidden = (hidden_by_preference(index, profile, available, language=language,
+                                   currency=engine.runtime.shop_currency)
+              if apply_preferences else [])
     shown = available & allowed_mask(index, profile, apply_preferences=apply_preferences)
     result = engine.recommend(
         session,
@@ -68,10 +83,6 @@ def search(session: Session, engine: RecommendationEngine, *, query: str,
         apply_preferences=apply_preferences,
         total_hits=int(available.sum()),
         hidden_total=int((available & ~shown).sum()),
-        hidden=[HiddenByPreference(
-            rule=h.rule, count=h.count, missing_information=h.missing_information,
-            label=rule_text(h.rule, profile=profile, schema=index.schema, language=language,
-                            currency=engine.runtime.shop_currency, index=index))
-                for h in hidden],
+        hidden=hidden,
         items=result.items,
     )

@@ -16,7 +16,7 @@ from babel.numbers import format_percent
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from prefero.catalog.facets import CATEGORY_SEPARATOR, FacetSchema
+from prefero.catalog.facets import FacetSchema
 from prefero.errors import NotFound
 from prefero.i18n.catalogues import N_
 from prefero.quizzes.publish import get_version
@@ -92,8 +92,7 @@ class Words:
 
     def path(self, path: str) -> str:
         """A whole category path, each segment by its label ("Spożywcze › Słodycze")."""
-        return " › ".join(self.schema.value_in("category", segment, self.language)
-                          for segment in path.split(CATEGORY_SEPARATOR) if segment)
+        return self.schema.path_in(path, self.language)
 
     def _is_path(self, facet: str) -> bool:
         definition = self.schema.get(facet)

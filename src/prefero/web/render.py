@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from prefero.catalog.facets import CATEGORY_SEPARATOR, FacetSchema
+from prefero.catalog.facets import FacetSchema
 from prefero.customers.consent import consent_defaults, current_consents
 from prefero.customers.evidence_text import worded
 from prefero.customers.levels import effective_level
@@ -59,8 +59,7 @@ def _category_label(context: Context, path: str) -> str:
 def _category_path_label(context: Context, path: str) -> str:
     """A whole category path in the page's language ("Spożywcze › Słodycze")."""
     schema, language = _schema_words(context)
-    return " › ".join(schema.value_in("category", segment, language)
-                      for segment in path.split(CATEGORY_SEPARATOR))
+    return schema.path_in(path, language)
 
 
 @pass_context

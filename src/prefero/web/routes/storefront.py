@@ -38,13 +38,12 @@ from prefero.recommend.catalog_index import BoolArray, CatalogIndex
 from prefero.recommend.constraints import (
     UNAVAILABLE,
     allowed_mask,
-    hidden_by_rule,
     violations,
 )
 from prefero.recommend.query import Reason, RecommendationQuery, RecommendedItem
 from prefero.recommend.wording import rule_text, word
 from prefero.runtime import Runtime
-from prefero.search.service import HiddenByPreference
+from prefero.search.service import HiddenByPreference, hidden_by_preference
 from prefero.search.service import search as search_products
 from prefero.types import EventType, Placement
 from prefero.web.i18n import Translator, language_of, translator
@@ -264,7 +263,8 @@ def category(request: Request, session: DbSession, runtime: Rt, category_path: s
         return _not_found(request, session, runtime, _NO_CATEGORY)
     profile = runtime.recommender.profile(session, customer_id)
     shown = available & allowed_mask(index, profile, apply_preferences=not all)
-    hidden = [] if all else hidden_by_rule(index, profile, available)
+    hidden = [] if all else hidden_by_preference(
+        index, profile, available, language=t.language, currency=runtime.shop_currency)
     # A category has no text relevance; newest first is the shop's neutral order, which the
     # search placement then re-ranks for the customer (and explains).
     positions = np.flatnonzero(shown)
@@ -285,13 +285,8 @@ def category(request: Request, session: DbSession, runtime: Rt, category_path: s
         cards=[_card(item, t, schema=runtime.facet_schema, drop=("search_match",))
                for item in items],
         total=int(shown.sum()),
-        hidden=_hidden(t, request, total=int((available & ~shown).sum()), show_all=all,
-                       hidden=[HiddenByPreference(
-                           rule=h.rule, count=h.count, missing_information=h.missing_information,
-                           label=rule_text(h.rule, profile=profile, schema=runtime.facet_schema,
-                                           language=t.language,
-                                           currency=runtime.shop_currency, index=index))
-                           for h in hidden]),
+        hidden=_hidden(t, request, total=int((available & ~shown).sum()), hidden=hidden,
+                       show_all=all),
         back=_here(request))
 
 
