@@ -89,8 +89,10 @@ def test_a_small_budget_is_named_and_the_results_are_labelled_closest(
     done = steps[-1]
     assert done["completed"] and done["closest_matches"] is True
     assert [r["product_id"] for r in done["results"]] == ["cam-a", "cam-b"]  # not the laptop
-    assert all(r["match"] == "closest" and r["misses"] == ["your budget (up to PLN800.00)"]
+    assert all(r["match"] == "closest" and r["misses"] == ["your budget (up to PLN\xa0800.00)"]
                for r in done["results"])
+    assert all(r["reasons"][0]["code"] == "closest_match"
+               and r["reasons"][0]["params"]["misses"] == r["misses"] for r in done["results"])
     assert [s["product_id"] for s in done["add_on_services"]] == ["cam-setup"]
 
 

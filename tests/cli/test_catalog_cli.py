@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from prefero.catalog.models import Product
 from prefero.cli.app import app
+from prefero.cli.serve import _warn_foreign_prices
 from prefero.config import get_settings
 
 DATA = Path(__file__).parents[1] / "catalog" / "data"
@@ -122,3 +123,47 @@ def test_feeds_the_importer_cannot_read_are_refused_cleanly(db: str, tmp_path: P
     assert result.exit_code == 1, result.output
     assert "must not contain NUL characters" in result.output
     assert _products(db) == []
+
+
+def test_reprice_converts_what_an_older_import_left_in_another_currency(
+        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREFERO_SHOP_CURRENCY", "EUR")  # the shop sold in euros then
+    monkeypatch.setenv("PREFERO_CURRENCY_RATES", '{"JPY": 0.006, "RUB": 0.01, "USD": 0.92, '
+                                                 '"PLN": 0.23}')
+    get_settings.cache_clear()
+    assert CliRunner().invoke(app, ["import", str(DATA / "messy_merchant.csv")]).exit_code == 0
+    monkeypatch.setenv("PREFERO_SHOP_CURRENCY", "PLN")  # ... and now sells in złoty
+    monkeypatch.setenv("PREFERO_CURRENCY_RATES", '{"EUR": 4.3}')
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["reprice"])
+    assert result.exit_code == 0, result.output
+    assert "4 products converted from EUR to PLN at 4.3." in result.output
+    again = CliRunner().invoke(app, ["reprice"])
+    assert "Every product is already priced in PLN." in again.output
+
+
+def test_reprice_without_a_rate_names_the_currency_and_converts_nothing(
+        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert CliRunner().invoke(app, ["import", str(DATA / "messy_merchant.csv")]).exit_code == 0
+    monkeypatch.setenv("PREFERO_SHOP_CURRENCY", "EUR")
+    monkeypatch.setenv("PREFERO_CURRENCY_RATES", "{}")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["reprice"])
+    assert result.exit_code == 1
+    assert "Refused: no exchange rate for PLN: nothing was converted" in result.output
+    assert "currency: 4 products are priced in PLN; PREFERO_CURRENCY_RATES has no PLN rate" \
+        in result.output
+
+
+def test_serve_warns_about_products_in_another_currency(
+        db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    assert CliRunner().invoke(app, ["import", str(DATA / "messy_merchant.csv")]).exit_code == 0
+    _warn_foreign_prices(get_settings())
+    assert capsys.readouterr().err == ""  # everything is in the shop's PLN
+    monkeypatch.setenv("PREFERO_SHOP_CURRENCY", "EUR")
+    monkeypatch.setenv("PREFERO_CURRENCY_RATES", "{}")
+    get_settings.cache_clear()
+    _warn_foreign_prices(get_settings())
+    assert capsys.readouterr().err == (
+        "Warning: products priced in another currency than the shop's EUR (4 in PLN); run "
+        "`prefero reprice` to convert them with PREFERO_CURRENCY_RATES.\n")

@@ -11,7 +11,7 @@ import pytest
 from prefero.catalog.facets import load_facet_schema
 from prefero.quizzes.definition import QuizDefinition
 from prefero.quizzes.engine import Answer
-from prefero.quizzes.results import narrowing, quiz_results
+from prefero.quizzes.results import ReasonFacts, narrowing, quiz_results
 from prefero.recommend.catalog_index import CatalogIndex, ProductRow, index_products
 from prefero.recommend.profile import CustomerProfile
 
@@ -180,7 +180,24 @@ def test_reasons_say_which_answers_a_pick_matches() -> None:
     codes = {r.code for r in top.reasons}
     assert {"answer_like", "answer_include", "answer_budget"} <= codes
     assert any(r.text == "Matches your answer “Canon”: Canon" for r in top.reasons)
-    assert any(r.text == "Within your budget (up to PLN2,500.00)" for r in top.reasons)
+    assert any(r.text == "Within your budget (up to PLN\xa02,500.00)" for r in top.reasons)
+
+    # Each reason also carries its evidence, typed: which answer, which value, which budget.
+    facts = {r.code: r.params for r in top.reasons}
+    assert facts["answer_like"] == ReasonFacts(question_id="brand", answer="Canon",
+                                               facet="brand", value="canon",
+                                               value_label="Canon")
+    assert facts["answer_include"] == ReasonFacts(question_id="use", answer="Travel")
+    assert facts["answer_budget"] == ReasonFacts(question_id="budget", budget_max=2500,
+                                                 currency="PLN")
+
+
+def test_a_closest_match_names_what_it_misses_in_its_evidence() -> None:
+    found = quiz_results(INDEX, _finder(policy="fill", n=4), _answers(use="studio",
+                                                                      budget=4000),
+                         customer=VISITOR, schema=SCHEMA)
+    closest = [p for p in found.picks if p.match == "closest"]
+    assert closest and all(p.reasons[0].params.misses == ("Studio",) for p in closest)
 
 
 def test_trade_offs_against_the_other_picks() -> None:
@@ -188,7 +205,7 @@ def test_trade_offs_against_the_other_picks() -> None:
                          schema=SCHEMA)
     by_id = {p.product_id: p for p in found.picks}
     texts = {t.text for t in by_id["cam-b"].trade_offs}
-    assert "costs PLN400.00 more than cam-a" in texts
+    assert "costs PLN\xa0400.00 more than cam-a" in texts
     assert "heavier than cam-a" in texts
     assert "fewer megapixels than cam-a" in texts
     cheap = {t.code for t in by_id["cam-d"].trade_offs}

@@ -173,7 +173,7 @@ def test_a_budget_below_every_camera_falls_back_to_the_closest_labelled() -> Non
     assert _ids(found) == ["cam-a", "cam-b", "cam-c"]
     for pick in found.picks:
         assert pick.match == "closest"
-        assert pick.misses[0] == "your budget (up to PLN100.00)"
+        assert pick.misses[0] == "your budget (up to PLN\xa0100.00)"
         assert pick.reasons[0].code == "closest_match"
         assert all(r.code != "answer_budget" for r in pick.reasons)  # it is not within
 
@@ -190,7 +190,7 @@ def test_the_fallback_never_gives_up_never_rules_or_binding_musts() -> None:
                          never=(("brand", "canon"),), budget_max=50)
     found = quiz_results(INDEX, _cameras(), CANON, customer=me, schema=SCHEMA)
     assert _ids(found) == ["cam-b"]  # over their budget, labelled; never a Canon
-    assert found.picks[0].misses == ("your budget (up to PLN50.00)",)
+    assert found.picks[0].misses == ("your budget (up to PLN\xa050.00)",)
     # Groceries: vegan (diet binds to groceries) and no gluten stay; organic may be missed.
     answers = [Answer("diet", ("vegan",)), Answer("organic", ("only",)),
                Answer("allergy", ("gluten",))]
@@ -211,7 +211,7 @@ def test_the_customers_budget_empties_the_set_before_any_answer() -> None:
     found = narrowing(INDEX, _cameras(), [], customer=poor, schema=SCHEMA, currency="PLN")
     assert (found.count, found.of) == (0, 0)
     assert found.emptied is not None and found.emptied.by == "rules"
-    assert found.emptied.message == ("Your budget of PLN50.00 leaves no cameras: raise it or "
+    assert found.emptied.message == ("Your budget of PLN\xa050.00 leaves no cameras: raise it or "
                                      "go on.")
     polish = narrowing(INDEX, localized(_cameras(), "pl"), [], customer=poor, schema=SCHEMA,
                        language="pl", currency="PLN")
@@ -227,7 +227,7 @@ def test_the_answer_that_emptied_the_set_is_named() -> None:
                       customer=VISITOR, schema=SCHEMA, currency="PLN")
     assert found.count == 0 and found.emptied is not None
     assert (found.emptied.by, found.emptied.question_id) == ("answer", "budget")
-    assert found.emptied.message.startswith("Your budget of PLN500.00 leaves no cameras")
+    assert found.emptied.message.startswith("Your budget of PLN\xa0500.00 leaves no cameras")
     studio = narrowing(INDEX, _cameras(), [Answer("brand", ("studio",))], customer=VISITOR,
                        schema=SCHEMA)
     assert studio.emptied is not None and studio.emptied.question_id == "brand"

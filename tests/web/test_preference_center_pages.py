@@ -742,7 +742,7 @@ def test_the_header_and_the_language_choice_say_words(shop: Runtime, web: TestCl
        language=st.sampled_from(["en", "pl"]), as_money=st.booleans())
 def test_an_amount_written_as_the_shop_writes_money_reads_back(
         amount: Decimal, language: str, as_money: bool) -> None:
-    """What the pages show ("1 299,90 zł", "PLN1,299.90", "1,299.9") can be typed back."""
+    """What the pages show ("1 299,90 zł", "PLN 1,299.90", "1,299.9") can be typed back."""
     written = (money(amount, "PLN", language) if as_money
                else number(amount, language))
     assert _amount(written, "budget-max", {}, currency="PLN") == amount

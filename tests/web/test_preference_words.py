@@ -23,6 +23,8 @@ def shop(runtime: Runtime) -> Runtime:
             product("p1", category="Groceries > Sweets > Chocolate", brand="Lindt",
                     title="Lindt Excellence 70%", facets={"diet": ["vegan"],
                                                           "sugar_free": True}),
+            product("p3", category="Fashion > Shoes", brand="Ecco",
+                    facets={"size": ["EU 43", "XL"]}),
             product("p2", category="Cosmetics > Face", brand="CeraVe",
                     facets={"skin_type": ["combination"], "ecosystem": "apple"}),
         ])
@@ -91,3 +93,12 @@ def test_quiz_answers_kept_out_of_the_profile_read_as_labels(shop: Runtime) -> N
             "Dieta: wegańska", "nigdy Lindt",
             "rozmiary w kategorii Artykuły spożywcze › Słodycze: M", "Budżet"]
     words_of(shop, "pl", check)
+
+
+def test_sizes_read_as_the_catalogue_writes_them(shop: Runtime) -> None:
+    """Sizes are stored case-folded; the page shows the catalogue's form, and capitalises
+    the size codes of one no product carries."""
+    def check(words: Words) -> None:
+        assert words.sizes(["eu 43", "xl"]) == "EU 43, XL"  # as product p3 writes them
+        assert words.sizes(["eu 44", "m", "one size"]) == "EU 44, M, one size"
+    words_of(shop, "en", check)

@@ -209,7 +209,7 @@ def test_polish_pages_and_prices(shop: TestClient) -> None:
     # Babel's money formats: the decimal comma and "zł" in Polish, "PLN" before the amount in
     # English
     assert re.search(r"\d,\d\d\xa0zł", home)
-    assert re.search(r"PLN\d[\d,]*\.\d\d", shop.get("/").text)
+    assert re.search(r"PLN\xa0\d[\d,]*\.\d\d", shop.get("/").text)
 
 
 UNLABELLED_FEED = (

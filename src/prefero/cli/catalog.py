@@ -1,4 +1,5 @@
-"""``prefero import FILE``: import a product feed into the configured database."""
+"""``prefero import FILE``: import a product feed into the configured database;
+``prefero reprice``: bring products stored in another currency into the shop's."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from prefero.catalog.feeds import FeedFormat
+from prefero.catalog.repricing import reprice_catalog
 from prefero.catalog.schemas import ImportReport, RowError
 from prefero.catalog.service import ImportRefused, import_feed
 from prefero.cli.common import open_runtime
 from prefero.errors import InvalidInput
 
-__all__ = ["import_command", "register"]
+__all__ = ["import_command", "register", "reprice_command"]
 
 SHOWN_ERRORS = 50
 
@@ -92,6 +94,35 @@ def import_command(
     _show(console, report, title=f"{file.name}: imported")
 
 
+def reprice_command() -> None:
+    """Convert stored products priced in another currency into PREFERO_SHOP_CURRENCY.
+
+    Imports convert as they write; this is for products stored before the shop set or
+    changed its currency (`prefero serve` warns about them). Uses PREFERO_CURRENCY_RATES
+    (or PREFERO_CURRENCY_RATES_FILE); a currency without a rate converts nothing."""
+    console = Console()
+    runtime = open_runtime()
+    converter = runtime.currency_converter
+    try:
+        with runtime.session(write=True) as session:
+            done = reprice_catalog(session, converter=converter)
+    except InvalidInput as exc:
+        console.print(f"[red]Refused:[/red] {exc.detail}", highlight=False)
+        for error in exc.errors:
+            console.print(f"  {'.'.join(map(str, error.loc))}: {error.msg}",
+                          highlight=False)
+        raise typer.Exit(code=1) from None
+    finally:
+        runtime.close()
+    if not done.total:
+        console.print(f"Every product is already priced in {converter.shop}.")
+        return
+    for currency, count in done.converted.items():
+        console.print(f"{count} products converted from {currency} to {converter.shop} "
+                      f"at {done.rates[currency]}.", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Adds the catalog commands to the main app."""
     app.command("import")(import_command)
+    app.command("reprice")(reprice_command)

@@ -8,9 +8,12 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
 
+from prefero.catalog.repricing import foreign_priced
 from prefero.cli.common import prepare_database
-from prefero.config import get_settings
+from prefero.config import Settings, get_settings
+from prefero.db.session import create_db_engine, make_session_factory, session_scope
 from prefero.errors import UnsafeConfiguration
 
 __all__ = ["register", "run_server"]
@@ -26,6 +29,7 @@ def run_server(*, host: str, port: int, workers: int = 1, data_dir: Path | None 
     # prepared and the workers are forked gives one clear message instead of one per worker.
     settings.refuse_unsafe()
     prepare_database(settings)
+    _warn_foreign_prices(settings)
     uvicorn.run(
         "prefero.api.asgi:app",
         host=host,
@@ -37,6 +41,24 @@ def run_server(*, host: str, port: int, workers: int = 1, data_dir: Path | None 
         # decides instead (prefero.api.proxies).
         proxy_headers=False,
     )
+
+
+def _warn_foreign_prices(settings: Settings) -> None:
+    """Products stored in another currency than the shop's (from before the shop set it)
+    would be added to and compared with amounts in the shop's: say so, and what fixes it."""
+    engine = create_db_engine(settings.effective_database_url, pool_size=1)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            found = foreign_priced(session, shop=settings.shop_currency)
+    except SQLAlchemyError:
+        return  # a database not ready yet: /readyz says so once the server runs
+    finally:
+        engine.dispose()
+    if found:
+        listed = ", ".join(f"{count} in {currency}" for currency, count in found.items())
+        typer.echo(f"Warning: products priced in another currency than the shop's "
+                   f"{settings.shop_currency} ({listed}); run `prefero reprice` to convert "
+                   f"them with PREFERO_CURRENCY_RATES.", err=True)
 
 
 def serve(

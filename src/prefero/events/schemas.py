@@ -74,7 +74,8 @@ class EventIn(_Strict):
                                    description="Required for every type except search.")
     quantity: int | None = Field(default=None, ge=1, le=1_000_000)
     price: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2,
-                                  description="Unit price.")
+                                  description="Unit price, in the shop's currency "
+                                              "(PREFERO_SHOP_CURRENCY).")
     rating: float | None = Field(default=None, ge=1, le=5, validate_default=True,
                                  description="1 to 5; required for (and only for) rating.")
     query: str | None = Field(default=None, min_length=1, max_length=500,

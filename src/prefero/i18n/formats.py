@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal
 
 __all__ = ["money", "number"]
+
+# CLDR's currency spacing: a currency sign that is not a symbol (a code such as "PLN") and
+# touches a digit is set apart by a no-break space. Babel leaves this rule out, so English
+# read "PLN12,345.50".
+_CODE_BEFORE_DIGIT = re.compile(r"([^\W\d_]+)(?=\d)")
+_CODE_AFTER_DIGIT = re.compile(r"(?<=\d)([^\W\d_]+)")
 
 
 def money(amount: float | Decimal, currency: str, language: str) -> str:
@@ -14,10 +21,12 @@ def money(amount: float | Decimal, currency: str, language: str) -> str:
 
     >>> money(1299, "PLN", "pl"), money(89.9, "EUR", "pl")
     ('1\\xa0299,00\\xa0zł', '89,90\\xa0€')
-    >>> money(12345.5, "PLN", "en"), money(1_000_000, "PLN", "en")
-    ('PLN12,345.50', 'PLN1,000,000.00')
+    >>> money(12345.5, "PLN", "en"), money(-5, "PLN", "en"), money(5, "EUR", "en")
+    ('PLN\\xa012,345.50', '-PLN\\xa05.00', '€5.00')
     """
-    return format_currency(Decimal(str(amount)), currency, locale=language)
+    shown = format_currency(Decimal(str(amount)), currency, locale=language)
+    shown = _CODE_BEFORE_DIGIT.sub("\\1\xa0", shown)
+    return _CODE_AFTER_DIGIT.sub("\xa0\\1", shown)
 
 
 def number(value: float | int | Decimal, language: str) -> str:

@@ -117,9 +117,36 @@ class Narrowing:
 
 
 @dataclass(frozen=True)
+class ReasonFacts:
+    """What a quiz reason rests on, typed, so that a client can word it itself.
+
+    Which fields a code fills: ``question_id`` and ``answer`` (that answer's label) for the
+    ``answer_*`` codes (``answer_budget``: ``question_id`` only); ``facet``, ``value`` (as
+    stored) and ``value_label`` for ``answer_like``, ``answer_must``, ``answer_never`` and
+    ``declared_like``; ``facet``, ``amount`` (the product's figure) and ``limit`` for
+    ``answer_bound``; ``budget_min``, ``budget_max`` and ``currency`` for
+    ``answer_budget``; ``word`` for ``answer_keyword``; ``misses`` for ``closest_match``.
+    """
+
+    question_id: str | None = None
+    answer: str | None = None
+    facet: str | None = None
+    value: str | None = None
+    value_label: str | None = None
+    amount: float | None = None
+    limit: float | None = None
+    budget_min: float | None = None
+    budget_max: float | None = None
+    currency: str | None = None
+    word: str | None = None
+    misses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Reason:
     code: str
     text: str
+    params: ReasonFacts = ReasonFacts()
 
 
 @dataclass(frozen=True)
@@ -727,28 +754,36 @@ def _reasons(index: CatalogIndex, position: int, result: Outcome, definition: Qu
         return answer_label(question, answer)
 
     words = masks.words
+
+    def valued(code: str, template: str, facet: str, value: str, *, source: str = "",
+               **params: str) -> Reason:
+        label = words.value(facet, value)
+        return Reason(code, words(template, value=label, **params), ReasonFacts(
+            question_id=source or None, answer=params.get("answer"), facet=facet,
+            value=value, value_label=label))
+
     found: list[Reason] = []
     for (facet, value), weight in result.likes.items():
         if weight > 0 and (facet, value) in values:
             source = result.sources.get(("like", facet, value), "")
-            found.append(Reason("answer_like", words(
-                "Matches your answer “{answer}”: {value}", answer=said(source),
-                value=words.value(facet, value))))
+            found.append(valued("answer_like", "Matches your answer “{answer}”: {value}",
+                                facet, value, source=source, answer=said(source)))
     for facet, wanted in result.must.items():
         for value in wanted:
             if (facet, value) in values:
                 source = result.sources.get(("must", facet, value), "")
-                found.append(Reason("answer_must", words(
-                    "Matches your answer “{answer}”: {value}", answer=said(source),
-                    value=words.value(facet, value))))
+                found.append(valued("answer_must", "Matches your answer “{answer}”: {value}",
+                                    facet, value, source=source, answer=said(source)))
     for tagged in result.include:
         if any((tagged.where.facet, v) in values for v in tagged.where.values):
-            found.append(Reason("answer_include", words("Matches your answer “{answer}”",
-                                                        answer=tagged.label)))
+            found.append(Reason("answer_include", words(
+                "Matches your answer “{answer}”", answer=tagged.label), ReasonFacts(
+                question_id=tagged.question_id, answer=tagged.label)))
     for vote in result.votes:
         if vote.weight > 0 and any((vote.where.facet, v) in values for v in vote.where.values):
-            found.append(Reason("answer_upvote", words("Fits your answer “{answer}”",
-                                                       answer=vote.label)))
+            found.append(Reason("answer_upvote", words(
+                "Fits your answer “{answer}”", answer=vote.label), ReasonFacts(
+                question_id=vote.question_id, answer=vote.label)))
     for bound in result.bounds:
         have = masks.numeric(bound.facet)[position]
         if not math.isnan(have) and (have >= bound.value if bound.bound == "min"
@@ -759,25 +794,34 @@ def _reasons(index: CatalogIndex, position: int, result: Outcome, definition: Qu
             limit = number(bound.value, words.language)
             found.append(Reason("answer_bound", words(
                 template, facet=_facet_text(bound.facet, words).capitalize(),
-                amount=_amount(bound.facet, have, words), limit=limit)))
+                amount=_amount(bound.facet, have, words), limit=limit), ReasonFacts(
+                question_id=bound.question_id, answer=said(bound.question_id) or None,
+                facet=bound.facet, amount=float(have), limit=bound.value)))
     if result.has_budget:
         found.append(Reason("answer_budget", words(
             "Within your budget ({budget})",
-            budget=_budget_text(result.budget_min, result.budget_max, words))))
+            budget=_budget_text(result.budget_min, result.budget_max, words)), ReasonFacts(
+            question_id=result.sources.get(("budget", "", "")),
+            budget_min=result.budget_min, budget_max=result.budget_max,
+            currency=words.currency)))
     stated = index.facet_values[position]
     for facet, value in sorted(result.never):
         if facet in stated:
-            found.append(Reason("answer_never", words("Free of {value}, as you asked",
-                                                      value=words.value(facet, value))))
+            source = result.sources.get(("never", facet, value), "")
+            found.append(valued("answer_never", "Free of {value}, as you asked", facet,
+                                value, source=source,
+                                **({"answer": said(source)} if source else {})))
     for keyword in result.keywords:
         if keyword.word in haystack:
             found.append(Reason("answer_keyword", words("Mentions “{word}”",
-                                                        word=keyword.word)))
+                                                        word=keyword.word), ReasonFacts(
+                question_id=keyword.question_id, answer=said(keyword.question_id) or None,
+                word=keyword.word)))
     if customer.uses_declared:
         for facet, value, weight in customer.likes:
             if weight > 0 and (facet, value) in values:
-                found.append(Reason("declared_like", words(
-                    "Matches your preference: {value}", value=words.value(facet, value))))
+                found.append(valued("declared_like", "Matches your preference: {value}",
+                                    facet, value))
     unique: dict[str, Reason] = {}
     for reason in found:
         unique.setdefault(reason.text, reason)
@@ -878,7 +922,8 @@ def quiz_results(index: CatalogIndex, definition: QuizDefinition, answers: Seque
         if position in missing:
             what = "; ".join(misses) if misses else words("some of your answers")
             reasons.insert(0, Reason("closest_match", words("Closest match — misses: {what}",
-                                                            what=what)))
+                                                            what=what),
+                                     ReasonFacts(misses=misses)))
         elif not reasons and _about_products(result):
             reasons.append(Reason("answer_fit", words("Fits all your answers")))
         elif not reasons:

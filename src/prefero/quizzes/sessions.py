@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -42,7 +43,7 @@ from prefero.quizzes.engine import (
 )
 from prefero.quizzes.models import CustomerTrait, QuizSession
 from prefero.quizzes.publish import get_version
-from prefero.quizzes.results import Narrowing, QuizResults, narrowing, quiz_results
+from prefero.quizzes.results import Narrowing, QuizResults, Reason, narrowing, quiz_results
 from prefero.quizzes.texts import localized
 from prefero.recommend.catalog_index import CatalogIndex
 from prefero.recommend.profile import CustomerProfile
@@ -61,6 +62,7 @@ __all__ = [
     "QuizSessionOut",
     "RangeOut",
     "ReasonOut",
+    "ReasonParamsOut",
     "RemainingOut",
     "RemovedMostOut",
     "ResultOut",
@@ -145,9 +147,37 @@ class EmptiedOut(_Out):
                                      "50,00 zł leaves no cameras: raise it or go on.'")
 
 
+class ReasonParamsOut(_Out):
+    """The evidence a quiz reason rests on (prefero.quizzes.results.ReasonFacts says which
+    fields each code fills); fields a code does not use are null."""
+
+    question_id: str | None = None
+    answer: str | None = Field(default=None, description="The answer's label, in the "
+                                                          "session's language")
+    facet: str | None = None
+    value: str | None = Field(default=None, description="The stored value (what rules and "
+                                                        "filters compare)")
+    value_label: str | None = Field(default=None, description="The value as the shopper "
+                                                              "reads it")
+    amount: float | None = Field(default=None, description="The product's figure for "
+                                                           "``facet``")
+    limit: float | None = Field(default=None, description="The bound the answer set")
+    budget_min: float | None = None
+    budget_max: float | None = None
+    currency: str | None = Field(default=None, description="ISO 4217 code of the budget")
+    word: str | None = None
+    misses: list[str] = Field(default_factory=list)
+
+
 class ReasonOut(_Out):
     code: str
-    text: str
+    text: str = Field(description="The reason in the session's language")
+    params: ReasonParamsOut = Field(default_factory=ReasonParamsOut)
+
+    @classmethod
+    def of(cls, reason: Reason) -> ReasonOut:
+        return cls(code=reason.code, text=reason.text,
+                   params=ReasonParamsOut.model_validate(asdict(reason.params)))
 
 
 class TradeOffOut(_Out):
@@ -377,7 +407,7 @@ def _results_fields(found: QuizResults, *, stored: bool, index: CatalogIndex
             product_id=p.product_id, title=p.title, price=p.price,
             currency=_currency(index, p.product_id),
             match="closest" if p.match == "closest" else "exact",
-            reasons=[ReasonOut(code=r.code, text=r.text) for r in p.reasons],
+            reasons=[ReasonOut.of(r) for r in p.reasons],
             trade_offs=[TradeOffOut(code=t.code, text=t.text, against=t.against,
                                     facet=t.facet, difference=t.difference)
                         for t in p.trade_offs],
@@ -385,7 +415,7 @@ def _results_fields(found: QuizResults, *, stored: bool, index: CatalogIndex
         "add_on_services": [ServiceOut(
             product_id=s.product_id, title=s.title, price=s.price,
             currency=_currency(index, s.product_id),
-            reasons=[ReasonOut(code=r.code, text=r.text) for r in s.reasons])
+            reasons=[ReasonOut.of(r) for r in s.reasons])
             for s in found.add_on_services],
         "exact_matches": found.exact,
         "closest_matches": found.closest_matches,

@@ -98,7 +98,7 @@ def word(code: str, params: ReasonParams, *, schema: FacetSchema, language: str)
     >>> schema = load_facet_schema()
     >>> word("within_budget", ReasonParams(amount=1e6, currency="PLN"), schema=schema,
     ...      language="en")
-    'Within your budget of PLN1,000,000.00'
+    'Within your budget of PLN\xa01,000,000.00'
     >>> word("popular", ReasonParams(category="Groceries > Sweets > Chocolate"),
     ...      schema=schema, language="en")
     'Popular in Chocolate'

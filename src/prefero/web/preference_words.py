@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from prefero.catalog.facets import FacetSchema
+from prefero.customers.preferences import SIZE_FACET
 from prefero.errors import NotFound
 from prefero.i18n.catalogues import N_
 from prefero.quizzes.publish import get_version
@@ -61,6 +62,19 @@ _OTHER_EVENT = N_("Other activity")
 _OTHER_TRAIT = N_("Personality trait")
 _OTHER_STATUS = N_("finished")
 _OTHER_DECISION = N_("answered")
+
+
+def _size_shown(value: str) -> str:
+    """A size code's letters capitalised ("eu 43" → "EU 43", "xl" → "XL"); a size in words
+    ("one size", "3 months") stays as it is.
+
+    >>> _size_shown("eu 43"), _size_shown("xl"), _size_shown("one size")
+    ('EU 43', 'XL', 'one size')
+    """
+    parts = value.split(" ")
+    if any(part.isalpha() and len(part) > 3 for part in parts):
+        return value
+    return " ".join(part.upper() if part.isalpha() else part for part in parts)
 
 
 @dataclass
@@ -109,6 +123,16 @@ class Words:
             return self.path(value)
         return self.schema.value_in(facet, value, self.language,
                                     shown=self.index.label(facet, value))
+
+    def sizes(self, values: list[str]) -> str:
+        """Sizes as the catalogue writes them ("EU 43, M"): stored sizes are case-folded, so
+        one no product carries has its short letter groups ("eu", "xl") capitalised back.
+
+        >>> Words.sizes(words, ["eu 43", "m", "one size"])  # doctest: +SKIP
+        'EU 43, M, one size'
+        """
+        return ", ".join(self.index.labels.get((SIZE_FACET, value)) or _size_shown(value)
+                         for value in values)
 
     def what(self, facet: str, value: str) -> str:
         """A value on its own, where no facet name precedes it (notices, button labels):

@@ -65,7 +65,7 @@ def _category_path_label(context: Context, path: str) -> str:
 @pass_context
 def _money(context: Context, amount: float | Decimal, currency: str | None = None) -> str:
     """An amount in ``currency`` (the shop's when not given), as the page's language writes
-    money: "1 299,00 zł" in Polish, "PLN1,299.00" in English."""
+    money: "1 299,00 zł" in Polish, "PLN 1,299.00" in English."""
     runtime: Runtime = context["request"].app.state.runtime
     return money(amount, currency or runtime.shop_currency,
                  str(context.get("lang") or DEFAULT_LANGUAGE))
