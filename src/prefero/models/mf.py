@@ -148,7 +148,9 @@ def als_fold_in(item_factors: NDArray[np.floating[Any]], histories: Sequence[Int
     >>> als_fold_in(y, [np.array([0])], regularization=1.0, alpha=3.0).round(3).tolist()
     [[0.75, 0.0]]
     """
-    y = np.asarray(item_factors, dtype=np.float64)
+    # Only the histories' rows are read, converted as they are gathered: converting the
+    # whole table on every call was most of a request's fold-in time.
+    y = item_factors
     d = y.shape[1]
     kernel, z = projection if projection is not None else als_projection(
         y, regularization=regularization)
@@ -156,7 +158,7 @@ def als_fold_in(item_factors: NDArray[np.floating[Any]], histories: Sequence[Int
     for rows in _chunks(histories):
         items, weights = padded_histories([histories[i] for i in rows], recency=recency)
         live = (weights > 0)[..., None]
-        yh = y[items] * live
+        yh = np.asarray(y[items], dtype=np.float64) * live
         c = alpha * weights
         if items.shape[1] <= d:
             zh = z[items] * live

@@ -19,6 +19,8 @@ __all__ = ["ModelView", "build_model_view"]
 
 EMPTY_INT: IntArray = np.zeros(0, dtype=np.int64)
 EMPTY_FLOAT: FloatArray = np.zeros(0, dtype=np.float64)
+# Items whose followers one view keeps (each at most a few hundred numbers).
+_MAX_FOLLOWERS = 200_000
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class ModelView:
     models: dict[str, ItemRecommender] = field(default_factory=dict)
     #: (facet, value) → the models' attribute column (``Artefacts.attribute_keys``).
     attribute_columns: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: ``followers`` already worked out, by (position, k): a pure function of the item and
+    #: this view, so kept for the view's life (a new catalogue or artefact makes a new view).
+    _followers: dict[tuple[int, int], tuple[IntArray, FloatArray]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def model_scores(self, histories: Sequence[Sequence[int]]) -> FloatArray:
         """What the trained models expect next after each history (catalog positions, in
@@ -60,6 +66,31 @@ class ModelView:
             out[:, self.art_to_cat[known]] += lifted[:, known]
         out /= len(self.models)
         return out
+
+    def followers(self, positions: Sequence[int], *, k: int
+                  ) -> list[tuple[IntArray, FloatArray]]:
+        """For each item: the items shoppers went on to choose after it
+        (``observed_after``), and what the models expect of those items after a history of
+        that one item alone (``model_scores``, read at those items only).
+
+        Every product page and every known customer's journey asks this of a few items; it
+        depends on nothing but the item and the view, so each item is scored once (scoring
+        one history is a model fold-in plus a catalogue-wide pass, the request path's
+        largest cost before).
+
+        >>> # view.followers([12], k=50)  # [(positions chosen after 12, their scores)]
+        """
+        found = {p: self._followers.get((p, k)) for p in positions}
+        missing = [p for p, known in found.items() if known is None]
+        if missing:
+            scores = self.model_scores([[p] for p in missing])
+            for row, position in enumerate(missing):
+                observed = self.observed_after(position, k=k)
+                found[position] = (observed, scores[row][observed])
+            if len(self._followers) + len(missing) > _MAX_FOLLOWERS:
+                self._followers.clear()  # a bound on memory for very large catalogues
+            self._followers.update({(p, k): found[p] for p in missing})  # type: ignore[misc]
+        return [found[p] for p in positions]  # type: ignore[misc]
 
     def form_scores(self, values: Sequence[tuple[str, str]]) -> FloatArray:
         """What customers whose journeys implied these preferences went on to choose (the

@@ -204,17 +204,15 @@ def _model_behaviour(index: CatalogIndex, model: ModelView, profile: CustomerPro
     # one is an empty history, whose "predictions" are the models' prior, not evidence.
     recent = [seed for seed in dict.fromkeys(reversed(journey))
               if model.cat_to_art[seed] >= 0][:ATTRIBUTION_SEEDS]
-    if recent:
-        alone = model.model_scores([[seed] for seed in recent])
-        for row, seed in enumerate(recent):
-            # Weighted by the share the models get in the behaviour signal, so that these
-            # traces compete fairly with co-purchase traces for the strongest reason.
-            values = alone[row] * seeds.get(seed, (1.0, ""))[0] * share
-            # Only items shoppers were seen choosing after this one: the claim "often chosen
-            # after" needs that count, not just a model's score.
-            observed = model.observed_after(seed, k=ATTRIBUTION_TARGETS)
-            top = observed[values[observed] > 0]
-            signals.behaviour_from.add(top, seed, values[top], "follows")
+    # Only items shoppers were seen choosing after a seed: the claim "often chosen after"
+    # needs that count, not just a model's score.
+    for seed, (observed, alone) in zip(recent, model.followers(recent, k=ATTRIBUTION_TARGETS),
+                                       strict=True):
+        # Weighted by the share the models get in the behaviour signal, so that these
+        # traces compete fairly with co-purchase traces for the strongest reason.
+        values = alone * seeds.get(seed, (1.0, ""))[0] * share
+        lifted = values > 0
+        signals.behaviour_from.add(observed[lifted], seed, values[lifted], "follows")
     return np.asarray(expected, dtype=np.float64)
 
 
@@ -226,11 +224,11 @@ def _page(index: CatalogIndex, model: ModelView, anchors: list[int], signals: Si
     # (imported after training) has none.
     known = [anchor for anchor in anchors if model.cat_to_art[anchor] >= 0]
     if model.models and known:
-        also = model.model_scores([[anchor] for anchor in known])
-        for row, anchor in enumerate(known):
-            observed = model.observed_after(anchor, k=ALSO_CHOSEN_TOP)
-            related = observed[(also[row][observed] > 0) & (observed != anchor)]
-            contribution = 0.8 * also[row][related]
+        for anchor, (observed, also) in zip(known, model.followers(known, k=ALSO_CHOSEN_TOP),
+                                            strict=True):
+            kept = (also > 0) & (observed != anchor)
+            related = observed[kept]
+            contribution = 0.8 * also[kept]
             signals.page[related] += contribution
             signals.page_from.add(related, anchor, contribution, "also_chosen")
     for anchor in anchors:
