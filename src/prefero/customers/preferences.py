@@ -26,7 +26,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from prefero.catalog.facets import Facet, FacetSchema, normalize_category
@@ -726,9 +726,22 @@ def remove_constraint(session: Session, *, customer_id: str, op: str, facet: str
 
 
 def _remove(session: Session, *, customer_id: str, kind: str, facet: str, value: str) -> bool:
-    result = session.execute(delete(Preference).where(
-        Preference.customer_id == customer_id, Preference.kind == kind,
-        Preference.facet == facet, Preference.value == value))
+    return _delete_rows(session, customer_id=customer_id, where=(
+        Preference.kind == kind, Preference.facet == facet, Preference.value == value))
+
+
+def _delete_rows(session: Session, *, customer_id: str,
+                 where: Sequence[ColumnElement[bool]]) -> bool:
+    """Delete the customer's preference rows that match ``where``; True when any went.
+
+    The customer's row is locked first, as every write to a profile does: writers of one
+    profile then queue in one order. Deleting first and touching the customer row after
+    (this row's ``updated_at``, and the ``profile_revision`` the database moves) could
+    deadlock against a writer that holds the customer row and deletes the same rows.
+    """
+    session.execute(select(Customer.id).where(Customer.id == customer_id).with_for_update())
+    result = session.execute(delete(Preference).where(Preference.customer_id == customer_id,
+                                                      *where))
     removed = bool(getattr(result, "rowcount", 0))
     if removed:
         session.execute(update(Customer).where(Customer.id == customer_id)
@@ -742,14 +755,8 @@ def remove_dismissal(session: Session, *, customer_id: str, product_id: str) -> 
     >>> remove_dismissal(session, customer_id="c1", product_id="p9")  # doctest: +SKIP
     True
     """
-    result = session.execute(delete(Preference).where(
-        Preference.customer_id == customer_id, Preference.kind == "dismiss",
-        Preference.facet == DISMISS_FACET, Preference.value == product_id))
-    removed = bool(getattr(result, "rowcount", 0))
-    if removed:
-        session.execute(update(Customer).where(Customer.id == customer_id)
-                        .values(updated_at=utcnow()))
-    return removed
+    return _remove(session, customer_id=customer_id, kind="dismiss", facet=DISMISS_FACET,
+                   value=product_id)
 
 
 # --------------------------------------------------------------------------- one part at a time
@@ -859,14 +866,8 @@ def remove_sizes(session: Session, *, customer_id: str, category: str) -> bool:
     >>> remove_sizes(session, customer_id="c1", category="Fashion > Shoes")  # doctest: +SKIP
     True
     """
-    result = session.execute(delete(Preference).where(
-        Preference.customer_id == customer_id, Preference.kind == "size",
-        Preference.facet == category))
-    removed = bool(getattr(result, "rowcount", 0))
-    if removed:
-        session.execute(update(Customer).where(Customer.id == customer_id)
-                        .values(updated_at=utcnow()))
-    return removed
+    return _delete_rows(session, customer_id=customer_id,
+                        where=(Preference.kind == "size", Preference.facet == category))
 
 
 def set_level(session: Session, *, customer_id: str, level: Level | None,

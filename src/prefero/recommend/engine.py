@@ -16,6 +16,7 @@ from prefero.recommend import wording
 from prefero.recommend.artefacts import Artefacts, current_version, load_current
 from prefero.recommend.catalog_index import CatalogIndex, build_catalog_index
 from prefero.recommend.config import PipelineConfig
+from prefero.recommend.declared_cache import DeclaredCache
 from prefero.recommend.models import ModelView, build_model_view
 from prefero.recommend.pipeline import run_pipeline
 from prefero.recommend.profile import CustomerProfile, load_profile
@@ -52,6 +53,7 @@ class RecommendationEngine:
         self._index: CatalogIndex | None = None
         self._model: ModelView | None = None
         self._artefact_checked = 0.0
+        self._declared = DeclaredCache()
 
     @property
     def artefact_version(self) -> str | None:
@@ -109,7 +111,8 @@ class RecommendationEngine:
             return index, model
 
     def profile(self, session: Session, customer_id: str | None) -> CustomerProfile:
-        return load_profile(session, customer_id=customer_id, settings=self.runtime.settings)
+        return load_profile(session, customer_id=customer_id, settings=self.runtime.settings,
+                            cache=self._declared)
 
     def recommend(self, session: Session, query: RecommendationQuery, *,
                   apply_preferences: bool = True) -> RecommendationResult:

@@ -15,6 +15,7 @@ from prefero.customers.consent import consent_defaults, current_consents
 from prefero.customers.levels import effective_level
 from prefero.customers.models import Customer, Preference
 from prefero.events.models import Event
+from prefero.recommend.declared_cache import Declared, DeclaredCache
 from prefero.types import Level, Purpose
 
 __all__ = ["CustomerProfile", "HistoryItem", "load_profile"]
@@ -69,17 +70,67 @@ class CustomerProfile:
                     or self.budget_min is not None or self.budget_max is not None)
 
 
-def load_profile(session: Session, *, customer_id: str | None, settings: Settings
-                 ) -> CustomerProfile:
-    """Everything about the customer the pipeline may use, respecting consent."""
+def load_profile(session: Session, *, customer_id: str | None, settings: Settings,
+                 cache: DeclaredCache | None = None) -> CustomerProfile:
+    """Everything about the customer the pipeline may use, respecting consent.
+
+    With a ``cache``, the preferences and consents read at the customer's current
+    ``profile_revision`` are reused (``prefero.recommend.declared_cache`` says why that is
+    never stale); the customer row and the recent events are read every time.
+    """
     if customer_id is None:
         return CustomerProfile(customer_id=None, level=settings.default_level,
                                consents=consent_defaults(settings))
-    customer = session.get(Customer, customer_id)
-    consents = current_consents(session, customer_id=customer_id, settings=settings)
+    customer = session.execute(
+        select(Customer.level, Customer.budget_min, Customer.budget_max,
+               Customer.exploration, Customer.profile_revision)
+        .where(Customer.id == customer_id)).first()
     if customer is None:
+        if cache is not None:
+            cache.drop(customer_id)
         return CustomerProfile(customer_id=customer_id, level=settings.default_level,
-                               consents=consents)
+                               consents=current_consents(session, customer_id=customer_id,
+                                                         settings=settings))
+    revision = int(customer.profile_revision)
+    declared = cache.get(customer_id, revision=revision) if cache is not None else None
+    if declared is None:
+        declared = _read_declared(session, customer_id=customer_id, settings=settings,
+                                  revision=revision)
+        if cache is not None:
+            cache.put(customer_id, declared)
+    history: tuple[HistoryItem, ...] = ()
+    if declared.consents["tracking"]:
+        history = tuple(
+            HistoryItem(product_id=str(pid), type=kind, occurred_at=at)
+            for pid, kind, at in session.execute(
+                select(Event.product_id, Event.type, Event.occurred_at)
+                .where(Event.customer_id == customer_id, Event.product_id.is_not(None))
+                .order_by(Event.occurred_at.desc(), Event.id.desc())
+                .limit(HISTORY_LIMIT)
+            )
+        )
+    level: Level = customer.level or settings.default_level
+    return CustomerProfile(
+        customer_id=customer_id,
+        level=level,
+        consents=dict(declared.consents),
+        likes=declared.likes,
+        never=declared.never,
+        must=dict(declared.must),
+        budget_min=float(customer.budget_min) if customer.budget_min is not None else None,
+        budget_max=float(customer.budget_max) if customer.budget_max is not None else None,
+        budget_currency=settings.shop_currency,
+        sizes=dict(declared.sizes),
+        dismissed=declared.dismissed,
+        exploration=bool(customer.exploration),
+        history=history,
+    )
+
+
+def _read_declared(session: Session, *, customer_id: str, settings: Settings,
+                   revision: int) -> Declared:
+    """The customer's preferences and consents, as they stand at ``revision``."""
+    consents = current_consents(session, customer_id=customer_id, settings=settings)
     likes: list[tuple[str, str, float]] = []
     never: list[tuple[str, str]] = []
     must: dict[str, list[str]] = defaultdict(list)
@@ -99,30 +150,8 @@ def load_profile(session: Session, *, customer_id: str | None, settings: Setting
             sizes[facet].add(value)
         elif kind == "dismiss":
             dismissed.add(value)
-    history: tuple[HistoryItem, ...] = ()
-    if consents["tracking"]:
-        history = tuple(
-            HistoryItem(product_id=str(pid), type=kind, occurred_at=at)
-            for pid, kind, at in session.execute(
-                select(Event.product_id, Event.type, Event.occurred_at)
-                .where(Event.customer_id == customer_id, Event.product_id.is_not(None))
-                .order_by(Event.occurred_at.desc(), Event.id.desc())
-                .limit(HISTORY_LIMIT)
-            )
-        )
-    level: Level = customer.level or settings.default_level  # type: ignore[assignment]
-    return CustomerProfile(
-        customer_id=customer_id,
-        level=level,
-        consents=consents,
-        likes=tuple(likes),
-        never=tuple(never),
+    return Declared(
+        revision=revision, consents=consents, likes=tuple(likes), never=tuple(never),
         must={facet: tuple(values) for facet, values in must.items()},
-        budget_min=float(customer.budget_min) if customer.budget_min is not None else None,
-        budget_max=float(customer.budget_max) if customer.budget_max is not None else None,
-        budget_currency=settings.shop_currency,
         sizes={category: frozenset(values) for category, values in sizes.items()},
-        dismissed=frozenset(dismissed),
-        exploration=customer.exploration,
-        history=history,
-    )
+        dismissed=frozenset(dismissed))
