@@ -19,6 +19,8 @@ from prefero.api.app import create_app
 from prefero.config import Settings
 from prefero.db.migrate import upgrade
 from prefero.db.models import Base
+from prefero.demo import load_demo
+from prefero.recommend.training import train
 from prefero.runtime import Runtime
 
 POSTGRES_URL = os.environ.get("PREFERO_TEST_POSTGRES_URL")
@@ -109,3 +111,16 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
     app = create_app(runtime=runtime)
     with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
+    """One small trained demo shop (400 products, 300 customers) for tests that need the
+    whole request path with real models: the live measures' floors (``prefero bench live``
+    on the full demo gives the recorded figures) and the fast path's equivalence checks."""
+    path: Path = tmp_path_factory.mktemp("live")
+    runtime = Runtime(Settings(data_dir=path / "shop"))
+    load_demo(runtime, products=400, customers=300)
+    train(runtime)
+    runtime.recommender.refresh()
+    return runtime

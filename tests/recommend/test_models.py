@@ -4,33 +4,16 @@ everything anew, over a few hundred requests of every kind on a small trained de
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from prefero.bench.pipeline import sample_queries
-from prefero.config import Settings
-from prefero.demo import load_demo
 from prefero.recommend.models import build_model_view
 from prefero.recommend.pipeline import run_pipeline
-from prefero.recommend.training import train
 from prefero.runtime import Runtime
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
-    path: Path = tmp_path_factory.mktemp("memo")
-    runtime = Runtime(Settings(data_dir=path / "shop"))
-    load_demo(runtime, products=300, customers=200)
-    train(runtime)
-    runtime.recommender.refresh()
-    return runtime
-
-
-def test_a_warm_view_answers_as_a_fresh_one(shop: Runtime) -> None:
-    engine = shop.recommender
-    queries = sample_queries(shop, count=300, seed=3)
-    with shop.session() as session:
+def test_a_warm_view_answers_as_a_fresh_one(demo_shop: Runtime) -> None:
+    engine = demo_shop.recommender
+    queries = sample_queries(demo_shop, count=300, seed=3)
+    with demo_shop.session() as session:
         index, warm = engine.snapshot(session)
         assert warm.artefacts is not None and warm.models  # trained: the memo is in use
         for query in queries:
