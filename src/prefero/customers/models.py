@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Float,
@@ -53,9 +54,10 @@ class Customer(Base):
     budget_updated_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    #: Moved by the database (triggers of migration 0007) whenever the customer's preferences
-    #: or consents change: what a server process keeps of them is good while it stands.
-    profile_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Changed by the database (triggers of migration 0007) whenever the customer's
+    #: preferences or consents change, to a value never handed out before: what a server
+    #: process keeps of them is good while it stands.
+    profile_revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Preference(Base):

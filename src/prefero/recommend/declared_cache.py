@@ -1,11 +1,12 @@
 """What a server process keeps of each customer's declared profile between requests.
 
 A customer's preferences and consents change rarely and are read on every request. The
-database moves ``customers.profile_revision`` whenever either changes (triggers of
-migration 0007, so every write path is covered, another process's and a bulk load's
-included), and the request reads that counter with the customer row it reads anyway: an
-entry is used only while its revision is the one the database holds now, so a new rule or
-a withdrawn consent acts on the very next request, served by any process.
+database sets ``customers.profile_revision`` to a value never handed out before whenever
+either changes (triggers of migration 0007, so every write path is covered, another
+process's and a bulk load's included; a rolled back write's value is never seen again), and
+the request reads that stamp with the customer row it reads anyway: an entry is used only
+while its revision is the one the database holds now, so a new rule or a withdrawn consent
+acts on the very next request, served by any process.
 
 Entries also expire after ``ttl`` seconds, which bounds how long a process keeps what an
 erased customer had declared (erasure deletes the row; the next request for that id drops

@@ -1,6 +1,6 @@
-"""profile revision: a counter on each customer that the database itself bumps whenever the
+"""profile revision: a stamp on each customer that the database itself changes whenever the
 customer's preferences or consents change, so that a server process may keep what it read
-of them until the counter moves
+of them until the stamp moves
 
 Revision ID: 0007
 Revises: 0006
@@ -28,20 +28,25 @@ def _name(table: str, event: str) -> str:
 
 def upgrade() -> None:
     with op.batch_alter_table('customers') as batch:
-        batch.add_column(sa.Column('profile_revision', sa.Integer(), nullable=False,
+        batch.add_column(sa.Column('profile_revision', sa.BigInteger(), nullable=False,
                                    server_default='0'))
     # Triggers rather than code in every service that writes: no write path, a bulk load or
-    # a cascade of an erasure included, can change a profile without moving its counter.
+    # a cascade of an erasure included, can change a profile without moving its stamp.
+    # A stamp no transaction ever hands out twice, not a counter: a counter that a rolled
+    # back write had moved would be moved to the same value again by the next write, and a
+    # process that read the rolled back profile inside that transaction would take it for
+    # current. PostgreSQL: the writing transaction's id (never reused, aborted ones
+    # included); SQLite: a random 64-bit number.
     if op.get_bind().dialect.name == "postgresql":
         op.execute("""
             CREATE FUNCTION bump_profile_revision() RETURNS trigger AS $$
             BEGIN
                 IF TG_OP <> 'INSERT' THEN
-                    UPDATE customers SET profile_revision = profile_revision + 1
+                    UPDATE customers SET profile_revision = txid_current()
                     WHERE id = OLD.customer_id;
                 END IF;
                 IF TG_OP <> 'DELETE' THEN
-                    UPDATE customers SET profile_revision = profile_revision + 1
+                    UPDATE customers SET profile_revision = txid_current()
                     WHERE id = NEW.customer_id;
                 END IF;
                 RETURN NULL;
@@ -54,7 +59,7 @@ def upgrade() -> None:
         for event in _EVENTS:
             rows = {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}[event]
             bumps = " ".join(
-                f"UPDATE customers SET profile_revision = profile_revision + 1 "
+                f"UPDATE customers SET profile_revision = random() "
                 f"WHERE id = {row}.customer_id;" for row in rows)
             op.execute(f"CREATE TRIGGER {_name(table, event)} AFTER {event} ON {table} "
                        f"FOR EACH ROW BEGIN {bumps} END")
