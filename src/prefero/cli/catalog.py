@@ -118,7 +118,8 @@ def reprice_command() -> None:
         console.print(f"Every product is already priced in {converter.shop}.")
         return
     for currency, count in done.converted.items():
-        console.print(f"{count} products converted from {currency} to {converter.shop} "
+        products = "1 product" if count == 1 else f"{count} products"
+        console.print(f"{products} converted from {currency} to {converter.shop} "
                       f"at {done.rates[currency]}.", highlight=False)
 
 
