@@ -217,3 +217,14 @@ class CurrencyConverter:
             raise ValueError(f"{amount} {currency} is {converted} {self.shop}, more than a "
                              f"price can be (at most {MAX_PRICE})")
         return converted
+
+    def convert_prices(self, price: Decimal, sale_price: Decimal | None, currency: str
+                       ) -> tuple[Decimal, Decimal | None]:
+        """A product's price and sale price (if any) in the shop's currency, as ``convert``.
+
+        >>> CurrencyConverter("PLN", {"EUR": Decimal("4.3")}).convert_prices(
+        ...     Decimal("89.90"), None, "EUR")
+        (Decimal('386.57'), None)
+        """
+        return (self.convert(price, currency),
+                None if sale_price is None else self.convert(sale_price, currency))

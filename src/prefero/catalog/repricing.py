@@ -89,9 +89,8 @@ def reprice_catalog(session: Session, *, converter: CurrencyConverter) -> Repric
         for product in batch:
             currency = product.currency
             try:
-                product.price = converter.convert(product.price, currency)
-                if product.sale_price is not None:
-                    product.sale_price = converter.convert(product.sale_price, currency)
+                product.price, product.sale_price = converter.convert_prices(
+                    product.price, product.sale_price, currency)
             except ValueError as exc:
                 raise InvalidInput(f"product {product.id!r} cannot be converted", [
                     FieldError(("products", product.id, "price"), str(exc))]) from None

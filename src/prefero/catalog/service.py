@@ -102,12 +102,9 @@ def in_shop_currency(item: ProductIn, converter: CurrencyConverter) -> ProductIn
     """
     if item.currency == converter.shop:
         return item
-    sale = item.sale_price
-    return item.model_copy(update={
-        "price": converter.convert(item.price, item.currency),
-        "sale_price": None if sale is None else converter.convert(sale, item.currency),
-        "currency": converter.shop,
-    })
+    price, sale_price = converter.convert_prices(item.price, item.sale_price, item.currency)
+    return item.model_copy(update={"price": price, "sale_price": sale_price,
+                                   "currency": converter.shop})
 
 
 def _normalized(items: Sequence[ProductIn], schema: FacetSchema, *, indexed: bool,

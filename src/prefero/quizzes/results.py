@@ -756,11 +756,11 @@ def _reasons(index: CatalogIndex, position: int, result: Outcome, definition: Qu
     words = masks.words
 
     def valued(code: str, template: str, facet: str, value: str, *, source: str = "",
-               **params: str) -> Reason:
+               answer: str | None = None) -> Reason:
         label = words.value(facet, value)
-        return Reason(code, words(template, value=label, **params), ReasonFacts(
-            question_id=source or None, answer=params.get("answer"), facet=facet,
-            value=value, value_label=label))
+        return Reason(code, words(template, value=label, answer=answer), ReasonFacts(
+            question_id=source or None, answer=answer, facet=facet, value=value,
+            value_label=label))
 
     found: list[Reason] = []
     for (facet, value), weight in result.likes.items():
@@ -809,8 +809,7 @@ def _reasons(index: CatalogIndex, position: int, result: Outcome, definition: Qu
         if facet in stated:
             source = result.sources.get(("never", facet, value), "")
             found.append(valued("answer_never", "Free of {value}, as you asked", facet,
-                                value, source=source,
-                                **({"answer": said(source)} if source else {})))
+                                value, source=source, answer=said(source) if source else None))
     for keyword in result.keywords:
         if keyword.word in haystack:
             found.append(Reason("answer_keyword", words("Mentions “{word}”",

@@ -80,17 +80,18 @@ class ModelView:
 
         >>> # view.followers([12], k=50)  # [(positions chosen after 12, their scores)]
         """
-        found = {p: self._followers.get((p, k)) for p in positions}
-        missing = [p for p, known in found.items() if known is None]
+        kept = {p: self._followers.get((p, k)) for p in positions}
+        new: dict[int, tuple[IntArray, FloatArray]] = {}
+        missing = [p for p, known in kept.items() if known is None]
         if missing:
             scores = self.model_scores([[p] for p in missing])
             for row, position in enumerate(missing):
                 observed = self.observed_after(position, k=k)
-                found[position] = (observed, scores[row][observed])
-            if len(self._followers) + len(missing) > _MAX_FOLLOWERS:
+                new[position] = (observed, scores[row][observed])
+            if len(self._followers) + len(new) > _MAX_FOLLOWERS:
                 self._followers.clear()  # a bound on memory for very large catalogues
-            self._followers.update({(p, k): found[p] for p in missing})  # type: ignore[misc]
-        return [found[p] for p in positions]  # type: ignore[misc]
+            self._followers.update({(p, k): found for p, found in new.items()})
+        return [kept[p] or new[p] for p in positions]
 
     def form_scores(self, values: Sequence[tuple[str, str]]) -> FloatArray:
         """What customers whose journeys implied these preferences went on to choose (the
