@@ -137,7 +137,8 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         default=None,
-        description="Redis for limits shared by every worker; unset means per-process memory.",
+        description="Redis shared by every process and host: rate-limit counters and the "
+                    "declared-profile cache; unset means each process keeps its own.",
     )
     cookie_secure: bool | None = Field(
         default=None,
@@ -221,6 +222,12 @@ class Settings(BaseSettings):
         description="The same rates in a JSON file (e.g. written by a daily job); read when "
                     "a process starts. Set this or currency_rates, not both.")
     artefact_check_seconds: float = 2.0
+    artefact_store: Literal["directory", "database"] = Field(
+        default="directory",
+        description="Where `prefero train` publishes artefacts for the API processes: "
+                    "`directory` (data_dir/artefacts, one host) or `database` (the "
+                    "model_artefacts table, read by every process on every host, each of "
+                    "which keeps its copy in its own data_dir/artefacts).")
     models: list[str] = Field(
         default_factory=lambda: ["transitions", "als"],
         description="Models `prefero train` fits from consented behaviour and the pipeline "

@@ -8,8 +8,10 @@ from prefero.db.base import Base
 from prefero.events.models import Event, EventReceipt, ProductActivity
 from prefero.privacy.models import ErasureReceipt, PendingRetrain, PendingScrub
 from prefero.quizzes.models import CustomerTrait, QuizSession, QuizVersion
+from prefero.recommend.artefact_rows import ArtefactChunk, PublishedArtefact
 
 __all__ = [
+    "ArtefactChunk",
     "AuditEntry",
     "Base",
     "ConsentRecord",
@@ -24,6 +26,7 @@ __all__ = [
     "Preference",
     "Product",
     "ProductActivity",
+    "PublishedArtefact",
     "QuizSession",
     "QuizVersion",
     "Revision",

@@ -22,7 +22,15 @@ import numpy.typing as npt
 
 from prefero.models import ItemRecommender, load_model
 
-__all__ = ["ARTEFACT_FORMAT", "Artefacts", "load_current", "write_version"]
+__all__ = [
+    "ARTEFACT_FORMAT",
+    "Artefacts",
+    "current_version",
+    "load_current",
+    "load_version",
+    "prune",
+    "write_version",
+]
 
 ARTEFACT_FORMAT = 1
 CURRENT = "CURRENT"
@@ -92,11 +100,13 @@ def write_version(
     pointer = root / f".{CURRENT}.tmp"
     pointer.write_text(version, "utf-8")
     os.replace(pointer, root / CURRENT)
-    _prune(root, keep=version)
+    prune(root, keep=version)
     return version
 
 
-def _prune(root: Path, *, keep: str) -> None:
+def prune(root: Path, *, keep: str) -> None:
+    """Remove all but the newest ``KEEP_VERSIONS`` version folders, never ``keep``. A
+    process still serving a removed version keeps its memory-mapped pages."""
     versions = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     for old in versions[:-KEEP_VERSIONS]:
         if old.name != keep:
@@ -115,6 +125,11 @@ def load_current(root: Path) -> Artefacts | None:
     version = current_version(root)
     if version is None:
         return None
+    return load_version(root, version)
+
+
+def load_version(root: Path, version: str) -> Artefacts:
+    """Load ``root/version`` memory-mapped."""
     folder = root / version
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     if manifest.get("format") != ARTEFACT_FORMAT:

@@ -20,10 +20,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from prefero.types import Purpose
 
-__all__ = ["Declared", "DeclaredCache"]
+__all__ = ["Declared", "DeclaredCache", "DeclaredStore"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,17 @@ class Declared:
     must: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sizes: dict[str, frozenset[str]] = field(default_factory=dict)
     dismissed: frozenset[str] = frozenset()
+
+
+class DeclaredStore(Protocol):
+    """Where a process keeps declared parts: ``DeclaredCache`` in its own memory, or
+    ``prefero.recommend.declared_shared.SharedDeclaredCache`` shared through Redis."""
+
+    def get(self, customer_id: str, *, revision: int) -> Declared | None: ...
+
+    def put(self, customer_id: str, declared: Declared) -> None: ...
+
+    def drop(self, customer_id: str) -> None: ...
 
 
 class DeclaredCache:

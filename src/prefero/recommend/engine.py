@@ -3,6 +3,7 @@ notices when either changed, loads the customer's profile and runs the pipeline.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -12,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from prefero.catalog.revisions import current as current_revision
 from prefero.errors import FieldError, InvalidInput, NotFound
-from prefero.recommend import wording
-from prefero.recommend.artefacts import Artefacts, current_version, load_current
+from prefero.recommend import artefact_store, wording
+from prefero.recommend.artefacts import Artefacts, current_version, load_current, load_version
 from prefero.recommend.catalog_index import CatalogIndex, build_catalog_index
 from prefero.recommend.config import PipelineConfig
-from prefero.recommend.declared_cache import DeclaredCache
+from prefero.recommend.declared_cache import DeclaredCache, DeclaredStore
+from prefero.recommend.declared_shared import SharedDeclaredCache
 from prefero.recommend.models import ModelView, build_model_view
 from prefero.recommend.pipeline import run_pipeline
 from prefero.recommend.profile import CustomerProfile, load_profile
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from prefero.runtime import Runtime
 
 __all__ = ["RecommendationEngine"]
+
+_log = logging.getLogger("prefero.recommend.engine")
 
 
 def _load_newest(root: Path, *, fallback: ModelView | None) -> Artefacts | None:
@@ -43,6 +47,21 @@ def _load_newest(root: Path, *, fallback: ModelView | None) -> Artefacts | None:
     return load_current(root)
 
 
+def _load_published(session: Session, root: Path, version: str | None, *,
+                    fallback: ModelView | None) -> Artefacts | None:
+    """The newest version of the database's store, downloaded to ``root`` if this host has
+    not got it yet. A version that cannot be fetched (pruned meanwhile, damaged on the way)
+    is logged and the artefacts in memory keep serving until the next check."""
+    if version is None:
+        return None
+    try:
+        artefact_store.fetch(session, version, root)
+        return load_version(root, version)
+    except (LookupError, artefact_store.CorruptArtefact, OSError) as exc:
+        _log.error("artefact version %s not installed: %s", version, exc)
+        return fallback.artefacts if fallback is not None else None
+
+
 class RecommendationEngine:
     """One per process. ``recommend`` is safe to call from several threads."""
 
@@ -53,7 +72,9 @@ class RecommendationEngine:
         self._index: CatalogIndex | None = None
         self._model: ModelView | None = None
         self._artefact_checked = 0.0
-        self._declared = DeclaredCache()
+        self._declared: DeclaredStore = (
+            SharedDeclaredCache.from_settings(runtime.settings) if runtime.settings.redis_url
+            else DeclaredCache())
 
     @property
     def artefact_version(self) -> str | None:
@@ -93,22 +114,39 @@ class RecommendationEngine:
         index, model = self._index, self._model
         artefacts_due = (force_artefacts or now - self._artefact_checked
                          >= self.runtime.settings.artefact_check_seconds)
-        if index is not None and model is not None and index.revision == revision \
-                and not artefacts_due:
-            return index, model
-        with self._lock:
+        if index is not None and model is not None and index.revision == revision:
+            if not artefacts_due:
+                return index, model
+            # Only the artefacts are due: one request checks (and may download a new
+            # version) while the others go on with the snapshot they have.
+            if not self._lock.acquire(blocking=force_artefacts):
+                return index, model
+        else:
+            self._lock.acquire()
+        try:
             index, model = self._index, self._model
             rebuilt = False
             if index is None or index.revision != revision:
                 index = build_catalog_index(session, self.runtime.facet_schema)
                 rebuilt = True
-            root = self.runtime.settings.artefact_dir
-            version = current_version(root)
+            settings = self.runtime.settings
+            root = settings.artefact_dir
+            published = settings.artefact_store == "database"
+            version = artefact_store.newest(session) if published else current_version(root)
             if rebuilt or model is None or model.version != version:
-                model = build_model_view(index, _load_newest(root, fallback=model))
+                artefacts = (_load_published(session, root, version, fallback=model)
+                             if published else _load_newest(root, fallback=model))
+                if rebuilt or model is None or artefacts is not model.artefacts:
+                    model = build_model_view(index, artefacts)
             self._artefact_checked = now
             self._index, self._model = index, model
             return index, model
+        finally:
+            self._lock.release()
+
+    def forget(self, customer_id: str) -> None:
+        """Drop what this process (and Redis, when shared) keeps of an erased customer."""
+        self._declared.drop(customer_id)
 
     def profile(self, session: Session, customer_id: str | None) -> CustomerProfile:
         return load_profile(session, customer_id=customer_id, settings=self.runtime.settings,

@@ -15,7 +15,7 @@ from prefero.customers.consent import consent_defaults, current_consents
 from prefero.customers.levels import effective_level
 from prefero.customers.models import Customer, Preference
 from prefero.events.models import Event
-from prefero.recommend.declared_cache import Declared, DeclaredCache
+from prefero.recommend.declared_cache import Declared, DeclaredStore
 from prefero.types import Level, Purpose
 
 __all__ = ["CustomerProfile", "HistoryItem", "load_profile"]
@@ -71,7 +71,7 @@ class CustomerProfile:
 
 
 def load_profile(session: Session, *, customer_id: str | None, settings: Settings,
-                 cache: DeclaredCache | None = None) -> CustomerProfile:
+                 cache: DeclaredStore | None = None) -> CustomerProfile:
     """Everything about the customer the pipeline may use, respecting consent.
 
     With a ``cache``, the preferences and consents read at the customer's current

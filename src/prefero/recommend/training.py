@@ -25,6 +25,7 @@ from prefero.config import Settings
 from prefero.customers.consent import purpose_consents
 from prefero.events.models import Event, ProductActivity
 from prefero.models import ItemRecommender, TrainingData, Validation, model_class
+from prefero.recommend.artefact_store import publish
 from prefero.recommend.artefacts import write_version
 from prefero.recommend.catalog_index import CatalogIndex, build_catalog_index
 
@@ -107,6 +108,10 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
         attribute_keys=attribute_keys,
     )
     say(f"published artefact version {version}")
+    if runtime.settings.artefact_store == "database":
+        with runtime.session(write=True) as session:
+            publish(session, runtime.settings.artefact_dir / version)
+        say("… and in the database, for every process on every host")
     return version
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, status
@@ -28,6 +29,7 @@ from prefero.customers.schemas import (
     PreferencesOut,
     SavedPreferences,
 )
+from prefero.db.session import after_release
 from prefero.errors import FieldError, InvalidInput
 from prefero.privacy import service as privacy
 from prefero.privacy.schemas import CustomerDataOut, ErasureReceiptOut
@@ -145,4 +147,7 @@ def get_data(customer_id: CustomerId, session: WriteSession, runtime: Rt) -> Cus
 def erase(customer_id: CustomerId, session: DbSession, runtime: Rt) -> ErasureReceiptOut:
     """Erase the customer completely; only a receipt (hash of the id, time) stays. Repeating
     the request answers the same receipt; an id never seen is 404."""
-    return privacy.erase_customer(session, customer_id=customer_id, settings=runtime.settings)
+    receipt = privacy.erase_customer(session, customer_id=customer_id, settings=runtime.settings)
+    # Once committed, no process keeps what the customer declared (nor Redis, when shared).
+    after_release(session, partial(runtime.recommender.forget, customer_id))
+    return receipt

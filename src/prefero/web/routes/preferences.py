@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Annotated, Any
 
 from babel.numbers import get_currency_symbol
@@ -55,6 +56,7 @@ from prefero.customers.schemas import (
     PreferencesOut,
     SizeSet,
 )
+from prefero.db.session import after_release
 from prefero.errors import Conflict, InvalidInput, NotFound
 from prefero.i18n.catalogues import N_
 from prefero.privacy.service import customer_data, erase_customer
@@ -893,6 +895,7 @@ def delete_route(request: Request, session: DbSession, runtime: Rt,
         # The erasure keeps this entry, under the keyed subject hash instead of the id.
         _audit(request, session, action="customer.erase", customer_id=cid)
         deleted = erase_customer(session, customer_id=cid, settings=runtime.settings).deleted
+        after_release(session, partial(runtime.recommender.forget, cid))
     # The next page starts as a brand-new anonymous visitor with nothing held.
     sign_out(request)
     visitor(request)
