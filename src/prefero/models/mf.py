@@ -66,7 +66,8 @@ _CHUNK = 128
 #: half-step costs more than the work it shares (a 240-user fit took 1.5 s on two busy cores,
 #: 0.02 s on one), and on Sports (225k) two threads saved at most a third of ~9 s.
 _PARALLEL_NNZ = 500_000
-#: Item-factor values up to which a float64 copy is kept for scoring (128 MiB).
+#: Item-factor values up to which a float64 copy is kept for scoring (128 MiB); larger
+#: catalogues are scored in float32.
 _KEEP_FLOAT64 = 16_000_000
 
 
@@ -231,17 +232,22 @@ class _Factorisation(ItemRecommender):
         """``len(histories) × d`` query vectors folded in from the histories."""
 
     def score(self, histories: Sequence[IntArray]) -> FloatArray:
-        queries = self.query_vectors(histories).astype(np.float64)
-        scores: FloatArray = queries @ self._items_float64().T
+        queries = self.query_vectors(histories)
+        scores: FloatArray
+        if self._items.size > _KEEP_FLOAT64:
+            # A large catalogue is scored in float32, as its vectors are stored: converting
+            # them per call (200 MB at 100,000 items × 256 factors) cost a request ten times
+            # the product itself. The scores differ from float64's by rounding only.
+            scores = np.asarray(queries @ self._items.T, dtype=np.float64)
+        else:
+            scores = queries.astype(np.float64) @ self._items_float64().T
         scores += self._tiebreak[None, :]
         return scores
 
     def _items_float64(self) -> FloatArray:
-        """The item vectors in float64, kept for a catalogue of modest size: a request
-        scoring a few histories would otherwise spend most of its time converting them.
-        Above ``_KEEP_FLOAT64`` values they are converted per call (memory wins)."""
-        if self._items.size > _KEEP_FLOAT64:
-            return self._items.astype(np.float64)
+        """The item vectors in float64, kept for a catalogue of modest size (below
+        ``_KEEP_FLOAT64`` values): a request scoring a few histories would otherwise spend
+        most of its time converting them."""
         if self._items64 is None:
             self._items64 = self._items.astype(np.float64)
         return self._items64

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from prefero.recommend.catalog_index import BoolArray, CatalogIndex, FloatArray
+from prefero.recommend.catalog_index import BoolArray, CatalogIndex, FloatArray, IntArray
 from prefero.recommend.config import DiversifyConfig, ExplorationConfig
 from prefero.recommend.interests import Interest, carries
 
@@ -147,10 +147,29 @@ def pick_exploration(index: CatalogIndex, allowed: BoolArray, chosen: list[int],
     shown_verticals = {int(index.vertical_code[p]) for p in chosen}
     for exclude_codes, codes in ((shown_verticals, index.vertical_code),
                                  (shown_leaves, index.leaf_code)):
-        fresh = outside & ~np.isin(codes, list(exclude_codes))
-        candidates = np.flatnonzero(fresh)
+        shown = np.zeros(int(codes.max()) + 1 if codes.size else 0, dtype=bool)
+        shown[list(exclude_codes)] = True
+        candidates = np.flatnonzero(outside & ~shown[codes])
         if candidates.size:
-            order = candidates[np.argsort(-appeal[candidates], kind="stable")][: config.pool]
+            order = _most_appealing(candidates, appeal, config.pool)
             digest = hashlib.sha256(seed_text.encode()).digest()
             return int(order[int.from_bytes(digest[:4], "big") % order.size])
     return None
+
+
+def _most_appealing(candidates: IntArray, appeal: FloatArray, k: int) -> IntArray:
+    """The ``k`` most appealing of ``candidates`` (in position order), ties in position
+    order: what a stable sort of them all gives, without sorting a whole catalogue.
+
+    >>> _most_appealing(np.array([0, 1, 2, 3]), np.array([1.0, 3.0, 3.0, 2.0]), 2).tolist()
+    [1, 2]
+    """
+    values = -appeal[candidates]
+    if candidates.size > k:
+        # Everything up to the k-th best value, ties at that value included, keeps its
+        # order: the stable sort of this subset begins like the sort of the whole.
+        threshold = np.partition(values, k - 1)[k - 1]
+        kept = values <= threshold
+        candidates, values = candidates[kept], values[kept]
+    ordered: IntArray = candidates[np.argsort(values, kind="stable")][:k]
+    return ordered

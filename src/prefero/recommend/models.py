@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -55,17 +56,28 @@ class ModelView:
         out = np.zeros((len(histories), n))
         if not self.models or not len(histories):
             return out
-        known = self.art_to_cat >= 0
         art_histories = []
         for history in histories:
             art = self.cat_to_art[np.asarray(history, dtype=np.int64)] if len(history) else (
                 EMPTY_INT)
             art_histories.append(art[art >= 0].astype(np.int64))
+        aligned = self._aligned
+        known = self.art_to_cat >= 0
         for model in self.models.values():
             lifted = _lifted(np.asarray(model.score(art_histories), dtype=np.float64))
-            out[:, self.art_to_cat[known]] += lifted[:, known]
+            if aligned:
+                out += lifted
+            else:
+                out[:, self.art_to_cat[known]] += lifted[:, known]
         out /= len(self.models)
         return out
+
+    @cached_property
+    def _aligned(self) -> bool:
+        """The artefacts' item order is the catalogue's (trained on this catalogue, the
+        usual case): scores need no re-indexing, a pass over the catalogue per model less."""
+        return bool(self.art_to_cat.size == self.cat_to_art.size
+                    and np.array_equal(self.art_to_cat, np.arange(self.art_to_cat.size)))
 
     def followers(self, positions: Sequence[int], *, k: int
                   ) -> list[tuple[IntArray, FloatArray]]:
@@ -153,11 +165,16 @@ def _lifted(raw: FloatArray) -> FloatArray:
     >>> _lifted(np.array([[1.0, 2.0, 3.0]])).tolist()
     [[0.0, 0.0, 1.0]]
     """
-    centred = raw - raw.mean(axis=1, keepdims=True)
-    spread = raw.std(axis=1, keepdims=True)
-    lifted = np.clip(centred / np.where(spread > 0, spread, 1.0), 0.0, None)
+    # In place on one array, the arithmetic of mean, std and clip unchanged (np.std also
+    # squares the centred values and averages them): each pass over the catalogue counts
+    # on a large one.
+    lifted = raw - raw.mean(axis=1, keepdims=True)
+    spread = np.sqrt(np.mean(np.square(lifted), axis=1, keepdims=True))
+    lifted /= np.where(spread > 0, spread, 1.0)
+    np.maximum(lifted, 0.0, out=lifted)
     top = lifted.max(axis=1, keepdims=True)
-    result: FloatArray = lifted / np.where(top > 0, top, 1.0)
+    lifted /= np.where(top > 0, top, 1.0)
+    result: FloatArray = lifted
     return result
 
 
