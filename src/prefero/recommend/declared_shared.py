@@ -19,27 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import time
 from typing import Any
-
-import redis
-from redis.exceptions import RedisError
 
 from prefero.config import Settings
 from prefero.customers.consent import consent_defaults
 from prefero.recommend.declared_cache import Declared, DeclaredCache
+from prefero.redis_cache import CacheRedis
 from prefero.types import Purpose
 
 __all__ = ["SharedDeclaredCache", "decode", "encode", "namespace"]
-
-_log = logging.getLogger("prefero.recommend.declared_shared")
-# A dead Redis must not stall requests: give up quickly and read the database instead.
-_TIMEOUT_S = 0.25
-# After a failure, go straight to the database for this long instead of waiting on Redis's
-# time-out on every request.
-_BACKOFF_S = 5.0
-
 
 def namespace(settings: Settings) -> str:
     """The key prefix of one shop's entries: its database and its consent defaults.
@@ -93,12 +81,10 @@ class SharedDeclaredCache:
 
     def __init__(self, url: str, *, prefix: str, ttl: float = 60.0,
                  local: DeclaredCache | None = None) -> None:
-        self._redis = redis.Redis.from_url(url, socket_timeout=_TIMEOUT_S,
-                                           socket_connect_timeout=_TIMEOUT_S)
+        self._redis = CacheRedis(url, purpose="the declared-profile cache")
         self._prefix = prefix
         self._ttl = ttl
         self.local = local or DeclaredCache(ttl=ttl)
-        self._down_until = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SharedDeclaredCache:
@@ -109,7 +95,7 @@ class SharedDeclaredCache:
         found = self.local.get(customer_id, revision=revision)
         if found is not None:
             return found
-        raw = self._call(lambda r: r.get(self._prefix + customer_id))
+        raw = self._redis.call(lambda r: r.get(self._prefix + customer_id))
         if not isinstance(raw, bytes):
             return None
         declared = decode(raw)
@@ -120,24 +106,12 @@ class SharedDeclaredCache:
 
     def put(self, customer_id: str, declared: Declared) -> None:
         self.local.put(customer_id, declared)
-        self._call(lambda r: r.set(self._prefix + customer_id, encode(declared),
+        self._redis.call(lambda r: r.set(self._prefix + customer_id, encode(declared),
                                    px=int(self._ttl * 1000)))
 
     def drop(self, customer_id: str) -> None:
         self.local.drop(customer_id)
-        self._call(lambda r: r.delete(self._prefix + customer_id))
+        self._redis.call(lambda r: r.delete(self._prefix + customer_id))
 
     def __len__(self) -> int:
         return len(self.local)
-
-    def _call(self, command: Any) -> object:
-        if time.monotonic() < self._down_until:
-            return None
-        try:
-            result: object = command(self._redis)
-        except RedisError as exc:
-            self._down_until = time.monotonic() + _BACKOFF_S
-            _log.warning("Redis unavailable for the declared-profile cache (%s); reading "
-                         "the database for %.0f s", exc, _BACKOFF_S)
-            return None
-        return result

@@ -19,6 +19,7 @@ from prefero.recommend.catalog_index import CatalogIndex, build_catalog_index
 from prefero.recommend.config import PipelineConfig
 from prefero.recommend.declared_cache import DeclaredCache, DeclaredStore
 from prefero.recommend.declared_shared import SharedDeclaredCache
+from prefero.recommend.followers_shared import SharedFollowers
 from prefero.recommend.models import ModelView, build_model_view
 from prefero.recommend.pipeline import run_pipeline
 from prefero.recommend.profile import CustomerProfile, load_profile
@@ -75,6 +76,8 @@ class RecommendationEngine:
         self._declared: DeclaredStore = (
             SharedDeclaredCache.from_settings(runtime.settings) if runtime.settings.redis_url
             else DeclaredCache())
+        self._shared_followers = (SharedFollowers.from_settings(runtime.settings)
+                                  if runtime.settings.redis_url else None)
 
     @property
     def artefact_version(self) -> str | None:
@@ -137,7 +140,8 @@ class RecommendationEngine:
                 artefacts = (_load_published(session, root, version, fallback=model)
                              if published else _load_newest(root, fallback=model))
                 if rebuilt or model is None or artefacts is not model.artefacts:
-                    model = build_model_view(index, artefacts)
+                    model = build_model_view(index, artefacts,
+                                             shared=self._shared_followers)
             self._artefact_checked = now
             self._index, self._model = index, model
             return index, model

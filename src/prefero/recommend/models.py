@@ -15,6 +15,7 @@ from prefero.models.cooccurrence import CoOccurrence, Transitions
 from prefero.models.declared import DeclaredChoices
 from prefero.recommend.artefacts import Artefacts
 from prefero.recommend.catalog_index import CatalogIndex, FloatArray, IntArray
+from prefero.recommend.followers_shared import SharedFollowers
 
 __all__ = ["ModelView", "build_model_view"]
 
@@ -43,6 +44,10 @@ class ModelView:
     #: this view, so kept for the view's life (a new catalogue or artefact makes a new view).
     _followers: dict[tuple[int, int], tuple[IntArray, FloatArray]] = field(
         default_factory=dict, repr=False, compare=False)
+    #: Where other processes' ``followers`` of this very view are found (Redis), if shared,
+    #: and the key prefix of this view there.
+    shared: SharedFollowers | None = field(default=None, repr=False, compare=False)
+    shared_scope: str = ""
 
     def model_scores(self, histories: Sequence[Sequence[int]]) -> FloatArray:
         """What the trained models expect next after each history (catalog positions, in
@@ -95,11 +100,21 @@ class ModelView:
         kept = {p: self._followers.get((p, k)) for p in positions}
         new: dict[int, tuple[IntArray, FloatArray]] = {}
         missing = [p for p, known in kept.items() if known is None]
+        if missing and self.shared is not None:
+            found = self.shared.get(self.shared_scope, [(p, k) for p in missing])
+            new.update({p: lists for (p, _k), lists in found.items()})
+            missing = [p for p in missing if p not in new]
         if missing:
             scores = self.model_scores([[p] for p in missing])
+            worked_out = {}
             for row, position in enumerate(missing):
                 observed = self.observed_after(position, k=k)
-                new[position] = (observed, scores[row][observed])
+                worked_out[position] = (observed, scores[row][observed])
+            new.update(worked_out)
+            if self.shared is not None:
+                self.shared.put(self.shared_scope,
+                                {(p, k): lists for p, lists in worked_out.items()})
+        if new:
             if len(self._followers) + len(new) > _MAX_FOLLOWERS:
                 self._followers.clear()  # a bound on memory for very large catalogues
             self._followers.update({(p, k): found for p, found in new.items()})
@@ -178,7 +193,10 @@ def _lifted(raw: FloatArray) -> FloatArray:
     return result
 
 
-def build_model_view(index: CatalogIndex, artefacts: Artefacts | None) -> ModelView:
+def build_model_view(index: CatalogIndex, artefacts: Artefacts | None, *,
+                     shared: SharedFollowers | None = None) -> ModelView:
+    """The artefacts seen through ``index``; with ``shared``, item candidate lists are
+    exchanged with the other processes serving the same version and catalogue."""
     n = index.size
     if artefacts is None:
         return ModelView(None, np.zeros(n), np.zeros(n), None,
@@ -199,4 +217,7 @@ def build_model_view(index: CatalogIndex, artefacts: Artefacts | None) -> ModelV
     }
     return ModelView(artefacts.version, popularity, trending, artefacts, cat_to_art, art_to_cat,
                      tables, dict(artefacts.models),
-                     {key: column for column, key in enumerate(artefacts.attribute_keys)})
+                     {key: column for column, key in enumerate(artefacts.attribute_keys)},
+                     shared=shared, shared_scope=(
+                         shared.scope(version=artefacts.version, revision=index.revision)
+                         if shared is not None else ""))
