@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, column, func, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -63,6 +64,28 @@ def _latest(session: Session, *, customer_ids: Sequence[str], purposes: Sequence
         yield customer_id, purpose, bool(granted)
 
 
+def _latest_for_many() -> Select[str, bool]:
+    """PostgreSQL: (customer, granted) of the newest ledger row of one purpose for each id of
+    an array, by the same rule as ``_latest``. Each id is one probe of the (customer, purpose,
+    id) index, read backwards; LIMIT 1 keeps the lateral subquery from being turned into a
+    join that the planner might answer by scanning the whole ledger. One statement text for
+    any number of ids, where an IN list would be a new statement for each batch."""
+    ids = (func.unnest(bindparam("ids", type_=ARRAY(ConsentRecord.customer_id.type)))
+           .table_valued(column("id", ConsentRecord.customer_id.type)).render_derived())
+    newest = (
+        select(ConsentRecord.granted)
+        .where(ConsentRecord.customer_id == ids.c.id,
+               ConsentRecord.purpose == bindparam("purpose", type_=ConsentRecord.purpose.type))
+        .order_by(ConsentRecord.id.desc())
+        .limit(1)
+        .lateral()
+    )
+    return select(ids.c.id, newest.c.granted).join_from(ids, newest, true())
+
+
+_LATEST_FOR_MANY = _latest_for_many()
+
+
 def current_consents(
     session: Session, *, customer_id: str, settings: Settings
 ) -> dict[Purpose, bool]:
@@ -80,8 +103,8 @@ def current_consents(
 def purpose_consents(
     session: Session, customer_ids: Collection[str], *, purpose: Purpose, settings: Settings
 ) -> dict[str, bool]:
-    """One purpose's consent for many customers at once (one query per 900 customers), by
-    the same rule as ``current_consents``.
+    """One purpose's consent for many customers at once (one query on PostgreSQL, one per 900
+    customers elsewhere), by the same rule as ``current_consents``.
 
     >>> purpose_consents(session, ["c-1"], purpose="tracking", settings=settings)
     ... # doctest: +SKIP
@@ -89,6 +112,10 @@ def purpose_consents(
     """
     state = dict.fromkeys(customer_ids, consent_defaults(settings)[purpose])
     ordered = sorted(state)
+    if ordered and session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(_LATEST_FOR_MANY, {"ids": ordered, "purpose": purpose})
+        state.update((customer_id, bool(granted)) for customer_id, granted in rows)
+        return state
     for start in range(0, len(ordered), _IN_CHUNK):
         chunk = ordered[start:start + _IN_CHUNK]
         for customer_id, _purpose, granted in _latest(session, customer_ids=chunk,

@@ -141,6 +141,17 @@ class EventIn(_Strict):
             )
         return value
 
+    @property
+    def person(self) -> str:
+        """The id the event is about: its customer, else its anonymous visitor.
+
+        >>> EventIn(event_id="e-1", type="view", anonymous_id="v-9", product_id="p").person
+        'v-9'
+        """
+        person = self.customer_id if self.customer_id is not None else self.anonymous_id
+        assert person is not None  # _one_person lets exactly one through
+        return person
+
 
 class EventBatch(_Strict):
     """Up to 1,000 events."""

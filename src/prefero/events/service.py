@@ -2,8 +2,9 @@
 
 Per batch the database sees a fixed number of statements, whatever its size: one receipts
 insert that tells which event ids are new, one look-up of receipts in the pre-keyed form (see
-``receipt_key``), one consent query, one customers insert, one events insert, one counters
-upsert and one preferences upsert. Nothing is committed here:
+``receipt_key``), one consent query, one customers insert, one events insert, one preferences
+upsert and one counters upsert (``prefero.events.store`` writes them; on PostgreSQL each is
+one execution with array parameters, whatever the batch's size). Nothing is committed here:
 the caller's transaction makes the batch durable, all of it or none of it.
 """
 
@@ -12,25 +13,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from prefero.config import Settings
 from prefero.customers.consent import purpose_consents
-from prefero.customers.models import Preference
-from prefero.customers.repository import ensure_customers
-from prefero.db.base import Base, utcnow
+from prefero.db.base import utcnow
 from prefero.errors import FieldError, InvalidInput
 from prefero.events.ga4 import map_ga4
-from prefero.events.models import Event, EventReceipt, ProductActivity
 from prefero.events.schemas import ErrorItem, EventIn, IngestResult, RejectedEvent
+from prefero.events.store import BatchStore, store_for
 from prefero.types import EventType
 
 __all__ = [
@@ -42,11 +38,6 @@ __all__ = [
     "rekey_receipt",
     "tracking_consents",
 ]
-
-# Bound on the ids in one IN (...) list: far below SQLite's and PostgreSQL's parameter
-# limits, and large enough that a 1,000-event batch takes one or two queries.
-_IN_CHUNK = 900
-_T = TypeVar("_T")
 
 
 #: Marks a keyed receipt. Receipts written before keying are 64 bare hex digits, so the two
@@ -125,24 +116,29 @@ def ingest(
             errors,
         )
     now = utcnow()
-    fresh, duplicates = _claim(session, valid, now=now, key=settings.erasure_key)
+    store = store_for(session)
+    fresh, duplicates = _claim(session, store, valid, now=now, key=settings.erasure_key)
 
     people: dict[str, bool] = {}  # person -> anonymous? (known as soon as any event says so)
     for event in fresh:
-        person = _person(event)
+        person = event.person
         people[person] = people.get(person, True) and event.customer_id is None
     tracked = tracking_consents(session, people, settings=settings)
-    linked = [event for event in fresh if tracked[_person(event)]]
-    dismissals = sorted({(_person(e), e.product_id) for e in fresh
+    linked = [event for event in fresh if tracked[event.person]]
+    dismissals = sorted({(e.person, e.product_id) for e in fresh
                          if e.type is EventType.REC_DISMISS and e.product_id is not None})
 
     # Rows only for people we now keep something about: a visitor who did not consent
     # leaves no trace of having been here, not even an empty profile.
-    keep = {person for person, _ in dismissals} | {_person(event) for event in linked}
-    _ensure_customers(session, {person: people[person] for person in sorted(keep)})
-    _store_events(session, linked, now=now)
-    _count(session, fresh)
-    _dismiss(session, dismissals, now=now)
+    keep = {person for person, _ in dismissals} | {event.person for event in linked}
+    store.ensure_customers(session, {person: people[person] for person in sorted(keep)},
+                           now=now)
+    store.add_events(session, linked, now=now)
+    store.dismiss(session, dismissals, now=now)
+    # Last: every batch adds to the same popular counters, and a counter row stays locked
+    # until the commit, so the shorter the rest of the transaction after it, the less
+    # concurrent batches wait on each other.
+    store.add_counts(session, _counts(fresh))
     return IngestResult(
         accepted=len(fresh),
         duplicates=duplicates,
@@ -201,8 +197,8 @@ def _validate(
     return valid, rejected
 
 
-def _claim(session: Session, events: list[EventIn], *, now: datetime, key: str
-           ) -> tuple[list[EventIn], int]:
+def _claim(session: Session, store: BatchStore, events: list[EventIn], *, now: datetime,
+           key: str) -> tuple[list[EventIn], int]:
     """Record receipts for the events' ids; return the events whose ids are new, in order,
     and how many were duplicates (seen before, or repeated within the batch)."""
     first: dict[str, EventIn] = {}
@@ -212,122 +208,24 @@ def _claim(session: Session, events: list[EventIn], *, now: datetime, key: str
         keyed = rekey_receipt(digest, key=key)
         first.setdefault(keyed, event)
         legacy.setdefault(keyed, digest)
-    if not first:
-        return [], len(events)
-    table = _table(EventReceipt)
-    # ON CONFLICT DO NOTHING + RETURNING reports exactly the keys this transaction inserted;
-    # a concurrent batch with the same id waits on the key and then sees it as a duplicate.
-    statement = (
-        _insert(session)(table)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(table.c.key)
-    )
     # Sorted so that concurrent batches sharing ids take the key locks in the same order.
-    rows = [{"key": key, "received_at": now} for key in sorted(first)]
-    new = set(session.scalars(statement, rows))
-    new -= _seen_before_keying(session, {keyed: legacy[keyed] for keyed in new})
+    new = store.claim(session, sorted(first), now=now)
+    if new:
+        # A newly claimed key whose legacy (unkeyed) receipt exists was seen before keying.
+        # Its new receipt stays, so the next re-send is caught by the keyed form alone.
+        by_digest = {legacy[keyed]: keyed for keyed in new}
+        new -= {by_digest[digest]
+                for digest in store.existing_receipts(session, sorted(by_digest))}
     fresh = [event for keyed, event in first.items() if keyed in new]
     return fresh, len(events) - len(fresh)
 
 
-def _seen_before_keying(session: Session, legacy: Mapping[str, str]) -> set[str]:
-    """Which of the newly claimed keys had a receipt in the legacy (unkeyed) form. Their new
-    receipt stays, so the next re-send is caught by the keyed form alone."""
-    if not legacy:
-        return set()
-    by_digest = {digest: keyed for keyed, digest in legacy.items()}
-    found: set[str] = set()
-    for chunk in _chunks(sorted(by_digest), _IN_CHUNK):
-        found.update(by_digest[digest] for digest in session.scalars(
-            select(EventReceipt.key).where(EventReceipt.key.in_(chunk))))
-    return found
-
-
-def _ensure_customers(session: Session, ids: dict[str, bool]) -> None:
-    items = list(ids.items())
-    for chunk in _chunks(items, _IN_CHUNK):
-        ensure_customers(session, dict(chunk))
-
-
-def _store_events(session: Session, events: list[EventIn], *, now: datetime) -> None:
-    if not events:
-        return
-    rows = [
-        {
-            "customer_id": _person(event),
-            "type": event.type.value,
-            "product_id": event.product_id,
-            "quantity": event.quantity,
-            "price": event.price,
-            "rating": event.rating,
-            "query": event.query,
-            "placement": event.placement,
-            "session_id": event.session_id,
-            "occurred_at": event.occurred_at,
-            "received_at": now,
-        }
-        for event in events
-    ]
-    session.execute(_table(Event).insert(), rows)
-
-
-def _count(session: Session, events: list[EventIn]) -> None:
+def _counts(events: list[EventIn]) -> dict[tuple[str, date, str], int]:
+    """What the batch adds to each (product, UTC day, type) counter, keys sorted so that
+    concurrent batches lock counter rows in the same order: no deadlocks."""
     counts: Counter[tuple[str, date, str]] = Counter(
         (event.product_id, event.occurred_at.date(), event.type.value)
         for event in events
         if event.product_id is not None
     )
-    if not counts:
-        return
-    table = _table(ProductActivity)
-    # Sorted so that concurrent batches lock counter rows in the same order: no deadlocks.
-    rows = [{"product_id": p, "day": d, "type": t, "count": n}
-            for (p, d, t), n in sorted(counts.items())]
-    statement = _insert(session)(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=["product_id", "day", "type"],
-        set_={"count": table.c.count + statement.excluded.count},
-    )
-    session.execute(statement, rows)
-
-
-def _dismiss(session: Session, dismissals: list[tuple[str, str]], *, now: datetime) -> None:
-    if not dismissals:
-        return
-    rows = [
-        {"customer_id": customer_id, "kind": "dismiss", "facet": "product", "value": product,
-         "weight": None, "source": "dismiss", "created_at": now, "updated_at": now}
-        for customer_id, product in dismissals
-    ]
-    table = _table(Preference)
-    statement = _insert(session)(table)
-    # Dismissing again is not news; only refresh when it last happened.
-    statement = statement.on_conflict_do_update(
-        index_elements=["customer_id", "kind", "facet", "value"],
-        set_={"updated_at": statement.excluded.updated_at},
-    )
-    session.execute(statement, rows)
-
-
-def _person(event: EventIn) -> str:
-    person = event.customer_id if event.customer_id is not None else event.anonymous_id
-    assert person is not None  # EventIn guarantees exactly one
-    return person
-
-
-def _insert(session: Session) -> Callable[[Table], Any]:
-    # Both dialects spell the upsert alike; only the import differs.
-    if session.get_bind().dialect.name == "postgresql":
-        return pg_insert
-    return sqlite_insert
-
-
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+    return dict(sorted(counts.items()))
