@@ -42,6 +42,11 @@ def test_pipeline_and_http_benchmarks_run(small_shop: Runtime) -> None:
     assert http["c2_errors"] == 0
     assert http["c2_requests_per_s"] > 0
     assert 0 < http["c2_median_ms"] <= http["c2_p99_ms"]
+    # A shopper's pages were fetched beside the load, and every one answered.
+    assert http["c2_pages"] > 0
+    assert http["c2_page_errors"] == 0
+    assert 0 < http["c2_search_median_ms"] <= http["c2_search_p99_ms"]
+    assert 0 < http["c2_product_median_ms"] <= http["c2_product_p99_ms"]
 
 
 def test_ingest_benchmark_counts_every_event(tmp_path: Path) -> None:
