@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import scipy.sparse as sp
 
 from prefero.models.base import TrainingData, Validation
 from prefero.models.cooccurrence import (
@@ -74,3 +76,70 @@ def test_neighbours_are_the_strongest_followers() -> None:
     model = Transitions(params={"symmetric": 0.0}).fit(data)
     items, scores = model.neighbours(0, k=2)
     assert items.tolist() == [1, 2] and scores[0] > scores[1]
+
+
+def _reference_matrix(sequences: list[np.ndarray], n_items: int, *, window: int,
+                      symmetric: float, shrinkage: float, damping: float) -> sp.csr_matrix:
+    """The matrix as it was built before the pairs went into preallocated arrays: a list of
+    int64 arrays per distance, concatenated."""
+    nonempty = [s for s in sequences if len(s) > 1]
+    if nonempty:
+        flat = np.concatenate(nonempty).astype(np.int64)
+        owner = np.repeat(np.arange(len(nonempty)), [len(s) for s in nonempty])
+    else:
+        flat = owner = np.zeros(0, dtype=np.int64)
+    rows, cols, vals = [], [], []
+    for d in range(1, window + 1):
+        if len(flat) <= d:
+            break
+        same = owner[:-d] == owner[d:]
+        rows.append(flat[:-d][same])
+        cols.append(flat[d:][same])
+        vals.append(np.full(int(same.sum()), 1.0 / d))
+    if rows:
+        r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    else:
+        r = c = np.zeros(0, dtype=np.int64)
+        v = np.zeros(0, dtype=np.float64)
+    counts = sp.csr_matrix((v, (r, c)), shape=(n_items, n_items), dtype=np.float64)
+    if symmetric > 0:
+        counts = (counts + symmetric * counts.T).tocsr()
+    if damping > 0:
+        incoming = np.asarray(counts.sum(axis=0)).ravel()
+        counts = (counts @ sp.diags(1.0 / np.power(np.maximum(incoming, 1.0), damping))).tocsr()
+    out = np.asarray(counts.sum(axis=1)).ravel()
+    active = out[out > 0]
+    typical = float(active.mean()) if len(active) else 1.0
+    denominator = out + shrinkage * typical
+    scale = np.divide(1.0, denominator, out=np.zeros_like(denominator), where=denominator > 0)
+    matrix = sp.csr_matrix(sp.diags(scale) @ counts)
+    matrix.sum_duplicates()
+    matrix.eliminate_zeros()
+    return matrix
+
+
+@pytest.mark.parametrize("setting", [
+    {"window": 6, "symmetric": 0.25, "shrinkage": 16.0, "damping": 0.0},
+    {"window": 3, "symmetric": 1.0, "shrinkage": 1.0, "damping": 0.5},
+    {"window": 40, "symmetric": 0.0, "shrinkage": 4.0, "damping": 0.0},
+])
+def test_the_matrix_is_bit_for_bit_the_one_built_before(setting: dict[str, float]) -> None:
+    rng = np.random.default_rng(3)
+    # Long and short journeys, repeats, single items and empty ones; a popular head.
+    sequences = [rng.zipf(1.6, size=int(rng.integers(0, 30))) % 300 for _ in range(400)]
+    sequences += [np.zeros(0, dtype=np.int64), np.array([7])]
+    got = item_to_item_matrix(sequences, 300, window=int(setting["window"]),
+                              symmetric=setting["symmetric"], shrinkage=setting["shrinkage"],
+                              damping=setting["damping"])
+    want = _reference_matrix(sequences, 300, window=int(setting["window"]),
+                             symmetric=setting["symmetric"], shrinkage=setting["shrinkage"],
+                             damping=setting["damping"])
+    assert got.nnz > 1000
+    for name in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name
+
+
+def test_no_pairs_give_an_empty_matrix() -> None:
+    matrix = item_to_item_matrix([np.array([1]), np.zeros(0, dtype=np.int64)], 3, window=3,
+                                 symmetric=0.5, shrinkage=1.0)
+    assert matrix.shape == (3, 3) and matrix.nnz == 0

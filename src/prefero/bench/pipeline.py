@@ -1,28 +1,61 @@
-"""In-process pipeline latency: the engine's ``recommend`` including the profile read."""
+"""In-process pipeline latency: the engine's ``recommend`` including the profile read, on
+the demo shop or on any database that holds a shop (generated scale data included)."""
 
 from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import select
+from threadpoolctl import threadpool_limits
 
 from prefero.bench.stats import summarise
 from prefero.catalog.models import Product
+from prefero.config import Settings
 from prefero.customers.models import Customer
+from prefero.recommend.artefacts import current_version
 from prefero.recommend.query import RecommendationQuery
 from prefero.runtime import Runtime
 
-__all__ = ["bench_pipeline", "recommendation_path", "sample_queries"]
+__all__ = ["bench_pipeline", "database_runtime", "recommendation_path", "sample_queries"]
+
+#: Customers and products the queries are drawn from.
+SAMPLE = 5000
+
+
+def database_runtime(database_url: str, data_dir: Path, *,
+                     status: Callable[[str], None] | None = None) -> Runtime:
+    """A runtime over a database that already holds a shop (nothing is loaded into it),
+    with artefacts trained from it into ``data_dir`` the first time.
+
+    >>> # database_runtime("postgresql+psycopg://postgres@127.0.0.1/scale", Path("var/scale"))
+    """
+    settings = Settings(data_dir=data_dir, database_url=database_url)
+    runtime = Runtime(settings)
+    if current_version(settings.artefact_dir) is None:
+        from prefero.recommend.training import train
+
+        train(runtime, progress=status)
+    runtime.recommender.refresh()
+    return runtime
+
+
+def _spread(rng: random.Random, ids: list[str]) -> list[str]:
+    """At most ``SAMPLE`` of ``ids``, drawn across the whole table: the first rows of a
+    generated shop are not its typical customers or products."""
+    return rng.sample(ids, SAMPLE) if len(ids) > SAMPLE else ids
 
 
 def sample_queries(runtime: Runtime, *, count: int, seed: int = 1) -> list[RecommendationQuery]:
     """A realistic mix: mostly home, some product pages, carts and anonymous visitors."""
     rng = random.Random(seed)
     with runtime.session() as session:
-        customers = list(session.scalars(select(Customer.id).limit(5000)))
-        products = list(session.scalars(select(Product.id).where(Product.active).limit(5000)))
+        customers = _spread(rng, list(session.scalars(select(Customer.id).order_by(Customer.id))))
+        products = _spread(rng, list(session.scalars(
+            select(Product.id).where(Product.active).order_by(Product.id))))
     if not products:
         raise RuntimeError("the catalog is empty: load the demo first")
     queries = []
@@ -56,10 +89,12 @@ def recommendation_path(query: RecommendationQuery) -> str:
 
 def bench_pipeline(runtime: Runtime, *, requests: int = 2000, warmup: int = 100
                    ) -> dict[str, float]:
+    """Median and p99 of ``engine.recommend`` over the query mix, measured as a server
+    worker runs it: BLAS on one thread (``prefero.api.app``)."""
     queries = sample_queries(runtime, count=requests + warmup)
     engine = runtime.recommender
     timings: list[float] = []
-    with runtime.session() as session:
+    with runtime.session() as session, threadpool_limits(limits=1, user_api="blas"):
         for i, query in enumerate(queries):
             started = time.perf_counter()
             engine.recommend(session, query)

@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from prefero.cli.bench_generate import generate as generate_scale
+from prefero.cli.bench_generate import train_stages
 from prefero.config import Settings
 from prefero.recommend.artefacts import current_version
 from prefero.runtime import Runtime
@@ -71,11 +73,20 @@ def _write(out: Path | None, results: dict[str, Any]) -> None:
 
 @bench_app.command("pipeline")
 def pipeline(data_dir: DataDir = Path("var/bench"), requests: int = 2000,
-             products: int = 3200, customers: int = 6000, out: Out = None) -> None:
+             products: int = 3200, customers: int = 6000,
+             database_url: Annotated[str | None, typer.Option(
+                 help="Measure on the shop already in this database (e.g. from `prefero "
+                      "bench generate`), trained into --data-dir once; nothing is loaded."
+             )] = None,
+             out: Out = None) -> None:
     """In-process pipeline latency (profile read + pipeline), median and p99."""
-    from prefero.bench.pipeline import bench_pipeline
+    from prefero.bench.pipeline import bench_pipeline, database_runtime
 
-    runtime = _prepared(data_dir, products=products, customers=customers)
+    if database_url:
+        runtime = database_runtime(database_url, data_dir,
+                                   status=lambda msg: console.print(f"• {msg}"))
+    else:
+        runtime = _prepared(data_dir, products=products, customers=customers)
     figures = bench_pipeline(runtime, requests=requests)
     _show("pipeline (in-process)", figures)
     _write(out, {"pipeline": figures})
@@ -133,13 +144,17 @@ def http(data_dir: DataDir = Path("var/bench"), workers: int = 2,
          concurrency: Annotated[list[int] | None, typer.Option(
              help="Concurrent clients; repeat for several runs.")] = None,
          seconds: float = 15.0, products: int = 3200, customers: int = 6000,
+         pages: Annotated[bool, typer.Option(
+             help="Also time search and product pages fetched beside the load.")] = True,
          out: Out = None) -> None:
-    """HTTP latency and throughput of GET /v1/recommendations with N worker processes."""
+    """HTTP latency and throughput of GET /v1/recommendations with N worker processes, and
+    what a shopper's search and product pages wait meanwhile."""
     from prefero.bench.http import bench_http
 
     runtime = _prepared(data_dir, products=products, customers=customers)
     levels = tuple(concurrency or (4, 16))
-    figures = bench_http(runtime, workers=workers, concurrency=levels, seconds=seconds)
+    figures = bench_http(runtime, workers=workers, concurrency=levels, seconds=seconds,
+                         pages=pages)
     _show(f"HTTP ({workers} workers; {', '.join(map(str, levels))} concurrent clients)",
           figures)
     _write(out, {"http": figures})
@@ -150,19 +165,42 @@ def ingest(data_dir: DataDir = Path("var/bench"), batches: int = 20, batch_size:
            postgres_url: Annotated[str | None, typer.Option(
                envvar="PREFERO_TEST_POSTGRES_URL",
                help="Also measure on this PostgreSQL database (its tables are used).")] = None,
+           http: Annotated[bool, typer.Option(
+               help="Also send the batches to POST /v1/events of a real server and count "
+                    "that every acknowledged event was stored.")] = False,
+           clients: Annotated[int, typer.Option(
+               help="With --http: batches in flight at once.")] = 4,
+           workers: Annotated[int, typer.Option(
+               help="With --http: server worker processes.")] = 2,
+           fresh: Annotated[bool, typer.Option(
+               help="Start from empty databases (a new SQLite file, and the PostgreSQL "
+                    "database prefero_bench_ingest dropped and created again) instead of "
+                    "adding to what earlier runs stored: the receipts index grows with "
+                    "every run, and ingest slows down as it outgrows memory.")] = False,
            out: Out = None) -> None:
-    """Bulk ingest events/s through the ingest service, on SQLite and PostgreSQL."""
-    from prefero.bench.ingest import bench_ingest, scratch_postgres_database
+    """Bulk ingest events/s through the ingest service (and with --http through the API),
+    on SQLite and PostgreSQL."""
+    from prefero.bench.ingest import bench_ingest, bench_ingest_http, scratch_postgres_database
 
     results: dict[str, Any] = {}
     data_dir.mkdir(parents=True, exist_ok=True)
-    sqlite_url = f"sqlite:///{(data_dir / 'ingest.db').resolve()}"
-    results["sqlite"] = bench_ingest(sqlite_url, batches=batches, batch_size=batch_size)
-    _show("ingest on SQLite", results["sqlite"])
+    sqlite_file = (data_dir / ("ingest-fresh.db" if fresh else "ingest.db")).resolve()
+    if fresh:
+        for path in (sqlite_file, Path(f"{sqlite_file}-wal"), Path(f"{sqlite_file}-shm")):
+            path.unlink(missing_ok=True)
+    urls = {"sqlite": f"sqlite:///{sqlite_file}"}
     if postgres_url:
-        results["postgresql"] = bench_ingest(scratch_postgres_database(postgres_url),
-                                             batches=batches, batch_size=batch_size)
-        _show("ingest on PostgreSQL", results["postgresql"])
+        urls["postgresql"] = (
+            scratch_postgres_database(postgres_url, "prefero_bench_ingest", fresh=True)
+            if fresh else scratch_postgres_database(postgres_url))
+    for name, url in urls.items():
+        results[name] = bench_ingest(url, batches=batches, batch_size=batch_size)
+        _show(f"ingest on {name}", results[name])
+        if http:
+            results[f"{name}_http"] = bench_ingest_http(
+                url, batches=batches, batch_size=batch_size, clients=clients, workers=workers)
+            _show(f"ingest on {name}, POST /v1/events ({workers} workers, {clients} clients)",
+                  results[f"{name}_http"])
     _write(out, {"ingest": results})
 
 
@@ -303,24 +341,95 @@ def crash(data_dir: Annotated[Path, typer.Option(
 def run_all(data_dir: DataDir = Path("var/bench"), out: Out = Path("var/bench/results.json"),
             postgres_url: Annotated[str | None, typer.Option(
                 envvar="PREFERO_TEST_POSTGRES_URL")] = None) -> None:
-    """Everything above, one after the other, into one JSON file."""
+    """A small version of every benchmark, one after the other, into one JSON file: the
+    pipeline and HTTP (with a shopper's pages) on the demo shop, ingest in process and over
+    HTTP; with PostgreSQL also a generated shop (10,000 products, 200,000 events: generation,
+    training and the pipeline on it) and throughput behind nginx with 1 and 2 processes."""
+    import shutil
+
+    from prefero.bench.generate import generate_shop
     from prefero.bench.http import bench_http
-    from prefero.bench.ingest import bench_ingest, scratch_postgres_database
-    from prefero.bench.pipeline import bench_pipeline
+    from prefero.bench.ingest import bench_ingest, bench_ingest_http, scratch_postgres_database
+    from prefero.bench.pipeline import bench_pipeline, database_runtime
+    from prefero.bench.processes import bench_processes
 
     runtime = _prepared(data_dir, products=3200, customers=6000)
     results: dict[str, Any] = {"pipeline": bench_pipeline(runtime)}
     _show("pipeline (in-process)", results["pipeline"])
-    results["http"] = bench_http(runtime)
-    _show("HTTP (2 workers)", results["http"])
-    sqlite_url = f"sqlite:///{(data_dir / 'ingest.db').resolve()}"
-    results["ingest_sqlite"] = bench_ingest(sqlite_url, batches=20, batch_size=1000)
-    _show("ingest on SQLite", results["ingest_sqlite"])
+    results["http"] = bench_http(runtime, concurrency=(4, 16), seconds=10.0)
+    _show("HTTP (2 workers) and a shopper's pages beside it", results["http"])
+    urls = {"sqlite": f"sqlite:///{(data_dir / 'ingest.db').resolve()}"}
     if postgres_url:
-        results["ingest_postgresql"] = bench_ingest(scratch_postgres_database(postgres_url),
-                                                    batches=20, batch_size=1000)
-        _show("ingest on PostgreSQL", results["ingest_postgresql"])
+        urls["postgresql"] = scratch_postgres_database(postgres_url)
+    for name, url in urls.items():
+        results[f"ingest_{name}"] = bench_ingest(url, batches=20, batch_size=1000)
+        _show(f"ingest on {name}", results[f"ingest_{name}"])
+        results[f"ingest_{name}_http"] = bench_ingest_http(url, batches=20, batch_size=1000)
+        _show(f"ingest on {name}, POST /v1/events", results[f"ingest_{name}_http"])
+    if postgres_url:
+        scale = scratch_postgres_database(postgres_url, "prefero_bench_all_scale", fresh=True)
+        summary = generate_shop(scale, products=10_000, customers=20_000, events=200_000)
+        results["generate"] = {**summary.seconds, "events": summary.events,
+                               "database_bytes": summary.database_bytes}
+        shutil.rmtree(data_dir / "scale", ignore_errors=True)  # artefacts of an older shop
+        results["pipeline_generated"] = bench_pipeline(
+            database_runtime(scale, data_dir / "scale"), requests=1000)
+        _show("pipeline on a generated shop (10,000 products)", results["pipeline_generated"])
+        shop = scratch_postgres_database(postgres_url, "prefero_bench_processes_3200_6000")
+        results["processes"] = bench_processes(
+            _prepared(data_dir / "processes", products=3200, customers=6000,
+                      database_url=shop),
+            run_dir=data_dir / "processes" / "run", redis_url="redis://127.0.0.1:6379/0",
+            counts=(1, 2), seconds=5.0, warmup=2.0, direct=False, say=console.print)
     _write(out, results)
+
+
+@bench_app.command("processes")
+def processes(
+    postgres_url: Annotated[str | None, typer.Option(
+        envvar="PREFERO_TEST_POSTGRES_URL",
+        help="PostgreSQL server; the benchmark loads the demo shop into its own database "
+             "there (prefero_bench_processes_<products>_<customers>, once).")] = None,
+    data_dir: DataDir = Path("var/bench-processes"),
+    counts: Annotated[str, typer.Option(help="API process counts, comma-separated.")] = "1,2,4",
+    clients: Annotated[int, typer.Option(help="wrk connections.")] = 16,
+    seconds: Annotated[float, typer.Option(help="Seconds per measurement.")] = 15.0,
+    redis_url: Annotated[str, typer.Option(help="Redis for the shared rate limits.")
+                         ] = "redis://127.0.0.1:6379/0",
+    direct: Annotated[bool, typer.Option(
+        help="With one process, also measure it without nginx in front.")] = True,
+    products: int = 3200, customers: int = 6000, out: Out = None,
+) -> None:
+    """req/s, median and p99 of GET /v1/recommendations through deploy/'s nginx with 1, 2
+    and 4 API processes (PostgreSQL, Redis, wrk; the mix of `bench http`)."""
+    from prefero.bench.ingest import scratch_postgres_database
+    from prefero.bench.processes import bench_processes
+
+    if not postgres_url:
+        raise typer.BadParameter("the deployment needs PostgreSQL: --postgres-url or "
+                                 "PREFERO_TEST_POSTGRES_URL", param_hint="--postgres-url")
+    try:
+        steps = [int(part) for part in counts.split(",") if part.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"--counts: not a list of integers: {counts!r}") from None
+    # One database per shop size: a shop loaded earlier at another size is never reused.
+    database = scratch_postgres_database(
+        postgres_url, name=f"prefero_bench_processes_{products}_{customers}")
+    runtime = _prepared(data_dir, products=products, customers=customers,
+                        database_url=database)
+    try:
+        figures = bench_processes(runtime, run_dir=data_dir / "run", redis_url=redis_url,
+                                  counts=steps, clients=clients, seconds=seconds,
+                                  direct=direct, say=console.print)
+    finally:
+        runtime.close()
+    _show(f"processes behind nginx ({clients} clients, {seconds:g} s each, "
+          f"{figures['cpus']} cores shared with nginx and wrk)", _flat(figures))
+    _write(out, {"processes": figures})
+
+
+bench_app.command("generate")(generate_scale)
+bench_app.command("train")(train_stages)
 
 
 def register(app: typer.Typer) -> None:

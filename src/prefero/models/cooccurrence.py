@@ -49,27 +49,34 @@ def item_to_item_matrix(
     [[0.0, 1.0], [0.0, 0.0]]
     """
     nonempty = [s for s in sequences if len(s) > 1]
+    # The pairs of every distance are written into one preallocated set of arrays, in the
+    # order the matrix has always been built from (distance 1 first), with 32-bit item
+    # indices: the same matrix, bit for bit, in a third of the memory a list of per-distance
+    # arrays and their concatenation took (tens of GiB at 50 million interactions).
+    index_type = np.int32 if n_items < 2**31 else np.int64
+    lengths = np.fromiter((len(s) for s in nonempty), dtype=np.int64, count=len(nonempty))
     if nonempty:
-        flat = np.concatenate(nonempty).astype(np.int64)
-        owner = np.repeat(np.arange(len(nonempty)), [len(s) for s in nonempty])
+        flat = np.concatenate(nonempty).astype(index_type)
+        owner = np.repeat(np.arange(len(nonempty), dtype=np.int64), lengths)
     else:
-        flat = owner = np.zeros(0, dtype=np.int64)
-    rows: list[IntArray] = []
-    cols: list[IntArray] = []
-    vals: list[FloatArray] = []
-    for d in range(1, window + 1):
-        if len(flat) <= d:
-            break
+        flat = np.zeros(0, dtype=index_type)
+        owner = np.zeros(0, dtype=np.int64)
+    distances = [d for d in range(1, window + 1) if len(flat) > d]
+    total = int(sum(np.maximum(lengths - d, 0).sum() for d in distances))
+    r = np.empty(total, dtype=index_type)
+    c = np.empty(total, dtype=index_type)
+    v = np.empty(total, dtype=np.float64)
+    start = 0
+    for d in distances:
         same = owner[:-d] == owner[d:]
-        rows.append(flat[:-d][same])
-        cols.append(flat[d:][same])
-        vals.append(np.full(int(same.sum()), 1.0 / d))
-    if rows:
-        r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-    else:
-        r = c = np.zeros(0, dtype=np.int64)
-        v = np.zeros(0, dtype=np.float64)
+        stop = start + int(np.count_nonzero(same))
+        r[start:stop] = flat[:-d][same]
+        c[start:stop] = flat[d:][same]
+        v[start:stop] = 1.0 / d
+        start = stop
+    del flat, owner
     counts = sp.csr_matrix((v, (r, c)), shape=(n_items, n_items), dtype=np.float64)
+    del r, c, v
     if symmetric > 0:
         counts = (counts + symmetric * counts.T).tocsr()
     if damping > 0:

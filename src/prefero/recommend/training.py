@@ -5,11 +5,16 @@ models named in ``Settings.models`` (``prefero.models``), fitted on customers' s
 Popularity and trending come from the anonymous aggregate counters, which include the
 behaviour of people who did not consent to tracking (it is never linked to them).
 Co-occurrence and the models come only from consented, linked events.
+
+Both inputs are streamed (``training_input``): rows arrive through a server-side cursor in
+chunks and become integer-coded arrays, so that memory grows by tens of bytes per event
+rather than by a Python object per row (50 million events in a few GiB).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -21,18 +26,18 @@ from scipy import sparse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prefero.config import Settings
-from prefero.customers.consent import purpose_consents
-from prefero.events.models import Event, ProductActivity
+from prefero.events.models import ProductActivity
 from prefero.models import ItemRecommender, TrainingData, Validation, model_class
 from prefero.recommend.artefact_store import publish
 from prefero.recommend.artefacts import write_version
 from prefero.recommend.catalog_index import CatalogIndex, build_catalog_index
+from prefero.recommend.training_input import FETCH_ROWS, Baskets, read_behaviour
 
 if TYPE_CHECKING:
     from prefero.runtime import Runtime
 
-__all__ = ["TrainingConfig", "co_occurrence_top_k", "fit_models", "item_attributes", "train"]
+__all__ = ["TrainingConfig", "basket_co_occurrence", "co_occurrence_top_k", "fit_models",
+           "item_attributes", "popularity_and_trending", "train"]
 
 Progress = Callable[[str], None]
 
@@ -71,19 +76,25 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
         position = {pid: i for i, pid in enumerate(item_ids)}
         attributes, attribute_keys = item_attributes(index)
         say(f"catalog: {len(item_ids)} products, {len(attribute_keys)} facet values")
-        popularity, trending = _popularity_and_trending(session, position, config, now)
+        popularity, trending = popularity_and_trending(session, position, config, now)
         say("popularity and trending computed")
-        baskets = _behaviour(session, position, runtime.settings)
-        say(f"co-occurrence from {len(baskets.purchase)} purchase and {len(baskets.view)} "
+        started = time.perf_counter()
+        baskets = read_behaviour(session, position, runtime.settings)
+        say(f"{baskets.events} consented events read in {time.perf_counter() - started:.1f} s:"
+            f" co-occurrence from {len(baskets.purchase)} purchase and {len(baskets.view)} "
             "view baskets")
         sequences = baskets.journeys
     n = len(item_ids)
+    # Co-occurrence first, so that the baskets are gone before the models need the memory.
+    purchase_idx, purchase_score = basket_co_occurrence(
+        baskets.purchase, n_items=n, k=config.neighbours, shrinkage=config.shrinkage)
+    view_idx, view_score = basket_co_occurrence(
+        baskets.view, n_items=n, k=config.neighbours, shrinkage=config.shrinkage)
+    basket_counts = {"purchase_baskets": len(baskets.purchase),
+                     "view_baskets": len(baskets.view)}
+    del baskets
     models = fit_models(sequences, n_items=n, names=runtime.settings.models, config=config,
                         progress=say, attributes=attributes)
-    purchase_idx, purchase_score = co_occurrence_top_k(
-        baskets.purchase, n_items=n, k=config.neighbours, shrinkage=config.shrinkage)
-    view_idx, view_score = co_occurrence_top_k(
-        baskets.view, n_items=n, k=config.neighbours, shrinkage=config.shrinkage)
     version = write_version(
         runtime.settings.artefact_dir,
         item_ids=item_ids,
@@ -97,8 +108,7 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
         },
         stats={
             "trained_at": now.isoformat(),
-            "purchase_baskets": len(baskets.purchase),
-            "view_baskets": len(baskets.view),
+            **basket_counts,
             "items_with_co_purchase": int((purchase_idx[:, 0] >= 0).sum()) if n else 0,
             "items_with_co_view": int((view_idx[:, 0] >= 0).sum()) if n else 0,
             "model_sequences": len(sequences),
@@ -115,9 +125,14 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
     return version
 
 
-def _popularity_and_trending(
+def popularity_and_trending(
     session: Session, position: dict[str, int], config: TrainingConfig, now: datetime
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Each item's weighted activity over ``config.popularity_days`` and its momentum over
+    the last ``config.trending_days``, from the anonymous per-day counters (streamed).
+
+    >>> # popularity, trending = popularity_and_trending(session, position, config, now)
+    """
     n = len(position)
     popularity = np.zeros(n, dtype=np.float64)
     trending = np.zeros(n, dtype=np.float64)
@@ -125,19 +140,27 @@ def _popularity_and_trending(
     today = now.date()
     since = today - timedelta(days=config.popularity_days)
     decay = math.log(2) / config.trending_half_life_days
+    # One factor per age, from the same exp as always; np.add.at adds in row order, so
+    # each total is summed exactly as a row-by-row loop sums it.
+    fading = np.array([math.exp(-decay * age) for age in range(config.trending_days + 1)])
     rows = session.execute(
         select(ProductActivity.product_id, ProductActivity.day, ProductActivity.type,
                ProductActivity.count).where(ProductActivity.day >= since)
+        .execution_options(yield_per=FETCH_ROWS)
     )
-    for product_id, day, kind, count in rows:
-        i = position.get(product_id)
-        weight = weights.get(kind, 0.0)
-        if i is None or weight == 0.0:
-            continue
-        age = max((today - _as_date(day)).days, 0)
-        popularity[i] += weight * count
-        if age <= config.trending_days:
-            trending[i] += weight * count * math.exp(-decay * age)
+    for part in rows.partitions():
+        products, days, kinds, counts = zip(*part, strict=True)
+        size = len(products)
+        item = np.fromiter((position.get(p, -1) for p in products), dtype=np.int64, count=size)
+        weight = np.fromiter((weights.get(k, 0.0) for k in kinds), dtype=np.float64,
+                             count=size)
+        age = np.fromiter((max((today - _as_date(d)).days, 0) for d in days), dtype=np.int64,
+                          count=size)
+        amount = weight * np.fromiter(counts, dtype=np.float64, count=size)
+        used = (item >= 0) & (weight != 0.0)
+        np.add.at(popularity, item[used], amount[used])
+        recent = used & (age <= config.trending_days)
+        np.add.at(trending, item[recent], amount[recent] * fading[age[recent]])
     # Trending is momentum: recent activity relative to the item's usual level, damped so
     # that an item with three views is not "trending" because it had none before.
     baseline = popularity / max(config.popularity_days, 1) * config.trending_half_life_days
@@ -151,55 +174,6 @@ def _as_date(value: Any) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
-
-
-@dataclass
-class _Behaviour:
-    """What consenting customers' linked events give training: co-occurrence baskets and
-    each customer's journey through the catalogue."""
-
-    purchase: list[list[int]]
-    view: list[list[int]]
-    journeys: list[npt.NDArray[np.int64]]
-
-
-def _behaviour(session: Session, position: dict[str, int], settings: Settings) -> _Behaviour:
-    """One pass over the linked events, in time order per customer.
-
-    Baskets: one per customer and session (or day). Journeys: each customer's products in
-    time order, where a view followed by a purchase of the same product counts once (one
-    step of the journey, not two). Events of customers who have since withdrawn tracking
-    consent are left out: a withdrawal ends the use of their behaviour, in models as on the
-    request path."""
-    people = list(session.scalars(select(Event.customer_id).distinct()))
-    consenting = {customer for customer, granted in purpose_consents(
-        session, people, purpose="tracking", settings=settings).items() if granted}
-    purchase: dict[tuple[str, str], set[int]] = {}
-    view: dict[tuple[str, str], set[int]] = {}
-    steps: dict[str, list[int]] = {}
-    rows = session.execute(
-        select(Event.customer_id, Event.session_id, Event.occurred_at, Event.type,
-               Event.product_id).where(Event.product_id.is_not(None))
-        .order_by(Event.customer_id, Event.occurred_at, Event.id)
-        .execution_options(yield_per=20_000)
-    )
-    for customer_id, session_id, occurred_at, kind, product_id in rows:
-        i = position.get(str(product_id))
-        if i is None or customer_id not in consenting:
-            continue
-        key = (customer_id, session_id or occurred_at.date().isoformat())
-        if kind in ("purchase", "add_to_cart"):
-            purchase.setdefault(key, set()).add(i)
-        if kind in ("view", "rec_click", "add_to_cart", "purchase"):
-            view.setdefault(key, set()).add(i)
-        journey = steps.setdefault(customer_id, [])
-        if not journey or journey[-1] != i:
-            journey.append(i)
-    return _Behaviour(
-        purchase=[sorted(b) for b in purchase.values() if len(b) > 1],
-        view=[sorted(b) for b in view.values() if len(b) > 1],
-        journeys=[np.asarray(journey, dtype=np.int64) for journey in steps.values()],
-    )
 
 
 def tuning_users(sequences: list[npt.NDArray[np.int64]], config: TrainingConfig) -> int:
@@ -245,6 +219,7 @@ def fit_models(
         tunable = []
     models: dict[str, ItemRecommender] = {}
     for name in names:
+        started = time.perf_counter()
         model = model_class(name)(seed=config.seed)
         if tunable:
             validation = Validation(histories=[s[:-1] for s in tunable],
@@ -252,11 +227,13 @@ def fit_models(
             prefixes = TrainingData([s[:-1] if len(s) >= 3 else s for s in sequences], n_items,
                                     item_attributes=attributes)
             model.fit(prefixes, validation=validation).refit(data)
-            say(f"model {name}: tuned on {len(tunable)} customers, params {model.params}")
+            say(f"model {name}: tuned on {len(tunable)} customers, params {model.params} "
+                f"({time.perf_counter() - started:.1f} s)")
         else:
             model.fit(data)
             say(f"model {name}: fitted with default settings ({len(tunable)} customers "
-                f"with 3+ items, fewer than {config.min_tuning_users} needed to tune)")
+                f"with 3+ items, fewer than {config.min_tuning_users} needed to tune; "
+                f"{time.perf_counter() - started:.1f} s)")
         models[name] = model
     return models
 
@@ -264,37 +241,54 @@ def fit_models(
 def co_occurrence_top_k(
     baskets: Iterable[list[int]], *, n_items: int, k: int, shrinkage: float
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
-    """Top-``k`` neighbours of every item by shrunk cosine co-occurrence.
-
-    score(i, j) = c_ij / sqrt(n_i n_j) * c_ij / (c_ij + shrinkage), where c_ij counts the
-    baskets holding both and n_i the baskets holding i. Rows with fewer neighbours are
-    padded with index -1 and score 0.
+    """Top-``k`` neighbours of every item by shrunk cosine co-occurrence, from baskets given
+    as lists of distinct items (see ``basket_co_occurrence``).
 
     >>> idx, score = co_occurrence_top_k([[0, 1], [0, 1], [1, 2]], n_items=3, k=2,
     ...                                  shrinkage=0.0)
     >>> idx[0].tolist(), idx[2].tolist()
     ([1, -1], [1, -1])
     """
-    rows: list[int] = []
-    cols: list[int] = []
-    for b, items in enumerate(baskets):
-        rows.extend([b] * len(items))
-        cols.extend(items)
+    lists = [list(items) for items in baskets]
+    sizes = np.array([len(items) for items in lists], dtype=np.int64)
+    flat = np.array([i for items in lists for i in items], dtype=np.int64)
+    return basket_co_occurrence(
+        Baskets(indptr=np.concatenate(([0], np.cumsum(sizes))).astype(np.int64), items=flat),
+        n_items=n_items, k=k, shrinkage=shrinkage)
+
+
+def basket_co_occurrence(
+    baskets: Baskets, *, n_items: int, k: int, shrinkage: float
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+    """Top-``k`` neighbours of every item by shrunk cosine co-occurrence.
+
+    score(i, j) = c_ij / sqrt(n_i n_j) * c_ij / (c_ij + shrinkage), where c_ij counts the
+    baskets holding both and n_i the baskets holding i. Rows with fewer neighbours are
+    padded with index -1 and score 0.
+
+    >>> baskets = Baskets(indptr=np.array([0, 2, 4, 6]), items=np.array([0, 1, 0, 1, 1, 2]))
+    >>> idx, score = basket_co_occurrence(baskets, n_items=3, k=2, shrinkage=0.0)
+    >>> idx[0].tolist(), idx[2].tolist()
+    ([1, -1], [1, -1])
+    """
     idx = np.full((n_items, k), -1, dtype=np.int32)
     score = np.zeros((n_items, k), dtype=np.float32)
-    if not rows or n_items == 0:
+    if not len(baskets.items) or n_items == 0:
         return idx, score
+    rows = baskets.rows()
     data = np.ones(len(rows), dtype=np.float32)
-    x = sparse.csr_matrix((data, (rows, cols)), shape=(max(rows) + 1, n_items))
+    x = sparse.csr_matrix((data, (rows, baskets.items)), shape=(int(rows[-1]) + 1, n_items))
     x.data[:] = 1.0  # a basket holding an item twice still counts once
     counts = np.asarray(x.sum(axis=0)).ravel()
     co = (x.T @ x).tocsr()
+    del x
     co.setdiag(0)
     co.eliminate_zeros()
     co = co.tocoo()
     norm = np.sqrt(counts[co.row] * counts[co.col])
     values = co.data / norm * (co.data / (co.data + shrinkage))
     matrix = sparse.csr_matrix((values, (co.row, co.col)), shape=(n_items, n_items))
+    del co, norm, values
     for i in range(n_items):
         start, end = matrix.indptr[i], matrix.indptr[i + 1]
         if start == end:
