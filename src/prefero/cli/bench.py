@@ -358,9 +358,14 @@ def run_all(data_dir: DataDir = Path("var/bench"), out: Out = Path("var/bench/re
     _show("pipeline (in-process)", results["pipeline"])
     results["http"] = bench_http(runtime, concurrency=(4, 16), seconds=10.0)
     _show("HTTP (2 workers) and a shopper's pages beside it", results["http"])
-    urls = {"sqlite": f"sqlite:///{(data_dir / 'ingest.db').resolve()}"}
+    # Empty databases each time: ingest slows as the receipts index of earlier runs grows.
+    ingest_file = (data_dir / "ingest-all.db").resolve()
+    for path in (ingest_file, Path(f"{ingest_file}-wal"), Path(f"{ingest_file}-shm")):
+        path.unlink(missing_ok=True)
+    urls = {"sqlite": f"sqlite:///{ingest_file}"}
     if postgres_url:
-        urls["postgresql"] = scratch_postgres_database(postgres_url)
+        urls["postgresql"] = scratch_postgres_database(postgres_url, "prefero_bench_all_ingest",
+                                                       fresh=True)
     for name, url in urls.items():
         results[f"ingest_{name}"] = bench_ingest(url, batches=20, batch_size=1000)
         _show(f"ingest on {name}", results[f"ingest_{name}"])
