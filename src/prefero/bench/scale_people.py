@@ -3,7 +3,7 @@ preferences as NumPy arrays, plus each customer's hidden taste (how much they sh
 two leaf categories they come back to) that the behaviour reads and nothing stores.
 
 Most customers consent to tracking (so training has data to learn from), a few withdraw it
-later (their stored events must then be left out of training), and about a quarter have
+later (their stored events must then be left out of training), and about a third have
 declared something: a liked brand or category, an allergen they never want, a diet.
 """
 

@@ -8,7 +8,7 @@ Co-occurrence and the models come only from consented, linked events.
 
 Both inputs are streamed (``training_input``): rows arrive through a server-side cursor in
 chunks and become integer-coded arrays, so that memory grows by tens of bytes per event
-rather than by a Python object per row (50 million events in a few GiB).
+rather than by Python objects per row, basket and customer.
 """
 
 from __future__ import annotations

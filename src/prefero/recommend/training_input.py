@@ -2,10 +2,12 @@
 table's own order, into integer-coded NumPy arrays, then sorted and cut into what the
 models learn from (each customer's journey) and what co-occurrence counts (baskets).
 
-Held as Python objects (a tuple per row, a set per basket, a list per journey), 50 million
-events would not fit in a machine's memory; as arrays they take about 30 bytes each, and
-the database streams them from a plain sequential scan through a server-side cursor
-instead of sorting them for the client (the sort happens here, in NumPy, on integers).
+Read in the order the database sorted them and kept as Python objects (a tuple per row, a
+set per basket, a list per journey), the events cost a scan of the table in customer order
+(its heap read at random) and a Python loop over every row; as arrays they take about 33
+bytes each plus the session ids, the database streams them from a plain sequential scan
+through a server-side cursor, and the sort happens here, in NumPy, on integers (50 million
+events: 393 s at a 7.1 GiB peak, docs/benchmarks.md "Data at scale").
 
 The result is exactly what the row-by-row reading gave: customers in the code-point order
 of their ids (what ``ORDER BY customer_id`` gives on a C-collated PostgreSQL and on
