@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from prefero.recommend.artefact_rows import ArtefactChunk, PublishedArtefact
@@ -68,9 +68,10 @@ def publish(session: Session, folder: Path, *, keep: int = KEEP_VERSIONS) -> str
         session.flush()
         seq = 0
         while block := archive.read(CHUNK_BYTES):
-            session.add(ArtefactChunk(version=version, seq=seq, data=block))
-            session.flush()  # one chunk in memory at a time
-            session.expunge_all()
+            # A Core insert per chunk: no ORM object keeps the bytes, so one chunk is in
+            # memory at a time, and nothing else in the caller's session is touched.
+            session.execute(insert(ArtefactChunk), {"version": version, "seq": seq,
+                                                    "data": block})
             seq += 1
     stale = session.scalars(select(PublishedArtefact.version)
                             .order_by(PublishedArtefact.published_at.desc(),
