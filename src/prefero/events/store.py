@@ -19,15 +19,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from prefero.customers.models import Customer, Preference
-from prefero.events.models import Event, EventReceipt, ProductActivity
 from prefero.events.schemas import EventIn
 from prefero.events.store_postgres import PostgresStore
+from prefero.events.tables import COUNTERS, CUSTOMERS, EVENTS, PREFERENCES, RECEIPTS
 
 __all__ = ["BatchStore", "Counts", "PortableStore", "PostgresStore", "store_for"]
 
@@ -75,12 +74,6 @@ class BatchStore(Protocol):
         ...
 
 
-def _table(model: type[Any]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
 def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -93,11 +86,6 @@ def _insert(session: Session) -> Any:
     return sqlite_insert
 
 
-_RECEIPTS = _table(EventReceipt)
-_CUSTOMERS = _table(Customer)
-_EVENTS = _table(Event)
-_COUNTERS = _table(ProductActivity)
-_PREFERENCES = _table(Preference)
 
 
 class PortableStore:
@@ -113,9 +101,9 @@ class PortableStore:
         # inserted; a concurrent batch with the same id waits on the key and then sees it
         # as a duplicate.
         statement = (
-            _insert(session)(_RECEIPTS)
+            _insert(session)(RECEIPTS)
             .on_conflict_do_nothing(index_elements=["key"])
-            .returning(_RECEIPTS.c.key)
+            .returning(RECEIPTS.c.key)
         )
         rows = [{"key": key, "received_at": now} for key in keys]
         return set(session.scalars(statement, rows))
@@ -124,7 +112,7 @@ class PortableStore:
         found: set[str] = set()
         for chunk in _chunks(keys, _IN_CHUNK):
             found.update(session.scalars(
-                select(_RECEIPTS.c.key).where(_RECEIPTS.c.key.in_(chunk))))
+                select(RECEIPTS.c.key).where(RECEIPTS.c.key.in_(chunk))))
         return found
 
     def ensure_customers(self, session: Session, ids: Mapping[str, bool], *,
@@ -135,7 +123,7 @@ class PortableStore:
         # executemany: one statement to compile, however many customers.
         rows = [{"id": cid, "anonymous": anonymous, "exploration": True, "created_at": now,
                  "updated_at": now} for cid, anonymous in ids.items()]
-        statement = _insert(session)(_CUSTOMERS).on_conflict_do_nothing(index_elements=["id"])
+        statement = _insert(session)(CUSTOMERS).on_conflict_do_nothing(index_elements=["id"])
         session.execute(statement, rows)
 
     def add_events(self, session: Session, events: Sequence[EventIn], *,
@@ -146,7 +134,7 @@ class PortableStore:
                  "quantity": e.quantity, "price": e.price, "rating": e.rating,
                  "query": e.query, "placement": e.placement, "session_id": e.session_id,
                  "occurred_at": e.occurred_at, "received_at": now} for e in events]
-        session.execute(_EVENTS.insert(), rows)
+        session.execute(EVENTS.insert(), rows)
 
     def dismiss(self, session: Session, dismissals: Sequence[tuple[str, str]], *,
                 now: datetime) -> None:
@@ -155,7 +143,7 @@ class PortableStore:
         rows = [{"customer_id": person, "kind": "dismiss", "facet": "product",
                  "value": product, "weight": None, "source": "dismiss", "created_at": now,
                  "updated_at": now} for person, product in dismissals]
-        statement = _insert(session)(_PREFERENCES)
+        statement = _insert(session)(PREFERENCES)
         # Dismissing again is not news; only refresh when it last happened.
         statement = statement.on_conflict_do_update(
             index_elements=["customer_id", "kind", "facet", "value"],
@@ -168,10 +156,10 @@ class PortableStore:
             return
         rows = [{"product_id": p, "day": d, "type": t, "count": n}
                 for (p, d, t), n in counts.items()]
-        statement = _insert(session)(_COUNTERS)
+        statement = _insert(session)(COUNTERS)
         statement = statement.on_conflict_do_update(
             index_elements=["product_id", "day", "type"],
-            set_={"count": _COUNTERS.c.count + statement.excluded.count},
+            set_={"count": COUNTERS.c.count + statement.excluded.count},
         )
         session.execute(statement, rows)
 

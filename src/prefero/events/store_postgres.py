@@ -29,9 +29,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType, TypeEngine
 
-from prefero.customers.models import Customer, Preference
-from prefero.events.models import Event, EventReceipt, ProductActivity
 from prefero.events.schemas import EventIn
+from prefero.events.tables import COUNTERS, CUSTOMERS, EVENTS, PREFERENCES, RECEIPTS
 
 __all__ = ["PostgresStore"]
 
@@ -68,17 +67,6 @@ def _binary_arrays(session: Session) -> None:
     connection.adapters.register_dumper(_Column, ListBinaryDumper)
 
 
-def _table(model: type[Any]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-_RECEIPTS = _table(EventReceipt)
-_CUSTOMERS = _table(Customer)
-_EVENTS = _table(Event)
-_COUNTERS = _table(ProductActivity)
-_PREFERENCES = _table(Preference)
 
 
 def _element_type(table: Table, name: str) -> TypeEngine[Any]:
@@ -104,58 +92,58 @@ def _scalar(table: Table, name: str) -> ColumnElement[Any]:
 
 
 def _claim_statement() -> Any:
-    rows = _unnest(_RECEIPTS, "key")
+    rows = _unnest(RECEIPTS, "key")
     # ON CONFLICT DO NOTHING + RETURNING reports exactly the keys this statement inserted.
     return (
-        insert(_RECEIPTS)
+        insert(RECEIPTS)
         .from_select(["key", "received_at"],
-                     select(rows.c.key, _scalar(_RECEIPTS, "received_at")))
+                     select(rows.c.key, _scalar(RECEIPTS, "received_at")))
         .on_conflict_do_nothing(index_elements=["key"])
-        .returning(_RECEIPTS.c.key)
+        .returning(RECEIPTS.c.key)
     )
 
 
 def _existing_statement() -> Any:
-    keys = _unnest(_RECEIPTS, "key")
+    keys = _unnest(RECEIPTS, "key")
     # One index probe per key: LIMIT 1 keeps the lateral subquery from being turned into a
     # join. ``key = ANY(:keys)`` would not do: without fresh statistics, or in the generic
     # plan of the prepared statement, PostgreSQL answers it by scanning every receipt.
-    found = select(_RECEIPTS.c.key).where(_RECEIPTS.c.key == keys.c.key).limit(1).lateral()
+    found = select(RECEIPTS.c.key).where(RECEIPTS.c.key == keys.c.key).limit(1).lateral()
     return select(found.c.key).join_from(keys, found, true())
 
 
 def _customers_statement() -> Any:
-    rows = _unnest(_CUSTOMERS, "id", "anonymous")
+    rows = _unnest(CUSTOMERS, "id", "anonymous")
     # The columns not named take their defaults, as in ``ensure_customers`` (from_select
     # adds the table's Python-side defaults for the columns it is not given).
     return (
-        insert(_CUSTOMERS)
+        insert(CUSTOMERS)
         .from_select(["id", "anonymous", "exploration", "created_at", "updated_at"],
                      select(rows.c.id, rows.c.anonymous, literal(True).label("exploration"),
-                            _scalar(_CUSTOMERS, "created_at"),
-                            _scalar(_CUSTOMERS, "updated_at")))
+                            _scalar(CUSTOMERS, "created_at"),
+                            _scalar(CUSTOMERS, "updated_at")))
         .on_conflict_do_nothing(index_elements=["id"])
     )
 
 
 def _events_statement() -> Any:
-    rows = _unnest(_EVENTS, *_EVENT_FIELDS)
-    return insert(_EVENTS).from_select(
+    rows = _unnest(EVENTS, *_EVENT_FIELDS)
+    return insert(EVENTS).from_select(
         [*_EVENT_FIELDS, "received_at"],
-        select(*(rows.c[name] for name in _EVENT_FIELDS), _scalar(_EVENTS, "received_at")),
+        select(*(rows.c[name] for name in _EVENT_FIELDS), _scalar(EVENTS, "received_at")),
     )
 
 
 def _dismiss_statement() -> Any:
-    rows = _unnest(_PREFERENCES, "customer_id", "value")
-    statement = insert(_PREFERENCES).from_select(
+    rows = _unnest(PREFERENCES, "customer_id", "value")
+    statement = insert(PREFERENCES).from_select(
         ["customer_id", "kind", "facet", "value", "weight", "source", "created_at",
          "updated_at"],
         select(rows.c.customer_id, literal("dismiss").label("kind"),
                literal("product").label("facet"), rows.c.value,
-               literal(None, _PREFERENCES.c.weight.type).label("weight"),
-               literal("dismiss").label("source"), _scalar(_PREFERENCES, "created_at"),
-               _scalar(_PREFERENCES, "updated_at")),
+               literal(None, PREFERENCES.c.weight.type).label("weight"),
+               literal("dismiss").label("source"), _scalar(PREFERENCES, "created_at"),
+               _scalar(PREFERENCES, "updated_at")),
     )
     # Dismissing again is not news; only refresh when it last happened.
     return statement.on_conflict_do_update(
@@ -165,14 +153,14 @@ def _dismiss_statement() -> Any:
 
 
 def _counts_statement() -> Any:
-    rows = _unnest(_COUNTERS, "product_id", "day", "type", "count")
-    statement = insert(_COUNTERS).from_select(
+    rows = _unnest(COUNTERS, "product_id", "day", "type", "count")
+    statement = insert(COUNTERS).from_select(
         ["product_id", "day", "type", "count"],
         select(rows.c.product_id, rows.c.day, rows.c.type, rows.c.count))
     # The batch's keys are unique (one row per counter), as ON CONFLICT DO UPDATE needs.
     return statement.on_conflict_do_update(
         index_elements=["product_id", "day", "type"],
-        set_={"count": _COUNTERS.c.count + statement.excluded.count},
+        set_={"count": COUNTERS.c.count + statement.excluded.count},
     )
 
 
