@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from apikeys import ADMIN_KEY, INGEST_KEY, READ_KEY, TOKEN_KEY
+from postgres_shop import scratch_database
 from prefero.api.app import create_app
 from prefero.config import Settings
 from prefero.db.migrate import upgrade
@@ -41,18 +40,9 @@ def postgres_database() -> Iterator[str]:
     """A throw-away database on the server, migrated once per test process."""
     if not POSTGRES_URL:
         pytest.skip("PREFERO_TEST_POSTGRES_URL is not set")
-    name = f"prefero_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_database("prefero_test") as url:
         upgrade(url)
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _truncate_postgres(url: str) -> None:

@@ -37,24 +37,39 @@ def skip_without_deployment_services() -> None:
         find_nginx()
     except FileNotFoundError:
         pytest.skip("nginx is not installed (make test installs nginx-light)")
+    require_redis(REDIS_URL)
+
+
+def require_redis(url: str) -> None:
+    """Skip unless Redis answers at ``url``."""
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
     except redis.RedisError:
-        pytest.skip(f"Redis does not answer at {REDIS_URL}")
+        pytest.skip(f"Redis does not answer at {url}")
+
+
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty database on the PREFERO_TEST_POSTGRES_URL server, dropped on
+    exit even while processes still hold connections to it."""
+    assert POSTGRES_URL is not None
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @contextmanager
 def postgres_shop(data_dir: Path, *, products: int = 300, customers: int = 150
                   ) -> Iterator[str]:
-    """The URL of a fresh database with a trained demo shop (artefacts in ``data_dir``),
-    dropped on exit even while processes still hold connections to it."""
-    assert POSTGRES_URL is not None
-    name = f"prefero_deploy_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    """The URL of a fresh database with a trained demo shop (artefacts in ``data_dir``)."""
+    with scratch_database("prefero_deploy") as url:
         runtime = Runtime(Settings(data_dir=data_dir, database_url=url))
         try:
             load_demo(runtime, products=products, customers=customers)
@@ -62,7 +77,3 @@ def postgres_shop(data_dir: Path, *, products: int = 300, customers: int = 150
         finally:
             runtime.close()
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 from apikeys import ADMIN_KEY, READ_KEY
 from asgi_driver import Answer, call
 from customer_tokens import expired_token, tampered_token
+from postgres_shop import require_redis
 from prefero.api.app import create_app
 from prefero.auth.tokens import sign_customer_token
 from prefero.config import Settings
@@ -135,15 +135,8 @@ def test_a_rate_that_is_not_one_rate_stops_the_settings(rate: str) -> None:
         Settings(rate_limit_api_key=rate)
 
 
-def _redis_or_skip() -> None:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-
-
 def test_two_workers_share_one_limit_through_redis(make_app: MakeApp) -> None:
-    _redis_or_skip()
+    require_redis(REDIS_URL)
     key = f"shared-{uuid.uuid4().hex}"  # a fresh bucket in the shared server
     apps = [make_app(redis_url=REDIS_URL, read_keys=[key], rate_limit_api_key="4/minute")
             for _ in range(2)]
@@ -160,7 +153,7 @@ def test_two_workers_share_one_limit_through_redis(make_app: MakeApp) -> None:
 
 
 def test_failed_authentications_are_shared_through_redis(make_app: MakeApp) -> None:
-    _redis_or_skip()
+    require_redis(REDIS_URL)
     attacker = (f"2001:db8::{uuid.uuid4().hex[:4]}", 1)  # a fresh bucket in the shared server
     apps = [make_app(redis_url=REDIS_URL, rate_limit_failed_auth="3/minute") for _ in range(2)]
     with (TestClient(apps[0], client=attacker) as first,

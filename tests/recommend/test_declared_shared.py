@@ -11,6 +11,7 @@ import redis
 from hypothesis import given
 from hypothesis import strategies as st
 
+from postgres_shop import require_redis
 from prefero.config import Settings
 from prefero.recommend.declared_cache import Declared
 from prefero.recommend.declared_shared import SharedDeclaredCache, decode, encode, namespace
@@ -21,11 +22,8 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 @pytest.fixture
 def prefix() -> Iterator[str]:
+    require_redis(REDIS_URL)
     client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
     prefix = f"prefero:test:{uuid.uuid4().hex}:"
     yield prefix
     for key in client.scan_iter(f"{prefix}*"):

@@ -14,6 +14,7 @@ import redis
 from hypothesis import given
 from hypothesis import strategies as st
 
+from postgres_shop import require_redis
 from prefero.recommend.followers_shared import SharedFollowers, decode, encode
 from prefero.recommend.models import ModelView
 from prefero.recommend.query import RecommendationQuery
@@ -26,11 +27,8 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 def two_processes(demo_shop: Runtime) -> Iterator[tuple[Runtime, Runtime]]:
     """Two runtimes over the demo shop, as two server processes would be, sharing a Redis
     under a key space of their own."""
+    require_redis(REDIS_URL)
     client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
     shop = f"prefero:test:{uuid.uuid4().hex}"
     runtimes = []
     for _ in range(2):

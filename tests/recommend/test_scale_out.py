@@ -14,6 +14,7 @@ import redis
 
 from apikeys import ADMIN_KEY
 from factories import add_products, customer, events, product
+from postgres_shop import require_redis
 from prefero.bench.server import ServerProcess, server_environment
 from prefero.config import Settings
 from prefero.recommend.declared_shared import namespace
@@ -28,10 +29,7 @@ BRANDS = {"acme": "a", "zeta": "z"}
 @pytest.fixture
 def shop(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     """A PostgreSQL shop published to the database: 2 brands, a customer who knows acme."""
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
+    require_redis(REDIS_URL)
     shared = settings.model_copy(update={"redis_url": REDIS_URL, "artefact_store": "database",
                                          "data_dir": tmp_path / "trainer"})
     runtime = Runtime(shared)
