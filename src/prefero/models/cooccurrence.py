@@ -170,6 +170,20 @@ class _ItemToItem(ItemRecommender):
         scores += self._tiebreak[None, :]
         return scores
 
+    def sparse_row(self, history: IntArray) -> tuple[IntArray, FloatArray]:
+        """The part of ``score([history])[0]`` that is not the tie-break, as the items it
+        reaches and their values: a history reaches only the items that followed its own."""
+        setting = self._setting()
+        weights = history_weights([history], self.n_items, last_n=int(setting["last_n"]),
+                                  recency=float(setting["recency"]))
+        row = (weights @ self._matrix).tocsr()
+        return row.indices.astype(np.int64), np.asarray(row.data, dtype=np.float64)
+
+    @property
+    def tiebreak(self) -> FloatArray:
+        """The per-item bonus ``score`` adds (``popularity_tiebreak``)."""
+        return self._tiebreak
+
     def neighbours(self, item: int, *, k: int) -> tuple[IntArray, FloatArray]:
         """The ``k`` items that most often follow (or accompany) ``item``, best first."""
         row = self._matrix.getrow(item)

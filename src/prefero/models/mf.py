@@ -244,6 +244,11 @@ class _Factorisation(ItemRecommender):
         scores += self._tiebreak[None, :]
         return scores
 
+    @property
+    def tiebreak(self) -> FloatArray:
+        """The per-item bonus ``score`` adds (``popularity_tiebreak``)."""
+        return self._tiebreak
+
     def _items_float64(self) -> FloatArray:
         """The item vectors in float64, kept for a catalogue of modest size (below
         ``_KEEP_FLOAT64`` values): a request scoring a few histories would otherwise spend

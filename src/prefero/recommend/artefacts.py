@@ -21,6 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from prefero.models import ItemRecommender, load_model
+from prefero.models.serving import INDEX_FILE, VectorIndex
+from prefero.recommend.followers import FollowersTable
 
 __all__ = [
     "ARTEFACT_FORMAT",
@@ -57,6 +59,11 @@ class Artefacts:
     models: dict[str, ItemRecommender] = field(default_factory=dict)
     #: The (facet, value) of each attribute column the models were given, in column order.
     attribute_keys: list[tuple[str, str]] = field(default_factory=list)
+    #: Each item's followers worked out at training (``prefero.recommend.followers``);
+    #: ``None`` for versions trained without them.
+    followers: FollowersTable | None = None
+    #: The vector index (HNSW) of each factorisation that has one: large catalogues only.
+    vector_indexes: dict[str, VectorIndex] = field(default_factory=dict)
 
 
 _ARRAYS = (
@@ -73,6 +80,8 @@ def write_version(
     root: Path, *, item_ids: list[str], arrays: dict[str, np.ndarray[Any, Any]],
     stats: dict[str, Any], models: Mapping[str, ItemRecommender] | None = None,
     attribute_keys: list[tuple[str, str]] | None = None,
+    followers: FollowersTable | None = None,
+    vector_indexes: Mapping[str, VectorIndex] | None = None,
 ) -> str:
     """Write a new artefact version and make it current; returns the version name."""
     missing = set(_ARRAYS) - set(arrays)
@@ -85,6 +94,10 @@ def write_version(
         np.save(staging / f"{name}.npy", arrays[name], allow_pickle=False)
     for name, model in (models or {}).items():
         model.save(staging / MODELS_DIR / name)
+    for name, index in (vector_indexes or {}).items():
+        index.save(staging / MODELS_DIR / name)
+    for name, array in (followers.arrays() if followers is not None else {}).items():
+        np.save(staging / f"{name}.npy", array, allow_pickle=False)
     manifest = {
         "format": ARTEFACT_FORMAT,
         "version": version,
@@ -92,6 +105,7 @@ def write_version(
         "items": len(item_ids),
         "stats": stats,
         "models": {name: {"params": model.params} for name, model in (models or {}).items()},
+        "followers_k": followers.k if followers is not None else None,
     }
     (staging / "items.json").write_text(json.dumps(item_ids), "utf-8")
     (staging / ATTRIBUTES_FILE).write_text(json.dumps(attribute_keys or []), "utf-8")
@@ -146,5 +160,13 @@ def load_version(root: Path, version: str) -> Artefacts:
     attribute_keys = ([(str(facet), str(value)) for facet, value
                        in json.loads(keys_file.read_text("utf-8"))]
                       if keys_file.exists() else [])
+    followers_k = manifest.get("followers_k")
+    followers = (FollowersTable.from_arrays(
+        {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+         for name in FollowersTable.FILES}, k=int(followers_k))
+        if followers_k is not None else None)
+    indexes = {name: VectorIndex.load(folder / MODELS_DIR / name) for name in models
+               if (folder / MODELS_DIR / name / INDEX_FILE).exists()}
     return Artefacts(version=version, item_ids=item_ids, manifest=manifest, models=models,
-                     attribute_keys=attribute_keys, **loaded)
+                     attribute_keys=attribute_keys, followers=followers,
+                     vector_indexes=indexes, **loaded)

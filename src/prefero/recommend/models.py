@@ -11,18 +11,27 @@ from typing import Literal
 import numpy as np
 
 from prefero.models import ItemRecommender
-from prefero.models.cooccurrence import CoOccurrence, Transitions
 from prefero.models.declared import DeclaredChoices
 from prefero.recommend.artefacts import Artefacts
+from prefero.recommend.candidate_scores import ModelRows, lifted_at
 from prefero.recommend.catalog_index import CatalogIndex, FloatArray, IntArray
+from prefero.recommend.followers import FollowersTable, lifted, mean_lifted, observed_after
 from prefero.recommend.followers_shared import SharedFollowers
 
-__all__ = ["ModelView", "build_model_view"]
+__all__ = ["CANDIDATE_SCORING_FROM", "MODEL_CANDIDATES", "ModelView", "build_model_view"]
 
 EMPTY_INT: IntArray = np.zeros(0, dtype=np.int64)
 EMPTY_FLOAT: FloatArray = np.zeros(0, dtype=np.float64)
 # Items whose followers one view keeps (each at most a few hundred numbers).
 _MAX_FOLLOWERS = 200_000
+#: Catalogues of at least this many items read the models at a candidate set
+#: (``prefero.recommend.candidate_scores``): below it a pass over the catalogue costs less
+#: than a millisecond per model and every item keeps its exact score. Training builds the
+#: factorisations' vector index (HNSW) from the same size.
+CANDIDATE_SCORING_FROM = 50_000
+#: The best items a factorisation proposes on that path. Measured at 100,000 products (ALS,
+#: 256 factors, HNSW): 100 hold 99.5 % of the exact top 10 in 0.8 ms; 500 took 4.5 ms.
+MODEL_CANDIDATES = 100
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,48 @@ class ModelView:
     #: and the key prefix of this view there.
     shared: SharedFollowers | None = field(default=None, repr=False, compare=False)
     shared_scope: str = ""
+    #: The best items per model read on the candidate path; ``None``: scores over the whole
+    #: catalogue (``CANDIDATE_SCORING_FROM``).
+    candidate_k: int | None = None
+
+    @cached_property
+    def editorial(self) -> tuple[FloatArray, FloatArray]:
+        """The popularity (log-scaled) and trending signals, each scaled to a maximum of 1:
+        the same for every request of this view, so worked out once (read-only)."""
+        popularity, trending = np.log1p(self.popularity), self.trending.copy()
+        for values in (popularity, trending):
+            top = float(values.max()) if values.size else 0.0
+            if top > 0:
+                values /= top
+            values.flags.writeable = False
+        return popularity, trending
+
+    @cached_property
+    def _rows(self) -> ModelRows:
+        indexes = self.artefacts.vector_indexes if self.artefacts is not None else {}
+        return ModelRows(self.models, indexes)
+
+    def expected_after(self, history: Sequence[int]) -> FloatArray:
+        """``model_scores`` of one history; with ``candidate_k``, worked out at the models'
+        candidates only (every other item 0), without a pass over the catalogue."""
+        if self.candidate_k is None or not self.models:
+            dense: FloatArray = self.model_scores([history])[0]
+            return dense
+        items, values = self._candidate_scores(history)
+        out = np.zeros(self.cat_to_art.size)
+        positions = self.art_to_cat[items]
+        known = positions >= 0
+        out[positions[known]] = values[known]
+        return out
+
+    def _candidate_scores(self, history: Sequence[int], *, extra: IntArray | None = None
+                          ) -> tuple[IntArray, FloatArray]:
+        """The models' averaged lifted scores at their candidates and ``extra`` (artefact
+        positions, ascending)."""
+        assert self.candidate_k is not None
+        art = self.cat_to_art[np.asarray(history, dtype=np.int64)] if len(history) else (
+            EMPTY_INT)
+        return lifted_at(self._rows.rows(art[art >= 0], k=self.candidate_k), extra=extra)
 
     def model_scores(self, histories: Sequence[Sequence[int]]) -> FloatArray:
         """What the trained models expect next after each history (catalog positions, in
@@ -58,23 +109,20 @@ class ModelView:
         >>> # view.model_scores([[12, 40]])  # the customer looked at 12, then 40
         """
         n = self.cat_to_art.size
-        out = np.zeros((len(histories), n))
         if not self.models or not len(histories):
-            return out
+            return np.zeros((len(histories), n))
         art_histories = []
         for history in histories:
             art = self.cat_to_art[np.asarray(history, dtype=np.int64)] if len(history) else (
                 EMPTY_INT)
             art_histories.append(art[art >= 0].astype(np.int64))
-        aligned = self._aligned
+        scores = mean_lifted(list(self.models.values()), art_histories,
+                             n_items=self.art_to_cat.size)
+        if self._aligned:
+            return scores
+        out = np.zeros((len(histories), n))
         known = self.art_to_cat >= 0
-        for model in self.models.values():
-            lifted = _lifted(np.asarray(model.score(art_histories), dtype=np.float64))
-            if aligned:
-                out += lifted
-            else:
-                out[:, self.art_to_cat[known]] += lifted[:, known]
-        out /= len(self.models)
+        out[:, self.art_to_cat[known]] = scores[:, known]
         return out
 
     @cached_property
@@ -93,10 +141,14 @@ class ModelView:
         Every product page and every known customer's journey asks this of a few items; it
         depends on nothing but the item and the view, so each item is scored once (scoring
         one history is a model fold-in plus a catalogue-wide pass, the request path's
-        largest cost before).
+        largest cost before). Artefacts trained with their followers table
+        (``prefero.recommend.followers``) answer from it and nothing is scored here.
 
         >>> # view.followers([12], k=50)  # [(positions chosen after 12, their scores)]
         """
+        table = self.artefacts.followers if self.artefacts is not None else None
+        if table is not None and table.k == k:
+            return [self._stored_followers(table, p) for p in positions]
         kept = {p: self._followers.get((p, k)) for p in positions}
         new: dict[int, tuple[IntArray, FloatArray]] = {}
         missing = [p for p, known in kept.items() if known is None]
@@ -105,11 +157,7 @@ class ModelView:
             new.update({p: lists for (p, _k), lists in found.items()})
             missing = [p for p in missing if p not in new]
         if missing:
-            scores = self.model_scores([[p] for p in missing])
-            worked_out = {}
-            for row, position in enumerate(missing):
-                observed = self.observed_after(position, k=k)
-                worked_out[position] = (observed, scores[row][observed])
+            worked_out = self._work_out_followers(missing, k=k)
             new.update(worked_out)
             if self.shared is not None:
                 self.shared.put(self.shared_scope,
@@ -119,6 +167,20 @@ class ModelView:
                 self._followers.clear()  # a bound on memory for very large catalogues
             self._followers.update({(p, k): found for p, found in new.items()})
         return [kept[p] or new[p] for p in positions]
+
+    def _work_out_followers(self, positions: list[int], *, k: int
+                            ) -> dict[int, tuple[IntArray, FloatArray]]:
+        if self.candidate_k is None:
+            scores = self.model_scores([[p] for p in positions])
+            return {position: (observed, scores[row][observed]) for row, (position, observed)
+                    in enumerate((p, self.observed_after(p, k=k)) for p in positions)}
+        worked_out = {}
+        for position in positions:
+            observed = self.observed_after(position, k=k)
+            wanted = self.cat_to_art[observed]
+            items, values = self._candidate_scores([position], extra=wanted)
+            worked_out[position] = (observed, values[np.searchsorted(items, wanted)])
+        return worked_out
 
     def form_scores(self, values: Sequence[tuple[str, str]]) -> FloatArray:
         """What customers whose journeys implied these preferences went on to choose (the
@@ -134,27 +196,33 @@ class ModelView:
         if not isinstance(model, DeclaredChoices) or not columns:
             return out
         known = self.art_to_cat >= 0
-        lifted = _lifted(np.asarray(model.score_declared([columns]), dtype=np.float64))
-        out[self.art_to_cat[known]] = lifted[0, known]
+        scores = lifted(np.asarray(model.score_declared([columns]), dtype=np.float64))
+        out[self.art_to_cat[known]] = scores[0, known]
         return out
+
+    def _stored_followers(self, table: FollowersTable, position: int
+                          ) -> tuple[IntArray, FloatArray]:
+        """``followers`` of one item read from the artefact's table, in catalog positions
+        (ascending, as ``observed_after`` gives them)."""
+        art = int(self.cat_to_art[position])
+        if art < 0:
+            return EMPTY_INT, EMPTY_FLOAT
+        items, scores = table.of(art)
+        positions = self.art_to_cat[items]
+        if self._aligned:
+            return positions, np.asarray(scores)
+        kept = np.flatnonzero(positions >= 0)
+        order = kept[np.argsort(positions[kept])]
+        return positions[order], np.asarray(scores[order])
 
     def observed_after(self, position: int, *, k: int) -> IntArray:
         """Catalog positions that shoppers went on to choose after (or together with) the
-        item at ``position``, up to ``k`` per item-to-item model, by their counts: the
-        evidence an "also chose" claim rests on. The other models' scores reach every item
-        (factorisation, popularity tie-breaks), so they rank but never prove a relation."""
+        item at ``position`` (``prefero.recommend.followers.observed_after``)."""
         art = int(self.cat_to_art[position])
         if art < 0:
             return EMPTY_INT
-        found: list[IntArray] = []
-        for model in self.models.values():
-            if isinstance(model, Transitions | CoOccurrence):
-                targets, _ = model.neighbours(art, k=k)
-                found.append(self.art_to_cat[targets])
-        if not found:
-            return EMPTY_INT
-        positions = np.unique(np.concatenate(found))
-        result: IntArray = positions[positions >= 0]
+        positions = self.art_to_cat[observed_after(list(self.models.values()), art, k=k)]
+        result: IntArray = np.sort(positions[positions >= 0])
         return result
 
     def neighbours(self, position: int, kind: Literal["purchase", "view"] | str
@@ -171,26 +239,6 @@ class ModelView:
         targets = self.art_to_cat[idx[valid]]
         kept = targets >= 0
         return targets[kept], np.asarray(score[valid][kept], dtype=np.float64)
-
-
-def _lifted(raw: FloatArray) -> FloatArray:
-    """Each row standardised, cut at zero (below-average items get nothing) and scaled to a
-    maximum of 1: models with incomparable scales on one scale, only their picks lifted.
-
-    >>> _lifted(np.array([[1.0, 2.0, 3.0]])).tolist()
-    [[0.0, 0.0, 1.0]]
-    """
-    # In place on one array, the arithmetic of mean, std and clip unchanged (np.std also
-    # squares the centred values and averages them): each pass over the catalogue counts
-    # on a large one.
-    lifted = raw - raw.mean(axis=1, keepdims=True)
-    spread = np.sqrt(np.mean(np.square(lifted), axis=1, keepdims=True))
-    lifted /= np.where(spread > 0, spread, 1.0)
-    np.maximum(lifted, 0.0, out=lifted)
-    top = lifted.max(axis=1, keepdims=True)
-    lifted /= np.where(top > 0, top, 1.0)
-    result: FloatArray = lifted
-    return result
 
 
 def build_model_view(index: CatalogIndex, artefacts: Artefacts | None, *,
@@ -218,6 +266,9 @@ def build_model_view(index: CatalogIndex, artefacts: Artefacts | None, *,
     return ModelView(artefacts.version, popularity, trending, artefacts, cat_to_art, art_to_cat,
                      tables, dict(artefacts.models),
                      {key: column for column, key in enumerate(artefacts.attribute_keys)},
-                     shared=shared, shared_scope=(
+                     shared=shared, candidate_k=(
+                         MODEL_CANDIDATES if len(artefacts.item_ids) >= CANDIDATE_SCORING_FROM
+                         else None),
+                     shared_scope=(
                          shared.scope(version=artefacts.version, revision=index.revision)
                          if shared is not None else ""))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from prefero.recommend.catalog_index import CatalogIndex, FloatArray, IntArray
+from prefero.recommend.followers import FOLLOWERS_K
 from prefero.recommend.models import ModelView
 from prefero.recommend.profile import CustomerProfile
 
@@ -26,7 +27,9 @@ HISTORY_HALF_LIFE_DAYS = 14.0
 SESSION_SECONDS = 30 * 60
 #: Most recent distinct products whose own model predictions explain a recommendation.
 ATTRIBUTION_SEEDS = 10
-ATTRIBUTION_TARGETS = 50
+#: Followers per seed that may carry its "often chosen after" (the depth training works
+#: followers out at, so that the request path reads them from the artefact).
+ATTRIBUTION_TARGETS = FOLLOWERS_K
 #: The trained models' part of the behaviour signal (the rest: co-occurrence, affinity).
 MODEL_SHARE = 0.45
 #: What shoppers with the same declared preferences went on to choose (the ``declared``
@@ -35,7 +38,7 @@ MODEL_SHARE = 0.45
 PEER_SHARE = 0.5
 NEW_ARRIVAL_DAYS = 30.0
 #: Most observed successors of a page's product that may be "also chosen" with it.
-ALSO_CHOSEN_TOP = 50
+ALSO_CHOSEN_TOP = FOLLOWERS_K
 
 
 @dataclass
@@ -103,11 +106,11 @@ def compute_signals(
     """Compute every score vector for one request. ``anchors``: the page's products."""
     now = now if now is not None else time.time()
     n = index.size
-    age_days = (now - index.created_ts) / 86400.0
+    popularity, trending = model.editorial
     signals = Signals(
-        popularity=_normalised(np.log1p(model.popularity)),
-        trending=_normalised(model.trending),
-        newness=np.clip(1.0 - age_days / NEW_ARRIVAL_DAYS, 0.0, 1.0),
+        popularity=popularity,
+        trending=trending,
+        newness=_newness(index, now),
         declared=np.zeros(n),
         behaviour=np.zeros(n),
         page=np.zeros(n),
@@ -120,6 +123,17 @@ def compute_signals(
     if anchors:
         _page(index, model, anchors, signals)
     return signals
+
+
+def _newness(index: CatalogIndex, now: float) -> FloatArray:
+    """1 for an item created now, falling to 0 at ``NEW_ARRIVAL_DAYS``; only the items
+    created since then are computed (a second earlier still, so that rounding never leaves
+    out an item the formula gives a trace of newness)."""
+    newness = np.zeros(index.size)
+    recent = index.created_after(now - NEW_ARRIVAL_DAYS * 86400.0 - 1.0)
+    age_days = (now - index.created_ts[recent]) / 86400.0
+    newness[recent] = np.clip(1.0 - age_days / NEW_ARRIVAL_DAYS, 0.0, 1.0)
+    return newness
 
 
 def _declared(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
@@ -199,7 +213,7 @@ def _model_behaviour(index: CatalogIndex, model: ModelView, profile: CustomerPro
     lifted item traced to the single past product that predicts it best (scored alone)."""
     journey = [index.position[item.product_id] for item in reversed(profile.history)
                if item.product_id in index.position]
-    expected = model.model_scores([journey])[0]
+    expected = model.expected_after(journey)
     # Only products the models were trained on can explain anything: scored alone, an unknown
     # one is an empty history, whose "predictions" are the models' prior, not evidence.
     recent = [seed for seed in dict.fromkeys(reversed(journey))

@@ -14,10 +14,12 @@ rather than by Python objects per row, basket and customer.
 from __future__ import annotations
 
 import math
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,10 +29,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from prefero.events.models import ProductActivity
-from prefero.models import ItemRecommender, TrainingData, Validation, model_class
+from prefero.models import ItemRecommender, TrainingData, Validation, load_model, model_class
+from prefero.models.base import EmbeddingModel
+from prefero.models.serving import IndexConfig, VectorIndex
 from prefero.recommend.artefact_store import publish
 from prefero.recommend.artefacts import write_version
 from prefero.recommend.catalog_index import CatalogIndex, build_catalog_index
+from prefero.recommend.followers import FOLLOWERS_K, FollowersTable, followers_table
+from prefero.recommend.models import CANDIDATE_SCORING_FROM
 from prefero.recommend.training_input import FETCH_ROWS, Baskets, read_behaviour
 
 if TYPE_CHECKING:
@@ -62,6 +68,11 @@ class TrainingConfig:
     #: many customers have three or more items; below that the defaults are used.
     min_tuning_users: int = 50
     seed: int = 0
+    #: Catalogues up to this size get every item's followers worked out at training
+    #: (``prefero.recommend.followers``); the work grows with the square of the catalogue
+    #: (a score row over every item per item), so larger ones keep working them out per
+    #: request, once per item and process.
+    followers_up_to: int = 200_000
 
 
 def train(runtime: Runtime, *, config: TrainingConfig | None = None,
@@ -95,6 +106,9 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
     del baskets
     models = fit_models(sequences, n_items=n, names=runtime.settings.models, config=config,
                         progress=say, attributes=attributes)
+    models = _as_served(models)
+    followers = _followers(models, n_items=n, config=config, say=say)
+    indexes = _vector_indexes(models, n_items=n, say=say)
     version = write_version(
         runtime.settings.artefact_dir,
         item_ids=item_ids,
@@ -116,6 +130,8 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
         },
         models=models,
         attribute_keys=attribute_keys,
+        followers=followers,
+        vector_indexes=indexes,
     )
     say(f"published artefact version {version}")
     if runtime.settings.artefact_store == "database":
@@ -123,6 +139,45 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
             publish(session, runtime.settings.artefact_dir / version)
         say("… and in the database, for every process on every host")
     return version
+
+
+def _as_served(models: dict[str, ItemRecommender]) -> dict[str, ItemRecommender]:
+    """The models as a serving process loads them. Their saved form is what the followers
+    table must be worked out from: the item-to-item matrices are stored in float32, which
+    moves their scores (and the order of tied neighbours) off the float64 training holds."""
+    with tempfile.TemporaryDirectory(prefix="prefero-models-") as folder:
+        for name, model in models.items():
+            model.save(Path(folder) / name)
+        return {name: load_model(Path(folder) / name) for name in models}
+
+
+def _vector_indexes(models: dict[str, ItemRecommender], *, n_items: int, say: Progress
+                    ) -> dict[str, VectorIndex]:
+    """An HNSW graph over each factorisation's item vectors, for catalogues the request path
+    reads at a candidate set (``CANDIDATE_SCORING_FROM``)."""
+    if n_items < CANDIDATE_SCORING_FROM:
+        return {}
+    indexes = {}
+    for name, model in models.items():
+        if isinstance(model, EmbeddingModel):
+            started = time.perf_counter()
+            indexes[name] = VectorIndex.build(model.item_vectors(), IndexConfig(ann_threshold=0))
+            say(f"vector index of {name} built in {time.perf_counter() - started:.1f} s")
+    return indexes
+
+
+def _followers(models: dict[str, ItemRecommender], *, n_items: int, config: TrainingConfig,
+               say: Progress) -> FollowersTable | None:
+    if not models or n_items > config.followers_up_to:
+        if models:
+            say(f"followers left to the request path: {n_items} products is above "
+                f"{config.followers_up_to}")
+        return None
+    started = time.perf_counter()
+    table = followers_table(list(models.values()), n_items=n_items, k=FOLLOWERS_K)
+    say(f"followers of {int((np.diff(table.indptr) > 0).sum())} products worked out in "
+        f"{time.perf_counter() - started:.1f} s")
+    return table
 
 
 def popularity_and_trending(
