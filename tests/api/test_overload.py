@@ -77,3 +77,68 @@ def test_a_request_waiting_briefly_gets_the_freed_slot(tmp_path: Path) -> None:
         assert asyncio.run(scenario()) == [204, 204]
     finally:
         runtime.close()
+
+
+def test_a_waiting_page_gets_the_freed_slot_before_a_waiting_api_call(tmp_path: Path) -> None:
+    entered: list[str] = []
+    release = asyncio.Event()
+
+    async def app_(scope: Scope, receive: Receive, send: Send) -> None:
+        entered.append(scope["path"])
+        if scope["path"] == "/v1/first":
+            await release.wait()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    runtime = Runtime(Settings(data_dir=tmp_path, max_in_flight=1, admission_wait_seconds=2))
+    app = AdmissionControl(app_, runtime=runtime)
+
+    async def scenario() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            first = asyncio.create_task(client.get("/v1/first"))
+            while not entered:
+                await asyncio.sleep(0.001)
+            api = asyncio.create_task(client.get("/v1/recommendations"))
+            await asyncio.sleep(0.02)  # the API call queues first
+            page = asyncio.create_task(client.get("/search"))
+            await asyncio.sleep(0.02)
+            release.set()
+            return [answer.status_code for answer in await asyncio.gather(first, api, page)]
+
+    try:
+        assert asyncio.run(scenario()) == [204, 204, 204]
+    finally:
+        runtime.close()
+    assert entered == ["/v1/first", "/search", "/v1/recommendations"]
+    assert app.in_flight == 0
+
+
+def test_a_waiter_that_gives_up_leaves_no_slot_behind(tmp_path: Path) -> None:
+    release = asyncio.Event()
+
+    async def held(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == "/held":
+            await release.wait()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    runtime = _runtime(tmp_path)
+    app = AdmissionControl(held, runtime=runtime)
+
+    async def scenario() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            first = asyncio.create_task(client.get("/held"))
+            await asyncio.sleep(0.01)
+            refused = await asyncio.gather(client.get("/page"), client.get("/v1/x"))
+            release.set()
+            after = await client.get("/again")
+            return [(await first).status_code, *(r.status_code for r in refused),
+                    after.status_code]
+
+    try:
+        assert asyncio.run(scenario()) == [204, 503, 503, 204]
+    finally:
+        runtime.close()
+    assert app.in_flight == 0

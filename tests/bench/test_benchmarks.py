@@ -47,6 +47,9 @@ def test_pipeline_and_http_benchmarks_run(small_shop: Runtime) -> None:
     assert http["c2_page_errors"] == 0
     assert 0 < http["c2_search_median_ms"] <= http["c2_search_p99_ms"]
     assert 0 < http["c2_product_median_ms"] <= http["c2_product_p99_ms"]
+    # Their server time, from the pages' Server-Timing, is part of the time to the last byte.
+    assert 0 < http["c2_search_server_median_ms"] <= http["c2_search_median_ms"]
+    assert 0 < http["c2_product_server_p99_ms"] <= http["c2_product_max_ms"]
 
 
 def test_ingest_benchmark_counts_every_event(tmp_path: Path) -> None:

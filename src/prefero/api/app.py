@@ -37,6 +37,7 @@ from prefero.api.routes import (
     tokens,
 )
 from prefero.api.security_headers import install_security_headers
+from prefero.api.server_timing import install_server_timing
 from prefero.config import Settings, get_settings
 from prefero.runtime import Runtime
 from prefero.web.app import install_web
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     # (precomputed bytes: about 2 µs a request).
     install_security_headers(app, runtime)
     install_proxy_headers(app, runtime)
+    install_server_timing(app)
 
     return app
 

@@ -10,9 +10,16 @@ problem+json with ``Retry-After``: an overloaded worker says so at once instead 
 requests until clients give up. The limit stays below the thread pool (40 threads) and the
 database pool is sized from it, so an admitted request never waits for either behind
 requests that wait in turn (the stall measured in docs/benchmarks.md, "Never stall").
+
+Shoppers' pages go first. A request outside the API (``/v1/``) that finds every slot taken
+gets the next one freed before any API call waiting longer: a person is waiting for the
+page, a shop's server for the API call, and under a saturating API load a page otherwise
+queued behind a worker's whole backlog of API calls (measured in docs/benchmarks.md).
 """
 
 from __future__ import annotations
+
+from collections import deque
 
 import anyio
 import orjson
@@ -27,36 +34,75 @@ from prefero.runtime import Runtime
 __all__ = ["AdmissionControl", "install_overload"]
 
 _LIVENESS_METHODS = frozenset({"GET", "HEAD"})
+#: Where the API's routes begin: everything else (pages, their assets) is a shopper's.
+_API = "/v1/"
+
+
+class _Slots:
+    """``limit`` slots; a freed slot goes to the longest-waiting first-class waiter, then
+    to the longest-waiting other one."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.free = limit
+        self._waiting: tuple[deque[anyio.Event], deque[anyio.Event]] = (deque(), deque())
+
+    def try_acquire(self) -> bool:
+        if self.free > 0:
+            self.free -= 1
+            return True
+        return False
+
+    async def acquire(self, *, first: bool) -> None:
+        """Wait for a slot handed over by ``release``; on cancellation, give back a slot
+        handed over meanwhile (or leave the queue)."""
+        granted = anyio.Event()
+        queue = self._waiting[0 if first else 1]
+        queue.append(granted)
+        try:
+            await granted.wait()
+        except BaseException:
+            if granted.is_set():
+                self.release()
+            else:
+                queue.remove(granted)
+            raise
+
+    def release(self) -> None:
+        for queue in self._waiting:
+            if queue:
+                queue.popleft().set()  # the slot passes on without ever being free
+                return
+        self.free += 1
 
 
 class AdmissionControl:
-    """At most ``limit`` requests at once in the wrapped app; ``/healthz`` answered first."""
+    """At most ``limit`` requests at once in the wrapped app; ``/healthz`` answered first;
+    a waiting page before a waiting API call."""
 
     def __init__(self, app: ASGIApp, *, runtime: Runtime) -> None:
         self.app = app
         self.runtime = runtime
         self.limit = runtime.settings.max_in_flight
         self.wait = runtime.settings.admission_wait_seconds
-        # anyio's semaphore queues its waiters in order and binds to no particular loop.
-        self.slots = anyio.Semaphore(self.limit)
+        self.slots = _Slots(self.limit)
 
     @property
     def in_flight(self) -> int:
-        return self.limit - self.slots.value
+        return self.limit - self.slots.free
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"] == "/healthz" and scope["method"] in _LIVENESS_METHODS:
+        path: str = scope["path"]
+        if path == "/healthz" and scope["method"] in _LIVENESS_METHODS:
             await self._alive(scope, send)
             return
-        try:
-            self.slots.acquire_nowait()
-        except anyio.WouldBlock:
+        if not self.slots.try_acquire():
             admitted = False
             with anyio.move_on_after(self.wait):
-                await self.slots.acquire()
+                await self.slots.acquire(first=not path.startswith(_API))
                 admitted = True
             if not admitted:
                 await self._refuse(scope, receive, send)

@@ -2,9 +2,10 @@
 and product pages fetched one at a time, as a person clicks, beside ``prefero bench http``'s
 load.
 
-Each page is timed from the request to its last byte on loopback, which is the server's
-time plus a fraction of a millisecond: an upper bound of the server time, queueing behind
-the load included, which is what a shopper would wait.
+Each page is timed from the request to its last byte on loopback: the server's time plus
+the queue in front of the workers, which is what a shopper would wait. The server time alone
+is the page's ``Server-Timing`` (``prefero.api.server_timing``): how long the worker spent
+on it once it took it up (time it lost its core to the load included).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import quote, urlencode
 import httpx
 from sqlalchemy import select
 
+from prefero.api.server_timing import server_time_ms
 from prefero.bench.stats import summarise
 from prefero.catalog.models import Product
 from prefero.runtime import Runtime
@@ -56,6 +58,8 @@ class PageProbe:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.timings: dict[str, list[float]] = {"search": [], "product": []}
+        #: The pages' own ``Server-Timing``, in seconds like ``timings``.
+        self.server: dict[str, list[float]] = {"search": [], "product": []}
         self.errors = 0
 
     def __enter__(self) -> PageProbe:
@@ -81,20 +85,26 @@ class PageProbe:
                     ok = False
                 took = time.perf_counter() - started
                 if ok:
-                    self.timings["search" if path.startswith("/search") else "product"
-                                 ].append(took)
+                    page = "search" if path.startswith("/search") else "product"
+                    self.timings[page].append(took)
+                    server = server_time_ms(answer.headers.get("server-timing"))
+                    if server is not None:
+                        self.server[page].append(server / 1000.0)
                 else:
                     self.errors += 1
                 self._stop.wait(max(self._interval - took, 0.0))
 
     def figures(self) -> dict[str, float]:
-        """``search_p99_ms``, ``product_median_ms`` …, ``pages`` fetched and ``page_errors``."""
+        """``search_p99_ms``, ``product_median_ms`` … (to the last byte),
+        ``search_server_p99_ms`` … (``Server-Timing``), ``pages`` fetched and
+        ``page_errors``."""
         result: dict[str, float] = {}
-        for page, timings in self.timings.items():
-            if timings:
-                for name, value in summarise(timings).items():
-                    if name in ("median_ms", "p90_ms", "p99_ms", "max_ms"):
-                        result[f"{page}_{name}"] = value
+        for kind, measured in (("", self.timings), ("server_", self.server)):
+            for page, timings in measured.items():
+                if timings:
+                    for name, value in summarise(timings).items():
+                        if name in ("median_ms", "p90_ms", "p99_ms", "max_ms"):
+                            result[f"{page}_{kind}{name}"] = value
         result["pages"] = float(sum(len(t) for t in self.timings.values()))
         result["page_errors"] = float(self.errors)
         return result
