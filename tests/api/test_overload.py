@@ -142,3 +142,38 @@ def test_a_waiter_that_gives_up_leaves_no_slot_behind(tmp_path: Path) -> None:
     finally:
         runtime.close()
     assert app.in_flight == 0
+
+
+def test_slots_beyond_api_in_flight_are_kept_for_pages(tmp_path: Path) -> None:
+    release = asyncio.Event()
+    entered: list[str] = []
+
+    async def held(scope: Scope, receive: Receive, send: Send) -> None:
+        entered.append(scope["path"])
+        if scope["path"] == "/v1/held":
+            await release.wait()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    runtime = Runtime(Settings(data_dir=tmp_path, max_in_flight=2, api_in_flight=1,
+                               admission_wait_seconds=2))
+    app = AdmissionControl(held, runtime=runtime)
+
+    async def scenario() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            first = asyncio.create_task(client.get("/v1/held"))
+            await asyncio.sleep(0.01)
+            second = asyncio.create_task(client.get("/v1/waits"))
+            await asyncio.sleep(0.01)
+            page = await asyncio.wait_for(client.get("/p/1"), 1.0)  # the kept slot
+            assert entered == ["/v1/held", "/p/1"]  # the second API call still waits
+            release.set()
+            return [page.status_code, (await first).status_code, (await second).status_code]
+
+    try:
+        assert asyncio.run(scenario()) == [204, 204, 204]
+    finally:
+        runtime.close()
+    assert entered == ["/v1/held", "/p/1", "/v1/waits"]
+    assert app.in_flight == 0

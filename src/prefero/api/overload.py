@@ -11,10 +11,13 @@ requests until clients give up. The limit stays below the thread pool (40 thread
 database pool is sized from it, so an admitted request never waits for either behind
 requests that wait in turn (the stall measured in docs/benchmarks.md, "Never stall").
 
-Shoppers' pages go first. A request outside the API (``/v1/``) that finds every slot taken
-gets the next one freed before any API call waiting longer: a person is waiting for the
-page, a shop's server for the API call, and under a saturating API load a page otherwise
-queued behind a worker's whole backlog of API calls (measured in docs/benchmarks.md).
+Shoppers' pages go first. API requests (``/v1/``) take at most ``api_in_flight`` of the
+slots, the rest are kept for pages (and their assets), and a page that finds every slot
+taken gets the next one freed before any API request waiting longer. A person waits for the
+page, a shop's server for the API call: under a saturating API load a page otherwise queued
+behind its worker's backlog of API calls and then shared the worker's one interpreter lock
+with three of them (measured in docs/benchmarks.md). Limiting the API costs it no
+throughput while its work is CPU under that lock.
 """
 
 from __future__ import annotations
@@ -39,41 +42,59 @@ _API = "/v1/"
 
 
 class _Slots:
-    """``limit`` slots; a freed slot goes to the longest-waiting first-class waiter, then
-    to the longest-waiting other one."""
+    """``limit`` slots, of which API requests take at most ``api_limit``; a freed slot goes
+    to the longest-waiting page, then to the longest-waiting API request that may have it."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, api_limit: int) -> None:
         self.limit = limit
-        self.free = limit
-        self._waiting: tuple[deque[anyio.Event], deque[anyio.Event]] = (deque(), deque())
+        self.api_limit = min(api_limit, limit)
+        self.busy = 0
+        self.api = 0
+        self._pages: deque[anyio.Event] = deque()
+        self._calls: deque[anyio.Event] = deque()
 
-    def try_acquire(self) -> bool:
-        if self.free > 0:
-            self.free -= 1
+    def _may_enter(self, *, page: bool) -> bool:
+        return self.busy < self.limit and (page or self.api < self.api_limit)
+
+    def _take(self, *, page: bool) -> None:
+        self.busy += 1
+        self.api += not page
+
+    def try_acquire(self, *, page: bool) -> bool:
+        if self._may_enter(page=page) and not (self._pages if page else self._calls):
+            self._take(page=page)
             return True
         return False
 
-    async def acquire(self, *, first: bool) -> None:
+    async def acquire(self, *, page: bool) -> None:
         """Wait for a slot handed over by ``release``; on cancellation, give back a slot
         handed over meanwhile (or leave the queue)."""
         granted = anyio.Event()
-        queue = self._waiting[0 if first else 1]
+        queue = self._pages if page else self._calls
         queue.append(granted)
         try:
             await granted.wait()
         except BaseException:
             if granted.is_set():
-                self.release()
+                self.release(page=page)
             else:
                 queue.remove(granted)
             raise
 
-    def release(self) -> None:
-        for queue in self._waiting:
-            if queue:
-                queue.popleft().set()  # the slot passes on without ever being free
+    def release(self, *, page: bool) -> None:
+        self.busy -= 1
+        self.api -= not page
+        # Each freed slot passes on at once, counted as taken, so that no newcomer can
+        # slip in between.
+        while True:
+            if self._pages and self._may_enter(page=True):
+                self._take(page=True)
+                self._pages.popleft().set()
+            elif self._calls and self._may_enter(page=False):
+                self._take(page=False)
+                self._calls.popleft().set()
+            else:
                 return
-        self.free += 1
 
 
 class AdmissionControl:
@@ -85,11 +106,11 @@ class AdmissionControl:
         self.runtime = runtime
         self.limit = runtime.settings.max_in_flight
         self.wait = runtime.settings.admission_wait_seconds
-        self.slots = _Slots(self.limit)
+        self.slots = _Slots(self.limit, api_limit=runtime.settings.api_in_flight)
 
     @property
     def in_flight(self) -> int:
-        return self.limit - self.slots.free
+        return self.slots.busy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,10 +120,11 @@ class AdmissionControl:
         if path == "/healthz" and scope["method"] in _LIVENESS_METHODS:
             await self._alive(scope, send)
             return
-        if not self.slots.try_acquire():
+        page = not path.startswith(_API)
+        if not self.slots.try_acquire(page=page):
             admitted = False
             with anyio.move_on_after(self.wait):
-                await self.slots.acquire(first=not path.startswith(_API))
+                await self.slots.acquire(page=page)
                 admitted = True
             if not admitted:
                 await self._refuse(scope, receive, send)
@@ -110,7 +132,7 @@ class AdmissionControl:
         try:
             await self.app(scope, receive, send)
         finally:
-            self.slots.release()
+            self.slots.release(page=page)
 
     async def _alive(self, scope: Scope, send: Send) -> None:
         body = orjson.dumps(liveness(self.runtime))

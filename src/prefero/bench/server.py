@@ -59,6 +59,10 @@ def server_environment(settings: Settings) -> dict[str, str]:
     env["PREFERO_DATA_DIR"] = str(Path(settings.data_dir).resolve())
     if settings.database_url:
         env["PREFERO_DATABASE_URL"] = settings.database_url
+    else:
+        # The shop the benchmark loaded is the data dir's SQLite: a database URL left in
+        # the caller's environment would have the server answer from another one.
+        env.pop("PREFERO_DATABASE_URL", None)
     env["PREFERO_ADMIN_KEY"] = settings.admin_key
     env["PREFERO_SESSION_SECRET"] = settings.session_secret
     env["PREFERO_ERASURE_KEY"] = settings.erasure_key

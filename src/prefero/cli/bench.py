@@ -146,12 +146,16 @@ def http(data_dir: DataDir = Path("var/bench"), workers: int = 2,
          seconds: float = 15.0, products: int = 3200, customers: int = 6000,
          pages: Annotated[bool, typer.Option(
              help="Also time search and product pages fetched beside the load.")] = True,
+         database_url: Annotated[str | None, typer.Option(
+             help="Load the demo shop into this database (e.g. PostgreSQL) instead of "
+                  "SQLite under --data-dir; loaded once.")] = None,
          out: Out = None) -> None:
     """HTTP latency and throughput of GET /v1/recommendations with N worker processes, and
     what a shopper's search and product pages wait meanwhile."""
     from prefero.bench.http import bench_http
 
-    runtime = _prepared(data_dir, products=products, customers=customers)
+    runtime = _prepared(data_dir, products=products, customers=customers,
+                        database_url=database_url)
     levels = tuple(concurrency or (4, 16))
     figures = bench_http(runtime, workers=workers, concurrency=levels, seconds=seconds,
                          pages=pages)
