@@ -58,7 +58,7 @@ def lifted_at(rows: Sequence[Row], *, extra: IntArray | None = None
 
     >>> row = Row(0.0, 1.0, np.array([2, 0]), lambda items: np.array([3.0, 1.0, -1.0])[items])
     >>> [values.tolist() for values in lifted_at([row])]
-    [[0, 2], [0.0, 1.0]]
+    [[0, 2], [1.0, 0.0]]
     """
     parts = [row.candidates for row in rows]
     if extra is not None:

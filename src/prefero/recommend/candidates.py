@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from prefero.recommend.catalog_index import BoolArray, FloatArray
+from prefero.recommend.catalog_index import BoolArray, FloatArray, IntArray
 from prefero.recommend.config import CandidatesConfig
 from prefero.recommend.signals import Signals
 
-__all__ = ["gather_candidates", "top_positions"]
+__all__ = ["gather_candidates", "top_in_order", "top_positions"]
 
 
 def top_positions(values: FloatArray, allowed: BoolArray, k: int) -> np.ndarray:
@@ -22,20 +22,38 @@ def top_positions(values: FloatArray, allowed: BoolArray, k: int) -> np.ndarray:
     return eligible
 
 
-def gather_candidates(signals: Signals, allowed: BoolArray, config: CandidatesConfig
-                      ) -> BoolArray:
+def top_in_order(order: IntArray, values: FloatArray, allowed: BoolArray, k: int) -> IntArray:
+    """``top_positions`` read from ``order`` (every position by ``values``, best first):
+    the ``k`` best allowed, ties at the ``k``-th value to the first in ``order``.
+
+    >>> values = np.array([0.5, 0.9, 0.0, 0.9])
+    >>> top_in_order(np.array([1, 3, 0, 2]), values, np.array([True, False, True, True]),
+    ...              3).tolist()
+    [3, 0]
+    """
+    head = order[allowed[order]][:max(k, 0)]
+    result: IntArray = head[values[head] > 0]
+    return result
+
+
+def gather_candidates(signals: Signals, allowed: BoolArray, config: CandidatesConfig, *,
+                      orders: tuple[IntArray, IntArray] | None = None) -> BoolArray:
     """Declared match, behaviour (co-occurrence), page context, popularity, trending and
-    new arrivals — only among items the constraints allow."""
+    new arrivals — only among items the constraints allow. ``orders``: the catalogue by
+    popularity and by trending, best first (``ModelView.editorial_order``), which the two
+    sources the same for every request are read from instead of sorted."""
     chosen = np.zeros(allowed.size, dtype=bool)
     for values, k in (
         (signals.declared, config.declared),
         (signals.behaviour, config.behaviour),
         (signals.page, config.page),
-        (signals.popularity, config.popular),
-        (signals.trending, config.trending),
         (signals.newness, config.new_arrivals),
     ):
         chosen[top_positions(values, allowed, k)] = True
+    for values, k, order in ((signals.popularity, config.popular, 0),
+                             (signals.trending, config.trending, 1)):
+        chosen[top_positions(values, allowed, k) if orders is None
+               else top_in_order(orders[order], values, allowed, k)] = True
     if not chosen.any():
         # A fresh shop with no behaviour and no likes: anything allowed, newest first.
         chosen[top_positions(signals.newness + 1e-6, allowed, config.popular)] = True

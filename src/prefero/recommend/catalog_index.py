@@ -108,6 +108,27 @@ class CatalogIndex:
         order = np.argsort(self.created_ts, kind="stable")
         return order, self.created_ts[order]
 
+    @cached_property
+    def _by_leaf(self) -> tuple[IntArray, IntArray]:
+        order = np.argsort(self.leaf_code, kind="stable")
+        bounds = np.searchsorted(self.leaf_code[order],
+                                 np.arange(int(self.leaf_code.max()) + 2 if self.size else 1))
+        return order, bounds
+
+    def in_leaf(self, code: int) -> IntArray:
+        """Positions (ascending) of the items in leaf category ``code``, without a pass over
+        the catalogue.
+
+        >>> index = index_products([], schema=load_facet_schema())
+        >>> index.in_leaf(0).tolist()
+        []
+        """
+        order, bounds = self._by_leaf
+        if code + 1 >= bounds.size:
+            return order[:0]
+        result: IntArray = order[bounds[code]:bounds[code + 1]]
+        return result
+
     def created_after(self, moment: float) -> IntArray:
         """Positions of the items created after ``moment`` (a POSIX timestamp), without a
         pass over the catalogue: a request asks for the few new arrivals.

@@ -32,8 +32,10 @@ def context_mask(index: CatalogIndex, page: FloatArray, anchors: list[int]) -> B
     [True, True, True, False]
     """
     related: BoolArray = page > 0
-    verticals = np.unique(index.vertical_code[np.asarray(anchors, dtype=np.int64)])
-    related |= np.isin(index.vertical_code, verticals)
+    # A lookup per item rather than np.isin, which sorts the whole catalogue's codes.
+    verticals = np.zeros(int(index.vertical_code.max()) + 1, dtype=bool)
+    verticals[index.vertical_code[np.asarray(anchors, dtype=np.int64)]] = True
+    related |= verticals[index.vertical_code]
     return related
 
 

@@ -134,12 +134,14 @@ class _Turns:
 
 
 def pick_exploration(index: CatalogIndex, allowed: BoolArray, chosen: list[int],
-                     appeal: FloatArray, *, seed_text: str, config: ExplorationConfig
-                     ) -> int | None:
+                     appeal: FloatArray, *, seed_text: str, config: ExplorationConfig,
+                     order: IntArray | None = None) -> int | None:
     """An allowed, well-liked item from a category the list does not show yet.
 
     The choice among the ``pool`` most appealing such items varies by ``seed_text`` (the
-    customer and the day), so the slot explores without being random per request.
+    customer and the day), so the slot explores without being random per request. With
+    ``order`` (every position by ``appeal``, best first, ties in position order) the most
+    appealing are read from it instead of being sorted out of the catalogue.
     """
     outside = allowed.copy()
     outside[chosen] = False
@@ -149,11 +151,16 @@ def pick_exploration(index: CatalogIndex, allowed: BoolArray, chosen: list[int],
                                  (shown_leaves, index.leaf_code)):
         shown = np.zeros(int(codes.max()) + 1 if codes.size else 0, dtype=bool)
         shown[list(exclude_codes)] = True
-        candidates = np.flatnonzero(outside & ~shown[codes])
-        if candidates.size:
-            order = _most_appealing(candidates, appeal, config.pool)
+        eligible = outside & ~shown[codes]
+        if order is None:
+            candidates = np.flatnonzero(eligible)
+            best = _most_appealing(candidates, appeal, config.pool) if candidates.size else (
+                candidates)
+        else:
+            best = order[eligible[order]][:config.pool]
+        if best.size:
             digest = hashlib.sha256(seed_text.encode()).digest()
-            return int(order[int.from_bytes(digest[:4], "big") % order.size])
+            return int(best[int.from_bytes(digest[:4], "big") % best.size])
     return None
 
 

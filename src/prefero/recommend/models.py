@@ -74,6 +74,15 @@ class ModelView:
         return popularity, trending
 
     @cached_property
+    def editorial_order(self) -> tuple[IntArray, IntArray, IntArray]:
+        """Catalog positions by popularity, by trending and by both together (the
+        exploration slot's appeal), each best first and ties in position order: what a
+        stable sort of a request would give, sorted once per view."""
+        popularity, trending = self.editorial
+        return tuple(np.argsort(-values, kind="stable")  # type: ignore[return-value]
+                     for values in (popularity, trending, popularity + trending))
+
+    @cached_property
     def _rows(self) -> ModelRows:
         indexes = self.artefacts.vector_indexes if self.artefacts is not None else {}
         return ModelRows(self.models, indexes)

@@ -63,6 +63,8 @@ def run_pipeline(
     signals = compute_signals(index, model, profile, anchors=anchors, now=now)
 
     in_context = bool(anchors) and query.placement in CONTEXT_PLACEMENTS
+    by_popularity, by_trending, by_appeal = model.editorial_order
+    orders = (by_popularity, by_trending)
     pool = allowed  # where candidates, and the exploration slot, may come from
     text: FloatArray | None = None
     if query.placement == "search":
@@ -75,10 +77,10 @@ def run_pipeline(
             # The services that go with the order (set-up, warranty) belong to its context
             # even where nothing popular or related lifts them; other services do not.
             pool, services = order_context(index, pool, anchors, allowed)
-        candidates = gather_candidates(signals, pool, config.candidates)
+        candidates = gather_candidates(signals, pool, config.candidates, orders=orders)
         candidates[services] = True
     else:
-        candidates = gather_candidates(signals, allowed, config.candidates)
+        candidates = gather_candidates(signals, allowed, config.candidates, orders=orders)
 
     scores = score(signals, profile, placement=query.placement, config=config.scoring,
                    text=text, in_context=in_context)
@@ -97,7 +99,8 @@ def run_pipeline(
     if in_context and ranked.size < query.n:
         # Too little relates to the page to fill the row: the general candidates follow,
         # every one of them after every related item.
-        rest = np.flatnonzero(gather_candidates(signals, allowed & ~pool, config.candidates))
+        rest = np.flatnonzero(gather_candidates(signals, allowed & ~pool, config.candidates,
+                                                orders=orders))
         rest = rest[np.argsort(-scores[rest], kind="stable")]
         if rest.size:
             floor = float(scores[ranked].min()) if ranked.size else 0.0
@@ -122,7 +125,7 @@ def run_pipeline(
         explore_slot = pick_exploration(
             index, pool, picked[:-1], signals.popularity + signals.trending,
             seed_text=f"{profile.customer_id}:{query.placement}:{day}",
-            config=config.exploration,
+            config=config.exploration, order=by_appeal,
         )
         if explore_slot is not None:
             picked[-1] = explore_slot

@@ -251,24 +251,26 @@ def _page(index: CatalogIndex, model: ModelView, anchors: list[int], signals: Si
             contribution = _normalised(scores) * scale
             np.add.at(signals.page, neighbours, contribution)
             signals.page_from.add(neighbours, anchor, contribution, code)
-        similar = _attribute_similarity(index, anchor)
-        related = np.flatnonzero(similar)
-        signals.page[related] += 0.5 * similar[related]
-        signals.page_from.add(related, anchor, similar[related], "similar")
+        related, similar = _attribute_similarity(index, anchor)
+        signals.page[related] += 0.5 * similar
+        signals.page_from.add(related, anchor, similar, "similar")
     signals.page = _normalised(signals.page)
 
 
-def _attribute_similarity(index: CatalogIndex, anchor: int) -> FloatArray:
-    """Same leaf category first, then shared facet values (style, brand, colour...)."""
-    same_leaf = index.leaf_code == index.leaf_code[anchor]
-    score = np.where(same_leaf, 0.6, 0.0)
+def _attribute_similarity(index: CatalogIndex, anchor: int) -> tuple[IntArray, FloatArray]:
+    """Same leaf category first, then shared facet values (style, brand, colour...): the
+    other items of the anchor's leaf (ascending positions) and their similarity; every other
+    item has none. Read from the leaf's items only, not the catalogue."""
+    same = index.in_leaf(int(index.leaf_code[anchor]))
+    same = same[same != anchor]
+    score = np.full(same.size, 0.6)
     anchor_values = [pair for pair in index.values_of(anchor) if pair[0] != "category"]
-    if anchor_values:
-        shared = np.zeros(index.size)
+    if anchor_values and same.size:
+        shared = np.zeros(same.size)
         for pair in anchor_values:
             positions = index.postings.get(pair)
-            if positions is not None:
-                shared[positions] += 1.0
-        score += np.where(same_leaf, 0.4 * shared / len(anchor_values), 0.0)
-    score[anchor] = 0.0
-    return score
+            if positions is not None and positions.size:
+                at = np.minimum(np.searchsorted(positions, same), positions.size - 1)
+                shared += positions[at] == same
+        score += 0.4 * shared / len(anchor_values)
+    return same, score

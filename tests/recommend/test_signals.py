@@ -1,0 +1,88 @@
+"""The signals read from a few items instead of the whole catalogue give, bit for bit, what
+the whole-catalogue formulas give: new arrivals, a page's attribute similarity, the context
+of a page, and the exploration slot's most appealing items."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from prefero.recommend.catalog_index import CatalogIndex, FloatArray
+from prefero.recommend.config import ExplorationConfig
+from prefero.recommend.context import context_mask
+from prefero.recommend.diversify import pick_exploration
+from prefero.recommend.signals import NEW_ARRIVAL_DAYS, _attribute_similarity, _newness
+from prefero.runtime import Runtime
+
+
+def _index(shop: Runtime) -> CatalogIndex:
+    with shop.session() as session:
+        index, _view = shop.recommender.snapshot(session)
+    return index
+
+
+def _whole_similarity(index: CatalogIndex, anchor: int) -> FloatArray:
+    """The formula over every item, as the request path had it."""
+    same_leaf = index.leaf_code == index.leaf_code[anchor]
+    score = np.where(same_leaf, 0.6, 0.0)
+    anchor_values = [pair for pair in index.values_of(anchor) if pair[0] != "category"]
+    if anchor_values:
+        shared = np.zeros(index.size)
+        for pair in anchor_values:
+            positions = index.postings.get(pair)
+            if positions is not None:
+                shared[positions] += 1.0
+        score += np.where(same_leaf, 0.4 * shared / len(anchor_values), 0.0)
+    score[anchor] = 0.0
+    return score
+
+
+def test_new_arrivals_are_the_whole_catalogue_formula(demo_shop: Runtime) -> None:
+    index = _index(demo_shop)
+    newest = float(index.created_ts.max())
+    for now in (newest, newest + 86400.0 * 7, newest + 86400.0 * NEW_ARRIVAL_DAYS,
+                float(np.median(index.created_ts)), newest + 86400.0 * 400):
+        age_days = (now - index.created_ts) / 86400.0
+        whole = np.clip(1.0 - age_days / NEW_ARRIVAL_DAYS, 0.0, 1.0)
+        np.testing.assert_array_equal(_newness(index, now), whole)
+    assert _newness(index, newest + 86400.0).any()  # the check is not of zeros only
+
+
+def test_attribute_similarity_is_the_whole_catalogue_formula(demo_shop: Runtime) -> None:
+    index = _index(demo_shop)
+    for anchor in range(0, index.size, 3):
+        positions, values = _attribute_similarity(index, anchor)
+        whole = _whole_similarity(index, anchor)
+        np.testing.assert_array_equal(positions, np.flatnonzero(whole))
+        np.testing.assert_array_equal(values, whole[positions])
+
+
+def test_a_pages_context_is_its_anchors_verticals_and_related_items(demo_shop: Runtime) -> None:
+    index = _index(demo_shop)
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        anchors = [int(a) for a in rng.choice(index.size, size=rng.integers(1, 4))]
+        page = np.where(rng.random(index.size) < 0.05, rng.random(index.size), 0.0)
+        verticals = index.vertical_code[anchors]
+        want = (page > 0) | np.isin(index.vertical_code, verticals)
+        np.testing.assert_array_equal(context_mask(index, page, anchors), want)
+
+
+def test_the_exploration_slot_read_from_the_appeal_order_is_the_sorted_one(
+        demo_shop: Runtime) -> None:
+    with demo_shop.session() as session:
+        index, view = demo_shop.recommender.snapshot(session)
+    popularity, trending = view.editorial
+    appeal = popularity + trending
+    order = view.editorial_order[2]
+    rng = np.random.default_rng(8)
+    config = ExplorationConfig()
+    picked = 0
+    for customer in range(80):
+        allowed = rng.random(index.size) < rng.uniform(0.05, 1.0)
+        chosen = [int(p) for p in rng.choice(np.flatnonzero(allowed), size=9)]
+        sorted_pick = pick_exploration(index, allowed, chosen, appeal,
+                                       seed_text=f"c{customer}", config=config)
+        assert pick_exploration(index, allowed, chosen, appeal, seed_text=f"c{customer}",
+                                config=config, order=order) == sorted_pick
+        picked += sorted_pick is not None
+    assert picked > 0
