@@ -8,7 +8,7 @@ from prefero.recommend.catalog_index import BoolArray, FloatArray, IntArray
 from prefero.recommend.config import CandidatesConfig
 from prefero.recommend.signals import Signals
 
-__all__ = ["gather_candidates", "top_in_order", "top_positions"]
+__all__ = ["first_allowed", "gather_candidates", "top_in_order", "top_positions"]
 
 
 def top_positions(values: FloatArray, allowed: BoolArray, k: int) -> np.ndarray:
@@ -31,8 +31,30 @@ def top_in_order(order: IntArray, values: FloatArray, allowed: BoolArray, k: int
     ...              3).tolist()
     [3, 0]
     """
-    head = order[allowed[order]][:max(k, 0)]
+    head = first_allowed(order, allowed, k)
     result: IntArray = head[values[head] > 0]
+    return result
+
+
+def first_allowed(order: IntArray, allowed: BoolArray, k: int) -> IntArray:
+    """The first ``k`` items of ``order`` that ``allowed`` lets through, looked up in growing
+    slices: usually the first few hundred are enough, and a lookup over a whole shuffled
+    catalogue costs more than the sort it replaces.
+
+    >>> first_allowed(np.array([4, 0, 3, 1, 2]), np.array([True, False, True, True, False]),
+    ...               2).tolist()
+    [0, 3]
+    """
+    found: list[IntArray] = []
+    count, start, step = 0, 0, max(4 * k, 256)
+    while count < k and start < order.size:
+        chunk = order[start:start + step]
+        kept = chunk[allowed[chunk]]
+        found.append(kept)
+        count += kept.size
+        start += step
+        step *= 4
+    result: IntArray = np.concatenate(found)[:max(k, 0)] if found else order[:0]
     return result
 
 

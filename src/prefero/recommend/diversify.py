@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from prefero.recommend.candidates import first_allowed
 from prefero.recommend.catalog_index import BoolArray, CatalogIndex, FloatArray, IntArray
 from prefero.recommend.config import DiversifyConfig, ExplorationConfig
 from prefero.recommend.interests import Interest, carries
@@ -157,7 +158,7 @@ def pick_exploration(index: CatalogIndex, allowed: BoolArray, chosen: list[int],
             best = _most_appealing(candidates, appeal, config.pool) if candidates.size else (
                 candidates)
         else:
-            best = order[eligible[order]][:config.pool]
+            best = first_allowed(order, eligible, config.pool)
         if best.size:
             digest = hashlib.sha256(seed_text.encode()).digest()
             return int(best[int.from_bytes(digest[:4], "big") % best.size])
