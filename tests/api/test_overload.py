@@ -4,6 +4,7 @@ with Retry-After; /healthz is answered before any of it."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -79,101 +80,88 @@ def test_a_request_waiting_briefly_gets_the_freed_slot(tmp_path: Path) -> None:
         runtime.close()
 
 
-def test_a_waiting_page_gets_the_freed_slot_before_a_waiting_api_call(tmp_path: Path) -> None:
-    entered: list[str] = []
-    release = asyncio.Event()
+class _Held:
+    """An app that records the paths it serves and holds ``/v1/held`` until released."""
 
-    async def app_(scope: Scope, receive: Receive, send: Send) -> None:
-        entered.append(scope["path"])
-        if scope["path"] == "/v1/first":
-            await release.wait()
+    def __init__(self) -> None:
+        self.entered: list[str] = []
+        self.release = asyncio.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.entered.append(scope["path"])
+        if scope["path"] == "/v1/held":
+            await self.release.wait()
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    runtime = Runtime(Settings(data_dir=tmp_path, max_in_flight=1, admission_wait_seconds=2))
-    app = AdmissionControl(app_, runtime=runtime)
 
-    async def scenario() -> list[int]:
+def _admitted(app: AdmissionControl,
+              scenario: Callable[[httpx.AsyncClient], Awaitable[list[int]]]) -> list[int]:
+    """Runs ``scenario`` with a client of ``app``; the statuses it returns."""
+
+    async def run() -> list[int]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            first = asyncio.create_task(client.get("/v1/first"))
-            while not entered:
-                await asyncio.sleep(0.001)
-            api = asyncio.create_task(client.get("/v1/recommendations"))
-            await asyncio.sleep(0.02)  # the API call queues first
-            page = asyncio.create_task(client.get("/search"))
-            await asyncio.sleep(0.02)
-            release.set()
-            return [answer.status_code for answer in await asyncio.gather(first, api, page)]
+            return await scenario(client)
 
     try:
-        assert asyncio.run(scenario()) == [204, 204, 204]
+        return asyncio.run(run())
     finally:
-        runtime.close()
-    assert entered == ["/v1/first", "/search", "/v1/recommendations"]
+        app.runtime.close()
+
+
+def test_a_waiting_page_gets_the_freed_slot_before_a_waiting_api_call(tmp_path: Path) -> None:
+    held = _Held()
+    app = AdmissionControl(held, runtime=Runtime(Settings(
+        data_dir=tmp_path, max_in_flight=1, admission_wait_seconds=2)))
+
+    async def scenario(client: httpx.AsyncClient) -> list[int]:
+        first = asyncio.create_task(client.get("/v1/held"))
+        await asyncio.sleep(0.01)
+        api = asyncio.create_task(client.get("/v1/recommendations"))
+        await asyncio.sleep(0.02)  # the API call queues first
+        page = asyncio.create_task(client.get("/search"))
+        await asyncio.sleep(0.02)
+        held.release.set()
+        return [answer.status_code for answer in await asyncio.gather(first, api, page)]
+
+    assert _admitted(app, scenario) == [204, 204, 204]
+    assert held.entered == ["/v1/held", "/search", "/v1/recommendations"]
     assert app.in_flight == 0
 
 
 def test_a_waiter_that_gives_up_leaves_no_slot_behind(tmp_path: Path) -> None:
-    release = asyncio.Event()
+    held = _Held()
+    app = AdmissionControl(held, runtime=_runtime(tmp_path))
 
-    async def held(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["path"] == "/held":
-            await release.wait()
-        await send({"type": "http.response.start", "status": 204, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
+    async def scenario(client: httpx.AsyncClient) -> list[int]:
+        first = asyncio.create_task(client.get("/v1/held"))
+        await asyncio.sleep(0.01)
+        refused = await asyncio.gather(client.get("/page"), client.get("/v1/x"))
+        held.release.set()
+        after = await client.get("/again")
+        return [(await first).status_code, *(r.status_code for r in refused),
+                after.status_code]
 
-    runtime = _runtime(tmp_path)
-    app = AdmissionControl(held, runtime=runtime)
-
-    async def scenario() -> list[int]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            first = asyncio.create_task(client.get("/held"))
-            await asyncio.sleep(0.01)
-            refused = await asyncio.gather(client.get("/page"), client.get("/v1/x"))
-            release.set()
-            after = await client.get("/again")
-            return [(await first).status_code, *(r.status_code for r in refused),
-                    after.status_code]
-
-    try:
-        assert asyncio.run(scenario()) == [204, 503, 503, 204]
-    finally:
-        runtime.close()
+    assert _admitted(app, scenario) == [204, 503, 503, 204]
     assert app.in_flight == 0
 
 
 def test_slots_beyond_api_in_flight_are_kept_for_pages(tmp_path: Path) -> None:
-    release = asyncio.Event()
-    entered: list[str] = []
+    held = _Held()
+    app = AdmissionControl(held, runtime=Runtime(Settings(
+        data_dir=tmp_path, max_in_flight=2, api_in_flight=1, admission_wait_seconds=2)))
 
-    async def held(scope: Scope, receive: Receive, send: Send) -> None:
-        entered.append(scope["path"])
-        if scope["path"] == "/v1/held":
-            await release.wait()
-        await send({"type": "http.response.start", "status": 204, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
+    async def scenario(client: httpx.AsyncClient) -> list[int]:
+        first = asyncio.create_task(client.get("/v1/held"))
+        await asyncio.sleep(0.01)
+        second = asyncio.create_task(client.get("/v1/waits"))
+        await asyncio.sleep(0.01)
+        page = await asyncio.wait_for(client.get("/p/1"), 1.0)  # the kept slot
+        assert held.entered == ["/v1/held", "/p/1"]  # the second API call still waits
+        held.release.set()
+        return [page.status_code, (await first).status_code, (await second).status_code]
 
-    runtime = Runtime(Settings(data_dir=tmp_path, max_in_flight=2, api_in_flight=1,
-                               admission_wait_seconds=2))
-    app = AdmissionControl(held, runtime=runtime)
-
-    async def scenario() -> list[int]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            first = asyncio.create_task(client.get("/v1/held"))
-            await asyncio.sleep(0.01)
-            second = asyncio.create_task(client.get("/v1/waits"))
-            await asyncio.sleep(0.01)
-            page = await asyncio.wait_for(client.get("/p/1"), 1.0)  # the kept slot
-            assert entered == ["/v1/held", "/p/1"]  # the second API call still waits
-            release.set()
-            return [page.status_code, (await first).status_code, (await second).status_code]
-
-    try:
-        assert asyncio.run(scenario()) == [204, 204, 204]
-    finally:
-        runtime.close()
-    assert entered == ["/v1/held", "/p/1", "/v1/waits"]
+    assert _admitted(app, scenario) == [204, 204, 204]
+    assert held.entered == ["/v1/held", "/p/1", "/v1/waits"]
     assert app.in_flight == 0

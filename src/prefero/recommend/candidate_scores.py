@@ -207,5 +207,12 @@ class ModelRows:
             else:
                 self._rows.append(_DenseRow(model))
 
+    def prepare(self) -> None:
+        """Work out now what the first rows would (the factorisations' moments: a pass over
+        every item vector), so that no request pays for it."""
+        for row in self._rows:
+            if isinstance(row, _FactorRow):
+                _ = row.moments
+
     def rows(self, history: IntArray, *, k: int) -> list[Row]:
         return [row.row(np.asarray(history, dtype=np.int64), k=k) for row in self._rows]

@@ -272,7 +272,7 @@ def build_model_view(index: CatalogIndex, artefacts: Artefacts | None, *,
                      np.asarray(artefacts.co_purchase_score)),
         "view": (np.asarray(artefacts.co_view_idx), np.asarray(artefacts.co_view_score)),
     }
-    return ModelView(artefacts.version, popularity, trending, artefacts, cat_to_art, art_to_cat,
+    view = ModelView(artefacts.version, popularity, trending, artefacts, cat_to_art, art_to_cat,
                      tables, dict(artefacts.models),
                      {key: column for column, key in enumerate(artefacts.attribute_keys)},
                      shared=shared, candidate_k=(
@@ -281,3 +281,8 @@ def build_model_view(index: CatalogIndex, artefacts: Artefacts | None, *,
                      shared_scope=(
                          shared.scope(version=artefacts.version, revision=index.revision)
                          if shared is not None else ""))
+    # Sorted while the snapshot is swapped, not by the first shoppers.
+    _ = view.editorial_order
+    if view.candidate_k is not None:
+        view._rows.prepare()
+    return view
