@@ -79,8 +79,10 @@ class ModelView:
         exploration slot's appeal), each best first and ties in position order: what a
         stable sort of a request would give, sorted once per view."""
         popularity, trending = self.editorial
-        return tuple(np.argsort(-values, kind="stable")  # type: ignore[return-value]
-                     for values in (popularity, trending, popularity + trending))
+        by_popularity, by_trending, by_appeal = (
+            np.argsort(-values, kind="stable")
+            for values in (popularity, trending, popularity + trending))
+        return by_popularity, by_trending, by_appeal
 
     @cached_property
     def _rows(self) -> ModelRows:
