@@ -127,7 +127,7 @@ class AdmissionControl:
                 await self.slots.acquire(page=page)
                 admitted = True
             if not admitted:
-                await self._refuse(scope, receive, send)
+                await self._refuse(scope, receive, send, page=page)
                 return
         try:
             await self.app(scope, receive, send)
@@ -143,9 +143,12 @@ class AdmissionControl:
         await send({"type": "http.response.body",
                     "body": b"" if scope["method"] == "HEAD" else body})
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        busy = Overloaded(f"this worker is serving its maximum of {self.limit} requests; "
-                          f"retry shortly")
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, *, page: bool
+                      ) -> None:
+        what, limit = ("requests", self.limit) if page else ("API requests",
+                                                              self.slots.api_limit)
+        busy = Overloaded(f"this worker is busy with as many {what} as it serves at once "
+                          f"({limit}); retry shortly")
         response = problem(busy.status, busy.slug, busy.title, busy.detail,
                            headers={"Retry-After": str(busy.retry_after)})
         await response(scope, receive, send)
