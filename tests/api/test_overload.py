@@ -165,3 +165,33 @@ def test_slots_beyond_api_in_flight_are_kept_for_pages(tmp_path: Path) -> None:
     assert _admitted(app, scenario) == [204, 204, 204]
     assert held.entered == ["/v1/held", "/p/1", "/v1/waits"]
     assert app.in_flight == 0
+
+
+def test_a_refusal_names_the_limit_that_applied(tmp_path: Path) -> None:
+    held = _Held()
+    app = AdmissionControl(held, runtime=Runtime(Settings(
+        data_dir=tmp_path, max_in_flight=2, api_in_flight=1, admission_wait_seconds=0.02)))
+
+    async def page_held(scope: Scope, receive: Receive, send: Send) -> None:
+        await held.release.wait()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    details: list[str] = []
+
+    async def scenario(client: httpx.AsyncClient) -> list[int]:
+        first = asyncio.create_task(client.get("/v1/held"))  # the one API slot
+        await asyncio.sleep(0.01)
+        refused_api = await client.get("/v1/more")
+        app.app = page_held  # from here on every request holds its slot
+        page = asyncio.create_task(client.get("/p/1"))  # the worker's last slot
+        await asyncio.sleep(0.01)
+        refused_page = await client.get("/p/2")
+        details.extend(answer.json()["detail"] for answer in (refused_api, refused_page))
+        held.release.set()
+        return [(await first).status_code, refused_api.status_code, (await page).status_code,
+                refused_page.status_code]
+
+    assert _admitted(app, scenario) == [204, 503, 204, 503]
+    assert "API requests" in details[0] and "(1)" in details[0]
+    assert "API requests" not in details[1] and "(2)" in details[1]

@@ -5,12 +5,15 @@ candidate the two paths agree everywhere, and so do the answers."""
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from prefero.bench.pipeline import sample_queries
+from prefero.catalog.schemas import ProductIn
+from prefero.catalog.service import upsert_products
 from prefero.config import Settings
 from prefero.demo import load_demo
 from prefero.models.base import EmbeddingModel
@@ -121,3 +124,14 @@ def test_a_large_catalogue_is_trained_with_a_vector_index_and_served_from_it(
             served += len(result.items)
             assert all(item.reasons for item in result.items)
     assert served > 0
+    # A catalogue change makes a new view of the same artefacts, which keeps the models'
+    # precomputed moments and orders instead of working them out again.
+    with runtime.session(write=True) as session:
+        upsert_products(session, [ProductIn(id="p-late", title="Late arrival",
+                                            price=Decimal("9.90"),
+                                            currency=runtime.shop_currency)],
+                        schema=runtime.facet_schema, converter=runtime.currency_converter)
+    with runtime.session() as session:
+        _index, changed = runtime.recommender.snapshot(session)
+    assert changed is not view and changed.artefacts is view.artefacts
+    assert changed._rows is view._rows

@@ -145,8 +145,9 @@ class AdmissionControl:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, *, page: bool
                       ) -> None:
-        what, limit = ("requests", self.limit) if page else ("API requests",
-                                                              self.slots.api_limit)
+        api_bound = not page and self.slots.api >= self.slots.api_limit
+        what, limit = ("API requests", self.slots.api_limit) if api_bound else (
+            "requests", self.limit)
         busy = Overloaded(f"this worker is busy with as many {what} as it serves at once "
                           f"({limit}); retry shortly")
         response = problem(busy.status, busy.slug, busy.title, busy.detail,

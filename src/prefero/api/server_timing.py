@@ -8,8 +8,9 @@ to the time to their last byte, which also counts the queue in front of the work
 
 The clock starts when the request reaches the application (after the server parsed it) and
 stops at the response's first message; a page is rendered in full before that, so its time
-is the whole of its work. Only the total is sent: no breakdown tells a client more about the
-request path than it can time itself.
+is the whole of its work, the wait for an admission slot (``prefero.api.overload``)
+included: the worker's own queue is part of what it makes a shopper wait. Only the total is
+sent: no breakdown tells a client more about the request path than it can time itself.
 """
 
 from __future__ import annotations

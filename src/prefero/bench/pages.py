@@ -4,8 +4,8 @@ load.
 
 Each page is timed from the request to its last byte on loopback: the server's time plus
 the queue in front of the workers, which is what a shopper would wait. The server time alone
-is the page's ``Server-Timing`` (``prefero.api.server_timing``): how long the worker spent
-on it once it took it up (time it lost its core to the load included).
+is the page's ``Server-Timing`` (``prefero.api.server_timing``): how long the worker held
+it, its wait for an admission slot and the time it lost its core to the load included.
 """
 
 from __future__ import annotations

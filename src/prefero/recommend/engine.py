@@ -136,12 +136,16 @@ class RecommendationEngine:
             root = settings.artefact_dir
             published = settings.artefact_store == "database"
             version = artefact_store.newest(session) if published else current_version(root)
-            if rebuilt or model is None or model.version != version:
+            if model is None or model.version != version:
                 artefacts = (_load_published(session, root, version, fallback=model)
                              if published else _load_newest(root, fallback=model))
-                if rebuilt or model is None or artefacts is not model.artefacts:
-                    model = build_model_view(index, artefacts,
-                                             shared=self._shared_followers)
+            else:
+                # The version in memory is still the newest (a version folder never changes):
+                # a catalogue change re-reads the catalogue, not the models and their index.
+                artefacts = model.artefacts
+            if rebuilt or model is None or artefacts is not model.artefacts:
+                model = build_model_view(index, artefacts, shared=self._shared_followers,
+                                         previous=model)
             self._artefact_checked = now
             self._index, self._model = index, model
             return index, model

@@ -84,8 +84,14 @@ class ModelView:
             for values in (popularity, trending, popularity + trending))
         return by_popularity, by_trending, by_appeal
 
+    #: What the candidate path precomputes per model (``ModelRows``), handed on from the
+    #: previous view of the same artefacts: a catalogue change does not change it.
+    rows: ModelRows | None = field(default=None, repr=False, compare=False)
+
     @cached_property
     def _rows(self) -> ModelRows:
+        if self.rows is not None:
+            return self.rows
         indexes = self.artefacts.vector_indexes if self.artefacts is not None else {}
         return ModelRows(self.models, indexes)
 
@@ -253,9 +259,12 @@ class ModelView:
 
 
 def build_model_view(index: CatalogIndex, artefacts: Artefacts | None, *,
-                     shared: SharedFollowers | None = None) -> ModelView:
+                     shared: SharedFollowers | None = None,
+                     previous: ModelView | None = None) -> ModelView:
     """The artefacts seen through ``index``; with ``shared``, item candidate lists are
-    exchanged with the other processes serving the same version and catalogue."""
+    exchanged with the other processes serving the same version and catalogue. A
+    ``previous`` view of the same artefacts hands on what does not depend on the catalogue
+    (the candidate path's moments and tie-break orders)."""
     n = index.size
     if artefacts is None:
         return ModelView(None, np.zeros(n), np.zeros(n), None,
@@ -277,7 +286,10 @@ def build_model_view(index: CatalogIndex, artefacts: Artefacts | None, *,
     view = ModelView(artefacts.version, popularity, trending, artefacts, cat_to_art, art_to_cat,
                      tables, dict(artefacts.models),
                      {key: column for column, key in enumerate(artefacts.attribute_keys)},
-                     shared=shared, candidate_k=(
+                     shared=shared,
+                     rows=(previous._rows if previous is not None and previous.candidate_k
+                           is not None and previous.artefacts is artefacts else None),
+                     candidate_k=(
                          MODEL_CANDIDATES if len(artefacts.item_ids) >= CANDIDATE_SCORING_FROM
                          else None),
                      shared_scope=(

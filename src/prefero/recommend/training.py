@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from prefero.events.models import ProductActivity
 from prefero.models import ItemRecommender, TrainingData, Validation, load_model, model_class
-from prefero.models.base import EmbeddingModel
+from prefero.models.mf import ALS, BPR
 from prefero.models.serving import IndexConfig, VectorIndex
 from prefero.recommend.artefact_store import publish
 from prefero.recommend.artefacts import write_version
@@ -159,7 +159,7 @@ def _vector_indexes(models: dict[str, ItemRecommender], *, n_items: int, say: Pr
         return {}
     indexes = {}
     for name, model in models.items():
-        if isinstance(model, EmbeddingModel):
+        if isinstance(model, ALS | BPR):  # the factorisations the request path searches
             started = time.perf_counter()
             indexes[name] = VectorIndex.build(model.item_vectors(), IndexConfig(ann_threshold=0))
             say(f"vector index of {name} built in {time.perf_counter() - started:.1f} s")
