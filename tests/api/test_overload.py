@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from prefero.api.overload import AdmissionControl
+from prefero.api.overload import AdmissionControl, _Slots
 from prefero.config import Settings
 from prefero.runtime import Runtime
 
@@ -195,3 +195,24 @@ def test_a_refusal_names_the_limit_that_applied(tmp_path: Path) -> None:
     assert _admitted(app, scenario) == [204, 503, 204, 503]
     assert "API requests" in details[0] and "(1)" in details[0]
     assert "API requests" not in details[1] and "(2)" in details[1]
+
+
+def test_a_slot_handed_to_a_waiter_cancelled_before_it_ran_passes_on() -> None:
+    """The slot a release hands over is not lost when its waiter is cancelled (a client gone,
+    the admission wait over) before it resumes: it goes to the next waiter, or back."""
+
+    async def scenario() -> tuple[int, int, bool]:
+        slots = _Slots(1, api_limit=1)
+        assert slots.try_acquire(page=False)
+        first = asyncio.create_task(slots.acquire(page=False))
+        second = asyncio.create_task(slots.acquire(page=True))
+        await asyncio.sleep(0)  # both wait now
+        slots.release(page=False)  # handed to the page that waits
+        second.cancel()  # ... which is cancelled before it runs again
+        await asyncio.gather(second, return_exceptions=True)
+        await asyncio.wait_for(first, 1.0)  # so the API call that waited gets it
+        busy_with_first = slots.busy
+        slots.release(page=False)
+        return busy_with_first, slots.busy, slots.try_acquire(page=True)
+
+    assert asyncio.run(scenario()) == (1, 0, True)
