@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from prefero.catalog.facets import load_facet_schema
 from prefero.recommend.catalog_index import CatalogIndex, FloatArray, ProductRow, index_products
 from prefero.recommend.config import DiversifyConfig
-from prefero.recommend.diversify import _most_appealing, mmr
+from prefero.recommend.diversify import mmr
 from prefero.recommend.interests import Interest, declared_interests
 from prefero.recommend.profile import CustomerProfile
 
@@ -189,15 +189,3 @@ def test_every_liked_value_the_ranking_holds_gets_a_turn(data: st.DataObject) ->
     if count <= min(n, math.ceil(config.interest_share * n)):
         picked = set(row)
         assert all(picked & set(i.positions.tolist()) for i in interests), (row, interests)
-
-
-@given(values=st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 2.5]), min_size=1, max_size=80),
-       k=st.integers(min_value=1, max_value=30), data=st.data())
-def test_the_exploration_pool_is_the_stable_sort_of_every_candidate(
-    values: list[float], k: int, data: st.DataObject
-) -> None:
-    appeal = np.array(values)
-    candidates = np.array(sorted(data.draw(st.sets(
-        st.integers(min_value=0, max_value=len(values) - 1), min_size=1))))
-    expected = candidates[np.argsort(-appeal[candidates], kind="stable")][:k]
-    assert _most_appealing(candidates, appeal, k).tolist() == expected.tolist()

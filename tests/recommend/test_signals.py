@@ -4,6 +4,8 @@ of a page, and the exploration slot's most appealing items."""
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from prefero.recommend.catalog_index import CatalogIndex, FloatArray
@@ -67,6 +69,21 @@ def test_a_pages_context_is_its_anchors_verticals_and_related_items(demo_shop: R
         np.testing.assert_array_equal(context_mask(index, page, anchors), want)
 
 
+def _sorted_exploration(index: CatalogIndex, allowed: np.ndarray, chosen: list[int],
+                        appeal: FloatArray, *, seed_text: str, pool: int) -> int | None:
+    """The slot as the request path had it: the allowed items of a vertical (else a leaf)
+    the list does not show, sorted by appeal, one of the best ``pool`` by ``seed_text``."""
+    outside = allowed.copy()
+    outside[chosen] = False
+    for codes in (index.vertical_code, index.leaf_code):
+        candidates = np.flatnonzero(outside & ~np.isin(codes, codes[chosen]))
+        if candidates.size:
+            best = candidates[np.argsort(-appeal[candidates], kind="stable")][:pool]
+            digest = hashlib.sha256(seed_text.encode()).digest()
+            return int(best[int.from_bytes(digest[:4], "big") % best.size])
+    return None
+
+
 def test_the_exploration_slot_read_from_the_appeal_order_is_the_sorted_one(
         demo_shop: Runtime) -> None:
     with demo_shop.session() as session:
@@ -74,15 +91,16 @@ def test_the_exploration_slot_read_from_the_appeal_order_is_the_sorted_one(
     popularity, trending = view.editorial
     appeal = popularity + trending
     order = view.editorial_order[2]
+    np.testing.assert_array_equal(order, np.argsort(-appeal, kind="stable"))
     rng = np.random.default_rng(8)
     config = ExplorationConfig()
     picked = 0
     for customer in range(80):
         allowed = rng.random(index.size) < rng.uniform(0.05, 1.0)
         chosen = [int(p) for p in rng.choice(np.flatnonzero(allowed), size=9)]
-        sorted_pick = pick_exploration(index, allowed, chosen, appeal,
-                                       seed_text=f"c{customer}", config=config)
-        assert pick_exploration(index, allowed, chosen, appeal, seed_text=f"c{customer}",
-                                config=config, order=order) == sorted_pick
+        sorted_pick = _sorted_exploration(index, allowed, chosen, appeal,
+                                          seed_text=f"c{customer}", pool=config.pool)
+        assert pick_exploration(index, allowed, chosen, order=order,
+                                seed_text=f"c{customer}", config=config) == sorted_pick
         picked += sorted_pick is not None
     assert picked > 0

@@ -59,7 +59,7 @@ def first_allowed(order: IntArray, allowed: BoolArray, k: int) -> IntArray:
 
 
 def gather_candidates(signals: Signals, allowed: BoolArray, config: CandidatesConfig, *,
-                      orders: tuple[IntArray, IntArray] | None = None) -> BoolArray:
+                      orders: tuple[IntArray, IntArray]) -> BoolArray:
     """Declared match, behaviour (co-occurrence), page context, popularity, trending and
     new arrivals — only among items the constraints allow. ``orders``: the catalogue by
     popularity and by trending, best first (``ModelView.editorial_order``), which the two
@@ -72,10 +72,9 @@ def gather_candidates(signals: Signals, allowed: BoolArray, config: CandidatesCo
         (signals.newness, config.new_arrivals),
     ):
         chosen[top_positions(values, allowed, k)] = True
-    for values, k, order in ((signals.popularity, config.popular, 0),
-                             (signals.trending, config.trending, 1)):
-        chosen[top_positions(values, allowed, k) if orders is None
-               else top_in_order(orders[order], values, allowed, k)] = True
+    for values, k, order in ((signals.popularity, config.popular, orders[0]),
+                             (signals.trending, config.trending, orders[1])):
+        chosen[top_in_order(order, values, allowed, k)] = True
     if not chosen.any():
         # A fresh shop with no behaviour and no likes: anything allowed, newest first.
         chosen[top_positions(signals.newness + 1e-6, allowed, config.popular)] = True

@@ -134,15 +134,16 @@ class _Turns:
         self.shown |= self.carries[best]
 
 
-def pick_exploration(index: CatalogIndex, allowed: BoolArray, chosen: list[int],
-                     appeal: FloatArray, *, seed_text: str, config: ExplorationConfig,
-                     order: IntArray | None = None) -> int | None:
+def pick_exploration(index: CatalogIndex, allowed: BoolArray, chosen: list[int], *,
+                     order: IntArray, seed_text: str, config: ExplorationConfig
+                     ) -> int | None:
     """An allowed, well-liked item from a category the list does not show yet.
 
-    The choice among the ``pool`` most appealing such items varies by ``seed_text`` (the
-    customer and the day), so the slot explores without being random per request. With
-    ``order`` (every position by ``appeal``, best first, ties in position order) the most
-    appealing are read from it instead of being sorted out of the catalogue.
+    ``order`` is every position by appeal (popularity and trending), best first, ties in
+    position order (``ModelView.editorial_order``): the most appealing are read from it
+    rather than sorted out of the catalogue. The choice among the ``pool`` most appealing
+    such items varies by ``seed_text`` (the customer and the day), so the slot explores
+    without being random per request.
     """
     outside = allowed.copy()
     outside[chosen] = False
@@ -152,32 +153,8 @@ def pick_exploration(index: CatalogIndex, allowed: BoolArray, chosen: list[int],
                                  (shown_leaves, index.leaf_code)):
         shown = np.zeros(int(codes.max()) + 1 if codes.size else 0, dtype=bool)
         shown[list(exclude_codes)] = True
-        eligible = outside & ~shown[codes]
-        if order is None:
-            candidates = np.flatnonzero(eligible)
-            best = _most_appealing(candidates, appeal, config.pool) if candidates.size else (
-                candidates)
-        else:
-            best = first_allowed(order, eligible, config.pool)
+        best = first_allowed(order, outside & ~shown[codes], config.pool)
         if best.size:
             digest = hashlib.sha256(seed_text.encode()).digest()
             return int(best[int.from_bytes(digest[:4], "big") % best.size])
     return None
-
-
-def _most_appealing(candidates: IntArray, appeal: FloatArray, k: int) -> IntArray:
-    """The ``k`` most appealing of ``candidates`` (in position order), ties in position
-    order: what a stable sort of them all gives, without sorting a whole catalogue.
-
-    >>> _most_appealing(np.array([0, 1, 2, 3]), np.array([1.0, 3.0, 3.0, 2.0]), 2).tolist()
-    [1, 2]
-    """
-    values = -appeal[candidates]
-    if candidates.size > k:
-        # Everything up to the k-th best value, ties at that value included, keeps its
-        # order: the stable sort of this subset begins like the sort of the whole.
-        threshold = np.partition(values, k - 1)[k - 1]
-        kept = values <= threshold
-        candidates, values = candidates[kept], values[kept]
-    ordered: IntArray = candidates[np.argsort(values, kind="stable")][:k]
-    return ordered

@@ -123,9 +123,9 @@ def run_pipeline(
             and query.n >= config.exploration.min_n and len(picked) >= config.exploration.min_n):
         day = datetime.fromtimestamp(now, UTC).date().isoformat()
         explore_slot = pick_exploration(
-            index, pool, picked[:-1], signals.popularity + signals.trending,
+            index, pool, picked[:-1], order=by_appeal,
             seed_text=f"{profile.customer_id}:{query.placement}:{day}",
-            config=config.exploration, order=by_appeal,
+            config=config.exploration,
         )
         if explore_slot is not None:
             picked[-1] = explore_slot
