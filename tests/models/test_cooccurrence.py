@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from prefero.models.base import TrainingData, Validation
 from prefero.models.cooccurrence import (
@@ -143,3 +145,27 @@ def test_no_pairs_give_an_empty_matrix() -> None:
     matrix = item_to_item_matrix([np.array([1]), np.zeros(0, dtype=np.int64)], 3, window=3,
                                  symmetric=0.5, shrinkage=1.0)
     assert matrix.shape == (3, 3) and matrix.nnz == 0
+
+
+def _random_model(kind: type[Transitions] | type[CoOccurrence], seed: int
+                  ) -> Transitions | CoOccurrence:
+    rng = np.random.default_rng(seed)
+    sequences = [rng.integers(0, 40, int(rng.integers(2, 12))) for _ in range(120)]
+    return kind().fit(TrainingData(sequences, 40))
+
+
+@pytest.mark.parametrize("kind", [Transitions, CoOccurrence])
+@given(seed=st.integers(0, 3), history=st.lists(st.integers(0, 39), max_size=9))
+@settings(max_examples=120, deadline=None)
+def test_a_sparse_row_is_the_weighted_product_bit_for_bit(
+        kind: type[Transitions] | type[CoOccurrence], seed: int, history: list[int]) -> None:
+    # The request path combines the rows itself; the reference is the sparse product of the
+    # history's weights and the matrix, whose items (order included) and sums it must give.
+    model = _random_model(kind, seed)
+    setting = model._setting()
+    weights = history_weights([np.array(history, dtype=np.int64)], model.n_items,
+                              last_n=int(setting["last_n"]), recency=float(setting["recency"]))
+    expected = (weights @ model._matrix).tocsr()
+    reached, values = model.sparse_row(np.array(history, dtype=np.int64))
+    assert reached.tolist() == expected.indices.tolist()
+    assert values.tobytes() == np.asarray(expected.data, dtype=np.float64).tobytes()

@@ -72,8 +72,15 @@ def test_the_table_is_mean_lifted_read_at_the_observed_items(demo_shop: Runtime)
     models = list(artefacts.models.values())
     n = len(artefacts.item_ids)
     rebuilt = followers_table(models, n_items=n)
+    saved = artefacts.followers.arrays()
     for name, array in rebuilt.arrays().items():
-        np.testing.assert_array_equal(array, artefacts.followers.arrays()[name], err_msg=name)
+        if name.endswith("scores"):
+            # BLAS may sum in another order where this process runs it on another number
+            # of threads than training did (a server worker pins one): the last bits move.
+            np.testing.assert_allclose(array, saved[name], rtol=1e-12, atol=1e-15,
+                                       err_msg=name)
+        else:
+            np.testing.assert_array_equal(array, saved[name], err_msg=name)
     item = int(np.argmax(np.diff(rebuilt.indptr)))
     items, scores = rebuilt.of(item)
     alone = mean_lifted(models, [np.array([item])], n_items=n)[0]

@@ -12,7 +12,12 @@ from prefero.recommend.catalog_index import CatalogIndex, FloatArray
 from prefero.recommend.config import ExplorationConfig
 from prefero.recommend.context import context_mask
 from prefero.recommend.diversify import pick_exploration
-from prefero.recommend.signals import NEW_ARRIVAL_DAYS, _attribute_similarity, _newness
+from prefero.recommend.signals import (
+    NEW_ARRIVAL_DAYS,
+    _affinity,
+    _attribute_similarity,
+    _newness,
+)
 from prefero.runtime import Runtime
 
 
@@ -56,6 +61,23 @@ def test_attribute_similarity_is_the_whole_catalogue_formula(demo_shop: Runtime)
         whole = _whole_similarity(index, anchor)
         np.testing.assert_array_equal(positions, np.flatnonzero(whole))
         np.testing.assert_array_equal(values, whole[positions])
+
+
+def test_brand_and_category_affinity_is_the_gathered_formula(demo_shop: Runtime) -> None:
+    # Written at the weighted brands' and leaves' items; the catalogue-wide gather is the
+    # reference, bit for bit, including the items without a brand (a code of their own).
+    index = _index(demo_shop)
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        brands = np.zeros(int(index.brand_code.max()) + 1)
+        leaves = np.zeros(int(index.leaf_code.max()) + 1)
+        for seed in rng.integers(0, index.size, int(rng.integers(1, 25))):
+            brands[index.brand_code[seed]] += rng.random()
+            leaves[index.leaf_code[seed]] += rng.random()
+        brands /= brands.max()
+        leaves /= leaves.max()
+        whole = 0.5 * brands[index.brand_code] + 0.5 * leaves[index.leaf_code]
+        assert _affinity(index, brands=brands, leaves=leaves).tobytes() == whole.tobytes()
 
 
 def test_a_pages_context_is_its_anchors_verticals_and_related_items(demo_shop: Runtime) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from prefero.catalog.models import Revision
+from prefero.db.reads import read
 
 __all__ = ["CATALOG", "bump", "current"]
 
 CATALOG = "catalog"
+
+# Read on every recommendation and page (see prefero.db.reads).
+_VALUE = select(Revision.value).where(Revision.name == bindparam("name"))
 
 
 def bump(session: Session, name: str = CATALOG) -> None:
@@ -23,5 +27,5 @@ def bump(session: Session, name: str = CATALOG) -> None:
 
 
 def current(session: Session, name: str = CATALOG) -> int:
-    value = session.scalar(select(Revision.value).where(Revision.name == name))
+    value = read(session, _VALUE, {"name": name}).scalar()
     return int(value or 0)

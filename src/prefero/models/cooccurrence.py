@@ -172,12 +172,41 @@ class _ItemToItem(ItemRecommender):
 
     def sparse_row(self, history: IntArray) -> tuple[IntArray, FloatArray]:
         """The part of ``score([history])[0]`` that is not the tie-break, as the items it
-        reaches and their values: a history reaches only the items that followed its own."""
+        reaches and their values: a history reaches only the items that followed its own.
+
+        The rows of the history's few weighted items are combined directly, with the
+        arithmetic of ``history_weights(...) @ matrix`` in its order (the same bits, items
+        in the same order: tested against it), at a third of the time of building the
+        one-row sparse product on the request path.
+        """
         setting = self._setting()
-        weights = history_weights([history], self.n_items, last_n=int(setting["last_n"]),
-                                  recency=float(setting["recency"]))
-        row = (weights @ self._matrix).tocsr()
-        return row.indices.astype(np.int64), np.asarray(row.data, dtype=np.float64)
+        last_n, recency = int(setting["last_n"]), float(setting["recency"])
+        recent = np.asarray(history, dtype=np.int64)[-last_n:][::-1] if last_n > 0 else (
+            np.zeros(0, dtype=np.int64))
+        if not recent.size:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        # One weight per item; an item's repeats summed one by one, most recent first (the
+        # order scipy's sum of duplicates keeps: its sort of a short row is stable).
+        summed: dict[int, float] = {}
+        for item, weight in zip(recent.tolist(),
+                                (recency ** np.arange(recent.size, dtype=np.float64)).tolist(),
+                                strict=True):
+            summed[item] = summed[item] + weight if item in summed else weight
+        matrix = self._matrix
+        indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+        parts = [(indices[indptr[k]:indptr[k + 1]], summed[k] * data[indptr[k]:indptr[k + 1]])
+                 for k in sorted(summed)]
+        reached = np.concatenate([part[0] for part in parts])
+        if not reached.size:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        values = np.concatenate([part[1] for part in parts])
+        unique, seen_at, inverse = np.unique(reached, return_index=True, return_inverse=True)
+        sums = np.bincount(inverse, weights=values, minlength=unique.size)
+        # scipy's product lists a row's items in reverse order of first appearance and
+        # leaves out exact zeros.
+        out = np.argsort(seen_at)[::-1]
+        out = out[sums[out] != 0]
+        return unique[out].astype(np.int64), sums[out]
 
     @property
     def tiebreak(self) -> FloatArray:

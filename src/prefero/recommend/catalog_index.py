@@ -7,6 +7,7 @@ microseconds. The snapshot is rebuilt when the catalog revision counter moves.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,6 +42,22 @@ __all__ = [
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+
+def _grouped(codes: IntArray) -> tuple[IntArray, IntArray]:
+    """Positions sorted by code (ascending within a code) and each code's bounds in them."""
+    order: IntArray = np.argsort(codes, kind="stable")
+    bounds: IntArray = np.searchsorted(codes[order],
+                                       np.arange(int(codes.max()) + 2 if codes.size else 1))
+    return order, bounds
+
+
+def _group(grouped: tuple[IntArray, IntArray], code: int) -> IntArray:
+    order, bounds = grouped
+    if code < 0 or code + 1 >= bounds.size:
+        return order[:0]
+    result: IntArray = order[bounds[code]:bounds[code + 1]]
+    return result
 
 
 @dataclass
@@ -110,10 +128,21 @@ class CatalogIndex:
 
     @cached_property
     def _by_leaf(self) -> tuple[IntArray, IntArray]:
-        order = np.argsort(self.leaf_code, kind="stable")
-        bounds = np.searchsorted(self.leaf_code[order],
-                                 np.arange(int(self.leaf_code.max()) + 2 if self.size else 1))
-        return order, bounds
+        return _grouped(self.leaf_code)
+
+    @cached_property
+    def _by_brand(self) -> tuple[IntArray, IntArray]:
+        return _grouped(self.brand_code)
+
+    @property
+    def brand_codes(self) -> int:
+        """How many brand codes there are (the highest plus one; 0 for an empty catalogue)."""
+        return int(self._by_brand[1].size) - 1
+
+    @property
+    def leaf_codes(self) -> int:
+        """How many leaf-category codes there are (the highest plus one)."""
+        return int(self._by_leaf[1].size) - 1
 
     def in_leaf(self, code: int) -> IntArray:
         """Positions (ascending) of the items in leaf category ``code``, without a pass over
@@ -123,11 +152,12 @@ class CatalogIndex:
         >>> index.in_leaf(0).tolist()
         []
         """
-        order, bounds = self._by_leaf
-        if code + 1 >= bounds.size:
-            return order[:0]
-        result: IntArray = order[bounds[code]:bounds[code + 1]]
-        return result
+        return _group(self._by_leaf, code)
+
+    def in_brand(self, code: int) -> IntArray:
+        """Positions (ascending) of the items of brand ``code`` (the code of no brand
+        included), without a pass over the catalogue."""
+        return _group(self._by_brand, code)
 
     def created_after(self, moment: float) -> IntArray:
         """Positions of the items created after ``moment`` (a POSIX timestamp), without a
@@ -137,9 +167,14 @@ class CatalogIndex:
         >>> index.created_after(0.0).tolist()
         []
         """
+        return self.created_since(moment)[0]
+
+    def created_since(self, moment: float) -> tuple[IntArray, FloatArray]:
+        """``created_after`` and those items' creation timestamps (oldest first), read from
+        the sorted copy rather than gathered from ``created_ts``."""
         order, created = self._by_creation
-        result: IntArray = order[np.searchsorted(created, moment, side="right"):]
-        return result
+        start = int(np.searchsorted(created, moment, side="right"))
+        return order[start:], created[start:]
 
     def label(self, facet: str, value: str) -> str:
         return self.labels.get((facet, value), value)
@@ -149,6 +184,37 @@ class CatalogIndex:
         if item >= len(self.currency_code):
             return ""
         return self.currency_names[int(self.currency_code[item])]
+
+    @cached_property
+    def _pair_matrix(self) -> tuple[sp.csr_matrix, dict[tuple[str, str], int]]:
+        """Items × (facet, value) pairs, 1 where the item has the pair (the postings as rows)."""
+        keys = list(self.postings)
+        sizes = [self.postings[key].size for key in keys]
+        rows = (np.concatenate([self.postings[key] for key in keys]) if keys
+                else np.zeros(0, dtype=np.int64))
+        columns = np.repeat(np.arange(len(keys)), sizes)
+        matrix = sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, columns)),
+                               shape=(self.size, len(keys)))
+        matrix.sum_duplicates()
+        matrix.data[:] = 1.0
+        return matrix, {key: column for column, key in enumerate(keys)}
+
+    def shared_counts(self, items: IntArray, pairs: Iterable[tuple[str, str]]) -> FloatArray:
+        """How many of ``pairs`` each of ``items`` has: read from the items' own rows, where
+        a lookup of every item in every pair's postings grows with the postings' length.
+
+        >>> index = index_products([], schema=load_facet_schema())
+        >>> index.shared_counts(np.zeros(0, dtype=np.int64), [("brand", "x")]).tolist()
+        []
+        """
+        matrix, columns = self._pair_matrix
+        wanted = np.zeros(matrix.shape[1], dtype=np.float32)
+        for pair in pairs:
+            column = columns.get(pair)
+            if column is not None:
+                wanted[column] = 1.0
+        counts: FloatArray = np.asarray(matrix[items] @ wanted, dtype=np.float64)
+        return counts
 
     def values_of(self, item: int) -> frozenset[tuple[str, str]]:
         """Every (facet, value) pair of one item, as used by postings (memoised: explanations

@@ -7,13 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from prefero.config import Settings
 from prefero.customers.consent import consent_defaults, current_consents
 from prefero.customers.levels import effective_level
 from prefero.customers.models import Customer, Preference
+from prefero.db.reads import read
 from prefero.events.models import Event
 from prefero.recommend.declared_cache import Declared, DeclaredStore
 from prefero.types import Level, Purpose
@@ -21,6 +22,17 @@ from prefero.types import Level, Purpose
 __all__ = ["CustomerProfile", "HistoryItem", "load_profile"]
 
 HISTORY_LIMIT = 100
+
+# The reads of every recommendation, built once (see prefero.db.reads).
+_CUSTOMER = (select(Customer.level, Customer.budget_min, Customer.budget_max,
+                    Customer.exploration, Customer.profile_revision)
+             .where(Customer.id == bindparam("customer_id")))
+_HISTORY = (select(Event.product_id, Event.type, Event.occurred_at)
+            .where(Event.customer_id == bindparam("customer_id"), Event.product_id.is_not(None))
+            .order_by(Event.occurred_at.desc(), Event.id.desc())
+            .limit(HISTORY_LIMIT))
+_PREFERENCES = (select(Preference.kind, Preference.facet, Preference.value, Preference.weight)
+                .where(Preference.customer_id == bindparam("customer_id")))
 
 
 @dataclass(frozen=True)
@@ -81,10 +93,8 @@ def load_profile(session: Session, *, customer_id: str | None, settings: Setting
     if customer_id is None:
         return CustomerProfile(customer_id=None, level=settings.default_level,
                                consents=consent_defaults(settings))
-    customer = session.execute(
-        select(Customer.level, Customer.budget_min, Customer.budget_max,
-               Customer.exploration, Customer.profile_revision)
-        .where(Customer.id == customer_id)).first()
+    who = {"customer_id": customer_id}
+    customer = read(session, _CUSTOMER, who).first()
     if customer is None:
         if cache is not None:
             cache.drop(customer_id)
@@ -102,12 +112,7 @@ def load_profile(session: Session, *, customer_id: str | None, settings: Setting
     if declared.consents["tracking"]:
         history = tuple(
             HistoryItem(product_id=str(pid), type=kind, occurred_at=at)
-            for pid, kind, at in session.execute(
-                select(Event.product_id, Event.type, Event.occurred_at)
-                .where(Event.customer_id == customer_id, Event.product_id.is_not(None))
-                .order_by(Event.occurred_at.desc(), Event.id.desc())
-                .limit(HISTORY_LIMIT)
-            )
+            for pid, kind, at in read(session, _HISTORY, who)
         )
     level: Level = customer.level or settings.default_level
     return CustomerProfile(
@@ -136,10 +141,8 @@ def _read_declared(session: Session, *, customer_id: str, settings: Settings,
     must: dict[str, list[str]] = defaultdict(list)
     sizes: dict[str, set[str]] = defaultdict(set)
     dismissed: set[str] = set()
-    for kind, facet, value, weight in session.execute(
-        select(Preference.kind, Preference.facet, Preference.value, Preference.weight)
-        .where(Preference.customer_id == customer_id)
-    ):
+    for kind, facet, value, weight in read(session, _PREFERENCES,
+                                           {"customer_id": customer_id}):
         if kind == "like":
             likes.append((facet, value, float(weight or 0.0)))
         elif kind == "never":

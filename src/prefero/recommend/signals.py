@@ -43,12 +43,10 @@ ALSO_CHOSEN_TOP = FOLLOWERS_K
 
 @dataclass
 class Provenance:
-    """Contributions (target item ← source item, value, reason code) collected while scoring."""
+    """Contributions (target item ← source item, value, reason code) collected while scoring:
+    kept as the chunks they were added in, and flattened once, when an item is explained."""
 
-    _targets: list[IntArray] = field(default_factory=list)
-    _sources: list[IntArray] = field(default_factory=list)
-    _values: list[FloatArray] = field(default_factory=list)
-    _codes: list[IntArray] = field(default_factory=list)
+    _chunks: list[tuple[IntArray, int, FloatArray, int]] = field(default_factory=list)
     code_names: list[str] = field(default_factory=list)
     _frozen: tuple[IntArray, IntArray, FloatArray, IntArray] | None = None
 
@@ -57,19 +55,22 @@ class Provenance:
             return
         if code not in self.code_names:
             self.code_names.append(code)
-        self._targets.append(targets)
-        self._sources.append(np.full(targets.size, source, dtype=np.int64))
-        self._values.append(values)
-        self._codes.append(np.full(targets.size, self.code_names.index(code), dtype=np.int64))
+        self._chunks.append((targets, source, values, self.code_names.index(code)))
         self._frozen = None
 
     def best(self, position: int) -> tuple[str, int] | None:
         """The strongest (code, source position) behind ``position``, if any."""
-        if not self._targets:
+        if not self._chunks:
             return None
         if self._frozen is None:
-            self._frozen = (np.concatenate(self._targets), np.concatenate(self._sources),
-                            np.concatenate(self._values), np.concatenate(self._codes))
+            sizes = [targets.size for targets, _, _, _ in self._chunks]
+            self._frozen = (
+                np.concatenate([targets for targets, _, _, _ in self._chunks]),
+                np.repeat(np.array([source for _, source, _, _ in self._chunks],
+                                   dtype=np.int64), sizes),
+                np.concatenate([values for _, _, values, _ in self._chunks]),
+                np.repeat(np.array([code for _, _, _, code in self._chunks],
+                                   dtype=np.int64), sizes))
         targets, sources, values, codes = self._frozen
         hits = np.flatnonzero(targets == position)
         if hits.size == 0:
@@ -130,9 +131,10 @@ def _newness(index: CatalogIndex, now: float) -> FloatArray:
     created since then are computed (a second earlier still, so that rounding never leaves
     out an item the formula gives a trace of newness)."""
     newness = np.zeros(index.size)
-    recent = index.created_after(now - NEW_ARRIVAL_DAYS * 86400.0 - 1.0)
-    age_days = (now - index.created_ts[recent]) / 86400.0
-    newness[recent] = np.clip(1.0 - age_days / NEW_ARRIVAL_DAYS, 0.0, 1.0)
+    recent, created = index.created_since(now - NEW_ARRIVAL_DAYS * 86400.0 - 1.0)
+    fresh = 1.0 - (now - created) / 86400.0 / NEW_ARRIVAL_DAYS
+    np.clip(fresh, 0.0, 1.0, out=fresh)
+    newness[recent] = fresh
     return newness
 
 
@@ -181,8 +183,8 @@ def _behaviour(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
             seeds[position] = (weight, item.type)
     signals.session_items = frozenset(session)
     co = np.zeros(index.size)
-    brand_weight = np.zeros(int(index.brand_code.max()) + 1 if index.size else 0)
-    leaf_weight = np.zeros(int(index.leaf_code.max()) + 1 if index.size else 0)
+    brand_weight = np.zeros(index.brand_codes)
+    leaf_weight = np.zeros(index.leaf_codes)
     for seed, (weight, kind) in seeds.items():
         brand_weight[index.brand_code[seed]] += weight
         leaf_weight[index.leaf_code[seed]] += weight
@@ -194,8 +196,7 @@ def _behaviour(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
             np.add.at(co, neighbours, contribution)
             signals.behaviour_from.add(neighbours, seed, contribution, code)
     # Affinity to the brands and categories the customer keeps coming back to.
-    affinity = 0.5 * _normalised(brand_weight)[index.brand_code] \
-        + 0.5 * _normalised(leaf_weight)[index.leaf_code]
+    affinity = _affinity(index, brands=_normalised(brand_weight), leaves=_normalised(leaf_weight))
     signals.affinity = affinity
     if model.models:
         expected = _model_behaviour(index, model, profile, seeds, signals, share=MODEL_SHARE)
@@ -204,6 +205,18 @@ def _behaviour(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
         signals.behaviour = 0.7 * _normalised(co) + 0.3 * affinity
     for seed in seeds:
         signals.behaviour[seed] *= 0.3  # seen already: still possible, not first in line
+
+
+def _affinity(index: CatalogIndex, *, brands: FloatArray, leaves: FloatArray) -> FloatArray:
+    """Half the weight of each item's brand plus half its leaf category's, written at the
+    items of the few brands and leaves that have a weight instead of gathered over the
+    catalogue (the same sums: an item whose brand has none gets ``0.0 +`` its leaf's)."""
+    affinity = np.zeros(index.size)
+    for code in np.flatnonzero(brands):
+        affinity[index.in_brand(int(code))] = 0.5 * brands[code]
+    for code in np.flatnonzero(leaves):
+        affinity[index.in_leaf(int(code))] += 0.5 * leaves[code]
+    return affinity
 
 
 def _model_behaviour(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
@@ -266,11 +279,5 @@ def _attribute_similarity(index: CatalogIndex, anchor: int) -> tuple[IntArray, F
     score = np.full(same.size, 0.6)
     anchor_values = [pair for pair in index.values_of(anchor) if pair[0] != "category"]
     if anchor_values and same.size:
-        shared = np.zeros(same.size)
-        for pair in anchor_values:
-            positions = index.postings.get(pair)
-            if positions is not None and positions.size:
-                at = np.minimum(np.searchsorted(positions, same), positions.size - 1)
-                shared += positions[at] == same
-        score += 0.4 * shared / len(anchor_values)
+        score += 0.4 * index.shared_counts(same, anchor_values) / len(anchor_values)
     return same, score
