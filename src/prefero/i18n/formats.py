@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency, format_decimal
 
@@ -16,6 +17,9 @@ _CODE_BEFORE_DIGIT = re.compile(r"([^\W\d_]+)(?=\d)")
 _CODE_AFTER_DIGIT = re.compile(r"(?<=\d)([^\W\d_]+)")
 
 
+# A pure function of its arguments, called for every price of every card of a page (Babel
+# works each one out from the locale's pattern: about a tenth of a product page's time).
+@lru_cache(maxsize=8192, typed=True)
 def money(amount: float | Decimal, currency: str, language: str) -> str:
     """``amount`` of ``currency`` with its symbol, grouping and decimals.
 

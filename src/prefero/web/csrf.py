@@ -72,8 +72,13 @@ def csrf_token(context: Any) -> str:
 def csrf_input(context: Any) -> Markup:
     """The hidden field every ``<form method="post">`` carries: ``{{ csrf_input() }}``."""
     request: Request = context["request"]
-    return Markup('<input type="hidden" name="{}" value="{}">').format(
-        FIELD, session_token(request))
+    # Written once per page: a page of cards carries a form on each.
+    field: Markup | None = getattr(request.state, "csrf_input", None)
+    if field is None:
+        field = Markup('<input type="hidden" name="{}" value="{}">').format(
+            FIELD, session_token(request))
+        request.state.csrf_input = field
+    return field
 
 
 def _check_origin(request: Request, trusted: frozenset[str]) -> None:
