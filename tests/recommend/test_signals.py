@@ -14,6 +14,7 @@ from prefero.recommend.context import context_mask
 from prefero.recommend.diversify import pick_exploration
 from prefero.recommend.signals import (
     NEW_ARRIVAL_DAYS,
+    Provenance,
     _affinity,
     _attribute_similarity,
     _newness,
@@ -126,3 +127,23 @@ def test_the_exploration_slot_read_from_the_appeal_order_is_the_sorted_one(
                                 seed_text=f"c{customer}", config=config) == sorted_pick
         picked += sorted_pick is not None
     assert picked > 0
+
+
+def test_contributions_added_at_once_rank_as_added_one_source_at_a_time() -> None:
+    # Equal values are frequent (the same weight times the same count): the first added
+    # wins, so add_many must keep the order of its entries across sources and reasons.
+    rng = np.random.default_rng(8)
+    for _ in range(50):
+        one, many = Provenance(), Provenance()
+        parts = [(rng.integers(0, 12, int(rng.integers(0, 6))), int(rng.integers(0, 40)),
+                  int(rng.integers(0, 2))) for _ in range(int(rng.integers(1, 8)))]
+        names = ("co_purchase", "co_view")
+        values = [rng.choice([0.5, 1.0, 2.0], targets.size) for targets, _, _ in parts]
+        for (targets, source, code), vals in zip(parts, values, strict=True):
+            one.add(targets, source, vals, names[code])
+        many.add_many(np.concatenate([t for t, _, _ in parts]),
+                      np.concatenate([np.full(t.size, s) for t, s, _ in parts]),
+                      np.concatenate(values),
+                      np.concatenate([np.full(t.size, c) for t, _, c in parts]), names=names)
+        for position in range(12):
+            assert one.best(position) == many.best(position)

@@ -272,6 +272,32 @@ class ModelView:
         return found
 
 
+    def neighbours_of(self, pairs: Sequence[tuple[int, str]]
+                      ) -> tuple[IntArray, FloatArray, IntArray]:
+        """``neighbours(position, kind)`` of each pair, concatenated in the pairs' order,
+        and the pair each entry comes from: the rows of every pair read at once."""
+        width = max((table[0].shape[1] for table in self.neighbour_tables.values()),
+                    default=0)
+        found = np.full((len(pairs), width), -1, dtype=np.int64)
+        scores = np.zeros((len(pairs), width), dtype=np.float64)
+        for kind, (idx, score) in self.neighbour_tables.items():
+            rows = np.fromiter((i for i, (_, of) in enumerate(pairs) if of == kind),
+                               dtype=np.int64)
+            if not rows.size:
+                continue
+            art = self.cat_to_art[np.fromiter((pairs[i][0] for i in rows), dtype=np.int64,
+                                              count=rows.size)]
+            known = rows[art >= 0]
+            found[known, :idx.shape[1]] = idx[art[art >= 0]]
+            scores[known, :idx.shape[1]] = score[art[art >= 0]]
+        valid = found >= 0
+        targets = np.full(found.shape, -1, dtype=np.int64)
+        targets[valid] = self.art_to_cat[found[valid]]
+        kept = targets >= 0
+        pair, _column = np.nonzero(kept)
+        return targets[kept], scores[kept], pair
+
+
 def build_model_view(index: CatalogIndex, artefacts: Artefacts | None, *,
                      shared: SharedFollowers | None = None,
                      previous: ModelView | None = None) -> ModelView:

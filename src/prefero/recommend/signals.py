@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,16 +47,31 @@ class Provenance:
     """Contributions (target item ← source item, value, reason code) collected while scoring:
     kept as the chunks they were added in, and flattened once, when an item is explained."""
 
-    _chunks: list[tuple[IntArray, int, FloatArray, int]] = field(default_factory=list)
+    #: (targets, source or one per target, values, code or one per target)
+    _chunks: list[tuple[IntArray, int | IntArray, FloatArray, int | IntArray]] = field(
+        default_factory=list)
     code_names: list[str] = field(default_factory=list)
     _frozen: tuple[IntArray, IntArray, FloatArray, IntArray] | None = None
+
+    def _code(self, name: str) -> int:
+        if name not in self.code_names:
+            self.code_names.append(name)
+        return self.code_names.index(name)
 
     def add(self, targets: IntArray, source: int, values: FloatArray, code: str) -> None:
         if targets.size == 0:
             return
-        if code not in self.code_names:
-            self.code_names.append(code)
-        self._chunks.append((targets, source, values, self.code_names.index(code)))
+        self._chunks.append((targets, source, values, self._code(code)))
+        self._frozen = None
+
+    def add_many(self, targets: IntArray, sources: IntArray, values: FloatArray,
+                 codes: IntArray, *, names: Sequence[str]) -> None:
+        """Contributions of several sources at once: target ``i`` from ``sources[i]``, for
+        the reason ``names[codes[i]]``, ranked as if added one source at a time in order."""
+        if targets.size == 0:
+            return
+        ours = np.array([self._code(name) for name in names], dtype=np.int64)
+        self._chunks.append((targets, sources, values, ours[codes]))
         self._frozen = None
 
     def best(self, position: int) -> tuple[str, int] | None:
@@ -63,20 +79,26 @@ class Provenance:
         if not self._chunks:
             return None
         if self._frozen is None:
-            sizes = [targets.size for targets, _, _, _ in self._chunks]
             self._frozen = (
                 np.concatenate([targets for targets, _, _, _ in self._chunks]),
-                np.repeat(np.array([source for _, source, _, _ in self._chunks],
-                                   dtype=np.int64), sizes),
+                np.concatenate([_each(source, targets.size)
+                                for targets, source, _, _ in self._chunks]),
                 np.concatenate([values for _, _, values, _ in self._chunks]),
-                np.repeat(np.array([code for _, _, _, code in self._chunks],
-                                   dtype=np.int64), sizes))
+                np.concatenate([_each(code, targets.size)
+                                for targets, _, _, code in self._chunks]))
         targets, sources, values, codes = self._frozen
         hits = np.flatnonzero(targets == position)
         if hits.size == 0:
             return None
         top = hits[int(np.argmax(values[hits]))]
         return self.code_names[int(codes[top])], int(sources[top])
+
+
+def _each(value: int | IntArray, size: int) -> IntArray:
+    """``value`` for each of ``size`` entries (an array already is one per entry)."""
+    if isinstance(value, np.ndarray):
+        return value
+    return np.full(size, value, dtype=np.int64)
 
 
 @dataclass
@@ -185,16 +207,27 @@ def _behaviour(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
     co = np.zeros(index.size)
     brand_weight = np.zeros(index.brand_codes)
     leaf_weight = np.zeros(index.leaf_codes)
+    # Each seed's co-purchase (for what was bought or put in the cart) and co-view rows, in
+    # that order, read for every seed at once and added up in the same order.
+    pairs: list[tuple[int, str]] = []
+    weights: list[float] = []
     for seed, (weight, kind) in seeds.items():
         brand_weight[index.brand_code[seed]] += weight
         leaf_weight[index.leaf_code[seed]] += weight
-        for matrix, code in (("purchase", "co_purchase"), ("view", "co_view")):
+        for matrix in ("purchase", "view"):
             if matrix == "purchase" and kind not in ("purchase", "add_to_cart"):
                 continue
-            neighbours, scores = model.neighbours(seed, matrix)
-            contribution = scores * weight
-            np.add.at(co, neighbours, contribution)
-            signals.behaviour_from.add(neighbours, seed, contribution, code)
+            pairs.append((seed, matrix))
+            weights.append(weight)
+    if pairs:
+        targets, scores, pair = model.neighbours_of(pairs)
+        contribution = scores * np.asarray(weights)[pair]
+        np.add.at(co, targets, contribution)
+        sources = np.fromiter((seed for seed, _ in pairs), dtype=np.int64, count=len(pairs))
+        codes = np.fromiter((matrix == "view" for _, matrix in pairs), dtype=np.int64,
+                            count=len(pairs))
+        signals.behaviour_from.add_many(targets, sources[pair], contribution, codes[pair],
+                                        names=("co_purchase", "co_view"))
     # Affinity to the brands and categories the customer keeps coming back to.
     affinity = _affinity(index, brands=_normalised(brand_weight), leaves=_normalised(leaf_weight))
     signals.affinity = affinity
