@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
 from prefero.cli.bench_generate import generate as generate_scale
 from prefero.cli.bench_generate import train_stages
@@ -39,6 +40,15 @@ def _prepared(data_dir: Path, *, products: int, customers: int,
     from prefero.demo.loader import load_demo
     from prefero.recommend.training import train
 
+    if database_url and make_url(database_url).get_backend_name() == "postgresql":
+        # Created when missing (on the server's maintenance database), as `bench ingest`
+        # creates its own: a newcomer's first run should not stop at "does not exist".
+        from prefero.bench.ingest import scratch_postgres_database
+
+        url = make_url(database_url)
+        scratch_postgres_database(
+            url.set(database="postgres").render_as_string(hide_password=False),
+            str(url.database))
     settings = Settings(data_dir=data_dir, database_url=database_url)
     runtime = Runtime(settings)
     with console.status("loading the demo shop (once)"):
