@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
+
+import pytest
 
 from factories import add_products, customer, events, product
 from prefero.recommend.query import RecommendationQuery
@@ -68,3 +71,22 @@ def test_warming_loads_the_snapshot_and_the_models_and_tolerates_an_empty_shop(
     with runtime.session() as s:
         index, _ = engine.snapshot(s)
     assert sorted(index.ids) == ["a", "b", "c"]
+
+
+def test_a_profile_the_request_already_read_answers_as_a_fresh_read(
+        demo_shop: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pages that filter by the customer's rules pass the profile they read; the answer must
+    # be the one the engine reads itself, and another customer's profile is refused.
+    monkeypatch.setattr(time, "time", lambda: 1.765e9)  # both answers at the same moment
+    engine = demo_shop.recommender
+    with demo_shop.session() as session:
+        for who in ("c00001", "c00002", None):
+            query = RecommendationQuery(customer_id=who, placement="home", n=8)
+            profile = engine.profile(session, who)
+            given = engine.recommend(session, query, profile=profile)
+            read = engine.recommend(session, query)
+            assert given == read
+        stranger = engine.profile(session, "c00003")
+        with pytest.raises(ValueError, match="not the query's customer"):
+            engine.recommend(session, RecommendationQuery(customer_id="c00001"),
+                             profile=stranger)

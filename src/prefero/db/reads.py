@@ -26,7 +26,7 @@ def read(session: Session, statement: TypedReturnsRows[*_Row],
     """Run a prebuilt Core ``statement`` in ``session``'s transaction, seeing what the
     session has pending (flushed first, as the ORM's own execute would autoflush).
 
-    >>> # read(session, _CUSTOMER, {"id": "c-1"}).first()
+    >>> # read(session, _CUSTOMER, {"customer_id": "c-1"}).first()
     """
     if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()

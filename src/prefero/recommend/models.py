@@ -271,7 +271,6 @@ class ModelView:
         self._neighbours[(position, kind)] = found
         return found
 
-
     def neighbours_of(self, pairs: Sequence[tuple[int, str]]
                       ) -> tuple[IntArray, FloatArray, IntArray]:
         """``neighbours(position, kind)`` of each pair, concatenated in the pairs' order,

@@ -74,7 +74,7 @@ def search(session: Session, engine: RecommendationEngine, *, query: str,
     result = engine.recommend(
         session,
         RecommendationQuery(customer_id=customer_id, placement="search", n=n, hits=tuple(hits)),
-        apply_preferences=apply_preferences,
+        apply_preferences=apply_preferences, profile=profile,
     )
     return SearchResult(
         query=query,

@@ -40,6 +40,7 @@ from prefero.recommend.constraints import (
     allowed_mask,
     violations,
 )
+from prefero.recommend.profile import CustomerProfile
 from prefero.recommend.query import Reason, RecommendationQuery, RecommendedItem
 from prefero.recommend.wording import rule_text, word
 from prefero.runtime import Runtime
@@ -156,9 +157,10 @@ def _record(session: Session, request: Request, runtime: Runtime, kind: EventTyp
 
 
 def _recommend(session: Session, runtime: Runtime, query: RecommendationQuery, *,
-               apply_preferences: bool = True) -> list[RecommendedItem]:
-    return runtime.recommender.recommend(session, query,
-                                         apply_preferences=apply_preferences).items
+               apply_preferences: bool = True, profile: CustomerProfile | None = None
+               ) -> list[RecommendedItem]:
+    return runtime.recommender.recommend(session, query, apply_preferences=apply_preferences,
+                                         profile=profile).items
 
 
 def _row_title(t: Translator, items: Sequence[RecommendedItem], *,
@@ -205,8 +207,10 @@ def home(request: Request, session: DbSession, runtime: Rt) -> Response:
     t = _translator(request)
     customer_id = visitor(request).customer_id
     index, _model = runtime.recommender.snapshot(session)
+    # Both rows' pipelines from one read of the customer.
+    profile = runtime.recommender.profile(session, customer_id)
     picked = _recommend(session, runtime, RecommendationQuery(
-        customer_id=customer_id, placement="home", n=HOME_N))
+        customer_id=customer_id, placement="home", n=HOME_N), profile=profile)
     schema = runtime.facet_schema
     rows = [Row("picked", _row_title(t, picked), "home",
                 tuple(_card(i, t, schema=schema) for i in picked))]
@@ -214,7 +218,8 @@ def home(request: Request, session: DbSession, runtime: Rt) -> Response:
     # shown once on the page and every rule still applied.
     shown = {item.product_id for item in picked}
     pool = _recommend(session, runtime, RecommendationQuery(
-        customer_id=customer_id, placement="home", n=MORE_ROWS_POOL, exploration=False))
+        customer_id=customer_id, placement="home", n=MORE_ROWS_POOL, exploration=False),
+        profile=profile)
     for key, code, title in (("trending", "trending", t("Trending now")),
                              ("new", "new_arrival", t("New arrivals"))):
         chosen = [item for item in pool if item.product_id not in shown
@@ -273,7 +278,8 @@ def category(request: Request, session: DbSession, runtime: Rt, category_path: s
     if len(ordered):
         items = _recommend(session, runtime, RecommendationQuery(
             customer_id=customer_id, placement="search", n=LISTING_N,
-            hits=tuple(index.ids[p] for p in ordered.tolist())), apply_preferences=not all)
+            hits=tuple(index.ids[p] for p in ordered.tolist())), apply_preferences=not all,
+            profile=profile)
     children = sorted({index.categories[p] for p in np.flatnonzero(available).tolist()})
     depth = len(category_ancestors(path))
     subcategories = sorted({CATEGORY_SEPARATOR.join(c.split(CATEGORY_SEPARATOR)[:depth + 1])
@@ -352,7 +358,8 @@ def product(request: Request, session: DbSession, runtime: Rt, product_id: str) 
                            language=t.language, currency=runtime.shop_currency, index=index)
                  for key in violations(index, position, profile) if key != UNAVAILABLE]
     similar = _recommend(session, runtime, RecommendationQuery(
-        customer_id=customer_id, placement="product", product_id=product_id, n=SIMILAR_N))
+        customer_id=customer_id, placement="product", product_id=product_id, n=SIMILAR_N),
+        profile=profile)
     _record(session, request, runtime, EventType.VIEW, product_id=product_id,
             placement="product")
     brand = index.label("brand", item.facets.get("brand") or "") or item.brand
