@@ -528,3 +528,21 @@ def test_checkout_answers_about_the_order_with_its_services(shop: Runtime) -> No
     both = recommend(shop, placement="checkout", cart=["cam-canon", "bread-wheat"], n=6,
                      exploration=False)
     assert set(_verticals(both)) == {"Electronics", "Groceries"}, ids(both)
+
+
+def test_a_row_too_short_for_its_context_shows_every_related_item_first(shop: Runtime) -> None:
+    # More loaves than a leaf may fill of a row, and fewer related items than the row: the
+    # general candidates (popular cameras and shoes) only fill what the page's own items
+    # leave, after all of them, however much diversity would prefer another aisle.
+    with shop.session() as s:
+        add_products(s, [product(f"loaf-{i}", category=BREAD, price=5 + i, brand="Miller")
+                         for i in range(4)])
+    page = recommend(shop, placement="product", product_id="bread-wheat", n=12,
+                     exploration=False)
+    bases = [item.basis for item in page.items]
+    assert "context" in bases and bases.count("context") < len(bases), bases
+    first_other = bases.index(next(b for b in bases if b != "context"))
+    assert all(b != "context" for b in bases[first_other:]), list(zip(ids(page), bases,
+                                                                       strict=True))
+    related = {"bread-gf", "bread-rye", *(f"loaf-{i}" for i in range(4))}  # the aisle
+    assert related <= set(ids(page)[:first_other]), ids(page)

@@ -96,6 +96,7 @@ def run_pipeline(
                 interests, pool, scores, depth=config.diversify.interest_reach(query.n))] = True
     positions = np.flatnonzero(candidates)
     ranked = positions[np.argsort(-scores[positions], kind="stable")]
+    related = ranked.size  # on a page about products: how many of ranked relate to it
     if in_context and ranked.size < query.n:
         # Too little relates to the page to fill the row: the general candidates follow,
         # every one of them after every related item.
@@ -109,8 +110,14 @@ def run_pipeline(
             ranked = np.concatenate([ranked, rest])
 
     if query.placement in config.diversify.enabled_for:
-        picked = mmr(index, ranked, scores, n=query.n, config=config.diversify,
+        # The related items are diversified among themselves and the general candidates
+        # only fill what they leave: across both, the category cap and the similarity
+        # penalty would let another aisle's popular items in ahead of the page's own.
+        picked = mmr(index, ranked[:related], scores, n=query.n, config=config.diversify,
                      interests=interests)
+        if len(picked) < query.n and ranked.size > related:
+            picked += mmr(index, ranked[related:], scores, n=query.n - len(picked),
+                          config=config.diversify)
     else:
         picked = [int(p) for p in ranked[: query.n]]
 
