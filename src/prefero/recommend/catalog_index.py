@@ -44,11 +44,15 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
+def _code_count(codes: IntArray) -> int:
+    """How many codes a coded column has room for: the highest plus one (0 when empty)."""
+    return int(codes.max()) + 1 if codes.size else 0
+
+
 def _grouped(codes: IntArray) -> tuple[IntArray, IntArray]:
     """Positions sorted by code (ascending within a code) and each code's bounds in them."""
     order: IntArray = np.argsort(codes, kind="stable")
-    bounds: IntArray = np.searchsorted(codes[order],
-                                       np.arange(int(codes.max()) + 2 if codes.size else 1))
+    bounds: IntArray = np.searchsorted(codes[order], np.arange(_code_count(codes) + 1))
     return order, bounds
 
 
@@ -134,15 +138,19 @@ class CatalogIndex:
     def _by_brand(self) -> tuple[IntArray, IntArray]:
         return _grouped(self.brand_code)
 
-    @property
+    # How many brand, leaf-category and vertical codes there are, for the per-request
+    # tables indexed by code (worked out once per snapshot, not by a pass per request).
+    @cached_property
     def brand_codes(self) -> int:
-        """How many brand codes there are (the highest plus one; 0 for an empty catalogue)."""
-        return int(self._by_brand[1].size) - 1
+        return _code_count(self.brand_code)
 
-    @property
+    @cached_property
     def leaf_codes(self) -> int:
-        """How many leaf-category codes there are (the highest plus one)."""
-        return int(self._by_leaf[1].size) - 1
+        return _code_count(self.leaf_code)
+
+    @cached_property
+    def vertical_codes(self) -> int:
+        return _code_count(self.vertical_code)
 
     def in_leaf(self, code: int) -> IntArray:
         """Positions (ascending) of the items in leaf category ``code``, without a pass over

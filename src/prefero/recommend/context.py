@@ -27,13 +27,13 @@ def context_mask(index: CatalogIndex, page: FloatArray, anchors: list[int]) -> B
 
     >>> import numpy as np
     >>> from types import SimpleNamespace
-    >>> index = SimpleNamespace(vertical_code=np.array([0, 0, 1, 1]))
+    >>> index = SimpleNamespace(vertical_code=np.array([0, 0, 1, 1]), vertical_codes=2)
     >>> context_mask(index, np.array([0.0, 0.0, 0.4, 0.0]), [0]).tolist()
     [True, True, True, False]
     """
     related: BoolArray = page > 0
     # A lookup per item rather than np.isin, which sorts the whole catalogue's codes.
-    verticals = np.zeros(int(index.vertical_code.max()) + 1, dtype=bool)
+    verticals = np.zeros(index.vertical_codes, dtype=bool)
     verticals[index.vertical_code[np.asarray(anchors, dtype=np.int64)]] = True
     related |= verticals[index.vertical_code]
     return related

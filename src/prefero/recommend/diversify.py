@@ -149,9 +149,10 @@ def pick_exploration(index: CatalogIndex, allowed: BoolArray, chosen: list[int],
     outside[chosen] = False
     shown_leaves = {int(index.leaf_code[p]) for p in chosen}
     shown_verticals = {int(index.vertical_code[p]) for p in chosen}
-    for exclude_codes, codes in ((shown_verticals, index.vertical_code),
-                                 (shown_leaves, index.leaf_code)):
-        shown = np.zeros(int(codes.max()) + 1 if codes.size else 0, dtype=bool)
+    for exclude_codes, codes, count in (
+            (shown_verticals, index.vertical_code, index.vertical_codes),
+            (shown_leaves, index.leaf_code, index.leaf_codes)):
+        shown = np.zeros(count, dtype=bool)
         shown[list(exclude_codes)] = True
         best = first_allowed(order, outside & ~shown[codes], config.pool)
         if best.size:

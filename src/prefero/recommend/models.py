@@ -53,10 +53,6 @@ class ModelView:
     #: this view, so kept for the view's life (a new catalogue or artefact makes a new view).
     _followers: dict[tuple[int, int], tuple[IntArray, FloatArray]] = field(
         default_factory=dict, repr=False, compare=False)
-    #: ``neighbours`` in catalogue positions, by (position, kind): the same for every
-    #: request of this view (read-only arrays; bounded like ``_followers``).
-    _neighbours: dict[tuple[int, str], tuple[IntArray, FloatArray]] = field(
-        default_factory=dict, repr=False, compare=False)
     #: Where other processes' ``followers`` of this very view are found (Redis), if shared,
     #: and the key prefix of this view there.
     shared: SharedFollowers | None = field(default=None, repr=False, compare=False)
@@ -248,11 +244,7 @@ class ModelView:
 
     def neighbours(self, position: int, kind: Literal["purchase", "view"] | str
                    ) -> tuple[IntArray, FloatArray]:
-        """Co-occurring items of the item at catalog ``position``, as catalog positions
-        (read-only: translated once per view and item, then shared by every request)."""
-        found = self._neighbours.get((position, kind))
-        if found is not None:
-            return found
+        """Co-occurring items of the item at catalog ``position``, as catalog positions."""
         table = self.neighbour_tables.get(kind)
         if table is None:
             return EMPTY_INT, EMPTY_FLOAT
@@ -263,13 +255,7 @@ class ModelView:
         valid = idx >= 0
         targets = self.art_to_cat[idx[valid]]
         kept = targets >= 0
-        found = (targets[kept], np.asarray(score[valid][kept], dtype=np.float64))
-        for array in found:
-            array.flags.writeable = False
-        if len(self._neighbours) >= _MAX_FOLLOWERS:
-            self._neighbours.clear()  # a bound on memory for very large catalogues
-        self._neighbours[(position, kind)] = found
-        return found
+        return targets[kept], np.asarray(score[valid][kept], dtype=np.float64)
 
     def neighbours_of(self, pairs: Sequence[tuple[int, str]]
                       ) -> tuple[IntArray, FloatArray, IntArray]:
