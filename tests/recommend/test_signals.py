@@ -51,8 +51,12 @@ def test_new_arrivals_are_the_whole_catalogue_formula(demo_shop: Runtime) -> Non
                 float(np.median(index.created_ts)), newest + 86400.0 * 400):
         age_days = (now - index.created_ts) / 86400.0
         whole = np.clip(1.0 - age_days / NEW_ARRIVAL_DAYS, 0.0, 1.0)
-        np.testing.assert_array_equal(_newness(index, now), whole)
-    assert _newness(index, newest + 86400.0).any()  # the check is not of zeros only
+        newness, support = _newness(index, now)
+        np.testing.assert_array_equal(newness, whole)
+        if support is not None:  # every new arrival is in the support, in position order
+            assert np.all(np.diff(support) > 0)
+            assert set(np.flatnonzero(whole).tolist()) <= set(support.tolist())
+    assert _newness(index, newest + 86400.0)[0].any()  # the check is not of zeros only
 
 
 def test_attribute_similarity_is_the_whole_catalogue_formula(demo_shop: Runtime) -> None:
@@ -78,7 +82,12 @@ def test_brand_and_category_affinity_is_the_gathered_formula(demo_shop: Runtime)
         brands /= brands.max()
         leaves /= leaves.max()
         whole = 0.5 * brands[index.brand_code] + 0.5 * leaves[index.leaf_code]
-        assert _affinity(index, brands=brands, leaves=leaves).tobytes() == whole.tobytes()
+        affinity, groups = _affinity(index, brands=brands, leaves=leaves)
+        assert affinity.tobytes() == whole.tobytes()
+        reached = np.zeros(index.size, dtype=bool)
+        for group in groups:
+            reached[group] = True
+        assert not np.any(affinity[~reached])  # zero outside the groups it names
 
 
 def test_a_pages_context_is_its_anchors_verticals_and_related_items(demo_shop: Runtime) -> None:

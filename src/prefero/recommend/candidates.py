@@ -6,14 +6,28 @@ import numpy as np
 
 from prefero.recommend.catalog_index import BoolArray, FloatArray, IntArray
 from prefero.recommend.config import CandidatesConfig
-from prefero.recommend.signals import Signals
+from prefero.recommend.signals import Signals, positions_union
 
 __all__ = ["first_allowed", "gather_candidates", "top_in_order", "top_positions"]
 
 
-def top_positions(values: FloatArray, allowed: BoolArray, k: int) -> np.ndarray:
-    """Positions of the ``k`` largest positive values among allowed items."""
-    eligible = np.flatnonzero(allowed & (values > 0))
+def top_positions(values: FloatArray, allowed: BoolArray, k: int, *,
+                  at: IntArray | None = None) -> np.ndarray:
+    """Positions of the ``k`` largest positive values among allowed items. ``at``: the
+    ascending positions outside which ``values`` is zero (read instead of the catalogue;
+    the same items come out).
+
+    >>> values = np.array([0.0, 0.4, 0.0, 0.9, 0.2])
+    >>> allowed = np.array([True, True, True, False, True])
+    >>> sorted(top_positions(values, allowed, 2).tolist())
+    [1, 4]
+    >>> sorted(top_positions(values, allowed, 2, at=np.array([1, 3, 4])).tolist())
+    [1, 4]
+    """
+    if at is None:
+        eligible = np.flatnonzero(allowed & (values > 0))
+    else:
+        eligible = at[allowed[at] & (values[at] > 0)]
     if k <= 0 or eligible.size == 0:
         return eligible[:0]
     if eligible.size > k:
@@ -59,23 +73,25 @@ def first_allowed(order: IntArray, allowed: BoolArray, k: int) -> IntArray:
 
 
 def gather_candidates(signals: Signals, allowed: BoolArray, config: CandidatesConfig, *,
-                      orders: tuple[IntArray, IntArray]) -> BoolArray:
+                      orders: tuple[IntArray, IntArray]) -> IntArray:
     """Declared match, behaviour (co-occurrence), page context, popularity, trending and
-    new arrivals — only among items the constraints allow. ``orders``: the catalogue by
-    popularity and by trending, best first (``ModelView.editorial_order``), which the two
-    sources the same for every request are read from instead of sorted."""
-    chosen = np.zeros(allowed.size, dtype=bool)
-    for values, k in (
-        (signals.declared, config.declared),
-        (signals.behaviour, config.behaviour),
-        (signals.page, config.page),
-        (signals.newness, config.new_arrivals),
+    new arrivals — only among items the constraints allow — as ascending positions.
+    ``orders``: the catalogue by popularity and by trending, best first
+    (``ModelView.editorial_order``), which the two sources the same for every request are
+    read from instead of sorted. The other sources read their signal's support."""
+    found: list[IntArray] = []
+    for values, at, k in (
+        (signals.declared, signals.declared_at, config.declared),
+        (signals.behaviour, signals.behaviour_at, config.behaviour),
+        (signals.page, signals.page_at, config.page),
+        (signals.newness, signals.newness_at, config.new_arrivals),
     ):
-        chosen[top_positions(values, allowed, k)] = True
+        found.append(top_positions(values, allowed, k, at=at))
     for values, k, order in ((signals.popularity, config.popular, orders[0]),
                              (signals.trending, config.trending, orders[1])):
-        chosen[top_in_order(order, values, allowed, k)] = True
-    if not chosen.any():
+        found.append(top_in_order(order, values, allowed, k))
+    chosen = positions_union(found, size=allowed.size)
+    if not chosen.size:
         # A fresh shop with no behaviour and no likes: anything allowed, newest first.
-        chosen[top_positions(signals.newness + 1e-6, allowed, config.popular)] = True
+        chosen = np.sort(top_positions(signals.newness + 1e-6, allowed, config.popular))
     return chosen

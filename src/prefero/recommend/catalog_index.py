@@ -152,6 +152,28 @@ class CatalogIndex:
     def vertical_codes(self) -> int:
         return _code_count(self.vertical_code)
 
+    @cached_property
+    def vertical_masks(self) -> BoolArray:
+        """One row per vertical code: which items belong to it (a page's context and the
+        exploration slot take or leave whole departments without a gather over the
+        catalogue's codes).
+
+        >>> index = index_products([], schema=load_facet_schema())
+        >>> index.vertical_masks.shape
+        (0, 0)
+        """
+        masks = np.zeros((self.vertical_codes, self.size), dtype=bool)
+        masks[self.vertical_code, np.arange(self.size)] = True
+        return masks
+
+    def prepare(self) -> None:
+        """Work out now the groupings and tables requests read (by leaf, brand, creation
+        time and department; the items × values matrix), so that the snapshot is swapped in
+        ready and no shopper pays for a first use (the matrix: 40 ms at 100,000 items)."""
+        for name in ("_by_leaf", "_by_brand", "_by_creation", "vertical_masks",
+                     "_pair_matrix", "brand_codes", "leaf_codes", "vertical_codes"):
+            getattr(self, name)
+
     def in_leaf(self, code: int) -> IntArray:
         """Positions (ascending) of the items in leaf category ``code``, without a pass over
         the catalogue.
@@ -195,33 +217,42 @@ class CatalogIndex:
 
     @cached_property
     def _pair_matrix(self) -> tuple[sp.csr_matrix, dict[tuple[str, str], int]]:
-        """Items × (facet, value) pairs, 1 where the item has the pair (the postings as rows)."""
+        """Items × (facet, value) pairs, 1 where the item has the pair (the postings as
+        rows), the rows in leaf-category order (``_by_leaf``): a leaf's items are one
+        contiguous block of rows."""
         keys = list(self.postings)
         sizes = [self.postings[key].size for key in keys]
-        rows = (np.concatenate([self.postings[key] for key in keys]) if keys
-                else np.zeros(0, dtype=np.int64))
+        items = (np.concatenate([self.postings[key] for key in keys]) if keys
+                 else np.zeros(0, dtype=np.int64))
+        row_of = np.empty(self.size, dtype=np.int64)
+        row_of[self._by_leaf[0]] = np.arange(self.size)
         columns = np.repeat(np.arange(len(keys)), sizes)
-        matrix = sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, columns)),
-                               shape=(self.size, len(keys)))
+        matrix = sp.csr_matrix((np.ones(items.size, dtype=np.float32),
+                                (row_of[items], columns)), shape=(self.size, len(keys)))
         matrix.sum_duplicates()
         matrix.data[:] = 1.0
         return matrix, {key: column for column, key in enumerate(keys)}
 
-    def shared_counts(self, items: IntArray, pairs: Iterable[tuple[str, str]]) -> FloatArray:
-        """How many of ``pairs`` each of ``items`` has: read from the items' own rows, where
-        a lookup of every item in every pair's postings grows with the postings' length.
+    def leaf_shared_counts(self, code: int, pairs: Iterable[tuple[str, str]]) -> FloatArray:
+        """How many of ``pairs`` each item of leaf category ``code`` has, in ``in_leaf``'s
+        order: read from the leaf's block of rows, where a lookup of every item in every
+        pair's postings grows with the postings' length.
 
         >>> index = index_products([], schema=load_facet_schema())
-        >>> index.shared_counts(np.zeros(0, dtype=np.int64), [("brand", "x")]).tolist()
+        >>> index.leaf_shared_counts(0, [("brand", "x")]).tolist()
         []
         """
         matrix, columns = self._pair_matrix
+        _order, bounds = self._by_leaf
+        if code < 0 or code + 1 >= bounds.size:
+            return np.zeros(0)
         wanted = np.zeros(matrix.shape[1], dtype=np.float32)
         for pair in pairs:
             column = columns.get(pair)
             if column is not None:
                 wanted[column] = 1.0
-        counts: FloatArray = np.asarray(matrix[items] @ wanted, dtype=np.float64)
+        block = matrix[int(bounds[code]):int(bounds[code + 1])]
+        counts: FloatArray = np.asarray(block @ wanted, dtype=np.float64)
         return counts
 
     def values_of(self, item: int) -> frozenset[tuple[str, str]]:
@@ -283,7 +314,10 @@ def build_catalog_index(session: Session, schema: FacetSchema) -> CatalogIndex:
             Product.created_at, Product.currency,
         ).order_by(Product.id)
     ).all()
-    return index_products([ProductRow(*row) for row in rows], schema=schema, revision=revision)
+    index = index_products([ProductRow(*row) for row in rows], schema=schema,
+                           revision=revision)
+    index.prepare()
+    return index
 
 
 def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int = 0

@@ -27,22 +27,26 @@ def context_mask(index: CatalogIndex, page: FloatArray, anchors: list[int]) -> B
 
     >>> import numpy as np
     >>> from types import SimpleNamespace
-    >>> index = SimpleNamespace(vertical_code=np.array([0, 0, 1, 1]), vertical_codes=2)
+    >>> index = SimpleNamespace(vertical_code=np.array([0, 0, 1, 1]),
+    ...                         vertical_masks=np.array([[1, 1, 0, 0], [0, 0, 1, 1]], bool))
     >>> context_mask(index, np.array([0.0, 0.0, 0.4, 0.0]), [0]).tolist()
     [True, True, True, False]
     """
     related: BoolArray = page > 0
-    # A lookup per item rather than np.isin, which sorts the whole catalogue's codes.
-    verticals = np.zeros(index.vertical_codes, dtype=bool)
-    verticals[index.vertical_code[np.asarray(anchors, dtype=np.int64)]] = True
-    related |= verticals[index.vertical_code]
+    # The departments' masks are kept with the snapshot: a gather of every item's code per
+    # request cost more than the rest of this function.
+    for code in np.unique(index.vertical_code[np.asarray(anchors, dtype=np.int64)]):
+        related |= index.vertical_masks[code]
     return related
 
 
 def context_scores(*, base: FloatArray, page: FloatArray, personal: FloatArray,
-                   page_weight: float, personal_weight: float) -> FloatArray:
+                   page_weight: float, personal_weight: float,
+                   personal_top: float | None = None) -> FloatArray:
     """Scores on a context placement: the page's relevance leads, the customer's signals
     (scaled to at most ``personal_weight``) re-rank items about as related to the page.
+    ``personal_top``: the largest magnitude of the personal signal over the catalogue, where
+    the arrays hold only some items' values (by default, the arrays' own).
 
     >>> import numpy as np
     >>> context_scores(base=np.zeros(2), page=np.array([0.9, 0.5]),
@@ -50,7 +54,8 @@ def context_scores(*, base: FloatArray, page: FloatArray, personal: FloatArray,
     ...                personal_weight=1.0).round(2).tolist()
     [2.7, 2.5]
     """
-    top = float(np.abs(personal).max()) if personal.size else 0.0
+    top = personal_top if personal_top is not None else (
+        float(np.abs(personal).max()) if personal.size else 0.0)
     scaled = personal / top * personal_weight if top > 0 else personal
     result: FloatArray = base + page_weight * page + scaled
     return result

@@ -147,15 +147,18 @@ def pick_exploration(index: CatalogIndex, allowed: BoolArray, chosen: list[int],
     """
     outside = allowed.copy()
     outside[chosen] = False
-    shown_leaves = {int(index.leaf_code[p]) for p in chosen}
-    shown_verticals = {int(index.vertical_code[p]) for p in chosen}
-    for exclude_codes, codes, count in (
-            (shown_verticals, index.vertical_code, index.vertical_codes),
-            (shown_leaves, index.leaf_code, index.leaf_codes)):
-        shown = np.zeros(count, dtype=bool)
-        shown[list(exclude_codes)] = True
-        best = first_allowed(order, outside & ~shown[codes], config.pool)
-        if best.size:
-            digest = hashlib.sha256(seed_text.encode()).digest()
-            return int(best[int.from_bytes(digest[:4], "big") % best.size])
-    return None
+    # A department the list does not show, else a leaf category: whole groups taken out of
+    # ``outside`` rather than every item's code gathered over the catalogue.
+    away = outside.copy()
+    for code in {int(index.vertical_code[p]) for p in chosen}:
+        away &= ~index.vertical_masks[code]
+    best = first_allowed(order, away, config.pool)
+    if not best.size:
+        away = outside
+        for code in {int(index.leaf_code[p]) for p in chosen}:
+            away[index.in_leaf(code)] = False
+        best = first_allowed(order, away, config.pool)
+    if not best.size:
+        return None
+    digest = hashlib.sha256(seed_text.encode()).digest()
+    return int(best[int.from_bytes(digest[:4], "big") % best.size])

@@ -98,15 +98,21 @@ class ModelView:
     def expected_after(self, history: Sequence[int]) -> FloatArray:
         """``model_scores`` of one history; with ``candidate_k``, worked out at the models'
         candidates only (every other item 0), without a pass over the catalogue."""
+        return self.expected_after_at(history)[0]
+
+    def expected_after_at(self, history: Sequence[int]) -> tuple[FloatArray, IntArray | None]:
+        """``expected_after`` and its support: the ascending positions outside which it is
+        zero, or ``None`` where every item was scored (a catalogue below
+        ``CANDIDATE_SCORING_FROM``)."""
         if self.candidate_k is None or not self.models:
             dense: FloatArray = self.model_scores([history])[0]
-            return dense
+            return dense, (None if self.models else EMPTY_INT)
         items, values = self._candidate_scores(history)
         out = np.zeros(self.cat_to_art.size)
         positions = self.art_to_cat[items]
         known = positions >= 0
         out[positions[known]] = values[known]
-        return out
+        return out, np.sort(positions[known])
 
     def _candidate_scores(self, history: Sequence[int], *, extra: IntArray | None = None
                           ) -> tuple[IntArray, FloatArray]:

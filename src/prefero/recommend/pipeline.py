@@ -14,7 +14,7 @@ import numpy as np
 from prefero.recommend.add_ons import order_context
 from prefero.recommend.basis import item_basis, row_basis
 from prefero.recommend.candidates import gather_candidates
-from prefero.recommend.catalog_index import CatalogIndex, FloatArray
+from prefero.recommend.catalog_index import CatalogIndex, FloatArray, IntArray
 from prefero.recommend.config import PipelineConfig
 from prefero.recommend.constraints import allowed_mask, assert_allowed
 from prefero.recommend.context import CONTEXT_PLACEMENTS, context_mask
@@ -24,24 +24,25 @@ from prefero.recommend.interests import Interest, declared_interests, interest_c
 from prefero.recommend.models import ModelView
 from prefero.recommend.profile import CustomerProfile
 from prefero.recommend.query import RecommendationQuery, RecommendationResult, RecommendedItem
-from prefero.recommend.scoring import score
+from prefero.recommend.scoring import Scorer
 from prefero.recommend.signals import compute_signals
 from prefero.types import Basis
 
 __all__ = ["run_pipeline"]
 
 
-def _text_scores(index: CatalogIndex, hits: tuple[str, ...]) -> tuple[FloatArray, np.ndarray]:
-    """Search hits in relevance order → a score falling from 1 with rank, and the mask."""
+def _text_scores(index: CatalogIndex, hits: tuple[str, ...]) -> tuple[FloatArray, IntArray]:
+    """Search hits in relevance order → a score falling from 1 with rank, and the hits'
+    positions (ascending)."""
     text = np.zeros(index.size)
-    is_hit = np.zeros(index.size, dtype=bool)
+    found: dict[int, None] = {}
     total = max(len(hits), 1)
     for rank, product_id in enumerate(hits):
         position = index.position.get(product_id)
-        if position is not None and not is_hit[position]:
+        if position is not None and position not in found:
             text[position] = 1.0 - rank / (total + 1)
-            is_hit[position] = True
-    return text, is_hit
+            found[position] = None
+    return text, np.sort(np.fromiter(found, dtype=np.int64, count=len(found)))
 
 
 def run_pipeline(
@@ -68,8 +69,8 @@ def run_pipeline(
     pool = allowed  # where candidates, and the exploration slot, may come from
     text: FloatArray | None = None
     if query.placement == "search":
-        text, is_hit = _text_scores(index, query.hits)
-        candidates = allowed & is_hit
+        text, hit_at = _text_scores(index, query.hits)
+        candidates = hit_at[allowed[hit_at]]
     elif in_context:
         pool = allowed & context_mask(index, signals.page, anchors)
         services: list[int] = []
@@ -78,12 +79,17 @@ def run_pipeline(
             # even where nothing popular or related lifts them; other services do not.
             pool, services = order_context(index, pool, anchors, allowed)
         candidates = gather_candidates(signals, pool, config.candidates, orders=orders)
-        candidates[services] = True
+        if services:
+            candidates = np.union1d(candidates, np.asarray(services, dtype=np.int64))
     else:
         candidates = gather_candidates(signals, allowed, config.candidates, orders=orders)
 
-    scores = score(signals, profile, placement=query.placement, config=config.scoring,
-                   text=text, in_context=in_context)
+    # Scores are worked out only where read (candidates, the interests' items, the fill),
+    # each exactly what a pass over the catalogue gives there; the rest stays 0, unread.
+    scorer = Scorer(signals, profile, placement=query.placement, config=config.scoring,
+                    text=text, in_context=in_context)
+    scores = np.zeros(index.size)
+    scorer.fill(scores, candidates)
     interests: tuple[Interest, ...] = ()
     if (query.placement in config.diversify.interests_for and not in_context
             and query.placement != "search"):
@@ -91,21 +97,20 @@ def run_pipeline(
         # can show the breadth of what the customer said (diversify.mmr takes turns).
         interests = declared_interests(index, profile, signals.declared)
         if interests:
-            candidates = candidates.copy()
-            candidates[interest_candidates(
-                interests, pool, scores, depth=config.diversify.interest_reach(query.n))] = True
-    positions = np.flatnonzero(candidates)
-    ranked = positions[np.argsort(-scores[positions], kind="stable")]
+            # Interests read their own items' scores (interest_candidates).
+            scorer.fill(scores, np.concatenate([interest.positions for interest in interests]))
+            candidates = np.union1d(candidates, interest_candidates(
+                interests, pool, scores, depth=config.diversify.interest_reach(query.n)))
+    ranked = candidates[np.argsort(-scores[candidates], kind="stable")]
     related = ranked.size  # on a page about products: how many of ranked relate to it
     if in_context and ranked.size < query.n:
         # Too little relates to the page to fill the row: the general candidates follow,
         # every one of them after every related item.
-        rest = np.flatnonzero(gather_candidates(signals, allowed & ~pool, config.candidates,
-                                                orders=orders))
+        rest = gather_candidates(signals, allowed & ~pool, config.candidates, orders=orders)
+        scorer.fill(scores, rest)
         rest = rest[np.argsort(-scores[rest], kind="stable")]
         if rest.size:
             floor = float(scores[ranked].min()) if ranked.size else 0.0
-            scores = scores.copy()
             scores[rest] += floor - float(scores[rest].max()) - 1.0
             ranked = np.concatenate([ranked, rest])
 
@@ -136,6 +141,7 @@ def run_pipeline(
         )
         if explore_slot is not None:
             picked[-1] = explore_slot
+            scores[explore_slot] = scorer.at(np.array([explore_slot]))[0]
 
     # The second, independent check: nothing that breaks a rule leaves this function.
     assert_allowed(index, picked, profile, apply_preferences=apply_preferences)

@@ -3,6 +3,11 @@
 Every vector has one entry per catalog position. Personal vectors stay at zero unless the
 profile allows their use: that is how consent and the personalization level bind. Which seed
 product lifted which item is kept as flat arrays and only looked up for the few items shown.
+
+Most vectors are zero nearly everywhere in a large catalogue (the items a customer's likes,
+history or page reach). Each keeps its *support*, the ascending positions outside which it is
+zero, and is written only there: the later stages (candidate sources, scoring) read the
+support instead of passing over the catalogue, with the same values item by item.
 """
 
 from __future__ import annotations
@@ -101,6 +106,15 @@ def _each(value: int | IntArray, size: int) -> IntArray:
     return np.full(size, value, dtype=np.int64)
 
 
+#: A support that is no item (the vector is zero everywhere); read-only, shared.
+NOWHERE: IntArray = np.zeros(0, dtype=np.int64)
+NOWHERE.flags.writeable = False
+
+
+def _nowhere() -> IntArray | None:
+    return NOWHERE
+
+
 @dataclass
 class Signals:
     popularity: FloatArray
@@ -115,6 +129,58 @@ class Signals:
     session_items: frozenset[int] = frozenset()
     #: The ``declared`` model's part of ``declared`` (before ``PEER_SHARE``), if any.
     peers: FloatArray | None = None
+    #: The supports of ``newness``, ``declared``, ``behaviour`` and ``page`` (ascending
+    #: positions, the vector zero elsewhere); ``None``: anywhere (a dense model's scores).
+    newness_at: IntArray | None = field(default_factory=_nowhere)
+    declared_at: IntArray | None = field(default_factory=_nowhere)
+    behaviour_at: IntArray | None = field(default_factory=_nowhere)
+    page_at: IntArray | None = field(default_factory=_nowhere)
+
+
+#: A support reaching more than this share of the catalogue is not kept: reading the whole
+#: vector then costs less than sorting and gathering the positions.
+DENSE_SHARE = 1 / 16
+#: Positions are united in a catalogue-long mask where the catalogue is at most this many
+#: times their number (a pass over it then costs less than sorting them), else sorted.
+_MASK_RATIO = 32
+
+
+def union(parts: Sequence[IntArray | None], *, size: int) -> IntArray | None:
+    """The ascending union of supports in a catalogue of ``size`` items; ``None``
+    (anywhere) if any part is, or if together they reach more than ``DENSE_SHARE`` of it.
+
+    >>> union([np.array([4, 1]), np.array([1, 2])], size=100).tolist()
+    [1, 2, 4]
+    >>> union([np.array([1]), None], size=100) is None
+    True
+    >>> union([np.arange(10)], size=100) is None
+    True
+    """
+    arrays: list[IntArray] = []
+    for part in parts:
+        if part is None:
+            return None
+        arrays.append(part)
+    if sum(part.size for part in arrays) > size * DENSE_SHARE:
+        return None
+    return positions_union(arrays, size=size)
+
+
+def positions_union(parts: Sequence[IntArray], *, size: int) -> IntArray:
+    """The ascending union of positions in a catalogue of ``size`` items.
+
+    >>> positions_union([np.array([4, 1]), np.array([1, 2])], size=6).tolist()
+    [1, 2, 4]
+    """
+    total = sum(part.size for part in parts)
+    if total and size <= _MASK_RATIO * total:
+        marked = np.zeros(size, dtype=bool)
+        for part in parts:
+            marked[part] = True
+        found: IntArray = np.flatnonzero(marked)
+        return found
+    result: IntArray = np.unique(np.concatenate(parts)) if parts else NOWHERE
+    return result
 
 
 def _normalised(values: FloatArray) -> FloatArray:
@@ -130,10 +196,12 @@ def compute_signals(
     now = now if now is not None else time.time()
     n = index.size
     popularity, trending = model.editorial
+    newness, newness_at = _newness(index, now)
     signals = Signals(
         popularity=popularity,
         trending=trending,
-        newness=_newness(index, now),
+        newness=newness,
+        newness_at=newness_at,
         declared=np.zeros(n),
         behaviour=np.zeros(n),
         page=np.zeros(n),
@@ -148,24 +216,26 @@ def compute_signals(
     return signals
 
 
-def _newness(index: CatalogIndex, now: float) -> FloatArray:
+def _newness(index: CatalogIndex, now: float) -> tuple[FloatArray, IntArray | None]:
     """1 for an item created now, falling to 0 at ``NEW_ARRIVAL_DAYS``; only the items
     created since then are computed (a second earlier still, so that rounding never leaves
-    out an item the formula gives a trace of newness)."""
+    out an item the formula gives a trace of newness), and they are its support."""
     newness = np.zeros(index.size)
     recent, created = index.created_since(now - NEW_ARRIVAL_DAYS * 86400.0 - 1.0)
     fresh = 1.0 - (now - created) / 86400.0 / NEW_ARRIVAL_DAYS
     np.clip(fresh, 0.0, 1.0, out=fresh)
     newness[recent] = fresh
-    return newness
+    return newness, union([recent], size=index.size)
 
 
 def _declared(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
               signals: Signals) -> None:
+    reached: list[IntArray | None] = []
     for facet, value, weight in profile.likes:
         positions = index.postings.get((facet, value))
         if positions is not None:
             signals.declared[positions] += weight
+            reached.append(positions)
     # Other shoppers' choices answer the same form: learnt from consenting customers'
     # journeys, read with this customer's declared values only (never their behaviour).
     liked = [(facet, value) for facet, value, weight in profile.likes if weight > 0]
@@ -174,16 +244,23 @@ def _declared(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
         if peers.any():
             signals.peers = peers
             signals.declared += PEER_SHARE * peers
+            reached.append(None)
     # A "not for me" softly lowers the item's brand and category, never below a mild dislike.
     if profile.dismissed:
         penalty = np.zeros(index.size)
+        lowered: list[IntArray] = []
         for product_id in profile.dismissed:
             position = index.position.get(product_id)
             if position is None:
                 continue
-            penalty[index.brand_code == index.brand_code[position]] += 0.05
-            penalty[index.leaf_code == index.leaf_code[position]] += 0.05
-        signals.declared -= np.minimum(penalty, 0.3)
+            for group in (index.in_brand(int(index.brand_code[position])),
+                          index.in_leaf(int(index.leaf_code[position]))):
+                penalty[group] += 0.05
+                lowered.append(group)
+        at = np.unique(np.concatenate(lowered)) if lowered else NOWHERE
+        signals.declared[at] -= np.minimum(penalty[at], 0.3)
+        reached.append(at)
+    signals.declared_at = union(reached, size=index.size)
 
 
 def _behaviour(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
@@ -211,6 +288,7 @@ def _behaviour(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
     # that order, read for every seed at once and added up in the same order.
     pairs: list[tuple[int, str]] = []
     weights: list[float] = []
+    co_at = NOWHERE
     for seed, (weight, kind) in seeds.items():
         brand_weight[index.brand_code[seed]] += weight
         leaf_weight[index.leaf_code[seed]] += weight
@@ -223,43 +301,61 @@ def _behaviour(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
         targets, scores, pair = model.neighbours_of(pairs)
         contribution = scores * np.asarray(weights)[pair]
         np.add.at(co, targets, contribution)
+        co_at = targets
         sources = np.fromiter((seed for seed, _ in pairs), dtype=np.int64, count=len(pairs))
         codes = np.fromiter((matrix == "view" for _, matrix in pairs), dtype=np.int64,
                             count=len(pairs))
         signals.behaviour_from.add_many(targets, sources[pair], contribution, codes[pair],
                                         names=("co_purchase", "co_view"))
     # Affinity to the brands and categories the customer keeps coming back to.
-    affinity = _affinity(index, brands=_normalised(brand_weight), leaves=_normalised(leaf_weight))
+    affinity, affinity_at = _affinity(index, brands=_normalised(brand_weight),
+                                      leaves=_normalised(leaf_weight))
     signals.affinity = affinity
+    co_top = float(co[co_at].max()) if co_at.size else 0.0
+    co_scale = co_top if co_top > 0 else 1.0  # ``_normalised``'s divisor
+    behaviour = np.zeros(index.size)
     if model.models:
-        expected = _model_behaviour(index, model, profile, seeds, signals, share=MODEL_SHARE)
-        signals.behaviour = MODEL_SHARE * expected + 0.35 * _normalised(co) + 0.2 * affinity
+        expected, expected_at = _model_behaviour(index, model, profile, seeds, signals,
+                                                 share=MODEL_SHARE)
+        at = union([expected_at, co_at, *affinity_at], size=index.size)
+        where = slice(None) if at is None else at
+        behaviour[where] = (MODEL_SHARE * expected[where] + 0.35 * (co[where] / co_scale)
+                            + 0.2 * affinity[where])
     else:
-        signals.behaviour = 0.7 * _normalised(co) + 0.3 * affinity
+        at = union([co_at, *affinity_at], size=index.size)
+        where = slice(None) if at is None else at
+        behaviour[where] = 0.7 * (co[where] / co_scale) + 0.3 * affinity[where]
     for seed in seeds:
-        signals.behaviour[seed] *= 0.3  # seen already: still possible, not first in line
+        behaviour[seed] *= 0.3  # seen already: still possible, not first in line
+    signals.behaviour, signals.behaviour_at = behaviour, at
 
 
-def _affinity(index: CatalogIndex, *, brands: FloatArray, leaves: FloatArray) -> FloatArray:
+def _affinity(index: CatalogIndex, *, brands: FloatArray, leaves: FloatArray
+              ) -> tuple[FloatArray, list[IntArray]]:
     """Half the weight of each item's brand plus half its leaf category's, written at the
     items of the few brands and leaves that have a weight instead of gathered over the
-    catalogue (the same sums: an item whose brand has none gets ``0.0 +`` its leaf's)."""
+    catalogue (the same sums: an item whose brand has none gets ``0.0 +`` its leaf's);
+    and those groups of items."""
     affinity = np.zeros(index.size)
+    groups: list[IntArray] = []
     for code in np.flatnonzero(brands):
-        affinity[index.in_brand(int(code))] = 0.5 * brands[code]
+        groups.append(index.in_brand(int(code)))
+        affinity[groups[-1]] = 0.5 * brands[code]
     for code in np.flatnonzero(leaves):
-        affinity[index.in_leaf(int(code))] += 0.5 * leaves[code]
-    return affinity
+        groups.append(index.in_leaf(int(code)))
+        affinity[groups[-1]] += 0.5 * leaves[code]
+    return affinity, groups
 
 
 def _model_behaviour(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
                      seeds: dict[int, tuple[float, str]], signals: Signals, *, share: float
-                     ) -> FloatArray:
-    """The trained models' expectation after the customer's journey so far, with each
-    lifted item traced to the single past product that predicts it best (scored alone)."""
+                     ) -> tuple[FloatArray, IntArray | None]:
+    """The trained models' expectation after the customer's journey so far (and its
+    support), with each lifted item traced to the single past product that predicts it best
+    (scored alone)."""
     journey = [index.position[item.product_id] for item in reversed(profile.history)
                if item.product_id in index.position]
-    expected = model.expected_after(journey)
+    expected, expected_at = model.expected_after_at(journey)
     # Only products the models were trained on can explain anything: scored alone, an unknown
     # one is an empty history, whose "predictions" are the models' prior, not evidence.
     recent = [seed for seed in dict.fromkeys(reversed(journey))
@@ -273,7 +369,7 @@ def _model_behaviour(index: CatalogIndex, model: ModelView, profile: CustomerPro
         values = alone * seeds.get(seed, (1.0, ""))[0] * share
         lifted = values > 0
         signals.behaviour_from.add(observed[lifted], seed, values[lifted], "follows")
-    return np.asarray(expected, dtype=np.float64)
+    return np.asarray(expected, dtype=np.float64), expected_at
 
 
 def _page(index: CatalogIndex, model: ModelView, anchors: list[int], signals: Signals) -> None:
@@ -283,6 +379,7 @@ def _page(index: CatalogIndex, model: ModelView, anchors: list[int], signals: Si
     # counts); the models' scores then order those items. An anchor the models never saw
     # (imported after training) has none.
     known = [anchor for anchor in anchors if model.cat_to_art[anchor] >= 0]
+    reached: list[IntArray | None] = []
     if model.models and known:
         for anchor, (observed, also) in zip(known, model.followers(known, k=ALSO_CHOSEN_TOP),
                                             strict=True):
@@ -291,26 +388,36 @@ def _page(index: CatalogIndex, model: ModelView, anchors: list[int], signals: Si
             contribution = 0.8 * also[kept]
             signals.page[related] += contribution
             signals.page_from.add(related, anchor, contribution, "also_chosen")
+            reached.append(related)
     for anchor in anchors:
         for matrix, code, scale in (("purchase", "complement", 1.0), ("view", "similar", 0.6)):
             neighbours, scores = model.neighbours(anchor, matrix)
             contribution = _normalised(scores) * scale
             np.add.at(signals.page, neighbours, contribution)
             signals.page_from.add(neighbours, anchor, contribution, code)
+            reached.append(neighbours)
         related, similar = _attribute_similarity(index, anchor)
         signals.page[related] += 0.5 * similar
         signals.page_from.add(related, anchor, similar, "similar")
-    signals.page = _normalised(signals.page)
+        reached.append(related)
+    at = union(reached, size=index.size)
+    where = slice(None) if at is None else at
+    top = float(signals.page[where].max()) if signals.page[where].size else 0.0
+    if top > 0:
+        signals.page[where] = signals.page[where] / top  # ``_normalised``, at the support
+    signals.page_at = at
 
 
 def _attribute_similarity(index: CatalogIndex, anchor: int) -> tuple[IntArray, FloatArray]:
     """Same leaf category first, then shared facet values (style, brand, colour...): the
     other items of the anchor's leaf (ascending positions) and their similarity; every other
     item has none. Read from the leaf's items only, not the catalogue."""
-    same = index.in_leaf(int(index.leaf_code[anchor]))
-    same = same[same != anchor]
-    score = np.full(same.size, 0.6)
+    leaf = int(index.leaf_code[anchor])
+    same = index.in_leaf(leaf)
+    others = same != anchor
+    score = np.full(int(others.sum()), 0.6)
     anchor_values = [pair for pair in index.values_of(anchor) if pair[0] != "category"]
-    if anchor_values and same.size:
-        score += 0.4 * index.shared_counts(same, anchor_values) / len(anchor_values)
-    return same, score
+    if anchor_values and score.size:
+        shared = index.leaf_shared_counts(leaf, anchor_values)[others]
+        score += 0.4 * shared / len(anchor_values)
+    return same[others], score
