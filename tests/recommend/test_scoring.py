@@ -86,7 +86,7 @@ def test_every_signal_is_zero_outside_its_support(demo_shop: Runtime,
             anchors = [index.position[p] for p in (query.product_id, *query.cart)
                        if p in index.position]
             found = compute_signals(index, view, profile, anchors=anchors, now=NOW)
-            for name in ("newness", "declared", "behaviour", "page"):
+            for name in ("declared", "behaviour", "page"):
                 values, support = getattr(found, name), getattr(found, f"{name}_at")
                 if support is None:
                     continue

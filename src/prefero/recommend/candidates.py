@@ -73,22 +73,24 @@ def first_allowed(order: IntArray, allowed: BoolArray, k: int) -> IntArray:
 
 
 def gather_candidates(signals: Signals, allowed: BoolArray, config: CandidatesConfig, *,
-                      orders: tuple[IntArray, IntArray]) -> IntArray:
+                      orders: tuple[IntArray, IntArray], newest: IntArray) -> IntArray:
     """Declared match, behaviour (co-occurrence), page context, popularity, trending and
     new arrivals — only among items the constraints allow — as ascending positions.
     ``orders``: the catalogue by popularity and by trending, best first
-    (``ModelView.editorial_order``), which the two sources the same for every request are
-    read from instead of sorted. The other sources read their signal's support."""
+    (``ModelView.editorial_order``), and ``newest``: newest first
+    (``CatalogIndex.newest_first``, the order of newness), which the three sources the
+    same for every request are read from instead of sorted. The other sources read their
+    signal's support."""
     found: list[IntArray] = []
     for values, at, k in (
         (signals.declared, signals.declared_at, config.declared),
         (signals.behaviour, signals.behaviour_at, config.behaviour),
         (signals.page, signals.page_at, config.page),
-        (signals.newness, signals.newness_at, config.new_arrivals),
     ):
         found.append(top_positions(values, allowed, k, at=at))
     for values, k, order in ((signals.popularity, config.popular, orders[0]),
-                             (signals.trending, config.trending, orders[1])):
+                             (signals.trending, config.trending, orders[1]),
+                             (signals.newness, config.new_arrivals, newest)):
         found.append(top_in_order(order, values, allowed, k))
     chosen = positions_union(found, size=allowed.size)
     if not chosen.size:

@@ -78,11 +78,13 @@ def run_pipeline(
             # The services that go with the order (set-up, warranty) belong to its context
             # even where nothing popular or related lifts them; other services do not.
             pool, services = order_context(index, pool, anchors, allowed)
-        candidates = gather_candidates(signals, pool, config.candidates, orders=orders)
+        candidates = gather_candidates(signals, pool, config.candidates, orders=orders,
+                                       newest=index.newest_first)
         if services:
             candidates = np.union1d(candidates, np.asarray(services, dtype=np.int64))
     else:
-        candidates = gather_candidates(signals, allowed, config.candidates, orders=orders)
+        candidates = gather_candidates(signals, allowed, config.candidates, orders=orders,
+                                       newest=index.newest_first)
 
     # Scores are worked out only where read (candidates, the interests' items, the fill),
     # each exactly what a pass over the catalogue gives there; the rest stays 0, unread.
@@ -106,7 +108,8 @@ def run_pipeline(
     if in_context and ranked.size < query.n:
         # Too little relates to the page to fill the row: the general candidates follow,
         # every one of them after every related item.
-        rest = gather_candidates(signals, allowed & ~pool, config.candidates, orders=orders)
+        rest = gather_candidates(signals, allowed & ~pool, config.candidates, orders=orders,
+                                 newest=index.newest_first)
         scorer.fill(scores, rest)
         rest = rest[np.argsort(-scores[rest], kind="stable")]
         if rest.size:

@@ -129,9 +129,8 @@ class Signals:
     session_items: frozenset[int] = frozenset()
     #: The ``declared`` model's part of ``declared`` (before ``PEER_SHARE``), if any.
     peers: FloatArray | None = None
-    #: The supports of ``newness``, ``declared``, ``behaviour`` and ``page`` (ascending
-    #: positions, the vector zero elsewhere); ``None``: anywhere (a dense model's scores).
-    newness_at: IntArray | None = field(default_factory=_nowhere)
+    #: The supports of ``declared``, ``behaviour`` and ``page`` (ascending positions, the
+    #: vector zero elsewhere); ``None``: anywhere (a dense model's scores, a wide reach).
     declared_at: IntArray | None = field(default_factory=_nowhere)
     behaviour_at: IntArray | None = field(default_factory=_nowhere)
     page_at: IntArray | None = field(default_factory=_nowhere)
@@ -196,12 +195,10 @@ def compute_signals(
     now = now if now is not None else time.time()
     n = index.size
     popularity, trending = model.editorial
-    newness, newness_at = _newness(index, now)
     signals = Signals(
         popularity=popularity,
         trending=trending,
-        newness=newness,
-        newness_at=newness_at,
+        newness=_newness(index, now),
         declared=np.zeros(n),
         behaviour=np.zeros(n),
         page=np.zeros(n),
@@ -216,16 +213,17 @@ def compute_signals(
     return signals
 
 
-def _newness(index: CatalogIndex, now: float) -> tuple[FloatArray, IntArray | None]:
+def _newness(index: CatalogIndex, now: float) -> FloatArray:
     """1 for an item created now, falling to 0 at ``NEW_ARRIVAL_DAYS``; only the items
     created since then are computed (a second earlier still, so that rounding never leaves
-    out an item the formula gives a trace of newness), and they are its support."""
+    out an item the formula gives a trace of newness). It never rises with age: the new
+    arrivals are read from the catalogue newest first (``CatalogIndex.newest_first``)."""
     newness = np.zeros(index.size)
     recent, created = index.created_since(now - NEW_ARRIVAL_DAYS * 86400.0 - 1.0)
     fresh = 1.0 - (now - created) / 86400.0 / NEW_ARRIVAL_DAYS
     np.clip(fresh, 0.0, 1.0, out=fresh)
     newness[recent] = fresh
-    return newness, union([recent], size=index.size)
+    return newness
 
 
 def _declared(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
