@@ -70,3 +70,7 @@ class EventType(StrEnum):
     RATING = "rating"
     REC_CLICK = "rec_click"
     REC_DISMISS = "rec_dismiss"
+    #: Money back for an order's items (or the whole order, without a product): the
+    #: purchase stays interest the customer showed, but no longer evidence of what is
+    #: bought together (training leaves refunded lines out of the baskets).
+    REFUND = "refund"

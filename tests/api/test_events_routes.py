@@ -126,8 +126,10 @@ def test_ga4_datalayer_pushes(client: TestClient, runtime: Runtime) -> None:
     ]
     response = client.post(GA4, json=pushes, headers={"X-API-Key": ingest_key(runtime)})
     assert response.status_code == 200
+    # "A" is not in this shop's (empty) catalogue: the answer says so, once.
     assert response.json() == {"accepted": 2, "duplicates": 0, "linked": 0,
-                               "anonymous_only": 2, "ignored": 1, "rejected": []}
+                               "anonymous_only": 2, "ignored": 1, "rejected": [],
+                               "unknown_products": ["A"]}
     # A retried identical body is idempotent.
     assert client.post(GA4, json=pushes).json()["duplicates"] == 2
     assert stored(runtime, ProductActivity) == 2
@@ -151,9 +153,10 @@ def test_ga4_measurement_protocol_refusal_and_partial(
     partial = client.post(GA4, params={"partial": "true"}, json=body)
     assert partial.status_code == 200
     result = partial.json()
-    assert (result["accepted"], result["ignored"]) == (1, 1)
+    # The refund of a whole order is an event of its own, not ignored.
+    assert (result["accepted"], result["ignored"]) == (2, 0)
     assert result["rejected"][0]["index"] == 1
-    assert stored(runtime, EventReceipt) == 1
+    assert stored(runtime, EventReceipt) == 2
 
 
 def test_ga4_too_many_events(client: TestClient) -> None:
@@ -169,3 +172,21 @@ def test_the_batch_shape_is_documented(client: TestClient) -> None:
     event = schema["properties"]["events"]["items"]
     assert "product_id" in event["properties"] and "$ref" not in str(schema)
     assert "IngestResult" in spec["components"]["schemas"]
+
+
+def test_ga4_gtag_entries_with_top_level_items(client: TestClient, runtime: Runtime) -> None:
+    entries = [
+        {"0": "config", "1": "G-ABC123", "2": {"client_id": "555.1"}},
+        {"0": "event", "1": "view_search_results", "2": {"search_term": "tent"}},
+        {"event": "add_to_cart", "items": [{"item_id": "A"}]},
+        ["event", "purchase", {"transaction_id": "T-9", "items": [{"item_id": "A"}]}],
+    ]
+    response = client.post(GA4, json=entries, headers={"X-API-Key": ingest_key(runtime)})
+    assert response.status_code == 200
+    assert {key: response.json()[key] for key in ("accepted", "ignored", "rejected")} == {
+        "accepted": 3, "ignored": 1, "rejected": []}
+    with runtime.session() as session:
+        counted = {kind: int(total) for kind, total in session.execute(
+            select(ProductActivity.type, func.sum(ProductActivity.count))
+            .group_by(ProductActivity.type))}
+    assert counted == {"add_to_cart": 1, "purchase": 1}

@@ -36,7 +36,7 @@ def snapshot_of(session: Session) -> dict[str, Any]:
     events = Counter(
         (e.customer_id, e.type, e.product_id, e.quantity,
          None if e.price is None else str(e.price), e.rating, e.query, e.placement,
-         e.session_id, e.occurred_at.isoformat())
+         e.session_id, e.order_id, e.occurred_at.isoformat())
         for e in session.scalars(select(Event))
     )
     return {

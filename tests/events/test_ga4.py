@@ -162,7 +162,7 @@ def test_search_from_both_shapes() -> None:
         (EventType.SEARCH, "rain jacket", None), (EventType.SEARCH, "tent", None)]
 
 
-@pytest.mark.parametrize("name", ["view_item_list", "begin_checkout", "refund", "page_view",
+@pytest.mark.parametrize("name", ["view_item_list", "begin_checkout", "page_view",
                                   "add_payment_info", "gtm.js"])
 def test_events_without_meaning_here_are_ignored_and_counted(name: str) -> None:
     mapping = map_ga4(mp_body(
@@ -268,3 +268,93 @@ def test_more_than_a_thousand_events_is_refused_with_a_clear_message() -> None:
         map_ga4(body)
     with pytest.raises(InvalidInput, match="at most 1000 events"):
         map_ga4([{"event": "page_view"}] * 1001)
+
+
+def test_gtag_entries_in_a_datalayer_are_events_with_the_identity_set_before() -> None:
+    # gtag() pushes its arguments object; JSON.stringify gives it back keyed "0", "1", ...
+    mapping = map_ga4([
+        {"0": "js", "1": "2026-01-01T12:00:00.000Z"},
+        {"0": "config", "1": "G-ABC123", "2": {"client_id": "555.1"}},
+        {"0": "event", "1": "view_item", "2": {"items": [{"item_id": "A"}]}},
+        {"0": "set", "1": {"user_id": "c-9"}},
+        {"0": "event", "1": "purchase", "2": {"transaction_id": "T-1", "value": 30,
+                                              "items": [{"item_id": "A", "price": "10",
+                                                         "quantity": 3}]}},
+        ["event", "add_to_cart", {"items": [{"item_id": "B"}]}],
+    ])
+    assert mapping.rejected == [] and mapping.ignored == 3  # js, config, set
+    assert [(e.type, e.product_id, e.customer_id, e.anonymous_id) for e in mapping.events] == [
+        (EventType.VIEW, "A", None, "555.1"), (EventType.PURCHASE, "A", "c-9", None),
+        (EventType.ADD_TO_CART, "B", "c-9", None)]
+    purchase = mapping.events[1]
+    assert (purchase.quantity, purchase.price, purchase.order_id) == (3, Decimal("10.00"), "T-1")
+    assert mapping.sources == [2, 4, 5]
+
+
+def test_a_single_gtag_entry_is_a_body_and_its_errors_point_into_it() -> None:
+    mapping = map_ga4({"0": "event", "1": "add_to_cart",
+                       "2": {"client_id": "1.2", "items": [{"item_name": "no id"}]}})
+    assert loc_of(mapping) == [("2", "items", 0, "item_id")]
+    listed = map_ga4([["event", "add_to_cart", {"client_id": "1.2", "items": [{"price": 1}]}]])
+    assert loc_of(listed) == [(0, 2, "items", 0, "item_id")]
+
+
+def test_items_at_the_top_level_of_a_push_are_its_items() -> None:
+    mapping = map_ga4([
+        {"event": "purchase", "client_id": "1.2", "transaction_id": "T-2",
+         "items": [{"item_id": "A"}, {"item_id": "B", "quantity": 2}]},
+        {"event": "add_to_cart", "client_id": "1.2", "items": [{"item_id": "C", "price": "x"}]},
+    ])
+    assert [(e.product_id, e.quantity, e.order_id) for e in mapping.events] == [
+        ("A", 1, "T-2"), ("B", 2, "T-2")]
+    assert loc_of(mapping) == [(1, "items", 0, "price")]
+
+
+def test_view_search_results_is_a_search() -> None:
+    mapping = map_ga4(mp_body({"name": "view_search_results",
+                               "params": {"search_term": "rain jacket"}}))
+    assert [(e.type, e.query) for e in mapping.events] == [(EventType.SEARCH, "rain jacket")]
+
+
+def test_one_transaction_is_one_purchase_however_often_it_is_sent() -> None:
+    items = [{"item_id": "A", "price": "10"}, {"item_id": "B"}, {"item_id": "A"}]
+    tag = map_ga4({"event": "purchase", "client_id": "1.2", "event_id": "tag-1",
+                   "ecommerce": {"transaction_id": "T-7", "items": items}})
+    server = map_ga4(mp_body({"name": "purchase", "timestamp_micros": MICROS,
+                              "params": {"transaction_id": "T-7",
+                                         "items": [items[1], items[0], items[2]]}},
+                             user_id="c-1"))
+    reloaded = map_ga4(mp_body({"name": "purchase", "timestamp_micros": MICROS + 60_000_000,
+                                "params": {"transaction_id": "T-7", "items": items}}))
+    ids = [sorted(e.event_id for e in m.events) for m in (tag, server, reloaded)]
+    assert ids[0] == ids[1] == ids[2]
+    assert len(set(ids[0])) == 3  # the same product twice is two lines of the order
+    other = map_ga4({"event": "purchase", "client_id": "1.2",
+                     "ecommerce": {"transaction_id": "T-8", "items": items}})
+    assert not set(ids[0]) & {e.event_id for e in other.events}
+
+
+def test_refunds_name_their_order_per_item_or_whole() -> None:
+    mapping = map_ga4(mp_body(
+        {"name": "refund", "params": {"transaction_id": "T-7", "items": [
+            {"item_id": "A", "quantity": "1"}]}},
+        {"name": "refund", "params": {"transaction_id": "T-8"}},
+        {"name": "refund", "params": {"items": [{"item_id": "A"}]}},
+    ))
+    assert [(e.type, e.product_id, e.order_id, e.quantity) for e in mapping.events] == [
+        (EventType.REFUND, "A", "T-7", 1), (EventType.REFUND, None, "T-8", None)]
+    assert loc_of(mapping) == [("events", 2, "params", "transaction_id")]
+    again = map_ga4(mp_body({"name": "refund", "timestamp_micros": MICROS,
+                             "params": {"transaction_id": "T-8"}}))
+    assert again.events[0].event_id == mapping.events[1].event_id  # sent twice: one refund
+
+
+def test_universal_analytics_refunds_and_purchases_carry_the_transaction() -> None:
+    mapping = map_ga4([
+        {"event": "purchase", "client_id": "1.2", "ecommerce": {"purchase": {
+            "actionField": {"id": "T-3", "revenue": "20"}, "products": [{"id": "A"}]}}},
+        {"event": "refund", "client_id": "1.2", "ecommerce": {"refund": {
+            "actionField": {"id": "T-3"}}}},
+    ])
+    assert [(e.type, e.product_id, e.order_id) for e in mapping.events] == [
+        (EventType.PURCHASE, "A", "T-3"), (EventType.REFUND, None, "T-3")]

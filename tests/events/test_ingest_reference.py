@@ -57,6 +57,8 @@ def an_event(draw: st.DrawFn) -> dict[str, Any]:
         event["price"] = draw(st.sampled_from(["9.99", "0", "12345.6"]))
     if draw(st.booleans()):
         event["session_id"] = draw(st.sampled_from(["s-1", "s-2"]))
+    if kind == "refund" or (kind == "purchase" and draw(st.booleans())):
+        event["order_id"] = draw(st.sampled_from(["T-1", "T-2"]))
     return event
 
 
@@ -85,7 +87,7 @@ def reference_ingest(session: Session, events: Sequence[Mapping[str, Any]], *,
                               product_id=event.product_id, quantity=event.quantity,
                               price=event.price, rating=event.rating, query=event.query,
                               placement=event.placement, session_id=event.session_id,
-                              occurred_at=event.occurred_at))
+                              order_id=event.order_id, occurred_at=event.occurred_at))
         if event.product_id is not None:
             day = event.occurred_at.date()
             counter = session.get(ProductActivity, (event.product_id, day, event.type.value))

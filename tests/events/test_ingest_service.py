@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 from ingest_support import grant, snapshot
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from factories import add_products, product
 from prefero.config import Settings
 from prefero.customers.consent import current_consents
 from prefero.customers.models import Customer, Preference
@@ -246,3 +248,57 @@ def test_text_that_postgresql_cannot_store_is_refused_with_its_path(runtime: Run
         run(runtime, [ev("e1", product_id="sku\x001"), ev("e2", session_id="s\x00")])
     assert [e.loc for e in caught.value.errors] == [("events", 0, "product_id"),
                                                     ("events", 1, "session_id")]
+
+
+def test_a_purchase_sent_twice_is_stored_once_and_unknown_products_are_named(
+    runtime: Runtime
+) -> None:
+    grant(runtime, "c-1")
+    with runtime.session() as session:
+        add_products(session, [product("A", category="Shop")])
+    first = {"client_id": "555.1", "user_id": "c-1", "timestamp_micros": 1_767_268_800_000_000,
+             "events": [{"name": "purchase", "params": {"transaction_id": "T-1", "items": [
+                 {"item_id": "A", "price": "10"}, {"item_id": "ZZ-9"}]}}]}
+    # The same order again, from a reloaded thank-you page: another time, the items reordered.
+    second = {"event": "purchase", "user_id": "c-1", "timestamp_micros": 1_767_268_900_000_000,
+              "ecommerce": {"transaction_id": "T-1",
+                            "items": [{"item_id": "ZZ-9"}, {"item_id": "A", "price": "10"}]}}
+    with runtime.session() as session:
+        result = ingest_ga4(session, first, settings=runtime.settings)
+    assert (result.accepted, result.unknown_products) == (2, ["ZZ-9"])
+    with runtime.session() as session:
+        again = ingest_ga4(session, second, settings=runtime.settings)
+    assert (again.accepted, again.duplicates) == (0, 2)
+    with runtime.session() as session:
+        stored = session.execute(select(Event.product_id, Event.order_id)
+                                 .order_by(Event.product_id)).all()
+    assert [tuple(row) for row in stored] == [("A", "T-1"), ("ZZ-9", "T-1")]
+
+
+def test_refunds_are_stored_with_their_order_and_feed_no_counter_of_interest(
+    runtime: Runtime
+) -> None:
+    grant(runtime, "c-1")
+    body = {"client_id": "555.1", "user_id": "c-1", "timestamp_micros": 1_767_268_800_000_000,
+            "events": [{"name": "refund", "params": {"transaction_id": "T-1"}},
+                       {"name": "refund", "params": {"transaction_id": "T-2",
+                                                     "items": [{"item_id": "A"}]}}]}
+    with runtime.session() as session:
+        result = ingest_ga4(session, body, settings=runtime.settings)
+    assert (result.accepted, result.linked, result.ignored) == (2, 2, 0)
+    with runtime.session() as session:
+        stored = session.execute(select(Event.type, Event.product_id, Event.order_id)
+                                 .order_by(Event.order_id)).all()
+        counters = session.execute(select(ProductActivity.product_id,
+                                          ProductActivity.type)).all()
+    assert [tuple(row) for row in stored] == [("refund", None, "T-1"), ("refund", "A", "T-2")]
+    assert [tuple(row) for row in counters] == [("A", "refund")]
+
+
+def test_a_native_refund_needs_its_order() -> None:
+    with pytest.raises(ValidationError) as caught:
+        EventIn.model_validate({"event_id": "r-1", "type": "refund", "customer_id": "c-1"})
+    assert [error["loc"] for error in caught.value.errors()] == [("order_id",)]
+    whole = EventIn.model_validate({"event_id": "r-1", "type": "refund", "customer_id": "c-1",
+                                    "order_id": "T-1"})
+    assert whole.product_id is None

@@ -88,7 +88,7 @@ def test_events_are_stored_in_order_with_every_field(
     events = [
         EventIn(event_id="1", type="purchase", customer_id="c-1", product_id="sku-1",
                 quantity=2, price=Decimal("19.99"), session_id="s-1", placement="cart",
-                occurred_at=NOW),
+                order_id="T-1", occurred_at=NOW),
         EventIn(event_id="2", type="search", anonymous_id="v-1", query='rain "jacket", {x}',
                 occurred_at=LATER),
         EventIn(event_id="3", type="rating", customer_id="c-1", product_id="sku-2",
@@ -97,14 +97,14 @@ def test_events_are_stored_in_order_with_every_field(
     store.add_events(session, events, now=LATER)
     store.add_events(session, [], now=LATER)
     rows = [(e.customer_id, e.type, e.product_id, e.quantity, e.price, e.rating, e.query,
-             e.placement, e.session_id, e.occurred_at, e.received_at)
+             e.placement, e.session_id, e.order_id, e.occurred_at, e.received_at)
             for e in session.scalars(select(Event).order_by(Event.id))]
     assert rows == [
-        ("c-1", "purchase", "sku-1", 2, Decimal("19.99"), None, None, "cart", "s-1", NOW,
-         LATER),
-        ("v-1", "search", None, None, None, None, 'rain "jacket", {x}', None, None, LATER,
-         LATER),
-        ("c-1", "rating", "sku-2", None, None, 4.5, None, None, None, NOW, LATER),
+        ("c-1", "purchase", "sku-1", 2, Decimal("19.99"), None, None, "cart", "s-1", "T-1",
+         NOW, LATER),
+        ("v-1", "search", None, None, None, None, 'rain "jacket", {x}', None, None, None,
+         LATER, LATER),
+        ("c-1", "rating", "sku-2", None, None, 4.5, None, None, None, None, NOW, LATER),
     ]
 
 

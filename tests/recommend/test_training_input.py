@@ -40,7 +40,7 @@ def _reference_behaviour(session: Session, position: dict[str, int], settings: S
     steps: dict[str, list[int]] = {}
     rows = session.execute(
         select(Event.customer_id, Event.session_id, Event.occurred_at, Event.type,
-               Event.product_id).where(Event.product_id.is_not(None))
+               Event.product_id).where(Event.product_id.is_not(None), Event.type != "refund")
         .order_by(Event.customer_id, Event.occurred_at, Event.id))
     for customer_id, session_id, occurred_at, kind, product_id in rows:
         i = position.get(str(product_id))
@@ -213,3 +213,36 @@ def test_no_events_give_no_journeys_and_no_baskets(runtime: Runtime) -> None:
         behaviour = read_behaviour(s, {"a": 0}, runtime.settings)
     assert behaviour.journeys == [] and behaviour.events == 0
     assert len(behaviour.purchase) == 0 and len(behaviour.view) == 0
+
+
+def test_refunded_lines_leave_the_purchase_baskets_and_nothing_else(runtime: Runtime) -> None:
+    at = datetime.now(UTC) - timedelta(hours=3)
+
+    def bought(who: str, *lines: tuple[str, str, str | None, int | None]) -> None:
+        for offset, (kind, product_id, order, quantity) in enumerate(lines):
+            s.add(Event(customer_id=who, type=kind, product_id=product_id, order_id=order,
+                        quantity=quantity, session_id="s1",
+                        occurred_at=at + timedelta(seconds=offset)))
+
+    with runtime.session() as s:
+        add_products(s, [product(p, category="Shop") for p in "abcd"])
+        for who in ("r1", "r2", "r3"):
+            customer(s, who)
+            consent(s, who, "tracking", True)
+        bought("r1", ("purchase", "a", "O1", 1), ("purchase", "b", "O1", 2),
+               ("add_to_cart", "c", None, 1), ("purchase", "c", "O1", 1),
+               ("purchase", "d", "O2", 1),
+               ("refund", "b", "O1", 1),  # one of two: the line stays
+               ("refund", "c", "O1", None))  # the whole line, its cart addition too
+        # Another customer's order of the same number: not refunded.
+        bought("r2", ("purchase", "a", "O1", 1), ("purchase", "c", "O1", 1))
+        # A whole-order refund: no line of it is left to pair.
+        bought("r3", ("purchase", "a", "O3", 1), ("purchase", "b", "O3", 1),
+               ("purchase", "d", "O3", 1), ("refund", None, "O3", None))
+        s.flush()
+        behaviour = read_behaviour(s, {p: i for i, p in enumerate("abcd")}, runtime.settings)
+    assert behaviour.purchase.as_lists() == [[0, 1, 3], [0, 2]]
+    # Interest stays: the refunded products are still steps of the journeys and browsing.
+    assert [j.tolist() for j in behaviour.journeys] == [[0, 1, 2, 3], [0, 2], [0, 1, 3]]
+    assert behaviour.view.as_lists() == [[0, 1, 2, 3], [0, 2], [0, 1, 3]]
+    assert behaviour.events == 10  # refunds are not events to learn from

@@ -1,13 +1,20 @@
 """Map the GA4 e-commerce events shops already send to our events.
 
-Two shapes are accepted, as real sites produce them:
+Three shapes are accepted, as real sites produce them:
 
 * dataLayer pushes, one object or a list in the order they were pushed:
   ``{"event": "add_to_cart", "user_id"?, "client_id"?, "event_id"?, "timestamp_micros"?,
   "ecommerce": {"items": [...]}}``. In a list, ``user_id``/``client_id`` carry over to the
   pushes after the one that set them, as in GTM's data model (sites push the identity
   once per page). Universal Analytics enhanced e-commerce (``ecommerce.detail.products``,
-  ``add``, ``remove``, ``click``, ``purchase``) is understood when ``items`` is missing.
+  ``add``, ``remove``, ``click``, ``purchase``, ``refund``, with the transaction in
+  ``actionField.id``) is understood when ``items`` is missing.
+  Items may also sit at the top level of a push (``{"event": "purchase", "items": [...]}``),
+  as some tag set-ups write them.
+* gtag entries, as ``gtag()`` writes them into the dataLayer and ``JSON.stringify`` gives
+  them back: ``{"0": "event", "1": "purchase", "2": {...params, "items": [...]}}`` or the
+  list ``["event", "purchase", {...}]``. ``set`` and ``config`` entries carry ``user_id``
+  and ``client_id`` to the entries after them, as pushes do.
 * Measurement Protocol bodies: ``{"client_id", "user_id"?, "timestamp_micros"?,
   "events": [{"name", "params": {...}, "timestamp_micros"?}]}``.
 
@@ -19,12 +26,18 @@ select_item         view with placement = the list's ``item_list_id`` (or name) 
                     it fits 20 characters, else ``"list"``
 add_to_cart         add_to_cart, one per item (quantity defaults to 1)
 remove_from_cart    remove_from_cart, one per item
-purchase            purchase, one per item with its quantity and unit price
-search              search with ``search_term`` as the query
+purchase            purchase, one per item with its quantity and unit price, and the
+                    ``transaction_id`` as its order
+search,             search with ``search_term`` as the query
+view_search_results
 view_item_list      ignored: an impression of a list is not interest in each item,
                     and counting it as views would inflate popularity
-begin_checkout,     ignored: no event type of ours (a refund does not undo interest)
-refund, others
+refund              refund with the ``transaction_id`` as its order, one per item, or
+                    one for the whole order without items: training then leaves the
+                    order's refunded lines out of what is bought together (a refund does
+                    not undo interest: views and the journey stay)
+begin_checkout,     ignored: no event type of ours
+others
 ==================  =============================================================
 
 ``user_id`` becomes ``customer_id``; otherwise ``client_id`` (or an app's
@@ -33,12 +46,15 @@ refund, others
 missing (we keep neither). Item names, brands and categories are accepted and not kept:
 the catalogue is the source of product facts.
 
-Event ids: ``event_id`` (dataLayer) or ``params.event_id`` (Measurement Protocol) when
-given, suffixed ``:<item index>`` for item events. Otherwise a hash of the event's
-canonical content: the person, its position in the body, the timestamp and the whole
-event, items included, so that retrying an identical body is idempotent. Without an
-``event_id`` or a timestamp, two identical pushes sent in separate requests are one event;
-shops that forward single pushes should send an ``event_id``.
+Event ids: a purchase (or a refund) with a ``transaction_id`` is one order however often
+it is sent (a tag and a server both reporting it, a thank-you page reloaded): its events'
+ids derive from the transaction and each item's id, whatever else differs. Otherwise
+``event_id`` (dataLayer) or ``params.event_id`` (Measurement Protocol) when given,
+suffixed ``:<item index>`` for item events. Otherwise a hash of the event's canonical
+content: the person, its position in the body, the timestamp and the whole event, items
+included, so that retrying an identical body is idempotent. Without an ``event_id`` or a
+timestamp, two identical pushes sent in separate requests are one event; shops that
+forward single pushes should send an ``event_id``.
 """
 
 from __future__ import annotations
@@ -73,7 +89,8 @@ _ITEM_EVENTS: dict[str, EventType] = {
     "purchase": EventType.PURCHASE,
 }
 # Where a quantity means something; a quantity on a view is noise.
-_COUNTED = {EventType.ADD_TO_CART, EventType.REMOVE_FROM_CART, EventType.PURCHASE}
+_COUNTED = {EventType.ADD_TO_CART, EventType.REMOVE_FROM_CART, EventType.PURCHASE,
+            EventType.REFUND}
 # Universal Analytics enhanced e-commerce action → the GA4 event it corresponds to.
 _UA_ACTIONS = {
     "detail": "view_item",
@@ -84,6 +101,11 @@ _UA_ACTIONS = {
     "checkout": "begin_checkout",
     "refund": "refund",
 }
+#: A search, and the page of its results (sites send one or the other, or both: one query
+#: then counts twice, as a shopper who searched and looked at the results).
+_SEARCH_EVENTS = ("search", "view_search_results")
+#: The gtag commands an entry may start with.
+_GTAG_COMMANDS = ("event", "set", "config", "consent", "js", "get")
 _CENT = Decimal("0.01")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PLACEMENT_MAX = 20
@@ -191,27 +213,95 @@ def _not_an_object(index: int, root: Loc) -> RejectedEvent:
 def _sources(body: Any) -> list[_Source | RejectedEvent]:
     if isinstance(body, Mapping) and "events" in body:
         return _mp_sources(body)
-    if isinstance(body, Mapping):
+    if isinstance(body, Mapping) and _gtag(body) is None:
         return [_push_source(body, index=0, root=(), inherited={})]
+    if isinstance(body, Mapping) or (isinstance(body, list) and _gtag(body) is not None):
+        return _entries([body], roots=[()])
     if isinstance(body, list):
         if len(body) > MAX_BATCH:
             raise _too_many(len(body), ())
-        identity: dict[str, Any] = {}
-        sources: list[_Source | RejectedEvent] = []
-        for i, push in enumerate(body):
-            if not isinstance(push, Mapping):
-                sources.append(_not_an_object(i, (i,)))
-                continue
-            sources.append(_push_source(push, index=i, root=(i,), inherited=identity))
-            # Later pushes see the identity this one set (or cleared, with null).
-            for key in ("user_id", "client_id"):
-                if key in push:
-                    identity[key] = push[key]
-        return sources
+        return _entries(body, roots=[(i,) for i in range(len(body))])
     raise InvalidInput(
         "expected a dataLayer push, a list of pushes or a Measurement Protocol body",
         [FieldError((), "expected an object or a list")],
     )
+
+
+def _entries(entries: list[Any], *, roots: list[Loc]) -> list[_Source | RejectedEvent]:
+    """A dataLayer's entries in the order they were pushed: pushes and gtag entries."""
+    identity: dict[str, Any] = {}
+    sources: list[_Source | RejectedEvent] = []
+    for i, (entry, root) in enumerate(zip(entries, roots, strict=True)):
+        gtag = _gtag(entry)
+        if gtag is not None:
+            source, sets = _gtag_source(gtag, index=i, root=root, inherited=identity,
+                                        keyed=isinstance(entry, Mapping))
+            sources.append(source)
+        elif isinstance(entry, Mapping):
+            sources.append(_push_source(entry, index=i, root=root, inherited=identity))
+            sets = entry
+        else:
+            sources.append(_not_an_object(i, root))
+            continue
+        # Later entries see the identity this one set (or cleared, with null).
+        for key in ("user_id", "client_id"):
+            if key in sets:
+                identity[key] = sets[key]
+    return sources
+
+
+def _gtag(entry: Any) -> list[Any] | None:
+    """A gtag entry's arguments (``gtag("event", "purchase", {...})``), from its stringified
+    arguments object or a list, or ``None`` for anything else.
+
+    >>> _gtag({"0": "event", "1": "purchase", "2": {}})
+    ['event', 'purchase', {}]
+    >>> _gtag({"event": "purchase"}) is None
+    True
+    """
+    if isinstance(entry, Mapping):
+        if not entry or any(key != str(i) for i, key in enumerate(entry)):
+            return None
+        entry = list(entry.values())
+    if isinstance(entry, list) and entry and entry[0] in _GTAG_COMMANDS:
+        return entry
+    return None
+
+
+def _gtag_source(arguments: list[Any], *, index: int, root: Loc, inherited: Mapping[str, Any],
+                 keyed: bool) -> tuple[_Source, Mapping[str, Any]]:
+    """One gtag entry as a source, and the identity parameters it sets for later entries:
+    ``event`` names an event with its parameters; ``set`` (``{user_id: ...}``) and
+    ``config`` (``"G-XXXX", {user_id: ...}``) only set parameters, and mean nothing here.
+    ``keyed``: the entry came as an arguments object (``{"0": ...}``), not a list."""
+    command = arguments[0]
+    at = len(arguments) - 1 if command in ("set", "config") else 2
+    params = arguments[at] if len(arguments) > at and isinstance(arguments[at], Mapping) else {}
+    params_loc: Loc = (*root, str(at) if keyed else at)
+    name = (arguments[1] if command == "event" and len(arguments) > 1
+            and isinstance(arguments[1], str) else None)
+    user_id = params["user_id"] if "user_id" in params else inherited.get("user_id")
+    client_id = params["client_id"] if "client_id" in params else inherited.get("client_id")
+    source = _Source(
+        index=index,
+        root=root,
+        name=name,
+        params=params,
+        params_loc=params_loc,
+        nested=frozenset(),
+        nested_loc=(),
+        items=params.get("items"),
+        items_loc=(*params_loc, "items"),
+        user_id=user_id,
+        client_id=client_id,
+        identity_loc=(*params_loc, "user_id" if _text_or_none(user_id) else "client_id"),
+        event_id=params.get("event_id"),
+        event_id_loc=(*params_loc, "event_id"),
+        timestamp=params.get("timestamp_micros"),
+        timestamp_loc=(*params_loc, "timestamp_micros"),
+        canonical={"gtag": arguments},
+    )
+    return source, (params if name is None else {})
 
 
 def _mp_sources(body: Mapping[str, Any]) -> list[_Source | RejectedEvent]:
@@ -269,6 +359,8 @@ def _push_source(
     params: dict[str, Any] = {**push, **ecommerce}
     items: Any = ecommerce.get("items")
     items_loc: Loc = (*root, "ecommerce", "items")
+    if items is None and "items" in push:
+        items, items_loc = push["items"], (*root, "items")
     if items is None:
         for action, ga4_name in _UA_ACTIONS.items():
             block = ecommerce.get(action)
@@ -281,6 +373,9 @@ def _push_source(
                 action_field = block.get("actionField")
                 if isinstance(action_field, Mapping) and "list" in action_field:
                     params["item_list_name"] = action_field["list"]
+                if isinstance(action_field, Mapping) and "id" in action_field:
+                    # UA's purchase and refund name their transaction here.
+                    params.setdefault("transaction_id", action_field["id"])
                 break
     user_id = push["user_id"] if "user_id" in push else inherited.get("user_id")
     client_id = push["client_id"] if "client_id" in push else inherited.get("client_id")
@@ -307,8 +402,10 @@ def _push_source(
 
 def _map_source(source: _Source) -> list[EventIn] | None:
     """The events for one GA4 event, or None when it means nothing here."""
-    if source.name == "search":
+    if source.name in _SEARCH_EVENTS:
         kind = EventType.SEARCH
+    elif source.name == "refund":
+        kind = EventType.REFUND
     elif source.name in _ITEM_EVENTS:
         kind = _ITEM_EVENTS[source.name]
     else:
@@ -335,9 +432,21 @@ def _map_source(source: _Source) -> list[EventIn] | None:
         locs["query"] = source.loc_of("search_term")
         return [_build(base, locs, source.root)]
 
+    order = (_text(source.params.get("transaction_id"), source.loc_of("transaction_id"))
+             if kind in (EventType.PURCHASE, EventType.REFUND) else None)
+    if order is not None:
+        base["order_id"] = order
+        locs["order_id"] = source.loc_of("transaction_id")
     items = _items(source)
+    if kind is EventType.REFUND:
+        if order is None:
+            raise _fail(source.loc_of("transaction_id"), "a refund needs its transaction_id")
+        if not items:  # the whole order
+            return [_build({**base, "event_id": _order_line_id(order, None, 0, kind)}, locs,
+                           source.root)]
     if not items:
         raise _fail(source.items_loc, f"{source.name} needs at least one item")
+    seen: dict[str, int] = {}  # an order's items by id: the same id twice is two lines
     events = []
     errors: list[FieldError] = []
     for k, item in enumerate(items):
@@ -345,13 +454,34 @@ def _map_source(source: _Source) -> list[EventIn] | None:
         try:
             fields, item_locs = _item_fields(item, item_loc, kind, source)
             fields.update(base)
-            fields["event_id"] = f"{given_id}:{k}" if given_id is not None else f"ga4:{digest}:{k}"
+            if order is not None:
+                line = seen[fields["product_id"]] = seen.get(fields["product_id"], -1) + 1
+                fields["event_id"] = _order_line_id(order, fields["product_id"], line, kind)
+            elif given_id is not None:
+                fields["event_id"] = f"{given_id}:{k}"
+            else:
+                fields["event_id"] = f"ga4:{digest}:{k}"
             events.append(_build(fields, {**locs, **item_locs}, item_loc))
         except _Reject as reject:
             errors.extend(reject.errors)
     if errors:
         raise _Reject(errors)
     return events
+
+
+def _order_line_id(order: str, product_id: str | None, line: int, kind: EventType) -> str:
+    """The event id of one line of an order's purchase or refund (``product_id`` ``None``:
+    the refund of the whole order): the same for every report of it.
+
+    >>> buy = EventType.PURCHASE
+    >>> _order_line_id("T-1", "sku-1", 0, buy) == _order_line_id("T-1", "sku-1", 0, buy)
+    True
+    >>> _order_line_id("T-1", "sku-1", 0, buy) == _order_line_id("T-1", "sku-1", 1, buy)
+    False
+    """
+    content = json.dumps([order, product_id, line], ensure_ascii=False)
+    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    return f"ga4:{kind.value}:{digest}"
 
 
 def _build(fields: dict[str, Any], locs: Mapping[str, Loc], fallback: Loc) -> EventIn:

@@ -28,6 +28,8 @@ class Event(Base):
     query: Mapped[str | None] = mapped_column(String(500))
     placement: Mapped[str | None] = mapped_column(String(20))
     session_id: Mapped[str | None] = mapped_column(String(200))
+    #: The shop's order a purchase or refund belongs to (a refund finds its purchases by it).
+    order_id: Mapped[str | None] = mapped_column(String(200))
     occurred_at: Mapped[datetime] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 

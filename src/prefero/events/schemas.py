@@ -53,6 +53,12 @@ def _type_of(info: ValidationInfo) -> EventType | None:
     return value if isinstance(value, EventType) else None
 
 
+#: Event types that need no product.
+_WITHOUT_PRODUCT = (EventType.SEARCH, EventType.REFUND)
+#: Fields one event type requires (and the others may leave out).
+_REQUIRED_FOR = {"query": EventType.SEARCH, "order_id": EventType.REFUND}
+
+
 class EventIn(_Strict):
     """One behavioural event, naming its person by customer_id or anonymous_id."""
 
@@ -83,11 +89,15 @@ class EventIn(_Strict):
     placement: str | None = Field(default=None, min_length=1, max_length=20,
                                   description="Where it happened, e.g. home, product, cart.")
     session_id: str | None = Field(default=None, min_length=1, max_length=200)
+    order_id: str | None = Field(
+        default=None, min_length=1, max_length=200, validate_default=True,
+        description="The shop's order: given on purchases, a refund names the order it "
+                    "refunds (required for refund).")
     occurred_at: UtcDatetime = Field(default_factory=utcnow,
                                        description="With a timezone; defaults to now.")
 
     @field_validator("event_id", "anonymous_id", "customer_id", "product_id", "query",
-                     "placement", "session_id")
+                     "placement", "session_id", "order_id")
     @classmethod
     def _storable(cls, value: str | None) -> str | None:
         # JSON can carry a NUL, PostgreSQL cannot store one: refuse it here with the field's
@@ -109,7 +119,8 @@ class EventIn(_Strict):
     @classmethod
     def _product_needed(cls, value: str | None, info: ValidationInfo) -> str | None:
         kind = _type_of(info)
-        if value is None and kind is not None and kind is not EventType.SEARCH:
+        # A refund without a product is one of the whole order.
+        if value is None and kind is not None and kind not in _WITHOUT_PRODUCT:
             raise PydanticCustomError(
                 "missing", "product_id is required for {type} events", {"type": kind.value}
             )
@@ -125,11 +136,13 @@ class EventIn(_Strict):
             raise PydanticCustomError("extra", "only rating events carry a rating")
         return value
 
-    @field_validator("query")
+    @field_validator("query", "order_id")
     @classmethod
-    def _query_for_search(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and _type_of(info) is EventType.SEARCH:
-            raise PydanticCustomError("missing", "query is required for search events")
+    def _required_for_its_type(cls, value: str | None, info: ValidationInfo) -> str | None:
+        needed_by = _REQUIRED_FOR[info.field_name or ""]
+        if value is None and _type_of(info) is needed_by:
+            raise PydanticCustomError("missing", "{field} is required for {type} events",
+                                      {"field": info.field_name, "type": needed_by.value})
         return value
 
     @field_validator("occurred_at")
@@ -177,6 +190,10 @@ class RejectedEvent(_Strict):
     errors: list[ErrorItem]
 
 
+#: Unknown product ids reported per GA4 body, at most.
+UNKNOWN_REPORTED = 100
+
+
 class IngestResult(_Strict):
     """What became of a batch; accepted = linked + anonymous_only."""
 
@@ -192,5 +209,15 @@ class IngestResult(_Strict):
         "per-product counters (and a 'not for me' feedback for rec_dismiss)."
     )
     ignored: int = Field(default=0, description="GA4 events with no meaning here, e.g. "
-                         "begin_checkout, refund, view_item_list.")
+                         "begin_checkout, view_item_list.")
     rejected: list[RejectedEvent] = Field(default_factory=list)
+
+
+class Ga4IngestResult(IngestResult):
+    """What became of a GA4 body, and the product ids it named that the shop lacks."""
+
+    unknown_products: list[str] = Field(
+        default_factory=list, max_length=UNKNOWN_REPORTED,
+        description="Product ids of accepted events that the catalogue does not hold, in "
+        f"order, at most {UNKNOWN_REPORTED} (the events are kept: the product may be "
+        "imported later, but a tag sending the wrong id shows here).")

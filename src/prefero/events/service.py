@@ -18,14 +18,23 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from prefero.catalog.models import Product
 from prefero.config import Settings
 from prefero.customers.consent import purpose_consents
 from prefero.db.base import utcnow
 from prefero.errors import FieldError, InvalidInput
 from prefero.events.ga4 import map_ga4
-from prefero.events.schemas import ErrorItem, EventIn, IngestResult, RejectedEvent
+from prefero.events.schemas import (
+    UNKNOWN_REPORTED,
+    ErrorItem,
+    EventIn,
+    Ga4IngestResult,
+    IngestResult,
+    RejectedEvent,
+)
 from prefero.events.store import BatchStore, store_for
 from prefero.types import EventType
 
@@ -43,6 +52,8 @@ __all__ = [
 #: Marks a keyed receipt. Receipts written before keying are 64 bare hex digits, so the two
 #: forms never collide, and every legacy key sorts below every keyed one ("0"-"f" < "h").
 RECEIPT_PREFIX = "h:"
+#: Product ids looked up in the catalogue per statement (bound parameters stay few).
+_LOOKUP_CHUNK = 500
 _RECEIPT_CONTEXT = b"prefero/event-receipt/v1:"
 
 
@@ -150,7 +161,7 @@ def ingest(
 
 def ingest_ga4(
     session: Session, body: Any, *, settings: Settings, partial: bool = False
-) -> IngestResult:
+) -> Ga4IngestResult:
     """Map a GA4 body (see ``prefero.events.ga4``) and ingest it like ``ingest``.
 
     Indexes in ``rejected`` and error paths refer to the GA4 body, e.g.
@@ -169,7 +180,21 @@ def ingest_ga4(
             mapping.errors,
         )
     result = ingest(session, mapping.events, settings=settings)
-    return result.model_copy(update={"ignored": mapping.ignored, "rejected": mapping.rejected})
+    return Ga4IngestResult(**{
+        **dict(result), "ignored": mapping.ignored, "rejected": mapping.rejected,
+        "unknown_products": _unknown_products(session, mapping.events)})
+
+
+def _unknown_products(session: Session, events: Sequence[EventIn]) -> list[str]:
+    """The product ids ``events`` name that the catalogue does not hold, in order of first
+    mention, at most ``UNKNOWN_REPORTED``: a GA4 tag usually sends another id (a variant's
+    SKU, a CMS id) than the feed, and every such event would feed nothing."""
+    named = list(dict.fromkeys(e.product_id for e in events if e.product_id is not None))
+    known: set[str] = set()
+    for start in range(0, len(named), _LOOKUP_CHUNK):
+        chunk = named[start:start + _LOOKUP_CHUNK]
+        known.update(session.scalars(select(Product.id).where(Product.id.in_(chunk))))
+    return [product for product in named if product not in known][:UNKNOWN_REPORTED]
 
 
 def tracking_consents(

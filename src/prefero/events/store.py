@@ -133,7 +133,8 @@ class PortableStore:
         rows = [{"customer_id": e.person, "type": e.type.value, "product_id": e.product_id,
                  "quantity": e.quantity, "price": e.price, "rating": e.rating,
                  "query": e.query, "placement": e.placement, "session_id": e.session_id,
-                 "occurred_at": e.occurred_at, "received_at": now} for e in events]
+                 "order_id": e.order_id, "occurred_at": e.occurred_at, "received_at": now}
+                for e in events]
         session.execute(EVENTS.insert(), rows)
 
     def dismiss(self, session: Session, dismissals: Sequence[tuple[str, str]], *,

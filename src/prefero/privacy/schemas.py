@@ -56,6 +56,7 @@ class EventOut(_Out):
     query: str | None
     placement: str | None
     session_id: str | None
+    order_id: str | None
     occurred_at: datetime
     received_at: datetime
 

@@ -159,7 +159,8 @@ def _event_summary(session: Session, customer_id: str) -> EventSummary:
         last_at=last_at,
         latest=[EventOut(id=e.id, type=e.type, product_id=e.product_id, quantity=e.quantity,
                          price=e.price, rating=e.rating, query=e.query, placement=e.placement,
-                         session_id=e.session_id, occurred_at=e.occurred_at,
+                         session_id=e.session_id, order_id=e.order_id,
+                         occurred_at=e.occurred_at,
                          received_at=e.received_at) for e in latest],
     )
 

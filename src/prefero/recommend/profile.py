@@ -28,7 +28,9 @@ _CUSTOMER = (select(Customer.level, Customer.budget_min, Customer.budget_max,
                     Customer.exploration, Customer.profile_revision)
              .where(Customer.id == bindparam("customer_id")))
 _HISTORY = (select(Event.product_id, Event.type, Event.occurred_at)
-            .where(Event.customer_id == bindparam("customer_id"), Event.product_id.is_not(None))
+            .where(Event.customer_id == bindparam("customer_id"), Event.product_id.is_not(None),
+                   # Money back is not a step of the journey (its purchase already is).
+                   Event.type != "refund")
             .order_by(Event.occurred_at.desc(), Event.id.desc())
             .limit(HISTORY_LIMIT))
 _PREFERENCES = (select(Preference.kind, Preference.facet, Preference.value, Preference.weight)

@@ -13,6 +13,12 @@ The result is exactly what the row-by-row reading gave: customers in the code-po
 of their ids (what ``ORDER BY customer_id`` gives on a C-collated PostgreSQL and on
 SQLite), each customer's events in time order with the event id breaking ties, baskets in
 the order their first event appears in that stream.
+
+Refunds are not steps of a journey. A refunded order line is no evidence of what is bought
+together: the purchases a refund covers (same customer and order; its product, or every
+product for a whole-order refund; its quantity, or more) are found by one join, and their
+products leave the purchase basket they were bought in. What the customer looked at and
+chose stays in the journey and the browsing baskets: a refund does not undo interest.
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 import psycopg
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from prefero.config import Settings
 from prefero.customers.consent import purpose_consents
@@ -168,6 +174,7 @@ def read_behaviour(session: Session, position: dict[str, int], settings: Setting
                 (sessions.setdefault(r[2] or r[3].astimezone(UTC).date().isoformat(),
                                      len(sessions)) for r in rows),
                 dtype=np.int64, count=count))
+    refunded = _refunded_purchases(session)
     people_ids = list(customers)
     customers.clear()
     consents = purpose_consents(session, people_ids, purpose="tracking", settings=settings)
@@ -181,18 +188,23 @@ def read_behaviour(session: Session, position: dict[str, int], settings: Setting
     customer = columns.joined("customer", "int64")
     keep = granted[customer] if len(people_ids) else np.zeros(0, dtype=bool)
     customer = rank[customer[keep]]
-    order = np.lexsort((columns.joined("event_id", "int64")[keep],
-                        columns.joined("time", "float64")[keep], customer))
+    event_id = columns.joined("event_id", "int64")[keep]
+    order = np.lexsort((event_id, columns.joined("time", "float64")[keep], customer))
     customer = customer[order]
+    event_id = event_id[order]
     item = columns.joined("item", "int64")[keep][order]
     kind = columns.joined("kind", "int64")[keep][order]
     basket = customer * n_sessions + columns.joined("basket", "int64")[keep][order]
     del keep, order
+    bought = np.isin(kind, PURCHASE_TYPES)
+    if refunded.size:
+        bought &= ~_refunded_lines(basket, item, np.isin(event_id, refunded))
+    del event_id
     behaviour = Behaviour(journeys=_journeys(customer, item),
-                          purchase=_baskets(basket, item, np.isin(kind, PURCHASE_TYPES)),
+                          purchase=_baskets(basket, item, bought),
                           view=_baskets(basket, item, np.isin(kind, VIEW_TYPES)),
                           events=len(item))
-    del customer, item, kind, basket
+    del customer, item, kind, basket, bought
     _release_free_memory()
     return behaviour
 
@@ -217,19 +229,53 @@ def _release_free_memory() -> None:
         library.malloc_trim(0)
 
 
+def _refunded_purchases(session: Session) -> IntArray:
+    """The ids of the purchase events a refund covers: the same customer and order, and
+    the refund's product (for its quantity or more; no quantity: the whole line) or, for
+    a refund without one, every product of the order."""
+    purchase, refund = aliased(Event), aliased(Event)
+    statement = (
+        select(purchase.id).distinct()
+        .join(refund, and_(refund.customer_id == purchase.customer_id,
+                           refund.order_id == purchase.order_id))
+        .where(purchase.type == "purchase", refund.type == "refund",
+               or_(refund.product_id.is_(None),
+                   and_(refund.product_id == purchase.product_id,
+                        func.coalesce(refund.quantity, purchase.quantity, 1)
+                        >= func.coalesce(purchase.quantity, 1)))))
+    return np.fromiter(session.scalars(statement), dtype=np.int64)
+
+
+def _refunded_lines(basket: IntArray, item: IntArray, refunded: npt.NDArray[np.bool_]
+                    ) -> npt.NDArray[np.bool_]:
+    """The rows of the (basket, item) pairs of the ``refunded`` rows: the cart additions
+    and purchases of a refunded line, whatever event said it.
+
+    >>> _refunded_lines(np.array([1, 1, 1, 2]), np.array([5, 5, 6, 5]),
+    ...                 np.array([False, True, False, False])).tolist()
+    [True, True, False, False]
+    """
+    width = int(item.max()) + 1 if item.size else 1
+    pairs = basket * width + item
+    found: npt.NDArray[np.bool_] = np.isin(pairs, pairs[refunded])
+    return found
+
+
 def _event_rows(session: Session, fetch_rows: int) -> Iterator[Sequence[Sequence[Any]]]:
-    """(id, customer, session, time, type, product) of every event with a product, in
-    chunks, in the table's order. On PostgreSQL straight from a server-side cursor of the
-    session's own connection (same transaction): the ORM's per-row processing cost three
-    times the fetch itself; elsewhere through the ORM."""
+    """(id, customer, session, time, type, product) of every event with a product but a
+    refund, in chunks, in the table's order. On PostgreSQL straight from a server-side
+    cursor of the session's own connection (same transaction): the ORM's per-row processing
+    cost three times the fetch itself; elsewhere through the ORM."""
     statement = (select(Event.id, Event.customer_id, Event.session_id, Event.occurred_at,
-                        Event.type, Event.product_id).where(Event.product_id.is_not(None)))
+                        Event.type, Event.product_id)
+                 .where(Event.product_id.is_not(None), Event.type != "refund"))
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         raw = cast(psycopg.Connection[Any], connection.connection.dbapi_connection)
         with raw.cursor(name="prefero_training_events") as cursor:
             cursor.itersize = fetch_rows
-            cursor.execute(str(statement.compile(dialect=connection.dialect)))
+            cursor.execute(str(statement.compile(dialect=connection.dialect,
+                                                 compile_kwargs={"literal_binds": True})))
             while rows := cursor.fetchmany(fetch_rows):
                 yield rows
         return

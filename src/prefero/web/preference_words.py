@@ -36,6 +36,7 @@ EVENT_NAMES: dict[str, str] = {
     "remove_from_cart": N_("Removed from cart"), "purchase": N_("Purchases"),
     "search": N_("Searches"), "rating": N_("Ratings"),
     "rec_click": N_("Recommendation clicks"), "rec_dismiss": N_("“Not for me”"),
+    "refund": N_("Refunds"),
 }
 # The traits quizzes measure (prefero.quizzes.definition.TRAITS).
 TRAIT_NAMES: dict[str, str] = {

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from prefero.api.deps import DbSession, Rt, customer_or_key, require
 from prefero.api.principal import Principal
 from prefero.errors import FieldError, Forbidden, InvalidInput
-from prefero.events.schemas import MAX_BATCH, EventBatch, IngestResult
+from prefero.events.schemas import MAX_BATCH, EventBatch, Ga4IngestResult, IngestResult
 from prefero.events.service import ingest, ingest_ga4
 
 __all__ = ["router"]
@@ -54,9 +54,11 @@ _BATCH_DOC = _body_doc(
 )
 _GA4_DOC = _body_doc(
     {"anyOf": [
-        {"type": "object", "description": "A dataLayer push"},
-        {"type": "array", "description": "dataLayer pushes, in order",
-         "items": {"type": "object"}, "maxItems": MAX_BATCH},
+        {"type": "object", "description": "A dataLayer push, or one gtag entry as its "
+                                          'arguments object ({"0": "event", "1": ...})'},
+        {"type": "array", "description": "dataLayer entries, in order: pushes and gtag "
+                                         'entries (objects, or lists ["event", name, {...}])',
+         "items": {"anyOf": [{"type": "object"}, {"type": "array"}]}, "maxItems": MAX_BATCH},
         {"type": "object", "description": "A Measurement Protocol body",
          "required": ["events"]},
     ]},
@@ -112,13 +114,15 @@ def post_events(
     return ingest(session, events, settings=runtime.settings, partial=partial)
 
 
-@router.post("/v1/events/ga4", response_model=IngestResult, openapi_extra=_GA4_DOC,
+@router.post("/v1/events/ga4", response_model=Ga4IngestResult, openapi_extra=_GA4_DOC,
              summary="Ingest GA4 e-commerce events", dependencies=[Depends(require("ingest"))])
 def post_ga4_events(
     session: DbSession, runtime: Rt, body: Annotated[Any, Body()], partial: Partial = False
-) -> IngestResult:
-    """Accepts a dataLayer push, a list of pushes or a Measurement Protocol body (up to
-    1,000 events) and maps view_item, select_item, add_to_cart, remove_from_cart, purchase
-    and search; other events are counted in `ignored`. Error paths refer to this body,
-    e.g. `["events", 2, "params", "items", 0, "item_id"]`."""
+) -> Ga4IngestResult:
+    """Accepts a dataLayer push or gtag entry, a list of them or a Measurement Protocol body
+    (up to 1,000 events) and maps view_item, select_item, add_to_cart, remove_from_cart,
+    purchase (once per `transaction_id`), refund, search and view_search_results; other
+    events are counted in `ignored`, product ids the catalogue lacks are listed in
+    `unknown_products`. Error paths refer to this body, e.g.
+    `["events", 2, "params", "items", 0, "item_id"]`."""
     return ingest_ga4(session, body, settings=runtime.settings, partial=partial)
