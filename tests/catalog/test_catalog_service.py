@@ -398,3 +398,18 @@ def test_the_json_api_converts_or_refuses_with_the_field_path(runtime: Runtime) 
                                        converter=converter)
         # 19.99 × 4.3 = 85.957 → 85.96
         assert (created, product.price, product.currency) == (True, Decimal("85.96"), "PLN")
+
+
+def test_a_shopify_export_imports_in_the_shops_currency(runtime: Runtime) -> None:
+    data = (DATA / "shopify_products.csv").read_bytes()
+    with runtime.session() as session:
+        with pytest.raises(InvalidInput) as refused:
+            import_feed(session, data, **_catalog(runtime), filename="products_export.csv")
+        assert [e.loc for e in refused.value.errors] == [("rows", 7, "Variant Price")]
+    with runtime.session() as session:
+        report = import_feed(session, data, **_catalog(runtime), filename="products_export.csv",
+                             skip_bad_rows=True)
+        assert (report.created, [e.line for e in report.skipped]) == (4, [7])
+        shirt = get_product(session, "LS-S-SAND")
+        assert (shirt.currency, shirt.item_group_id, shirt.price) == (
+            runtime.settings.shop_currency, "linen-shirt", Decimal("79.00"))

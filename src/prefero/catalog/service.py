@@ -375,7 +375,8 @@ def import_feed(session: Session, data: FeedSource, *, schema: FacetSchema,
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
     try:
-        feed = parse_feed(data, schema=schema, format=format, filename=filename)
+        feed = parse_feed(data, schema=schema, format=format, filename=filename,
+                          currency=converter.shop)
         for row in feed:
             product, errors = _priced(row, converter)
             if product is None:

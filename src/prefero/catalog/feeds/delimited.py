@@ -18,6 +18,7 @@ from prefero.catalog.feeds.base import (
     Warnings,
 )
 from prefero.catalog.feeds.mapping import PRODUCT_FIELDS, Cell, build_row, canonical_name
+from prefero.catalog.feeds.shopify import recognises, shopify_rows
 from prefero.catalog.feeds.source import FeedSource, as_stream, text_lines
 
 if TYPE_CHECKING:
@@ -91,16 +92,18 @@ class _Header:
         ]
 
 
-def _size_error(record: list[str], header: _Header, start: int) -> RowError:
-    reason = f"the row has {len(record)} values but the header has {len(header.columns)} columns"
+def _size_error(record: list[str], columns: list[str], start: int) -> RowError:
+    reason = f"the row has {len(record)} values but the header has {len(columns)} columns"
     if any("\n" in value or "\r" in value for value in record):
         # A stray quote makes the reader swallow the following lines into one value.
         reason += "; a quoted value in it spans several lines: is a closing quote missing?"
     return RowError(start, None, reason)
 
 
-def _rows(reader: _Reader, header: _Header, schema: FacetSchema,
-          warnings: Warnings) -> Iterator[ParsedRow]:
+def _records(reader: _Reader, columns: list[str]
+             ) -> Iterator[tuple[int, list[str]] | ParsedRow]:
+    """Each record with the line it starts on, or a row of the wrong size as a broken row;
+    blank lines skipped."""
     previous = reader.line_num
     while True:
         try:
@@ -115,17 +118,29 @@ def _rows(reader: _Reader, header: _Header, schema: FacetSchema,
         start, previous = previous + 1, reader.line_num
         if not any(value.strip() for value in record):
             continue  # a blank line, or one of only delimiters
-        if len(record) != len(header.columns):
-            yield ParsedRow(start, None, (_size_error(record, header, start),))
+        if len(record) != len(columns):
+            yield ParsedRow(start, None, (_size_error(record, columns, start),))
             continue
-        cells = [Cell(header.columns[i], header.names[i], record[i], start) for i in header.used]
+        yield start, record
+
+
+def _rows(reader: _Reader, header: _Header, schema: FacetSchema,
+          warnings: Warnings) -> Iterator[ParsedRow]:
+    for record in _records(reader, header.columns):
+        if isinstance(record, ParsedRow):
+            yield record
+            continue
+        start, values = record
+        cells = [Cell(header.columns[i], header.names[i], values[i], start) for i in header.used]
         yield build_row(cells, line=start, schema=schema, warnings=warnings, kind="column")
 
 
 def parse_delimited(data: FeedSource, *, schema: FacetSchema,
-                    delimiter: str | None = None) -> FeedRows:
+                    delimiter: str | None = None, currency: str | None = None) -> FeedRows:
     """Parse a CSV/TSV product feed; the header is read (and checked) at once, rows lazily,
-    a line at a time from a file.
+    a line at a time from a file. A Shopify product export is recognised by its header and
+    read as one (``prefero.catalog.feeds.shopify``), its prices in ``currency`` (the shop's:
+    the export names none).
 
     ``delimiter`` ``None`` sniffs it from the header line. Raises :class:`FeedError` for a
     file that is not UTF-8, empty, or whose header lacks id, title or price.
@@ -151,6 +166,9 @@ def parse_delimited(data: FeedSource, *, schema: FacetSchema,
             raise FeedError("the file is empty")
     except csv.Error as exc:
         raise FeedError(f"the header cannot be read: {exc}", line=previous + 1) from exc
-    header = _Header(cells, previous + 1, schema, warnings)
     format = FeedFormat.TSV if delimiter == "\t" else FeedFormat.CSV
+    if recognises(cells):
+        return FeedRows(shopify_rows(_records(reader, cells), cells, schema=schema,
+                                     warnings=warnings, currency=currency), warnings, format)
+    header = _Header(cells, previous + 1, schema, warnings)
     return FeedRows(_rows(reader, header, schema, warnings), warnings, format)

@@ -30,7 +30,7 @@ from prefero.catalog.schemas import (
     states_none,
 )
 
-__all__ = ["PRODUCT_FIELDS", "Cell", "build_row", "canonical_name"]
+__all__ = ["PRODUCT_FIELDS", "Cell", "build_row", "canonical_name", "facet_named"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,19 +326,33 @@ def _detail_entries(cell: Cell) -> list[_Detail]:
     return entries
 
 
+def facet_named(schema: FacetSchema, text: str) -> Facet | None:
+    """The facet ``text`` names: its name or its label, in any case and spacing
+    ("Allergens", "allergens", "Sugar-free", "Colour" where that is the label).
+
+    >>> from prefero.catalog.facets import load_facet_schema
+    >>> facet_named(load_facet_schema(), " Size ").name
+    'size'
+    """
+    if not text.strip():
+        return None
+    facet = schema.get(canonical_name(text))
+    if facet is not None:
+        return facet
+    folded = " ".join(text.split()).casefold()
+    for candidate in schema.facets:
+        if candidate.label.casefold() == folded:
+            return candidate
+    return None
+
+
 def _detail_facet(schema: FacetSchema, section: str, name: str) -> Facet | None:
-    """The facet a product detail describes: its attribute name (else its section name) is
-    the facet's name or label, in any case ("Allergens", "allergens", "Sugar-free")."""
+    """The facet a product detail describes: its attribute name (else its section name)
+    names it (``facet_named``)."""
     for text in (name, section):
-        if not text:
-            continue
-        facet = schema.get(canonical_name(text))
+        facet = facet_named(schema, text)
         if facet is not None:
             return facet
-        folded = " ".join(text.split()).casefold()
-        for candidate in schema.facets:
-            if candidate.label.casefold() == folded:
-                return candidate
     return None
 
 

@@ -16,8 +16,10 @@ HEAD_BYTES = 4096
 
 
 def parse_feed(data: FeedSource, *, schema: FacetSchema,
-               format: FeedFormat | str | None = None, filename: str | None = None) -> FeedRows:
+               format: FeedFormat | str | None = None, filename: str | None = None,
+               currency: str | None = None) -> FeedRows:
     """Parse ``data`` as ``format`` (csv, tsv, xml, jsonl), detected when not given.
+    ``currency``: the shop's, for exports that name none (Shopify's).
 
     ``data`` is the feed's bytes or a seekable binary file, which is then read a piece at a
     time as the rows are iterated (a large upload is never held whole in memory).
@@ -44,5 +46,5 @@ def parse_feed(data: FeedSource, *, schema: FacetSchema,
         return parse_xml(stream, schema=schema)
     if chosen is FeedFormat.JSONL:
         return parse_jsonl(stream, schema=schema)
-    return parse_delimited(stream, schema=schema,
+    return parse_delimited(stream, schema=schema, currency=currency,
                            delimiter="\t" if chosen is FeedFormat.TSV else None)
