@@ -413,3 +413,14 @@ def test_a_shopify_export_imports_in_the_shops_currency(runtime: Runtime) -> Non
         shirt = get_product(session, "LS-S-SAND")
         assert (shirt.currency, shirt.item_group_id, shirt.price) == (
             runtime.settings.shop_currency, "linen-shirt", Decimal("79.00"))
+
+
+def test_a_woocommerce_export_imports_its_variations(runtime: Runtime) -> None:
+    data = (DATA / "woocommerce_products.csv").read_bytes()
+    with runtime.session() as session:
+        report = import_feed(session, data, **_catalog(runtime), filename="wc-export.csv",
+                             skip_bad_rows=True)
+        assert (report.created, [e.line for e in report.skipped]) == (4, [7])
+        hoodie = get_product(session, "HOOD-S-MOSS")
+        assert (hoodie.currency, hoodie.item_group_id, hoodie.sale_price) == (
+            runtime.settings.shop_currency, "HOOD", Decimal("199.00"))

@@ -9,6 +9,7 @@ from itertools import chain
 from typing import TYPE_CHECKING
 
 from prefero.catalog.facets import FacetSchema
+from prefero.catalog.feeds import shopify, woocommerce
 from prefero.catalog.feeds.base import (
     FeedError,
     FeedFormat,
@@ -18,7 +19,6 @@ from prefero.catalog.feeds.base import (
     Warnings,
 )
 from prefero.catalog.feeds.mapping import PRODUCT_FIELDS, Cell, build_row, canonical_name
-from prefero.catalog.feeds.shopify import recognises, shopify_rows
 from prefero.catalog.feeds.source import FeedSource, as_stream, text_lines
 
 if TYPE_CHECKING:
@@ -30,6 +30,9 @@ _DELIMITERS = ("\t", ",", ";", "|")
 # Attributes that may be given in several columns of the same name.
 _REPEATABLE = frozenset({"additional_image_link", "product_type", "product_detail"})
 _REQUIRED_COLUMNS = ("id", "title", "price")
+#: Shop platforms' own exports, recognised by their headers and read as they come.
+_PLATFORMS = ((shopify.recognises, shopify.shopify_rows),
+              (woocommerce.recognises, woocommerce.woocommerce_rows))
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -139,8 +142,8 @@ def parse_delimited(data: FeedSource, *, schema: FacetSchema,
                     delimiter: str | None = None, currency: str | None = None) -> FeedRows:
     """Parse a CSV/TSV product feed; the header is read (and checked) at once, rows lazily,
     a line at a time from a file. A Shopify product export is recognised by its header and
-    read as one (``prefero.catalog.feeds.shopify``), its prices in ``currency`` (the shop's:
-    the export names none).
+    read as one (``prefero.catalog.feeds.shopify``), and so is a WooCommerce one
+    (``woocommerce``), their prices in ``currency`` (the shop's: the exports name none).
 
     ``delimiter`` ``None`` sniffs it from the header line. Raises :class:`FeedError` for a
     file that is not UTF-8, empty, or whose header lacks id, title or price.
@@ -167,8 +170,10 @@ def parse_delimited(data: FeedSource, *, schema: FacetSchema,
     except csv.Error as exc:
         raise FeedError(f"the header cannot be read: {exc}", line=previous + 1) from exc
     format = FeedFormat.TSV if delimiter == "\t" else FeedFormat.CSV
-    if recognises(cells):
-        return FeedRows(shopify_rows(_records(reader, cells), cells, schema=schema,
-                                     warnings=warnings, currency=currency), warnings, format)
+    for recognises, platform_rows in _PLATFORMS:
+        if recognises(cells):
+            return FeedRows(platform_rows(_records(reader, cells), cells, schema=schema,
+                                          warnings=warnings, currency=currency),
+                            warnings, format)
     header = _Header(cells, previous + 1, schema, warnings)
     return FeedRows(_rows(reader, header, schema, warnings), warnings, format)
