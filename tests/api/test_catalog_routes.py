@@ -162,7 +162,8 @@ def test_import_a_feed_from_the_raw_body(client: TestClient) -> None:
                            headers={"Content-Type": "application/rss+xml"})
     assert response.status_code == 200, response.text
     assert response.json() == {
-        "created": 2, "updated": 0, "skipped": [], "errors": [],
+        "created": 2, "updated": 0, "unchanged": 0, "deactivated": 0, "skipped": [],
+        "errors": [],
         "warnings": ["element 'g:shipping' is neither a product field nor a facet of the "
                      "schema; ignored"],
         "currency": "PLN", "converted": [],
@@ -172,6 +173,13 @@ def test_import_a_feed_from_the_raw_body(client: TestClient) -> None:
     again = client.post("/v1/catalog/import", params={"format": "jsonl"},
                         content=(DATA / "pantry.jsonl").read_bytes())
     assert (again.json()["created"], again.json()["updated"]) == (3, 0)
+
+    # The whole catalogue now is the pantry feed: the RSS feed's products are deactivated.
+    synced = client.post("/v1/catalog/import", params={"format": "jsonl", "full": "true"},
+                         content=(DATA / "pantry.jsonl").read_bytes())
+    assert {key: synced.json()[key] for key in ("updated", "unchanged", "deactivated")} == {
+        "updated": 0, "unchanged": 3, "deactivated": 2}
+    assert client.get("/v1/products/ZK-100").json()["active"] is False
 
 
 BAD = b"id,title,price\nA,Fine,5 PLN\nB,Broken,five\nC,Fine,6 PLN\n"

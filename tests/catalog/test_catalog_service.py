@@ -225,14 +225,22 @@ def test_import_messy_csv_then_reimport_updates(runtime: Runtime) -> None:
     with runtime.session() as session:
         report = import_feed(session, data, schema=runtime.facet_schema, converter=MESSY_RATES,
                              format="csv")
-        assert (report.created, report.updated) == (0, 4)
-        assert revisions.current(session) == 2  # one bump per import
+        # The same feed again changes nothing: no update, no new catalogue revision.
+        assert (report.created, report.updated, report.unchanged) == (0, 0, 4)
+        assert revisions.current(session) == 1
         flour = get_product(session, "PL-001")
         assert flour.description.splitlines()[0] == "Mąka żytnia z młyna & piekarni."
         assert flour.facets["allergens"] == ["gluten"]
         # 1,299 JPY at 0.026: 33.774, rounded half up to the grosz.
         matcha = get_product(session, "JP-002")
         assert (matcha.price, matcha.currency) == (Decimal("33.77"), "PLN")
+    changed = data.replace("z&nbsp;młyna".encode(), b"z&nbsp;wiatraka", 1)
+    with runtime.session() as session:
+        report = import_feed(session, changed, schema=runtime.facet_schema,
+                             converter=MESSY_RATES, format="csv")
+        assert (report.updated, report.unchanged) == (1, 3)
+        assert revisions.current(session) == 2  # one bump per import that changes anything
+        assert "wiatraka" in get_product(session, "PL-001").description
 
 
 BAD_FEED = (
@@ -424,3 +432,23 @@ def test_a_woocommerce_export_imports_its_variations(runtime: Runtime) -> None:
         hoodie = get_product(session, "HOOD-S-MOSS")
         assert (hoodie.currency, hoodie.item_group_id, hoodie.sale_price) == (
             runtime.settings.shop_currency, "HOOD", Decimal("199.00"))
+
+
+def test_a_full_sync_deactivates_what_the_feed_no_longer_lists(runtime: Runtime) -> None:
+    with runtime.session() as session:
+        import_feed(session, b"id,title,price\nA,Apple,1 PLN\nB,Bread,2 PLN\nC,Cheese,3 PLN\n",
+                    **_catalog(runtime), format="csv")
+    # B's row is broken this time: it is still listed, so it stays as it was, active.
+    feed = b"id,title,price\nA,Apple,1 PLN\nB,Bread,two\n"
+    with runtime.session() as session:
+        report = import_feed(session, feed, **_catalog(runtime), format="csv",
+                             skip_bad_rows=True, full=True)
+        assert (report.unchanged, report.deactivated, len(report.skipped)) == (1, 1, 1)
+        active = {pid: on for pid, on in session.execute(select(Product.id, Product.active))}
+        assert active == {"A": True, "B": True, "C": False}
+        assert revisions.current(session) == 2
+    with runtime.session() as session, pytest.raises(InvalidInput) as refused:
+        import_feed(session, b"id,title,price\n", **_catalog(runtime), format="csv", full=True)
+    assert [e.loc for e in refused.value.errors] == [("feed",)]
+    with runtime.session() as session:
+        assert session.scalar(select(func.count()).where(Product.active)) == 2

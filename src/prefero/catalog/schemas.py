@@ -229,6 +229,10 @@ class ImportReport(BaseModel):
 
     created: int = 0
     updated: int = 0
+    unchanged: int = Field(default=0, description="Products the feed gave exactly as stored: "
+                           "left as they were.")
+    deactivated: int = Field(default=0, description="With a full sync: active products the "
+                             "feed no longer lists, now inactive.")
     skipped: list[RowError] = Field(default_factory=list)
     errors: list[RowError] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)

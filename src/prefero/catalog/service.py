@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, select, text
+from sqlalchemy import Table, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -68,12 +68,16 @@ _IMPORT_BATCH = 5000
 _IMPORT_LOCK = 0x70726566_66656564  # "preffeed"
 _TABLE = cast(Table, Product.__table__)
 _COLUMNS = tuple(column.key for column in _TABLE.columns)
+#: What a product is, as written: a row whose values all equal the new ones is unchanged.
+_CONTENT = tuple(key for key in _COLUMNS if key not in ("created_at", "updated_at"))
 
 
 @dataclass(frozen=True, slots=True)
 class UpsertResult:
     created: int
     updated: int
+    #: Existing products written again with the very same values: left as they were.
+    unchanged: int = 0
 
 
 @dataclass
@@ -132,11 +136,14 @@ def _normalized(items: Sequence[ProductIn], schema: FacetSchema, *, indexed: boo
     return products
 
 
-def _existing_ids(session: Session, ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
+def _stored(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored content (``_CONTENT``) of those of ``ids`` that exist."""
+    found: dict[str, dict[str, Any]] = {}
+    columns = [_TABLE.c[key] for key in _CONTENT]
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start:start + _BATCH]
-        found.update(session.scalars(select(Product.id).where(Product.id.in_(chunk))))
+        for row in session.execute(select(*columns).where(_TABLE.c.id.in_(chunk))):
+            found[row.id] = dict(row._mapping)
     return found
 
 
@@ -149,8 +156,13 @@ def _write(session: Session, products: Sequence[ProductIn], *,
     if not latest:
         return UpsertResult(0, 0)
     # Rows locked in one global order: two concurrent imports cannot deadlock each other.
-    ids = sorted(latest)
-    existing = _existing_ids(session, ids)
+    existing = _stored(session, sorted(latest))
+    values = {pid: product.model_dump() for pid, product in latest.items()}
+    # A product sent again as it is stays as it is: no write, no new updated_at, no
+    # revision (an unchanged feed re-imported every night changes nothing).
+    same = {pid for pid, stored in existing.items()
+            if all(stored[key] == values[pid][key] for key in _CONTENT)}
+    ids = sorted(pid for pid in latest if pid not in same)
     now = utcnow()
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # One statement compiled once, executed with many parameter sets: the driver batches
@@ -163,16 +175,17 @@ def _write(session: Session, products: Sequence[ProductIn], *,
     )
     for start in range(0, len(ids), _BATCH):
         rows: list[dict[str, Any]] = [
-            {**latest[pid].model_dump(), "created_at": now, "updated_at": now}
+            {**values[pid], "created_at": now, "updated_at": now}
             for pid in ids[start:start + _BATCH]
         ]
         session.execute(statement, rows)
     # Core statements bypass the identity map; objects loaded earlier would be stale.
     session.expire_all()
-    if bump:
+    if bump and ids:
         revisions.bump(session)
-    created = len(ids) - len(existing)
-    return UpsertResult(created=created, updated=len(existing))
+    created = len(latest) - len(existing)
+    return UpsertResult(created=created, updated=len(existing) - len(same),
+                        unchanged=len(same))
 
 
 def upsert_products(session: Session, items: Sequence[ProductIn], *,
@@ -340,10 +353,31 @@ def _priced(row: ParsedRow, converter: CurrencyConverter
         return None, tuple(sorted((*row.errors, error), key=lambda e: e.line))
 
 
+def _deactivate_unlisted(session: Session, listed: set[str]) -> int:
+    """Deactivate the active products not in ``listed``, in batches; how many."""
+    if not listed:
+        raise InvalidInput("a full sync needs a feed that lists the catalogue; this one lists "
+                           "no product, and would deactivate every one",
+                           [FieldError(("feed",), "lists no product")])
+    gone = [pid for pid in session.scalars(select(Product.id).where(Product.active))
+            if pid not in listed]
+    now = utcnow()
+    for start in range(0, len(gone), _BATCH):
+        session.execute(update(_TABLE).where(_TABLE.c.id.in_(gone[start:start + _BATCH]))
+                        .values(active=False, updated_at=now))
+    session.expire_all()
+    return len(gone)
+
+
 def import_feed(session: Session, data: FeedSource, *, schema: FacetSchema,
                 converter: CurrencyConverter, format: FeedFormat | str | None = None,
-                filename: str | None = None, skip_bad_rows: bool = False) -> ImportReport:
-    """Import a product feed (CSV, TSV, RSS/Atom XML or JSON Lines) in one transaction.
+                filename: str | None = None, skip_bad_rows: bool = False,
+                full: bool = False) -> ImportReport:
+    """Import a product feed (CSV, TSV, RSS/Atom XML or JSON Lines, Shopify or WooCommerce
+    exports) in one transaction. A product given exactly as stored is left as it is
+    (``unchanged``). With ``full`` the feed is the whole catalogue: active products it does
+    not list (not even in a row with errors) are deactivated (``deactivated``); a feed with
+    no product at all is refused rather than emptying the shop.
 
     All or nothing: a feed with any row error changes nothing and raises
     :class:`ImportRefused` (an ``InvalidInput`` with ``loc=("rows", line, column)`` per
@@ -371,13 +405,16 @@ def import_feed(session: Session, data: FeedSource, *, schema: FacetSchema,
     pending: list[ProductIn] = []
     bad: list[RowError] = []
     converted: Counter[str] = Counter()
-    created = updated = 0
+    listed: set[str] = set()  # every product id the feed names, in good rows or bad
+    created = updated = unchanged = 0
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
     try:
         feed = parse_feed(data, schema=schema, format=format, filename=filename,
                           currency=converter.shop)
         for row in feed:
+            if row.product_id is not None:
+                listed.add(row.product_id)
             product, errors = _priced(row, converter)
             if product is None:
                 bad.extend(errors)
@@ -388,6 +425,7 @@ def import_feed(session: Session, data: FeedSource, *, schema: FacetSchema,
                 if len(pending) >= _IMPORT_BATCH:
                     result = _write(session, pending, bump=False)
                     created, updated = created + result.created, updated + result.updated
+                    unchanged += result.unchanged
                     pending.clear()
     except FeedError as exc:
         loc: tuple[str | int, ...] = ("feed",) if exc.line is None else ("feed", exc.line)
@@ -406,10 +444,13 @@ def import_feed(session: Session, data: FeedSource, *, schema: FacetSchema,
         )
     result = _write(session, pending, bump=False)
     created, updated = created + result.created, updated + result.updated
-    if created or updated:
+    unchanged += result.unchanged
+    deactivated = _deactivate_unlisted(session, listed) if full else 0
+    if created or updated or deactivated:
         revisions.bump(session)
     return ImportReport(
-        created=created, updated=updated, skipped=bad, warnings=feed.warnings,
+        created=created, updated=updated, unchanged=unchanged, deactivated=deactivated,
+        skipped=bad, warnings=feed.warnings,
         currency=converter.shop,
         converted=[Conversion(currency=code, rate=converter.rate(code), products=count)
                    for code, count in sorted(converted.items())])

@@ -28,6 +28,8 @@ def _summary(report: ImportReport) -> Table:
     table.add_column("count", justify="right")
     table.add_row("created", str(report.created))
     table.add_row("updated", str(report.updated))
+    table.add_row("unchanged", str(report.unchanged))
+    table.add_row("deactivated (not in the feed)", str(report.deactivated))
     table.add_row("rows skipped", str(len({error.line for error in report.skipped})))
     table.add_row("rows with errors", str(len({error.line for error in report.errors})))
     table.add_row("warnings", str(len(report.warnings)))
@@ -61,14 +63,20 @@ def _show(console: Console, report: ImportReport, *, title: str) -> None:
 
 
 def import_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
-                                         help="Feed file: CSV, TSV, RSS/Atom XML or JSON Lines.")],
+    file: Annotated[Path, typer.Argument(
+        exists=True, dir_okay=False, readable=True,
+        help="Feed file: CSV, TSV, RSS/Atom XML, JSON Lines, or a Shopify or WooCommerce "
+             "product export.")],
     format: Annotated[FeedFormat | None, typer.Option(
         "--format", case_sensitive=False, help="Feed format; detected when left out.")] = None,
     skip_bad_rows: Annotated[bool, typer.Option(
         "--skip-bad-rows", help="Import the good rows and list the bad ones.")] = False,
+    full: Annotated[bool, typer.Option(
+        "--full", help="The file is the whole catalogue: deactivate the active products it "
+                       "does not list.")] = False,
 ) -> None:
     """Import a product feed. Any row error refuses the whole file unless --skip-bad-rows.
+    Products given as stored are left as they are; --full deactivates the ones not listed.
 
     Prices in another currency than PREFERO_SHOP_CURRENCY are converted with the rates in
     PREFERO_CURRENCY_RATES (or PREFERO_CURRENCY_RATES_FILE); a row without a rate is an
@@ -80,7 +88,8 @@ def import_command(
         with file.open("rb") as stream, runtime.session(write=True) as session:
             report = import_feed(session, stream, schema=runtime.facet_schema,
                                  converter=runtime.currency_converter, format=format,
-                                 filename=file.name, skip_bad_rows=skip_bad_rows)
+                                 filename=file.name, skip_bad_rows=skip_bad_rows,
+                                 full=full)
     except ImportRefused as exc:
         console.print(f"[red]Refused:[/red] {exc.detail}", highlight=False)
         if exc.report is not None:

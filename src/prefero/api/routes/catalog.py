@@ -114,12 +114,17 @@ def import_catalog(
     format: Annotated[FeedFormat | None, Query(description="Detected when left out.")] = None,
     skip_bad_rows: Annotated[bool, Query(
         description="Store the good rows and list the bad ones instead of refusing.")] = False,
+    full: Annotated[bool, Query(
+        description="The feed is the whole catalogue: deactivate the active products it "
+                    "does not list.")] = False,
 ) -> ImportReport:
     """Import a product feed sent as the raw body (Merchant Center CSV/TSV, RSS/Atom XML or
-    JSON Lines). Any row error refuses the whole feed (422, problem+json with
-    ``errors[].loc = ["rows", line, column]``) unless ``skip_bad_rows`` is set. Prices in
-    another currency than the shop's are converted with the shop's rates (``converted`` in
-    the report); a row in a currency without a rate is a row error on its price."""
+    JSON Lines; Shopify and WooCommerce product exports). Any row error refuses the whole
+    feed (422, problem+json with ``errors[].loc = ["rows", line, column]``) unless
+    ``skip_bad_rows`` is set. Prices in another currency than the shop's are converted with
+    the shop's rates (``converted`` in the report); a row in a currency without a rate is a
+    row error on its price. Products given as stored are left as they are (``unchanged``);
+    with ``full``, active products the feed does not list are deactivated."""
     return service.import_feed(session, body, schema=runtime.facet_schema,
                                converter=runtime.currency_converter, format=format,
-                               skip_bad_rows=skip_bad_rows)
+                               skip_bad_rows=skip_bad_rows, full=full)
