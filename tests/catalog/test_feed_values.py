@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from prefero.catalog.feeds import FeedError, FeedFormat, detect_format
-from prefero.catalog.feeds.text import decode_feed, html_to_text
+from prefero.catalog.feeds.text import decode_feed, html_to_text, single_line
 from prefero.catalog.feeds.values import (
     first_category,
     normalize_availability,
@@ -117,11 +117,13 @@ def test_html_description_becomes_text_with_entities_unescaped() -> None:
         "<div><h2>Opis</h2><p>Ręcznie&nbsp;szyta <b>torba</b> &amp; portfel.</p>"
         "<script>alert(1)</script><ul><li>Skóra</li><li>日本製</li></ul></div>"
     )
-    assert html_to_text(markup) == "Opis\nRęcznie szyta torba & portfel.\nSkóra\n日本製"
+    # Paragraph-like blocks keep a blank line between them; list items are lines.
+    assert html_to_text(markup) == "Opis\n\nRęcznie szyta torba & portfel.\n\nSkóra\n日本製"
 
 
 def test_plain_text_keeps_its_angle_brackets_and_lines() -> None:
-    assert html_to_text("size < 10 cm\r\n\r\n  &quot;mini&quot;  ") == 'size < 10 cm\n"mini"'
+    # A blank line is a paragraph break and stays one (runs of them become one).
+    assert html_to_text("size < 10 cm\r\n\r\n\r\n  &quot;mini&quot;  ") == 'size < 10 cm\n\n"mini"'
 
 
 def test_image_links_split_on_commas_but_not_inside_urls() -> None:
@@ -171,3 +173,13 @@ def test_detect_format(filename: str | None, head: bytes, expected: FeedFormat) 
 def test_compressed_feeds_are_refused_with_a_hint() -> None:
     with pytest.raises(FeedError, match="gzip-compressed; decompress it"):
         detect_format("feed.csv.gz", b"\x1f\x8b\x08\x00")
+
+
+def test_typographic_spaces_and_paragraphs_survive_and_entities_decode_once() -> None:
+    # U+3000 (ideographic space) is the writer's typography, not a separator to collapse.
+    assert single_line("日本製\u3000\u3000木綿  100%") == "日本製\u3000\u3000木綿 100%"
+    assert html_to_text("<p>Tom &amp;amp; Jerry</p><br><p>Second</p>") == (
+        "Tom &amp; Jerry\n\nSecond")
+    assert html_to_text("one<br>two<br><br>three") == "one\ntwo\n\nthree"
+    assert html_to_text("<b>bold</b> <i>italic</i>") == "bold italic"
+    assert html_to_text("<p>a\nwrapped\r\nline</p>") == "a wrapped line"

@@ -41,7 +41,8 @@ def test_messy_merchant_csv_parses_every_row_exactly(schema: FacetSchema) -> Non
 
     assert flour.id == "PL-001"
     assert flour.title == "Mąka żytnia typ 720"
-    assert flour.description == "Mąka żytnia z młyna & piekarni.\nOpakowanie: 1 kg\nKraj: Polska"
+    assert flour.description == ("Mąka żytnia z młyna & piekarni.\n\nOpakowanie: 1 kg\n"
+                                 "Kraj: Polska")
     assert flour.additional_image_links == [
         "https://sklep.example.pl/img/maka-2.jpg",
         "https://sklep.example.pl/img/maka-3.jpg",
@@ -223,6 +224,7 @@ def test_unknown_columns_warn_once_and_are_ignored(schema: FacetSchema) -> None:
     assert feed.warnings == [
         "column 'shipping' is neither a product field nor a facet of the schema; ignored",
         "column 5 has no name in the header; ignored",
+        "availability is missing: imported as in stock (lines 2, 3)",
     ]
 
 
@@ -232,3 +234,21 @@ def test_explicit_format_overrides_the_file_name(schema: FacetSchema) -> None:
     assert rows[0].product is not None and rows[0].product.id == "A"
     with pytest.raises(FeedError, match="unknown feed format 'xlsx'; use one of csv, tsv, xml"):
         _rows(data, schema, format="xlsx")
+
+
+def test_values_kept_as_given_are_warned_about_with_their_rows(schema: FacetSchema) -> None:
+    data = (b"id,title,price,availability,gtin,link,gender,age_group\n"
+            b"A,T,1 EUR,in stock,5901234123457,https://shop.example.test/a,female,adult\n"
+            b"B,T,1 EUR,in stock,5901234123458,not a url,kids,\n"
+            b"C,T,1 EUR,,123,ftp://shop.example.test/c,,teen\n")
+    feed = parse_feed(data, schema=schema, format="csv")
+    assert all(row.product is not None for row in feed)  # kept: a warning, not an error
+    assert feed.warnings == [
+        "gtin is not a valid GTIN-8, -12, -13 or -14 (its length or check digit); kept as "
+        "given (lines 3, 4)",
+        "link is not an http(s) address; kept as given (lines 3, 4)",
+        "gender should be one of male, female, unisex; kept as given (line 3)",
+        "availability is missing: imported as in stock (line 4)",
+        "age_group should be one of newborn, infant, toddler, kids, adult; kept as given "
+        "(line 4)",
+    ]

@@ -48,7 +48,8 @@ def test_jsonl_feed_parses_exactly(schema: FacetSchema) -> None:
     assert (buckwheat.price, buckwheat.currency) == (Decimal("3.20"), "EUR")
     assert buckwheat.facets == {"sugar_free": True, "brand": "поле"}
     assert feed.warnings == [
-        "key 'calories' is neither a product field nor a facet of the schema; ignored"
+        "availability is missing: imported as in stock (lines 1, 4)",
+        "key 'calories' is neither a product field nor a facet of the schema; ignored",
     ]
 
 

@@ -33,7 +33,7 @@ def test_rss_feed_parses_exactly(schema: FacetSchema) -> None:
 
     assert butter.id == "ZK-100"
     assert butter.title == "Masło orzechowe bez cukru 500 g"
-    assert butter.description == "100% orzeszków ziemnych – bez cukru.\nSłoik 500 g"
+    assert butter.description == "100% orzeszków ziemnych – bez cukru.\n\nSłoik 500 g"
     assert butter.link == "https://zielonykoszyk.example.pl/p/maslo-orzechowe"
     assert butter.image_link == "https://zielonykoszyk.example.pl/img/maslo.jpg"
     assert butter.additional_image_links == [

@@ -46,16 +46,41 @@ class ParsedRow:
 
 
 class Warnings:
-    """Warnings of one feed, each message kept once and in the order first seen."""
+    """Warnings of one feed, each message kept once and in the order first seen; a message
+    about rows (``at``) lists the lines it concerns, the first ``LINES_SHOWN`` of them.
+
+    >>> warnings = Warnings()
+    >>> for line in (3, 9):
+    ...     warnings.at(line, "gtin is not a valid GTIN; kept as given")
+    >>> warnings.add("column 'x' is ignored")
+    >>> warnings.as_list()
+    ['gtin is not a valid GTIN; kept as given (lines 3, 9)', "column 'x' is ignored"]
+    """
+
+    LINES_SHOWN = 20
 
     def __init__(self) -> None:
-        self._messages: dict[str, None] = {}
+        self._messages: dict[str, list[int]] = {}
+        self._counts: dict[str, int] = {}
 
     def add(self, message: str) -> None:
-        self._messages.setdefault(message)
+        self._messages.setdefault(message, [])
+
+    def at(self, line: int, message: str) -> None:
+        lines = self._messages.setdefault(message, [])
+        self._counts[message] = self._counts.get(message, 0) + 1
+        if len(lines) < self.LINES_SHOWN:
+            lines.append(line)
 
     def as_list(self) -> list[str]:
-        return list(self._messages)
+        return [self._render(message, lines) for message, lines in self._messages.items()]
+
+    def _render(self, message: str, lines: list[int]) -> str:
+        if not lines:
+            return message
+        more = self._counts[message] - len(lines)
+        listed = ", ".join(map(str, lines)) + (f" and {more:,} more" if more else "")
+        return f"{message} (line{'s' if self._counts[message] > 1 else ''} {listed})"
 
 
 class FeedRows:

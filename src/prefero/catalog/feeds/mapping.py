@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -30,7 +31,7 @@ from prefero.catalog.schemas import (
     states_none,
 )
 
-__all__ = ["PRODUCT_FIELDS", "Cell", "build_row", "canonical_name", "facet_named"]
+__all__ = ["PRODUCT_FIELDS", "Cell", "build_row", "canonical_name", "facet_named", "valid_gtin"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,6 +400,48 @@ def _currency(row: _Row) -> str | None:
     return code if _CURRENCY_CODE.fullmatch(code) else None
 
 
+#: Merchant Center's values for gender and age group.
+_GENDERS = ("male", "female", "unisex")
+_AGE_GROUPS = ("newborn", "infant", "toddler", "kids", "adult")
+
+
+def valid_gtin(text: str) -> bool:
+    """A GTIN-8, 12, 13 or 14 with its check digit right.
+
+    >>> [valid_gtin(g) for g in ("5901234123457", "5901234123458", "96385074", "12-3")]
+    [True, False, True, False]
+    """
+    if not text.isdigit() or len(text) not in (8, 12, 13, 14):
+        return False
+    digits = [int(d) for d in reversed(text[:-1])]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits))
+    return (10 - total % 10) % 10 == int(text[-1])
+
+
+def _web_address(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _advise(product: ProductIn, present: dict[str, list[Cell]], *, line: int,
+            warnings: Warnings) -> None:
+    """Warnings for values kept as given that a shop would want to fix: they are stored,
+    but a shopper or a channel reading them would be misled."""
+    if "availability" not in present:
+        warnings.at(line, "availability is missing: imported as in stock")
+    if product.gtin is not None and not valid_gtin(product.gtin):
+        warnings.at(line, "gtin is not a valid GTIN-8, -12, -13 or -14 (its length or check "
+                    "digit); kept as given")
+    for name, value in (("link", product.link), ("image_link", product.image_link)):
+        if value is not None and not _web_address(value):
+            warnings.at(line, f"{name} is not an http(s) address; kept as given")
+    for facet, allowed in (("gender", _GENDERS), ("age_group", _AGE_GROUPS)):
+        given = product.facets.get(facet)
+        values = given if isinstance(given, list) else [] if given is None else [given]
+        if any(str(value) not in allowed for value in values):
+            warnings.at(line, f"{facet} should be one of {', '.join(allowed)}; kept as given")
+
+
 def build_row(cells: Iterable[Cell], *, line: int, schema: FacetSchema, warnings: Warnings,
               kind: str = "column") -> ParsedRow:
     """Validate one row. Empty values are absent; every problem of the row is reported.
@@ -468,6 +511,8 @@ def build_row(cells: Iterable[Cell], *, line: int, schema: FacetSchema, warnings
         except FacetValueError as exc:
             for name, reason in exc.problems.items():
                 row.error(row.facet_sources.get(name) or row.sources.get(name), name, reason)
+        else:
+            _advise(product, present, line=line, warnings=warnings)
     if row.errors:
         # In the order of the row's columns, as the person fixing the feed reads it.
         ordered_errors = sorted(row.errors, key=lambda e: (e.line, position.get(e.column, 1 << 30)))

@@ -180,10 +180,10 @@ def _more(cell: Cell, than: Cell) -> bool:
         return False
 
 
-def _availability(variant: dict[str, Cell], line: int) -> Cell | None:
+def _availability(variant: dict[str, Cell], line: int) -> Cell:
     quantity = variant.get("variant inventory qty")
-    if quantity is None:
-        return None
+    if quantity is None:  # no stock in the export: said once for the feed
+        return Cell("Variant Inventory Qty", "availability", "in_stock", line)
     policy = variant.get("variant inventory policy")
     try:
         left = Decimal(quantity.value.strip()) > 0
