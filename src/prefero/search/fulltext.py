@@ -42,7 +42,8 @@ def keyword_hits(session: Session, query: str, *, limit: int = 500) -> list[str]
         rows = session.execute(
             text(
                 "SELECT product_id FROM product_search WHERE product_search MATCH :q "
-                "ORDER BY bm25(product_search, 0.0, 10.0, 1.0), product_id LIMIT :limit"
+                "ORDER BY bm25(product_search, 0.0, 10.0, 1.0, 5.0, 5.0), product_id "
+                "LIMIT :limit"
             ),
             {"q": fts, "limit": limit},
         )

@@ -1,5 +1,9 @@
 """Search as the customer sees it: their constraints apply by default, the answer says what
-each preference hid, and ``apply_preferences=False`` shows everything."""
+each preference hid, and ``apply_preferences=False`` shows everything.
+
+The database finds the products whose words match (title, description, brand, category;
+words the catalogue does not know corrected first, ``prefero.search.vocabulary``); the order
+of those hits is ours, not the database's, so that SQLite and PostgreSQL answer alike."""
 
 from __future__ import annotations
 
@@ -13,10 +17,12 @@ from prefero.recommend.engine import RecommendationEngine
 from prefero.recommend.profile import CustomerProfile
 from prefero.recommend.query import RecommendationQuery, RecommendedItem
 from prefero.recommend.wording import rule_text
-from prefero.search.fulltext import keyword_hits
+from prefero.search.fulltext import keyword_hits, search_terms
+from prefero.search.vocabulary import Vocabulary, vocabulary_of
 from prefero.types import Level
 
-__all__ = ["HiddenByPreference", "SearchResult", "hidden_by_preference", "search"]
+__all__ = ["HiddenByPreference", "SearchResult", "hidden_by_preference", "ranked_hits",
+           "search"]
 
 MAX_HITS = 1000
 
@@ -33,6 +39,9 @@ class HiddenByPreference(BaseModel):
 
 class SearchResult(BaseModel):
     query: str
+    corrected_query: str | None = Field(
+        default=None, description="What was searched instead, when a word of the query is "
+        "not in the catalogue and a close one is (\"macbok\" → \"macbook\")")
     customer_id: str | None
     level: Level
     apply_preferences: bool
@@ -53,13 +62,38 @@ def hidden_by_preference(index: CatalogIndex, profile: CustomerProfile, availabl
         for h in hidden_by_rule(index, profile, available)]
 
 
+def ranked_hits(session: Session, index: CatalogIndex, query: str
+                ) -> tuple[list[str], str | None]:
+    """The products matching ``query``, best first by the catalogue's own words (ties by
+    id); when nothing matches as typed, the products matching it with its unknown words
+    corrected, and that corrected query."""
+    vocabulary = vocabulary_of(index)
+    terms = search_terms(query)
+    found = keyword_hits(session, query, limit=MAX_HITS)
+    corrected = None
+    if not found:
+        used = [vocabulary.correct(term) or term for term in terms]
+        if used != terms:
+            terms, corrected = used, " ".join(used)
+            found = keyword_hits(session, corrected, limit=MAX_HITS)
+    return _by_relevance(found, index, vocabulary, terms), corrected
+
+
+def _by_relevance(found: list[str], index: CatalogIndex, vocabulary: Vocabulary,
+                  terms: list[str]) -> list[str]:
+    known = [(product_id, index.position[product_id]) for product_id in found
+             if product_id in index.position]
+    known.sort(key=lambda hit: (-vocabulary.rank(hit[1], terms), hit[0]))
+    return [product_id for product_id, _ in known]
+
+
 def search(session: Session, engine: RecommendationEngine, *, query: str,
            customer_id: str | None, n: int = 20, apply_preferences: bool = True,
            language: str = "en") -> SearchResult:
     """Keyword hits, filtered by the customer's rules, re-ranked by the ``search`` placement;
     what each rule hid is labelled in ``language``."""
-    hits = keyword_hits(session, query, limit=MAX_HITS)
     index, _model = engine.snapshot(session)
+    hits, corrected = ranked_hits(session, index, query)
     profile = engine.profile(session, customer_id)
     hit_mask = np.zeros(index.size, dtype=bool)
     for product_id in hits:
@@ -78,6 +112,7 @@ def search(session: Session, engine: RecommendationEngine, *, query: str,
     )
     return SearchResult(
         query=query,
+        corrected_query=corrected,
         customer_id=customer_id,
         level=result.level,
         apply_preferences=apply_preferences,

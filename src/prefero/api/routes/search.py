@@ -11,11 +11,14 @@ from prefero.api.params import NO_CONTROL_CHARACTERS, CustomerIdQuery
 from prefero.api.principal import Principal
 from prefero.recommend.wording import reworded_items
 from prefero.search.service import SearchResult, search
+from prefero.search.suggest import Suggestions, suggest
 
 router = APIRouter(tags=["search"])
 
 # A read key, or a customer token searching as its own customer.
 Reader = Annotated[Principal, Depends(customer_or_key("read"))]
+SearchText = Annotated[str, Query(min_length=1, max_length=200,
+                                  pattern=NO_CONTROL_CHARACTERS)]
 
 
 @router.get("/v1/search", response_model=SearchResult)
@@ -24,15 +27,36 @@ def get_search(
     runtime: Rt,
     caller: Reader,
     language: Language,
-    q: Annotated[str, Query(min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS)],
+    q: SearchText,
     customer_id: CustomerIdQuery = None,
     n: Annotated[int, Query(ge=1, le=100)] = 20,
     apply_preferences: bool = True,
 ) -> SearchResult:
-    """Search titles and descriptions. The answer counts what each preference hid;
-    ``apply_preferences=false`` shows everything that matches."""
+    """Search titles, descriptions, brands and categories (a word the catalogue does not
+    know is corrected to the closest one it does: ``corrected_query``). The answer counts
+    what each preference hid; ``apply_preferences=false`` shows everything that matches."""
     customer_id = own_id(caller, customer_id, loc=("query", "customer_id"))
     result = search(session, runtime.recommender, query=q, customer_id=customer_id, n=n,
                     apply_preferences=apply_preferences, language=language)
     return result.model_copy(update={"items": reworded_items(
         result.items, schema=runtime.facet_schema, language=language)})
+
+
+@router.get("/v1/search/suggest", response_model=Suggestions)
+def get_suggestions(
+    session: DbSession,
+    runtime: Rt,
+    caller: Reader,
+    language: Language,
+    q: SearchText,
+    customer_id: CustomerIdQuery = None,
+    n: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> Suggestions:
+    """As the shopper types: completions of the last word, matching brands and categories,
+    and the best products with the customer's rules applied. A word the catalogue does not
+    know is corrected to the closest one it does (``corrected_query``)."""
+    customer_id = own_id(caller, customer_id, loc=("query", "customer_id"))
+    found = suggest(session, runtime.recommender, query=q, customer_id=customer_id, n=n,
+                    language=language)
+    return found.model_copy(update={"products": reworded_items(
+        found.products, schema=runtime.facet_schema, language=language)})

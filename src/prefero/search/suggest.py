@@ -1,0 +1,89 @@
+"""Suggestions as the shopper types: whole queries completing the word being typed, the
+brands and categories whose names match, and the best products with the customer's rules
+applied. Everything comes from the catalogue; nothing from any person's searches."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from prefero.recommend.engine import RecommendationEngine
+from prefero.recommend.query import RecommendedItem
+from prefero.search.fulltext import search_terms
+from prefero.search.service import search
+from prefero.search.vocabulary import Named, Vocabulary, vocabulary_of
+
+__all__ = ["NamedSuggestion", "Suggestions", "suggest"]
+
+#: Brands, categories and completions offered at most, each.
+SHOWN = 5
+
+
+class NamedSuggestion(BaseModel):
+    facet: Literal["brand", "category"]
+    value: str = Field(description="The value to filter by (a category's whole path)")
+    label: str = Field(description="What to show: the brand, or the category's own name")
+    count: int = Field(description="Products the catalogue has under it")
+
+
+class Suggestions(BaseModel):
+    query: str
+    corrected_query: str | None = Field(
+        default=None, description="The query with words the catalogue does not know "
+        "corrected, when the products were found for it")
+    completions: list[str] = Field(description="Whole queries completing the last word")
+    brands: list[NamedSuggestion]
+    categories: list[NamedSuggestion]
+    products: list[RecommendedItem]
+
+
+def _matches(named: Named, terms: list[str]) -> bool:
+    """Every term starts a word of the name (the last one may be half typed)."""
+    return all(any(word.startswith(term) for word in named.words) for term in terms)
+
+
+def _named(vocabulary: Vocabulary, terms: list[str], *, facet: str,
+           hidden: set[tuple[str, str]]) -> list[NamedSuggestion]:
+    found = [named for named in vocabulary.named if named.facet == facet
+             and (named.facet, named.value) not in hidden and _matches(named, terms)]
+    found.sort(key=lambda named: (-named.count, named.label, named.value))
+    return [NamedSuggestion(facet="brand" if facet == "brand" else "category",
+                            value=named.value, label=named.label.split(" > ")[-1],
+                            count=named.count) for named in found[:SHOWN]]
+
+
+def suggest(session: Session, engine: RecommendationEngine, *, query: str,
+            customer_id: str | None, n: int = SHOWN, language: str = "en") -> Suggestions:
+    """What to offer below a search box holding ``query``: completions of its last word
+    (its other words corrected where the catalogue does not know them), matching brands and
+    categories (never one the customer ruled out), and the ``n`` best products for the
+    customer, their rules applied as in search.
+
+    >>> # suggest(session, runtime.recommender, query="mac", customer_id="c1")
+    """
+    terms = search_terms(query)
+    if not terms:
+        return Suggestions(query=query, completions=[], brands=[], categories=[], products=[])
+    index, _model = engine.snapshot(session)
+    vocabulary = vocabulary_of(index)
+    head = [vocabulary.correct(term) or term for term in terms[:-1]]
+    last = terms[-1]
+    words = vocabulary.starting(last)
+    if not words:
+        fixed = vocabulary.correct(last)
+        words = [fixed] if fixed is not None else []
+    completions = [" ".join([*head, word]) for word in words[:SHOWN]]
+    profile = engine.profile(session, customer_id)
+    hidden = set(profile.never) if profile.uses_declared else set()
+    looked_for = [*head, words[0] if words and not vocabulary.knows(last) else last]
+    found = search(session, engine, query=" ".join(looked_for), customer_id=customer_id, n=n,
+                   language=language)
+    corrected = found.corrected_query or (
+        " ".join(looked_for) if looked_for != terms else None)
+    return Suggestions(
+        query=query, corrected_query=corrected, completions=completions,
+        brands=_named(vocabulary, looked_for, facet="brand", hidden=hidden),
+        categories=_named(vocabulary, looked_for, facet="category", hidden=hidden),
+        products=found.items)
