@@ -61,3 +61,11 @@ def test_the_api_answers_as_the_shopper_types(shop: Runtime, client: TestClient)
     refused = client.get("/v1/search/suggest", params={"q": ""})
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["loc"] == ["query", "q"]
+
+
+def test_a_word_of_a_description_is_not_taken_for_a_typo(shop: Runtime) -> None:
+    with shop.session() as session:
+        found = suggest(session, shop.recommender, query="breathable lin", customer_id=None)
+    assert found.corrected_query is None
+    assert [item.product_id for item in found.products] == ["linen"]
+    assert found.completions == ["breathable linen"]

@@ -56,34 +56,30 @@ def _named(vocabulary: Vocabulary, terms: list[str], *, facet: str,
 
 def suggest(session: Session, engine: RecommendationEngine, *, query: str,
             customer_id: str | None, n: int = SHOWN, language: str = "en") -> Suggestions:
-    """What to offer below a search box holding ``query``: completions of its last word
-    (its other words corrected where the catalogue does not know them), matching brands and
-    categories (never one the customer ruled out), and the ``n`` best products for the
-    customer, their rules applied as in search.
+    """What to offer below a search box holding ``query``: the ``n`` best products for the
+    customer as search finds them (their rules applied; the query corrected only when
+    nothing matches as typed), completions of the last word, and the brands and categories
+    whose names match (never one the customer ruled out).
 
     >>> # suggest(session, runtime.recommender, query="mac", customer_id="c1")
     """
     terms = search_terms(query)
     if not terms:
         return Suggestions(query=query, completions=[], brands=[], categories=[], products=[])
+    found = search(session, engine, query=query, customer_id=customer_id, n=n,
+                   language=language)
     index, _model = engine.snapshot(session)
     vocabulary = vocabulary_of(index)
-    head = [vocabulary.correct(term) or term for term in terms[:-1]]
-    last = terms[-1]
-    words = vocabulary.starting(last)
+    if found.corrected_query is not None:
+        terms = search_terms(found.corrected_query)
+    words = vocabulary.starting(terms[-1])
     if not words:
-        fixed = vocabulary.correct(last)
+        fixed = vocabulary.correct(terms[-1])
         words = [fixed] if fixed is not None else []
-    completions = [" ".join([*head, word]) for word in words[:SHOWN]]
-    profile = engine.profile(session, customer_id)
-    hidden = set(profile.never) if profile.uses_declared else set()
-    looked_for = [*head, words[0] if words and not vocabulary.knows(last) else last]
-    found = search(session, engine, query=" ".join(looked_for), customer_id=customer_id, n=n,
-                   language=language)
-    corrected = found.corrected_query or (
-        " ".join(looked_for) if looked_for != terms else None)
+    hidden = set(engine.profile(session, customer_id).never)
     return Suggestions(
-        query=query, corrected_query=corrected, completions=completions,
-        brands=_named(vocabulary, looked_for, facet="brand", hidden=hidden),
-        categories=_named(vocabulary, looked_for, facet="category", hidden=hidden),
+        query=query, corrected_query=found.corrected_query,
+        completions=[" ".join([*terms[:-1], word]) for word in words[:SHOWN]],
+        brands=_named(vocabulary, terms, facet="brand", hidden=hidden),
+        categories=_named(vocabulary, terms, facet="category", hidden=hidden),
         products=found.items)
