@@ -16,6 +16,7 @@ from prefero.web.routes import (
     images,
     preferences,
     quiz_player,
+    search_box,
     session_exchange,
     storefront,
 )
@@ -45,7 +46,8 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     checks = [Depends(end_stale_sessions(runtime)),
               Depends(guard(runtime.settings.allowed_origins))]
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
-    for module in (account, storefront, preferences, quiz_player, session_exchange):
+    for module in (account, storefront, search_box, preferences, quiz_player,
+                   session_exchange):
         app.include_router(module.router, include_in_schema=False, dependencies=checks)
     # Product pictures are the same for every visitor and change nothing: no session check.
     app.include_router(images.router, include_in_schema=False)

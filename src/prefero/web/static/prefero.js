@@ -82,4 +82,73 @@
       window.location.reload();
     }
   });
+
+  // The search box's suggestions (templates/storefront/_suggestions.html): a listbox under a
+  // combobox. The arrow keys move the active option (aria-activedescendant), Enter follows
+  // it, Escape closes the list; the list says how many suggestions it holds (role=status).
+  function suggestionBox(input) {
+    var box = document.getElementById(input.getAttribute("aria-controls") || "");
+    return box;
+  }
+
+  function suggestionOptions(input) {
+    var box = suggestionBox(input);
+    return box ? Array.prototype.slice.call(box.querySelectorAll("[role=option]")) : [];
+  }
+
+  function closeSuggestions(input) {
+    var box = suggestionBox(input);
+    if (box) box.innerHTML = "";
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var box = event.target;
+    if (!(box instanceof HTMLElement) || box.id !== "q-suggestions") return;
+    var input = document.querySelector("[data-suggest][aria-controls='q-suggestions']");
+    if (!input) return;
+    input.setAttribute("aria-expanded", suggestionOptions(input).length ? "true" : "false");
+    input.removeAttribute("aria-activedescendant");
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || !input.hasAttribute("data-suggest")) return;
+    var options = suggestionOptions(input);
+    if (event.key === "Escape") {
+      closeSuggestions(input);
+      return;
+    }
+    if (!options.length) return;
+    var active = options.findIndex(function (option) {
+      return option.id === input.getAttribute("aria-activedescendant");
+    });
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      var next = active < 0 ? (step > 0 ? 0 : options.length - 1)
+        : (active + step + options.length) % options.length;
+      options.forEach(function (option, i) {
+        option.setAttribute("aria-selected", i === next ? "true" : "false");
+      });
+      input.setAttribute("aria-activedescendant", options[next].id);
+      options[next].scrollIntoView({block: "nearest"});
+    } else if (event.key === "Enter" && active >= 0) {
+      var link = options[active].querySelector("a");
+      if (link) {
+        event.preventDefault();
+        window.location.assign(link.href);
+      }
+    }
+  });
+
+  document.addEventListener("focusout", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || !input.hasAttribute("data-suggest")) return;
+    var box = suggestionBox(input);
+    // A click on a suggestion moves the focus into the list: it must stay to be followed.
+    if (box && event.relatedTarget instanceof Node && box.contains(event.relatedTarget)) return;
+    window.setTimeout(function () { closeSuggestions(input); }, 150);
+  });
 })();
