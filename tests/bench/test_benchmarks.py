@@ -10,6 +10,7 @@ import pytest
 from prefero.bench.http import bench_http
 from prefero.bench.ingest import bench_ingest
 from prefero.bench.pipeline import bench_pipeline, sample_queries
+from prefero.bench.search import bench_search, typed_queries
 from prefero.bench.stats import summarise
 from prefero.config import Settings
 from prefero.demo import load_demo
@@ -50,6 +51,19 @@ def test_pipeline_and_http_benchmarks_run(small_shop: Runtime) -> None:
     # Their server time, from the pages' Server-Timing, is part of the time to the last byte.
     assert 0 < http["c2_search_server_median_ms"] <= http["c2_search_median_ms"]
     assert 0 < http["c2_product_server_p99_ms"] <= http["c2_product_max_ms"]
+
+
+def test_search_benchmark_times_suggestions_and_search(small_shop: Runtime) -> None:
+    figures = bench_search(small_shop, requests=30, warmup=3)
+    assert set(figures) == {"suggest", "search"}
+    for values in figures.values():
+        assert values["count"] == 30 and 0 < values["median_ms"] <= values["p99_ms"]
+    typed = typed_queries(["chocolate", "granola"], count=200)
+    # Prefixes, whole words, two-word queries and typos, all from the catalogue's words.
+    assert {"choc", "chocolate"} <= set(typed) or {"gran", "granola"} <= set(typed)
+    assert any(" " in query for query in typed)
+    assert any(query not in ("chocolate", "granola") and len(query) in (7, 9)
+               and " " not in query for query in typed)
 
 
 def test_ingest_benchmark_counts_every_event(tmp_path: Path) -> None:

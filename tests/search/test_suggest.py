@@ -28,6 +28,7 @@ def test_brands_and_categories_are_suggested_by_name_largest_first(shop: Runtime
         ("Pasta", "Groceries > Pasta & Grains > Pasta", 2),
         ("Pasta & Grains", "Groceries > Pasta & Grains", 2)]
     assert found.completions[0] == "pasta"
+    assert found.products == []  # two letters: what they may mean, no product search yet
     assert [(b.label, b.count) for b in brand.brands] == [("Barilla", 3)]
 
 

@@ -102,6 +102,19 @@ def pipeline(data_dir: DataDir = Path("var/bench"), requests: int = 2000,
     _write(out, {"pipeline": figures})
 
 
+@bench_app.command("search")
+def search_latency(data_dir: DataDir = Path("var/bench"), requests: int = 1000,
+                   products: int = 3200, customers: int = 6000, out: Out = None) -> None:
+    """In-process latency of the search box's suggestions and of search, median and p99."""
+    from prefero.bench.search import bench_search
+
+    runtime = _prepared(data_dir, products=products, customers=customers)
+    figures = bench_search(runtime, requests=requests)
+    for name, values in figures.items():
+        _show(f"{name} (in-process)", values)
+    _write(out, {"search": figures})
+
+
 @bench_app.command("live")
 def live(data_dir: DataDir = Path("var/bench"), pairs: int = 200, seed: int = 0,
          products: int = 3200, customers: int = 6000, out: Out = None) -> None:
