@@ -23,8 +23,8 @@ Status, Published          active: status ``active`` (or none) and not unpublish
 Tags                       the ``tags`` facet, when the schema has it
 Image Src, Variant Image   image_link (the variant's own image first), additional images
 OptionN Name / Value       the facet the option names (``Size`` → size), if the schema has it
-... (product.metafields.   the facet the metafield's key or label names; list values are
-namespace.key)             separated by ``;``
+... (product.metafields.   the facet the metafield's key or label names (list values split
+namespace.key)             as the schema splits them)
 =========================  ===================================================================
 """
 
@@ -38,6 +38,7 @@ from decimal import Decimal, InvalidOperation
 from prefero.catalog.facets import FacetSchema
 from prefero.catalog.feeds.base import ParsedRow, RowError, Warnings
 from prefero.catalog.feeds.mapping import Cell, build_row, facet_named
+from prefero.catalog.feeds.platform import PlatformHeader
 
 __all__ = ["recognises", "shopify_rows"]
 
@@ -90,40 +91,22 @@ class _Product:
     images: list[Cell] = field(default_factory=list)
 
 
-class _Columns:
-    def __init__(self, columns: list[str], schema: FacetSchema, warnings: Warnings) -> None:
-        self.columns = [column.strip().lstrip("\ufeff") for column in columns]
-        self.keys = [column.casefold() for column in self.columns]
-        #: column position → the facet a metafield column fills
-        self.metafields: dict[int, str] = {}
-        for position, (column, key) in enumerate(zip(self.columns, self.keys, strict=True)):
-            found = _METAFIELD.search(column)
-            if found is not None:
-                label = column[:found.start()].strip() if found.start() else ""
-                facet = facet_named(schema, found.group(1)) or facet_named(schema, label)
-                if facet is not None:
-                    self.metafields[position] = facet.name
-                else:
-                    warnings.add(f"metafield column {column!r} names no facet of the schema; "
-                                 "ignored")
-            elif key and key not in _READ and key not in _LEFT:
-                warnings.add(f"column {column!r} is not read from a Shopify export; ignored")
-
-    def cells(self, record: list[str], line: int) -> dict[str, Cell]:
-        """The row's non-blank values by lower-case column (metafields by facet name)."""
-        found: dict[str, Cell] = {}
-        for position, value in enumerate(record):
-            if not value.strip():
-                continue
-            column = self.columns[position]
-            facet = self.metafields.get(position)
+def _header(columns: list[str], schema: FacetSchema, warnings: Warnings) -> PlatformHeader:
+    """The export's header, its metafield columns filling the facets they name."""
+    header = PlatformHeader(columns)
+    for position, (column, key) in enumerate(zip(header.columns, header.keys, strict=True)):
+        found = _METAFIELD.search(column)
+        if found is not None:
+            label = column[:found.start()].strip() if found.start() else ""
+            facet = facet_named(schema, found.group(1)) or facet_named(schema, label)
             if facet is not None:
-                values = [part.strip() for part in value.split(";") if part.strip()]
-                found[f"facet:{facet}"] = Cell(column, facet, values if len(values) > 1
-                                               else values[0], line)
+                header.facets[position] = facet.name
             else:
-                found[self.keys[position]] = Cell(column, self.keys[position], value, line)
-        return found
+                warnings.add(f"metafield column {column!r} names no facet of the schema; "
+                             "ignored")
+        elif key and key not in _READ and key not in _LEFT:
+            warnings.add(f"column {column!r} is not read from a Shopify export; ignored")
+    return header
 
 
 def _is_variant(cells: dict[str, Cell]) -> bool:
@@ -136,7 +119,7 @@ def shopify_rows(records: Iterator[tuple[int, list[str]] | ParsedRow], columns: 
                  ) -> Iterator[ParsedRow]:
     """The export's variants as rows (``records``: each record with the line it starts on,
     or a row already found broken, passed on)."""
-    header = _Columns(columns, schema, warnings)
+    header = _header(columns, schema, warnings)
     if "variant inventory qty" not in header.keys:
         warnings.add("the export states no stock: every variant is imported as in stock")
     current: _Product | None = None

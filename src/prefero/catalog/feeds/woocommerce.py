@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from prefero.catalog.facets import FacetSchema
 from prefero.catalog.feeds.base import ParsedRow, RowError, Warnings
 from prefero.catalog.feeds.mapping import Cell, build_row, facet_named
+from prefero.catalog.feeds.platform import PlatformHeader
 
 __all__ = ["recognises", "woocommerce_rows"]
 
@@ -75,32 +76,21 @@ class _Parent:
     cells: dict[str, Cell]
 
 
-class _Columns:
-    def __init__(self, columns: list[str], schema: FacetSchema, warnings: Warnings) -> None:
-        self.columns = [column.strip().lstrip("\ufeff") for column in columns]
-        self.keys = [column.casefold() for column in self.columns]
-        self.meta: dict[int, str] = {}
-        # The export's many other columns (tax, shipping, downloads...) mean nothing here
-        # and are left without a word; a Meta: column is a shop's own data, worth one.
-        for position, column in enumerate(self.columns):
-            meta = _META.fullmatch(column.strip())
-            if meta is None:
-                continue
-            facet = facet_named(schema, meta.group(1))
-            if facet is not None:
-                self.meta[position] = facet.name
-            else:
-                warnings.add(f"column {column!r} names no facet of the schema; ignored")
-
-    def cells(self, record: list[str], line: int) -> dict[str, Cell]:
-        found: dict[str, Cell] = {}
-        for position, value in enumerate(record):
-            if not value.strip():
-                continue
-            facet = self.meta.get(position)
-            key = f"facet:{facet}" if facet is not None else self.keys[position]
-            found[key] = Cell(self.columns[position], facet or self.keys[position], value, line)
-        return found
+def _header(columns: list[str], schema: FacetSchema, warnings: Warnings) -> PlatformHeader:
+    """The export's header, its ``Meta:`` columns filling the facets they name. The many
+    other columns (tax, shipping, downloads...) mean nothing here and are left without a
+    word; a Meta: column is a shop's own data, worth one."""
+    header = PlatformHeader(columns)
+    for position, column in enumerate(header.columns):
+        meta = _META.fullmatch(column)
+        if meta is None:
+            continue
+        facet = facet_named(schema, meta.group(1))
+        if facet is not None:
+            header.facets[position] = facet.name
+        else:
+            warnings.add(f"column {column!r} names no facet of the schema; ignored")
+    return header
 
 
 def _attributes(cells: dict[str, Cell], schema: FacetSchema, warnings: Warnings
@@ -143,7 +133,7 @@ def woocommerce_rows(records: Iterator[tuple[int, list[str]] | ParsedRow], colum
                      ) -> Iterator[ParsedRow]:
     """The export's products as rows (``records``: each record with the line it starts on,
     or a row already found broken, passed on)."""
-    header = _Columns(columns, schema, warnings)
+    header = _header(columns, schema, warnings)
     parents: dict[str, _Parent] = {}
     for record in records:
         if isinstance(record, ParsedRow):
