@@ -67,7 +67,7 @@ def test_the_gluten_free_persona_sees_no_gluten(shop: Any, page: Any) -> None:
     expect(page.locator("#hidden-line")).to_contain_text("Showing everything")
     assert _gluten(shop, _card_ids(page)), "show all brings the hidden products back"
 
-    page.get_by_role("searchbox", name="Search products").fill("bread")
+    page.get_by_role("combobox", name="Search products").fill("bread")
     page.keyboard.press("Enter")
     page.wait_for_url("**/search?q=bread")
     assert not _gluten(shop, _card_ids(page))
