@@ -15,6 +15,7 @@ PRODUCTS = [
     ("pasta-sauce", "Pasta Sauce Basilico", "Groceries > Sauces", "Barilla", ""),
     ("linen", "Linen Shirt", "Fashion > Shirts", "Nordlys", "Breathable linen for summer."),
     ("bread", "Rye Bread", "Groceries > Bakery", None, "Chleb żytni na zakwasie."),
+    ("dark-bar", "Dark Bar 70%", "Groceries > Sweets > Chocolate", "Wedel", ""),
 ]
 
 

@@ -24,6 +24,10 @@ from prefero.search.service import ranked_hits
     ("breathable", ["linen"], None),
     ("chleb", ["bread"], None),
     ("zzzz", [], None),
+    # A word of the shop's other language (the schema's Polish category names) first.
+    ("czekolada", ["dark-bar"], "chocolate"),
+    ("czekolad", ["dark-bar"], "chocolate"),
+    ("makarony", ["pasta-sauce", "fusilli", "penne"], "pasta"),
 ])
 def test_hits_and_their_order_are_the_catalogues(shop: Runtime, query: str, order: list[str],
                                                  corrected: str | None) -> None:

@@ -70,3 +70,11 @@ def test_a_word_of_a_description_is_not_taken_for_a_typo(shop: Runtime) -> None:
     assert found.corrected_query is None
     assert [item.product_id for item in found.products] == ["linen"]
     assert found.completions == ["breathable linen"]
+
+
+def test_a_polish_word_finds_the_english_catalogues_aisle(shop: Runtime) -> None:
+    with shop.session() as session:
+        found = suggest(session, shop.recommender, query="czekol", customer_id=None)
+    assert found.corrected_query == "chocolate"
+    assert found.completions == ["chocolate"]
+    assert [item.product_id for item in found.products] == ["dark-bar"]

@@ -72,7 +72,9 @@ def ranked_hits(session: Session, index: CatalogIndex, query: str
     found = keyword_hits(session, query, limit=MAX_HITS)
     corrected = None
     if not found:
-        used = [vocabulary.correct(term) or term for term in terms]
+        # Another of the shop's languages first, then a typo.
+        used = [vocabulary.translate(term) or vocabulary.correct(term) or term
+                for term in terms]
         if used != terms:
             terms, corrected = used, " ".join(used)
             found = keyword_hits(session, corrected, limit=MAX_HITS)

@@ -83,7 +83,7 @@ def suggest(session: Session, engine: RecommendationEngine, *, query: str,
         terms = search_terms(corrected)
     words = vocabulary.starting(terms[-1])
     if not words:
-        fixed = vocabulary.correct(terms[-1])
+        fixed = vocabulary.translate(terms[-1]) or vocabulary.correct(terms[-1])
         words = [fixed] if fixed is not None else []
     hidden = set(engine.profile(session, customer_id).never)
     return Suggestions(

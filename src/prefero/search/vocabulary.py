@@ -7,7 +7,10 @@ PostgreSQL's ``simple`` configuration); a word the catalogue does not know is co
 the closest one it does (RapidFuzz's Levenshtein distance: one edit in words of four to
 seven letters, two in longer ones, the more frequent word on a tie), so "macbok" finds the
 MacBooks. The search corrects only a query that finds nothing as typed: a word of a
-description alone, unknown here, is not a typo.
+description alone, unknown here, is not a typo. Before guessing a typo it reads the word in
+the shop's other languages: the facet schema's translations of categories and values
+("czekolada" is the category Chocolate, "makaron" the start of Makarony, Pasta), so a Polish
+shopper finds an English catalogue's aisles.
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ class Vocabulary:
             counts.update(own | other)
         self.count = counts
         self.sorted = sorted(counts)
+        self.translated = _translated(index, counts)
+        self.translated_words = sorted(self.translated)
         self.named = [
             Named(facet, value, index.label(facet, value), int(positions.size),
                   tuple(words(index.label(facet, value).split(" > ")[-1])))
@@ -103,6 +108,17 @@ class Vocabulary:
         best = min(found, key=lambda hit: (hit[1], -self.count[hit[0]], hit[0]))
         return str(best[0])
 
+    def translate(self, term: str) -> str | None:
+        """The catalogue's own words for ``term`` read in another of the shop's languages
+        (a whole word, or from four letters the start of one), or ``None``."""
+        found = self.translated.get(term)
+        if found is not None or len(term) < _CORRECTABLE:
+            return found
+        start = bisect.bisect_left(self.translated_words, term)
+        if start < len(self.translated_words) and self.translated_words[start].startswith(term):
+            return self.translated[self.translated_words[start]]
+        return None
+
     def rank(self, position: int, terms: list[str]) -> float:
         """How well a product's own words answer ``terms``: a word of its title counts
         most, a word of its brand or category next; a whole word more than a prefix."""
@@ -120,6 +136,33 @@ class Vocabulary:
             else:
                 score += 0.25  # matched in the description only
         return score
+
+
+def _translated(index: CatalogIndex, counts: Counter[str]) -> dict[str, str]:
+    """Each word of a translated category segment or facet value (in the schema's other
+    languages) → the original's words, for the values this catalogue has; a word that
+    translates several originals keeps the one it is the whole label of, else the most
+    frequent in the catalogue."""
+    present = {(facet, value) for facet, value in index.postings}
+    segments = {segment for facet, value in present if facet == "category"
+                for segment in value.split(" > ")}
+    found: dict[str, tuple[tuple[bool, int], str]] = {}
+    for words_of in index.schema.translations.values():
+        for facet, translation in words_of.items():
+            for original, label in translation.values.items():
+                known = (original in segments if facet == "category"
+                         else (facet, original) in present)
+                own = words(original)
+                if not known or not own:
+                    continue
+                translated = words(label)
+                # A label that is the word itself ("Makarony") says more than a word of a
+                # longer one ("Makarony i kasze"); then the more frequent original.
+                for word in translated:
+                    strength = (translated == [word], max(counts.get(w, 0) for w in own))
+                    if word not in own and strength > found.get(word, ((False, -1), ""))[0]:
+                        found[word] = (strength, " ".join(own))
+    return {word: original for word, (_strength, original) in found.items()}
 
 
 _lock = threading.Lock()
