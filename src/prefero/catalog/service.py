@@ -46,6 +46,7 @@ __all__ = [
     "deactivate_product",
     "decode_cursor",
     "encode_cursor",
+    "existing_ids",
     "get_product",
     "import_feed",
     "in_shop_currency",
@@ -134,6 +135,19 @@ def _normalized(items: Sequence[ProductIn], schema: FacetSchema, *, indexed: boo
     if errors:
         raise InvalidInput(f"{len(errors)} problem(s) with the product(s)", errors)
     return products
+
+
+def existing_ids(session: Session, ids: Sequence[str]) -> set[str]:
+    """Those of ``ids`` the catalogue holds, looked up ``_BATCH`` at a time.
+
+    >>> existing_ids(session, ["sku-1", "no-such"])  # doctest: +SKIP
+    {'sku-1'}
+    """
+    found: set[str] = set()
+    for start in range(0, len(ids), _BATCH):
+        chunk = ids[start:start + _BATCH]
+        found.update(session.scalars(select(Product.id).where(Product.id.in_(chunk))))
+    return found
 
 
 def _stored(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

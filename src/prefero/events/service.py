@@ -18,10 +18,9 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prefero.catalog.models import Product
+from prefero.catalog.service import existing_ids
 from prefero.config import Settings
 from prefero.customers.consent import purpose_consents
 from prefero.db.base import utcnow
@@ -52,8 +51,6 @@ __all__ = [
 #: Marks a keyed receipt. Receipts written before keying are 64 bare hex digits, so the two
 #: forms never collide, and every legacy key sorts below every keyed one ("0"-"f" < "h").
 RECEIPT_PREFIX = "h:"
-#: Product ids looked up in the catalogue per statement (bound parameters stay few).
-_LOOKUP_CHUNK = 500
 _RECEIPT_CONTEXT = b"prefero/event-receipt/v1:"
 
 
@@ -190,10 +187,7 @@ def _unknown_products(session: Session, events: Sequence[EventIn]) -> list[str]:
     mention, at most ``UNKNOWN_REPORTED``: a GA4 tag usually sends another id (a variant's
     SKU, a CMS id) than the feed, and every such event would feed nothing."""
     named = list(dict.fromkeys(e.product_id for e in events if e.product_id is not None))
-    known: set[str] = set()
-    for start in range(0, len(named), _LOOKUP_CHUNK):
-        chunk = named[start:start + _LOOKUP_CHUNK]
-        known.update(session.scalars(select(Product.id).where(Product.id.in_(chunk))))
+    known = existing_ids(session, named)
     return [product for product in named if product not in known][:UNKNOWN_REPORTED]
 
 

@@ -400,9 +400,7 @@ def _page(index: CatalogIndex, model: ModelView, anchors: list[int], signals: Si
         reached.append(related)
     at = union(reached, size=index.size)
     where = slice(None) if at is None else at
-    top = float(signals.page[where].max()) if signals.page[where].size else 0.0
-    if top > 0:
-        signals.page[where] = signals.page[where] / top  # ``_normalised``, at the support
+    signals.page[where] = _normalised(signals.page[where])  # at the support
     signals.page_at = at
 
 

@@ -91,12 +91,14 @@ def _by_relevance(found: list[str], index: CatalogIndex, vocabulary: Vocabulary,
 
 def search(session: Session, engine: RecommendationEngine, *, query: str,
            customer_id: str | None, n: int = 20, apply_preferences: bool = True,
-           language: str = "en") -> SearchResult:
+           language: str = "en", profile: CustomerProfile | None = None) -> SearchResult:
     """Keyword hits, filtered by the customer's rules, re-ranked by the ``search`` placement;
-    what each rule hid is labelled in ``language``."""
+    what each rule hid is labelled in ``language``. ``profile``: the customer's, when the
+    caller has just read it (as ``RecommendationEngine.recommend`` takes it)."""
     index, _model = engine.snapshot(session)
     hits, corrected = ranked_hits(session, index, query)
-    profile = engine.profile(session, customer_id)
+    if profile is None:
+        profile = engine.profile(session, customer_id)
     hit_mask = np.zeros(index.size, dtype=bool)
     for product_id in hits:
         position = index.position.get(product_id)

@@ -73,11 +73,12 @@ def suggest(session: Session, engine: RecommendationEngine, *, query: str,
         return Suggestions(query=query, completions=[], brands=[], categories=[], products=[])
     index, _model = engine.snapshot(session)
     vocabulary = vocabulary_of(index)
+    profile = engine.profile(session, customer_id)
     corrected = None
     products: list[RecommendedItem] = []
     if len(terms) > 1 or len(terms[0]) >= PRODUCTS_FROM:
         found = search(session, engine, query=query, customer_id=customer_id, n=n,
-                       language=language)
+                       language=language, profile=profile)
         corrected, products = found.corrected_query, found.items
     if corrected is not None:
         terms = search_terms(corrected)
@@ -85,7 +86,7 @@ def suggest(session: Session, engine: RecommendationEngine, *, query: str,
     if not words:
         fixed = vocabulary.translate(terms[-1]) or vocabulary.correct(terms[-1])
         words = [fixed] if fixed is not None else []
-    hidden = set(engine.profile(session, customer_id).never)
+    hidden = set(profile.never)
     return Suggestions(
         query=query, corrected_query=corrected,
         completions=[" ".join([*terms[:-1], word]) for word in words[:SHOWN]],

@@ -4,6 +4,9 @@ by lower-cased column name, some columns naming a facet of the schema (a metafie
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from prefero.catalog.feeds.base import ParsedRow
 from prefero.catalog.feeds.mapping import Cell
 
 __all__ = ["PlatformHeader"]
@@ -23,6 +26,16 @@ class PlatformHeader:
         self.keys = [column.casefold() for column in self.columns]
         #: column position → the facet that column fills
         self.facets: dict[int, str] = {}
+
+    def read(self, records: Iterator[tuple[int, list[str]] | ParsedRow]
+             ) -> Iterator[tuple[int, dict[str, Cell]] | ParsedRow]:
+        """Each record as its line and cells; a row already found broken passes as it is."""
+        for record in records:
+            if isinstance(record, ParsedRow):
+                yield record
+            else:
+                line, values = record
+                yield line, self.cells(values, line)
 
     def cells(self, record: list[str], line: int) -> dict[str, Cell]:
         """The record's non-blank values: by lower-cased column, or ``facet:<name>`` for a

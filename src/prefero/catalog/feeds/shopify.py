@@ -123,12 +123,11 @@ def shopify_rows(records: Iterator[tuple[int, list[str]] | ParsedRow], columns: 
     if "variant inventory qty" not in header.keys:
         warnings.add("the export states no stock: every variant is imported as in stock")
     current: _Product | None = None
-    for record in records:
+    for record in header.read(records):
         if isinstance(record, ParsedRow):
             yield record
             continue
-        line, values = record
-        cells = header.cells(values, line)
+        line, cells = record
         handle = cells.get("handle")
         if handle is None:
             yield ParsedRow(line, None, (RowError(line, "Handle", "is required but empty"),))

@@ -135,12 +135,11 @@ def woocommerce_rows(records: Iterator[tuple[int, list[str]] | ParsedRow], colum
     or a row already found broken, passed on)."""
     header = _header(columns, schema, warnings)
     parents: dict[str, _Parent] = {}
-    for record in records:
+    for record in header.read(records):
         if isinstance(record, ParsedRow):
             yield record
             continue
-        line, values = record
-        cells = header.cells(values, line)
+        line, cells = record
         kinds = {kind.strip().casefold()
                  for kind in (cells["type"].value if "type" in cells else "simple").split(",")}
         if "variable" in kinds:

@@ -14,7 +14,6 @@ from prefero.search.suggest import suggest
 from prefero.web.i18n import language_of
 from prefero.web.identity import visitor
 from prefero.web.render import page
-from prefero.web.routes.storefront import category_href
 
 router = APIRouter()
 
@@ -26,4 +25,4 @@ def suggestions(request: Request, session: DbSession, runtime: Rt,
                      customer_id=visitor(request).customer_id, language=language_of(request))
              if q.strip() else None)
     return page(request, "storefront/_suggestions.html", session=session, runtime=runtime,
-                found=found, category_href=category_href)
+                found=found)
