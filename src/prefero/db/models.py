@@ -9,6 +9,7 @@ from prefero.events.models import Event, EventReceipt, ProductActivity
 from prefero.privacy.models import ErasureReceipt, PendingRetrain, PendingScrub
 from prefero.quizzes.models import CustomerTrait, QuizSession, QuizVersion
 from prefero.recommend.artefact_rows import ArtefactChunk, PublishedArtefact
+from prefero.search.models import PopularSearch, SearchSynonym
 
 __all__ = [
     "ArtefactChunk",
@@ -23,6 +24,7 @@ __all__ = [
     "ExchangeCode",
     "PendingRetrain",
     "PendingScrub",
+    "PopularSearch",
     "Preference",
     "Product",
     "ProductActivity",
@@ -30,6 +32,7 @@ __all__ = [
     "QuizSession",
     "QuizVersion",
     "Revision",
+    "SearchSynonym",
     "SuggestionDecision",
     "TokenRevocation",
 ]
