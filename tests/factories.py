@@ -21,6 +21,7 @@ def product(
     pid: str, *, category: str, price: float = 10.0, brand: str | None = None,
     facets: dict[str, Any] | None = None, title: str | None = None, active: bool = True,
     availability: str = "in_stock", age_days: float = 100.0, description: str = "",
+    group: str | None = None,
 ) -> Product:
     values = dict(facets or {})
     values["category"] = category
@@ -29,7 +30,7 @@ def product(
     return Product(
         id=pid, title=title or f"Product {pid}", description=description,
         price=Decimal(str(price)), currency="PLN", availability=availability, brand=brand,
-        category=category, facets=values, active=active,
+        category=category, facets=values, active=active, item_group_id=group,
         created_at=datetime.now(UTC) - timedelta(days=age_days),
         updated_at=datetime.now(UTC),
     )

@@ -56,6 +56,7 @@ CUSTOMER_OPERATIONS = {
     ("POST", "/v1/recommendations"),
     ("GET", "/v1/search"),
     ("GET", "/v1/search/suggest"),
+    ("GET", "/v1/listing"),
 }
 # A key of each scope and the scopes it holds.
 KEYS = {"read key": (READ_KEY, {"read"}), "ingest key": (INGEST_KEY, {"read", "ingest"}),
@@ -159,11 +160,11 @@ def _request(shop: Shop, op: Operation, *, target: str) -> tuple[str, dict[str, 
     url = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "x"), op.path)
     params: dict[str, str] = {}
     body: Any = {}
-    if op.path in ("/v1/recommendations", "/v1/search", "/v1/search/suggest"):
+    if op.path in ("/v1/recommendations", "/v1/search", "/v1/search/suggest", "/v1/listing"):
         params["customer_id"] = target
         if op.method == "POST":
             body, params = {"customer_id": target}, {}
-    if op.path in ("/v1/search", "/v1/search/suggest"):
+    if op.path in ("/v1/search", "/v1/search/suggest", "/v1/listing"):
         params["q"] = "bread"
     if op.path == "/v1/events":
         body = {"events": [_event(target, f"ev-{target}-{len(url)}")]}

@@ -28,6 +28,7 @@ from prefero.api.routes import (
     customers,
     events,
     health,
+    listings,
     quiz_analytics,
     quiz_sessions,
     quizzes,
@@ -109,7 +110,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     # 401, 403 and 422, and the limits in front of them 413, 429 and 503; routes add the
     # 404/409 they can answer themselves.
     for module in (catalog, customers, events, recommendations, search, quizzes, quiz_sessions,
-                   suggestions, quiz_analytics, tokens, audit):
+                   suggestions, quiz_analytics, tokens, audit, listings):
         app.include_router(module.router,
                            responses=problem_responses(401, 403, 413, 422, 429, 503))
     _document_problems(app)

@@ -98,6 +98,9 @@ class CatalogIndex:
     # code for the whole catalogue where imports converted every price to the shop's)
     currency_code: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     currency_names: list[str] = field(default_factory=list)
+    # The product family (``item_group_id``: the sizes or colours of one model) as a small
+    # integer; a product outside any family has a code of its own. Empty: none recorded.
+    group_code: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _values_cache: dict[int, frozenset[tuple[str, str]]] = field(default_factory=dict, repr=False)
 
     @property
@@ -184,7 +187,7 @@ class CatalogIndex:
         time and department; the items × values matrix), so that the snapshot is swapped in
         ready and no shopper pays for a first use (the matrix: 40 ms at 100,000 items)."""
         for name in ("_by_leaf", "_by_brand", "_by_creation", "newest_first", "vertical_masks",
-                     "_pair_matrix", "brand_codes", "leaf_codes", "vertical_codes"):
+                     "_pair_matrix", "brand_codes", "leaf_codes", "vertical_codes", "_by_group"):
             getattr(self, name)
 
     def in_leaf(self, code: int) -> IntArray:
@@ -196,6 +199,31 @@ class CatalogIndex:
         []
         """
         return _group(self._by_leaf, code)
+
+    @cached_property
+    def _by_group(self) -> tuple[IntArray, IntArray]:
+        return _grouped(self.groups)
+
+    @cached_property
+    def groups(self) -> IntArray:
+        """Each item's family code (``group_code``, or every item its own family when the
+        index was built without one)."""
+        if self.group_code.size == self.size:
+            return self.group_code
+        own: IntArray = np.arange(self.size, dtype=np.int64)
+        return own
+
+    def in_group(self, item: int) -> IntArray:
+        """Positions (ascending) of the items of ``item``'s family, ``item`` included.
+
+        >>> rows = [ProductRow(p, p, Decimal(5), None, True, "in_stock", "Fashion", None, {},
+        ...                    None, item_group_id=g) for p, g in (("a", "m1"), ("b", None),
+        ...                                                         ("c", "m1"))]
+        >>> index = index_products(rows, schema=load_facet_schema())
+        >>> index.in_group(0).tolist(), index.in_group(1).tolist()
+        ([0, 2], [1])
+        """
+        return _group(self._by_group, int(self.groups[item]))
 
     def in_brand(self, code: int) -> IntArray:
         """Positions (ascending) of the items of brand ``code`` (the code of no brand
@@ -315,6 +343,7 @@ class ProductRow:
     facets: dict[str, Any]
     created_at: datetime | None
     currency: str = ""
+    item_group_id: str | None = None
 
 
 def build_catalog_index(session: Session, schema: FacetSchema) -> CatalogIndex:
@@ -324,7 +353,7 @@ def build_catalog_index(session: Session, schema: FacetSchema) -> CatalogIndex:
         select(
             Product.id, Product.title, Product.price, Product.sale_price, Product.active,
             Product.availability, Product.category, Product.brand, Product.facets,
-            Product.created_at, Product.currency,
+            Product.created_at, Product.currency, Product.item_group_id,
         ).order_by(Product.id)
     ).all()
     index = index_products([ProductRow(*row) for row in rows], schema=schema,
@@ -361,6 +390,9 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
     brands = [schema.compared("brand", r.brand) if r.brand else "" for r in rows]
     brand_code, _ = _codes(brands)
     currency_code, currency_names = _codes([r.currency for r in rows])
+    # "\x00" cannot start an id: a family and a lone product never share a key.
+    group_code, _ = _codes([f"\x00{r.item_group_id}" if r.item_group_id else r.id
+                            for r in rows])
 
     posting_lists: dict[tuple[str, str], list[int]] = defaultdict(list)
     applies_lists: dict[str, list[int]] = defaultdict(list)
@@ -428,6 +460,7 @@ def index_products(rows: list[ProductRow], *, schema: FacetSchema, revision: int
         safety=frozenset(facet.name for facet in covering if facet.safety),
         currency_code=currency_code,
         currency_names=currency_names,
+        group_code=group_code,
     )
 
 

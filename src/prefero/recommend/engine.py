@@ -110,6 +110,12 @@ class RecommendationEngine:
     def snapshot(self, session: Session) -> tuple[CatalogIndex, ModelView]:
         return self._ensure_fresh(session)
 
+    @property
+    def held_index(self) -> CatalogIndex | None:
+        """The catalogue snapshot this process holds, unchecked: for what may lag a
+        catalogue change by a request (a page's menu), at no read of the database."""
+        return self._index
+
     def _ensure_fresh(self, session: Session, *, force_artefacts: bool = False
                       ) -> tuple[CatalogIndex, ModelView]:
         revision = current_revision(session)

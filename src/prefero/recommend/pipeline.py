@@ -26,6 +26,7 @@ from prefero.recommend.profile import CustomerProfile
 from prefero.recommend.query import RecommendationQuery, RecommendationResult, RecommendedItem
 from prefero.recommend.scoring import Scorer
 from prefero.recommend.signals import compute_signals
+from prefero.recommend.variants import family_of, one_per_family
 from prefero.types import Basis
 
 __all__ = ["run_pipeline"]
@@ -103,7 +104,7 @@ def run_pipeline(
             scorer.fill(scores, np.concatenate([interest.positions for interest in interests]))
             candidates = np.union1d(candidates, interest_candidates(
                 interests, pool, scores, depth=config.diversify.interest_reach(query.n)))
-    ranked = candidates[np.argsort(-scores[candidates], kind="stable")]
+    ranked = one_per_family(index, candidates[np.argsort(-scores[candidates], kind="stable")])
     related = ranked.size  # on a page about products: how many of ranked relate to it
     if in_context and ranked.size < query.n:
         # Too little relates to the page to fill the row: the general candidates follow,
@@ -112,6 +113,9 @@ def run_pipeline(
                                  newest=index.newest_first)
         scorer.fill(scores, rest)
         rest = rest[np.argsort(-scores[rest], kind="stable")]
+        # A family already among the related items is not offered again by the rest.
+        rest = one_per_family(index, rest)
+        rest = rest[~np.isin(index.groups[rest], index.groups[ranked])]
         if rest.size:
             floor = float(scores[ranked].min()) if ranked.size else 0.0
             scores[rest] += floor - float(scores[rest].max()) - 1.0
@@ -163,6 +167,7 @@ def run_pipeline(
             reasons=reasons,
             basis=item_basis([reason.code for reason in reasons],
                              from_context=in_context and bool(pool[p])),
+            variants=family_of(index, p, allowed),
         ))
     empty: Basis = ("context" if in_context else "search" if query.placement == "search"
                     else "editorial")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from prefero.recommend.variants import Variants
 from prefero.types import Basis, Level, Placement
 
 __all__ = ["LikedValue", "Reason", "ReasonParams", "RecommendationQuery", "RecommendationResult",
@@ -87,6 +88,9 @@ class RecommendedItem(BaseModel):
     basis: Basis = Field(description="What placed this item: declared preferences, "
                                      "behaviour, the page's products (context), a search, "
                                      "the shop's editorial order or the exploration slot")
+    variants: Variants | None = Field(
+        default=None, description="The other sizes and colours of the same model "
+        "(``item_group_id``) the customer may be offered: a list shows a model once")
 
 
 class RecommendationResult(BaseModel):

@@ -27,6 +27,7 @@ from prefero.i18n.catalogues import N_
 from prefero.i18n.formats import money
 from prefero.i18n.languages import DEFAULT_LANGUAGE
 from prefero.runtime import Runtime
+from prefero.search.departments import Department, departments
 from prefero.types import Level
 from prefero.web.csrf import csrf_input, csrf_token
 from prefero.web.i18n import LANGUAGES, language_of, translator
@@ -109,6 +110,15 @@ def _evidence(context: Context, suggestion: Suggestion) -> str:
     return worded(suggestion, schema=schema, language=language).evidence.text
 
 
+@pass_context
+def _departments(context: Context) -> tuple[Department, ...]:
+    """The shop's departments for the menu, from the snapshot the process holds."""
+    runtime: Runtime = context["request"].app.state.runtime
+    index = runtime.recommender.held_index
+    return departments(index) if index is not None else ()
+
+
+templates.env.globals["department_menu"] = _departments
 templates.env.filters["evidence"] = _evidence
 templates.env.filters["money"] = _money
 templates.env.filters["currency_symbol"] = _currency_symbol

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-import numpy as np
 from fastapi import APIRouter, Form, Query
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -31,10 +30,11 @@ from prefero.catalog.facets import (
 from prefero.catalog.models import Product
 from prefero.customers.preferences import remove_dismissal
 from prefero.events.schemas import EventIn
+from prefero.i18n.catalogues import N_
 from prefero.events.service import ingest
 from prefero.recommend.add_ons import add_on_services
 from prefero.recommend.basis import PERSONAL, row_basis
-from prefero.recommend.catalog_index import BoolArray, CatalogIndex
+from prefero.recommend.catalog_index import CatalogIndex
 from prefero.recommend.constraints import (
     UNAVAILABLE,
     allowed_mask,
@@ -44,8 +44,17 @@ from prefero.recommend.profile import CustomerProfile
 from prefero.recommend.query import Reason, RecommendationQuery, RecommendedItem
 from prefero.recommend.wording import rule_text, word
 from prefero.runtime import Runtime
-from prefero.search.service import HiddenByPreference, hidden_by_preference
-from prefero.search.service import search as search_products
+from prefero.search.departments import departments
+from prefero.search.listing import (
+    SORTS,
+    Filters,
+    Listing,
+    Sort,
+    browse_category,
+    browse_search,
+    filterable,
+)
+from prefero.search.service import HiddenByPreference
 from prefero.types import EventType, Placement
 from prefero.web.i18n import Translator, language_of, translator
 from prefero.web.identity import visitor
@@ -65,8 +74,8 @@ CHECKOUT_N = 4
 MAX_ADD_ONS = 3
 # The cart lives in the signed cookie, which browsers cap at about 4 kB.
 MAX_CART = 40
-# RecommendationQuery.hits accepts at most this many ids.
-MAX_HITS = 1000
+# Values of one facet a listing's address may choose (a form lists at most a dozen).
+MAX_FILTER_VALUES = 50
 
 
 # --- formatting -------------------------------------------------------------------------
@@ -94,6 +103,9 @@ class Card:
     category: str
     reasons: tuple[str, ...]
     exploring: bool
+    # The model's other colours and sizes the customer may choose (labels), when it has any.
+    colors: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,11 +132,16 @@ def _card(item: RecommendedItem, t: Translator, *, schema: FacetSchema,
           drop: Iterable[str] = ()) -> Card:
     dropped = set(drop)
     reasons: list[Reason] = [r for r in item.reasons if r.code not in dropped] or item.reasons
+    family = item.variants
     return Card(product_id=item.product_id, title=item.title, price=item.price,
                 currency=item.currency, category=item.category,
                 reasons=tuple(word(r.code, r.params, schema=schema, language=t.language)
                               for r in reasons),
-                exploring=any(r.code == "exploration" for r in item.reasons))
+                exploring=any(r.code == "exploration" for r in item.reasons),
+                colors=tuple(schema.value_in("color", c, t.language)
+                             for c in family.colors) if family else (),
+                sizes=tuple(schema.value_in("size", v, t.language)
+                            for v in family.sizes) if family else ())
 
 
 def _translator(request: Request) -> Translator:
@@ -177,19 +194,6 @@ def _row_title(t: Translator, items: Sequence[RecommendedItem], *,
     return t("Popular and new")
 
 
-def _departments(index: CatalogIndex) -> list[tuple[str, list[str]]]:
-    """Top-level departments with their second-level categories, for navigation."""
-    tree: dict[str, set[str]] = {}
-    for position in np.flatnonzero(index.eligible).tolist():
-        path = index.categories[position]
-        ancestors = category_ancestors(path) if path else []
-        if ancestors:
-            children = tree.setdefault(ancestors[0], set())
-            if len(ancestors) > 1:
-                children.add(ancestors[1])
-    return [(top, sorted(children)) for top, children in sorted(tree.items())]
-
-
 _NO_PRODUCT = "This product does not exist or is no longer in the shop."
 _NO_CATEGORY = "This category does not exist or has nothing to buy."
 
@@ -229,7 +233,7 @@ def home(request: Request, session: DbSession, runtime: Rt) -> Response:
             rows.append(Row(key, title, "home",
                             tuple(_card(i, t, schema=schema) for i in chosen)))
     return page(request, "storefront/home.html", session=session, runtime=runtime,
-                rows=[row for row in rows if row.cards], departments=_departments(index),
+                rows=[row for row in rows if row.cards], departments=departments(index),
                 back="/")
 
 
@@ -254,66 +258,131 @@ def _hidden(t: Translator, request: Request, *, total: int,
                   all_url=everything, filtered_url=filtered)
 
 
+@dataclass(frozen=True)
+class PageLink:
+    number: int
+    url: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The links below a listing: previous, the pages around this one, next."""
+
+    previous: str | None
+    next: str | None
+    links: tuple[PageLink | None, ...]  # None: a gap ("…")
+
+
+def _with(request: Request, **changes: str | None) -> str:
+    """This page's address with ``changes`` to its query (``None`` removes a key)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
+    params += [(k, v) for k, v in changes.items() if v is not None]
+    return request.url.path + (f"?{urlencode(params)}" if params else "")
+
+
+def _paging(request: Request, *, page: int, pages: int) -> Paging | None:
+    if pages <= 1:
+        return None
+    def url(number: int) -> str:
+        return _with(request, page=None if number == 1 else str(number))
+    wanted = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    links: list[PageLink | None] = []
+    for number in wanted:
+        if links and links[-1] is not None and number - links[-1].number > 1:
+            links.append(None)
+        links.append(PageLink(number, url(number), number == page))
+    return Paging(previous=url(page - 1) if page > 1 else None,
+                  next=url(page + 1) if page < pages else None, links=tuple(links))
+
+
+def _amount(text: str) -> float | None:
+    """A price bound typed into the filter form ("12,50" as well as "12.50"); anything
+    else (empty, a word, a negative) means no bound."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return value if 0 <= value < 1e12 else None
+
+
+def _filters(request: Request, runtime: Runtime, *, price_min: str, price_max: str
+             ) -> Filters:
+    """The facet values chosen in the filter form (one query key per facet), each within
+    the form's own limits."""
+    values = {}
+    for facet in filterable(runtime.facet_schema):
+        chosen = [v for v in request.query_params.getlist(facet) if 0 < len(v) <= 200]
+        if chosen:
+            values[facet] = tuple(dict.fromkeys(chosen[:MAX_FILTER_VALUES]))
+    return Filters(values=values, price_min=_amount(price_min), price_max=_amount(price_max))
+
+
+def _listing_page(request: Request, session: Session, runtime: Runtime, template: str,
+                  listing: Listing, *, show_all: bool, **context: Any) -> Response:
+    t = _translator(request)
+    return page(
+        request, template, session=session, runtime=runtime, listing=listing,
+        # no search was typed on a category, so "Matches your search" would mislead
+        cards=[_card(item, t, schema=runtime.facet_schema,
+                     drop=("search_match",) if template.endswith("category.html") else ())
+               for item in listing.items],
+        hidden=_hidden(t, request, total=listing.hidden_total, hidden=listing.hidden,
+                       show_all=show_all),
+        paging=_paging(request, page=listing.page, pages=listing.pages),
+        sorts=SORTS, sort_names=SORT_NAMES, back=_here(request), **context)
+
+
+def _search_prompt(request: Request, session: Session, runtime: Runtime) -> Response:
+    """The search page before anything is typed."""
+    return page(request, "storefront/search.html", session=session, runtime=runtime,
+                query="", listing=None, back=_here(request))
+
+
+SORT_NAMES: dict[Sort, str] = {
+    "for_you": N_("For you"),
+    "price_asc": N_("Price: low to high"),
+    "price_desc": N_("Price: high to low"),
+    "newest": N_("Newest"),
+}
+SortQuery = Annotated[Sort, Query()]
+PageQuery = Annotated[int, Query(ge=1, le=10_000)]
+PriceQuery = Annotated[str, Query(max_length=20)]
+
+
 @router.get("/c/{category_path:path}")
 def category(request: Request, session: DbSession, runtime: Rt, category_path: str,
-             all: Annotated[bool, Query()] = False) -> Response:
+             all: Annotated[bool, Query()] = False, sort: SortQuery = "for_you",
+             page: PageQuery = 1, price_min: PriceQuery = "", price_max: PriceQuery = ""
+             ) -> Response:
     t = _translator(request)
-    customer_id = visitor(request).customer_id
-    index, _model = runtime.recommender.snapshot(session)
-    path = normalize_category(category_path)
-    in_category = (index.mask_for("category", runtime.facet_schema.compared("category", path))
-                   if path else np.zeros(index.size, bool))
-    available: BoolArray = in_category & index.eligible
-    if not available.any():
+    listing = browse_category(
+        session, runtime.recommender, path=category_path,
+        customer_id=visitor(request).customer_id, sort=sort, page=page,
+        filters=_filters(request, runtime, price_min=price_min, price_max=price_max),
+        apply_preferences=not all, language=t.language)
+    if listing is None:
         return _not_found(request, session, runtime, _NO_CATEGORY)
-    profile = runtime.recommender.profile(session, customer_id)
-    shown = available & allowed_mask(index, profile, apply_preferences=not all)
-    hidden = [] if all else hidden_by_preference(
-        index, profile, available, language=t.language, currency=runtime.shop_currency)
-    # A category has no text relevance; newest first is the shop's neutral order, which the
-    # search placement then re-ranks for the customer (and explains).
-    positions = np.flatnonzero(shown)
-    ordered = positions[np.argsort(-index.created_ts[positions], kind="stable")][:MAX_HITS]
-    items: list[RecommendedItem] = []
-    if len(ordered):
-        items = _recommend(session, runtime, RecommendationQuery(
-            customer_id=customer_id, placement="search", n=LISTING_N,
-            hits=tuple(index.ids[p] for p in ordered.tolist())), apply_preferences=not all,
-            profile=profile)
-    children = sorted({index.categories[p] for p in np.flatnonzero(available).tolist()})
-    depth = len(category_ancestors(path))
-    subcategories = sorted({CATEGORY_SEPARATOR.join(c.split(CATEGORY_SEPARATOR)[:depth + 1])
-                            for c in children if len(category_ancestors(c)) > depth})
-    return page(
-        request, "storefront/category.html", session=session, runtime=runtime,
-        path=path, crumbs=category_ancestors(path), subcategories=subcategories,
-        # no search was typed here, so "Matches your search" would mislead
-        cards=[_card(item, t, schema=runtime.facet_schema, drop=("search_match",))
-               for item in items],
-        total=int(shown.sum()),
-        hidden=_hidden(t, request, total=int((available & ~shown).sum()), hidden=hidden,
-                       show_all=all),
-        back=_here(request))
+    path = normalize_category(category_path)
+    return _listing_page(request, session, runtime, "storefront/category.html", listing,
+                         show_all=all, path=path, crumbs=category_ancestors(path))
 
 
 @router.get("/search")
 def search(request: Request, session: DbSession, runtime: Rt,
            q: Annotated[str, Query(max_length=500)] = "",
-           all: Annotated[bool, Query()] = False) -> Response:
+           all: Annotated[bool, Query()] = False, sort: SortQuery = "for_you",
+           page: PageQuery = 1, price_min: PriceQuery = "", price_max: PriceQuery = ""
+           ) -> Response:
     t = _translator(request)
-    result = None
-    hidden = None
-    if q.strip():
-        result = search_products(session, runtime.recommender, query=q,
-                                 customer_id=visitor(request).customer_id, n=LISTING_N,
-                                 apply_preferences=not all, language=t.language)
-        hidden = _hidden(t, request, total=result.hidden_total, hidden=result.hidden,
-                         show_all=all)
-    return page(request, "storefront/search.html", session=session, runtime=runtime,
-                query=q, result=result, hidden=hidden,
-                cards=[_card(item, t, schema=runtime.facet_schema) for item in result.items]
-                if result else [],
-                back=_here(request))
+    if not q.strip():
+        return _search_prompt(request, session, runtime)
+    listing = browse_search(
+        session, runtime.recommender, query=q, customer_id=visitor(request).customer_id,
+        sort=sort, page=page, apply_preferences=not all, language=t.language,
+        filters=_filters(request, runtime, price_min=price_min, price_max=price_max))
+    return _listing_page(request, session, runtime, "storefront/search.html", listing,
+                         show_all=all, query=q)
 
 
 # --- product -------------------------------------------------------------------------------

@@ -9,14 +9,16 @@
 (function () {
   "use strict";
 
-  // <select data-autosubmit>: choosing an option submits its form (the language switch;
-  // <noscript> keeps a button for browsers without scripts).
+  // <select data-autosubmit> or a checkbox with it: a choice submits its form (the language
+  // switch, a listing's sort and filters; a button does it for browsers without scripts).
   document.addEventListener("change", function (event) {
-    var select = event.target;
-    if (!(select instanceof HTMLSelectElement) || !select.hasAttribute("data-autosubmit")) return;
-    if (!select.form) return;
-    if (typeof select.form.requestSubmit === "function") select.form.requestSubmit();
-    else select.form.submit();
+    var field = event.target;
+    var choosing = field instanceof HTMLSelectElement ||
+      (field instanceof HTMLInputElement && field.type === "checkbox");
+    if (!choosing || !field.hasAttribute("data-autosubmit")) return;
+    if (!field.form) return;
+    if (typeof field.form.requestSubmit === "function") field.form.requestSubmit();
+    else field.form.submit();
   });
 
   document.addEventListener("input", function (event) {
@@ -150,5 +152,14 @@
     // A click on a suggestion moves the focus into the list: it must stay to be followed.
     if (box && event.relatedTarget instanceof Node && box.contains(event.relatedTarget)) return;
     window.setTimeout(function () { closeSuggestions(input); }, 150);
+  });
+
+  // <details data-fold-narrow>: open where there is room beside the list (and without
+  // scripts), folded on a phone so that the products come first.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.matchMedia("(max-width: 48rem)").matches) return;
+    document.querySelectorAll("details[data-fold-narrow]").forEach(function (details) {
+      details.open = false;
+    });
   });
 })();
