@@ -33,6 +33,7 @@ from prefero.api.routes import (
     quiz_sessions,
     quizzes,
     recommendations,
+    sdk,
     search,
     suggestions,
     tokens,
@@ -117,6 +118,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
 
     # Swagger UI, offline and without inline script.
     install_docs(app)
+    # The embeddable client for the shop's own pages (/sdk/prefero.js).
+    app.include_router(sdk.router)
 
     # The storefront, preference center and quiz player: the pages a shopper uses.
     install_web(app, runtime)

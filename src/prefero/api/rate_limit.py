@@ -68,7 +68,8 @@ __all__ = [
 # and product pictures are what a page pulls in with it (a listing shows 48 pictures, which
 # counted as pages would spend a visitor's minute in six pages): none is worth a counter.
 _EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
-_EXEMPT_PREFIXES = ("/static/", "/img/")
+# The embeddable client is a static file too, fetched by every page of the shop.
+_EXEMPT_PREFIXES = ("/static/", "/img/", "/sdk/")
 # A dead Redis must not stall requests: give up on it quickly and let the request through.
 _REDIS_TIMEOUT_S = 0.25
 _log = logging.getLogger("prefero.api.rate_limit")
