@@ -30,14 +30,13 @@ from prefero.catalog.facets import (
 from prefero.catalog.models import Product
 from prefero.customers.preferences import remove_dismissal
 from prefero.events.schemas import EventIn
-from prefero.i18n.catalogues import N_
 from prefero.events.service import ingest
-from prefero.recommend.add_ons import add_on_services
+from prefero.i18n.catalogues import N_
 from prefero.recommend.basis import PERSONAL, row_basis
 from prefero.recommend.catalog_index import CatalogIndex
+from prefero.recommend.checkout import checkout_add_ons
 from prefero.recommend.constraints import (
     UNAVAILABLE,
-    allowed_mask,
     violations,
 )
 from prefero.recommend.profile import CustomerProfile
@@ -518,19 +517,14 @@ def _cart_lines(index: CatalogIndex, ids: Sequence[str]) -> list[Card]:
     return lines
 
 
-def _add_ons(session: Session, runtime: Runtime, index: CatalogIndex, customer_id: str,
-             cart: Sequence[str], t: Translator) -> list[Card]:
-    """Optional services for what is in the cart: same department and, where a service says
-    what it is for, the same use as a cart product; allowed by the customer's rules."""
-    positions = [index.position[p] for p in cart if p in index.position]
-    if not positions:
-        return []
-    profile = runtime.recommender.profile(session, customer_id)
-    found = add_on_services(index, positions, allowed_mask(index, profile, exclude=cart))
-    return [Card(product_id=index.ids[p], title=index.titles[p], price=float(index.price[p]),
-                 currency=index.currency_of(p), category=index.categories[p], exploring=False,
-                 reasons=(t("Goes with {title} in your cart", title=index.titles[anchor]),))
-            for p, anchor in found[:MAX_ADD_ONS]]
+def _add_ons(session: Session, runtime: Runtime, customer_id: str, cart: Sequence[str],
+             t: Translator) -> list[Card]:
+    """The checkout's optional services for the cart, as cards saying what each is for."""
+    return [Card(product_id=a.product_id, title=a.title, price=a.price, currency=a.currency,
+                 category=a.category, exploring=False,
+                 reasons=(t("Goes with {title} in your cart", title=a.goes_with),))
+            for a in checkout_add_ons(session, runtime.recommender, customer_id=customer_id,
+                                      cart=cart, limit=MAX_ADD_ONS)]
 
 
 @router.post("/cart/add")
@@ -585,7 +579,7 @@ def checkout_page(request: Request, session: DbSession, runtime: Rt) -> Response
         return RedirectResponse("/cart", status_code=303)
     t = _translator(request)
     customer_id = visitor(request).customer_id
-    add_ons = _add_ons(session, runtime, index, customer_id, cart, t)
+    add_ons = _add_ons(session, runtime, customer_id, cart, t)
     # The order's row: what relates to it, less the services already offered as add-ons
     # above it (asked for that many more, so the row stays full).
     offered = {add_on.product_id for add_on in add_ons}
@@ -609,9 +603,9 @@ def checkout(request: Request, session: DbSession, runtime: Rt,
     if not lines:
         return RedirectResponse("/cart", status_code=303)
     # Only services this page offered may be bought alongside; anything else sent is ignored.
-    offered = {a.product_id for a in _add_ons(session, runtime, index,
-                                              visitor(request).customer_id, cart,
-                                              _translator(request))}
+    offered = {a.product_id for a in checkout_add_ons(
+        session, runtime.recommender, customer_id=visitor(request).customer_id, cart=cart,
+        limit=MAX_ADD_ONS)}
     chosen = [p for p in dict.fromkeys(add_on or []) if p in offered]
     bought = [*lines, *_cart_lines(index, chosen)]
     for line in bought:
