@@ -395,6 +395,18 @@ def test_polish_page(stage: Stage, page: Page) -> None:
     expect(cards.first.locator(".prefero-card__why-panel li")).to_have_text(
         [reason["text"] for reason in first["reasons"]])
     expect(cards.first.get_by_role("button", name="Zmień swoje preferencje")).to_be_visible()
+    # A model's other colours and sizes, counted in Polish plural forms.
+    assert any(item["variants"] for item in expected["items"])  # the demo has families
+    for position, item in enumerate(expected["items"]):
+        family = item["variants"] or {"colors": [], "sizes": []}
+        said = [_polish_count(len(family["colors"]), ("kolor", "kolory", "kolorów")),
+                _polish_count(len(family["sizes"]), ("rozmiar", "rozmiary", "rozmiarów"))]
+        said = [words for words in said if words]
+        variants = cards.nth(position).locator(".prefero-card__variants")
+        if said:
+            expect(variants).to_have_text(" · ".join(said))
+        else:
+            expect(variants).to_have_count(0)
 
     # Its undo time (0.2 s here) runs out by itself, and the dismissal is sent.
     title = cards.nth(1).locator(".prefero-card__title").inner_text()
@@ -405,6 +417,14 @@ def test_polish_page(stage: Stage, page: Page) -> None:
         f"Nie będziemy już proponować: \u201e{title}\u201d.")
     prefs = _admin(stage, "GET", f"/v1/customers/{customer}/preferences")
     assert prefs["dismissed"] == [shown[1]]
+
+
+def _polish_count(n: int, forms: tuple[str, str, str]) -> str:
+    """"{n} kolory" as Polish counts (only for more than one: one is no choice)."""
+    if n < 2:
+        return ""
+    few = n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14)
+    return f"{n} {forms[1] if few else forms[2]}"
 
 
 def _eventually(check: Callable[[], bool], *, within: float = 15.0) -> bool:

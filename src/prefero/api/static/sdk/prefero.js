@@ -58,7 +58,9 @@
       back: "{title} is back.",
       gone: "We will not suggest {title} again.",
       failed: "{title} could not be hidden. Please try again.",
-      change: "Change your preferences"
+      change: "Change your preferences",
+      colours: {one: "{n} colour", other: "{n} colours"},
+      sizes: {one: "{n} size", other: "{n} sizes"}
     },
     pl: {
       picked: "Wybrane dla Ciebie",
@@ -74,7 +76,10 @@
       back: "Przywrócono: {title}.",
       gone: "Nie będziemy już proponować: {title}.",
       failed: "Nie udało się ukryć: {title}. Spróbuj ponownie.",
-      change: "Zmień swoje preferencje"
+      change: "Zmień swoje preferencje",
+      colours: {one: "{n} kolor", few: "{n} kolory", many: "{n} kolorów", other: "{n} koloru"},
+      sizes: {one: "{n} rozmiar", few: "{n} rozmiary", many: "{n} rozmiarów",
+              other: "{n} rozmiaru"}
     }
   };
   var QUOTES = { en: ["\u201c", "\u201d"], pl: ["\u201e", "\u201d"] };
@@ -115,6 +120,16 @@
     return table[key].replace(/\{(\w+)\}/g, function (_, name) {
       return values && values[name] != null ? String(values[name]) : "";
     });
+  }
+
+  // A counted word in the page's language ("3 kolory", "5 kolorów"): Intl's plural rules
+  // pick the form, so Polish gets its three.
+  function counted(key, n) {
+    var forms = (TEXTS[state.language] || TEXTS.en)[key];
+    var rule = window.Intl && Intl.PluralRules ? new Intl.PluralRules(state.locale).select(n)
+      : (n === 1 ? "one" : "other");
+    return (forms[rule] || forms.other).replace("{n}", new Intl.NumberFormat(state.locale)
+      .format(n));
   }
 
   function quoted(title) {
@@ -492,6 +507,14 @@
     }
     node.appendChild(title);
     node.appendChild(el("p", "card__price", money(item.price, item.currency)));
+    // One card per model: say how many colours and sizes it also comes in.
+    var family = item.variants;
+    if (family) {
+      var offered = [];
+      if (family.colors && family.colors.length > 1) offered.push(counted("colours", family.colors.length));
+      if (family.sizes && family.sizes.length > 1) offered.push(counted("sizes", family.sizes.length));
+      if (offered.length) node.appendChild(el("p", "card__variants", offered.join(" \u00b7 ")));
+    }
 
     var reasons = (item.reasons || []).map(function (reason) { return reason.text; })
       .filter(Boolean);
