@@ -33,7 +33,8 @@ def _departments(index: CatalogIndex) -> tuple[Department, ...]:
 
 
 _lock = threading.Lock()
-_kept: tuple[int, int, tuple[Department, ...]] | None = None
+# The snapshot itself is held with its departments, so that its id cannot pass to another.
+_kept: tuple[CatalogIndex, tuple[Department, ...]] | None = None
 
 
 def departments(index: CatalogIndex) -> tuple[Department, ...]:
@@ -51,11 +52,11 @@ def departments(index: CatalogIndex) -> tuple[Department, ...]:
     """
     global _kept
     kept = _kept
-    if kept is not None and kept[0] == id(index) and kept[1] == index.revision:
-        return kept[2]
+    if kept is not None and kept[0] is index:
+        return kept[1]
     with _lock:
         found = _departments(index)
-        _kept = (id(index), index.revision, found)
+        _kept = (index, found)
         return found
 
 
@@ -82,5 +83,15 @@ def subcategories(index: CatalogIndex, path: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+_leaves: tuple[CatalogIndex, list[int]] | None = None
+
+
 def _eligible_leaves(index: CatalogIndex) -> list[int]:
-    return [int(code) for code in np.unique(index.leaf_code[index.eligible])]
+    """The leaf categories with something to buy, once per snapshot."""
+    global _leaves
+    kept = _leaves
+    if kept is not None and kept[0] is index:
+        return kept[1]
+    found = [int(code) for code in np.unique(index.leaf_code[index.eligible])]
+    _leaves = (index, found)
+    return found
