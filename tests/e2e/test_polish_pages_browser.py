@@ -70,11 +70,15 @@ def _catalogue_data(shop: Any) -> set[str]:
 
 def _leaks(page: Any, english: list[re.Pattern[str]], data: set[str]) -> list[str]:
     texts: list[str] = page.evaluate(_TEXTS)
+    titles = sorted((d for d in data if len(d) > 12), key=len, reverse=True)
     found = []
     for text in texts:
         # "Add to cart: <title>" for screen readers: the title part is the shop's
         if text in data or text.lstrip(": ") in data:
             continue
+        # A reason naming a product ("Na podstawie oglądanego produktu: <title>"): the
+        # title is the shop's, the rest is checked.
+        text = next((text.replace(title, "") for title in titles if title in text), text)
         if RAW.search(text) or ENGLISH_WORDS.search(text) or any(
                 p.match(text) for p in english):
             found.append(text)
