@@ -255,6 +255,12 @@ class Settings(BaseSettings):
         description="Days a suggested preference stays hidden after the customer rejected "
                     "it (or accepted it and later removed the preference)",
     )
+    popular_search_minimum: int = Field(
+        default=5, ge=1,
+        description="Searches of a query within 30 days before the search box offers it as "
+                    "a popular completion: a query few shoppers used is never shown "
+                    "(prefero.search.popular).",
+    )
 
     @field_validator("currency_rates", mode="before")
     @classmethod

@@ -26,3 +26,13 @@ def shop(runtime: Runtime) -> Runtime:
                                        description=description)
                                 for pid, title, category, brand, description in PRODUCTS])
     return runtime
+
+
+def shop_of(runtime: Runtime, products: list[tuple[str, str, str, str | None, str]]
+            ) -> Runtime:
+    """``runtime`` with ``products`` (id, title, category, brand, description) stored."""
+    with runtime.session() as session:
+        add_products(session, [product(pid, title=title, category=category, brand=brand,
+                                       description=description)
+                                for pid, title, category, brand, description in products])
+    return runtime

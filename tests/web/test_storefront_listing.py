@@ -65,3 +65,19 @@ def test_the_listing_reads_in_polish(shop: TestClient) -> None:
                   "Następna strona", "Działy"):
         assert words in page.text, words
     assert ">black <" not in page.text and "czarny" in page.text
+
+
+def test_a_search_is_counted_once_and_without_its_searcher(shop: TestClient,
+                                                           runtime: Runtime) -> None:
+    from sqlalchemy import select
+
+    from prefero.search.models import PopularSearch
+
+    assert shop.get("/search", params={"q": "chocolate"}).status_code == 200
+    # The same search again as its next page, in another order, filtered: not counted.
+    for params in ({"page": "2"}, {"sort": "newest"}, {"price_min": "5"}, {"all": "1"}):
+        shop.get("/search", params={"q": "chocolate", **params})
+    shop.get("/search", params={"q": "qqqzzx chocolate"})  # a word the shop does not print
+    with runtime.session() as session:
+        rows = session.execute(select(PopularSearch.query, PopularSearch.count)).all()
+    assert [tuple(row) for row in rows] == [("chocolate", 1)]

@@ -36,6 +36,7 @@ from prefero.api.routes import (
     sdk,
     search,
     suggestions,
+    synonyms,
     tokens,
 )
 from prefero.api.security_headers import install_security_headers
@@ -111,7 +112,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     # 401, 403 and 422, and the limits in front of them 413, 429 and 503; routes add the
     # 404/409 they can answer themselves.
     for module in (catalog, customers, events, recommendations, search, quizzes, quiz_sessions,
-                   suggestions, quiz_analytics, tokens, audit, listings):
+                   suggestions, quiz_analytics, tokens, audit, synonyms, listings):
         app.include_router(module.router,
                            responses=problem_responses(401, 403, 413, 422, 429, 503))
     _document_problems(app)

@@ -104,14 +104,35 @@ def pipeline(data_dir: DataDir = Path("var/bench"), requests: int = 2000,
 
 @bench_app.command("search")
 def search_latency(data_dir: DataDir = Path("var/bench"), requests: int = 1000,
-                   products: int = 3200, customers: int = 6000, out: Out = None) -> None:
-    """In-process latency of the search box's suggestions and of search, median and p99."""
-    from prefero.bench.search import bench_search
+                   products: int = 3200, customers: int = 6000,
+                   http: Annotated[bool, typer.Option(
+                       help="Also load GET /v1/search/suggest of a real server from "
+                            "--clients connections (wrk).")] = False,
+                   clients: Annotated[int, typer.Option(
+                       help="With --http: concurrent connections.")] = 16,
+                   seconds: Annotated[float, typer.Option(
+                       help="With --http: how long to load it.")] = 20.0,
+                   workers: Annotated[int, typer.Option(
+                       help="With --http: server worker processes.")] = 2,
+                   in_process: Annotated[bool, typer.Option(
+                       help="Measure in process (the service time, one at a time).")] = True,
+                   out: Out = None) -> None:
+    """Latency of the search box's suggestions and of search: in process (median, p90, p99;
+    the vocabulary's build time), and with --http under concurrent load."""
+    from prefero.bench.search import bench_search, bench_suggest_http, vocabulary_build
 
     runtime = _prepared(data_dir, products=products, customers=customers)
-    figures = bench_search(runtime, requests=requests)
-    for name, values in figures.items():
-        _show(f"{name} (in-process)", values)
+    figures: dict[str, Any] = {}
+    if in_process:
+        figures.update(bench_search(runtime, requests=requests))
+        figures["vocabulary"] = vocabulary_build(runtime)
+        for name, values in figures.items():
+            _show(f"{name} (in-process)", values)
+    if http:
+        figures["suggest_http"] = bench_suggest_http(runtime, clients=clients,
+                                                     seconds=seconds, workers=workers)
+        _show(f"GET /v1/search/suggest ({workers} workers, {clients} clients)",
+              figures["suggest_http"])
     _write(out, {"search": figures})
 
 

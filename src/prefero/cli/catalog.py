@@ -1,5 +1,6 @@
 """``prefero import FILE``: import a product feed into the configured database;
-``prefero reprice``: bring products stored in another currency into the shop's."""
+``prefero reprice``: bring products stored in another currency into the shop's;
+``prefero synonyms``: the shop's search synonyms."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from prefero.catalog.repricing import reprice_catalog
 from prefero.catalog.schemas import ImportReport, RowError
 from prefero.catalog.service import ImportRefused, import_feed
 from prefero.cli.common import open_runtime
-from prefero.errors import InvalidInput
+from prefero.errors import InvalidInput, NotFound
+from prefero.search.synonyms import SynonymRuleIn, add_rule, delete_rule, list_rules
 
-__all__ = ["import_command", "register", "reprice_command"]
+__all__ = ["import_command", "register", "reprice_command", "synonyms_app"]
 
 SHOWN_ERRORS = 50
 
@@ -132,7 +134,67 @@ def reprice_command() -> None:
                       f"at {done.rates[currency]}.", highlight=False)
 
 
+synonyms_app = typer.Typer(help="The shop's search synonyms (also GET/PUT/POST/DELETE "
+                                "/v1/search/synonyms).", no_args_is_help=True)
+
+
+@synonyms_app.command("list")
+def synonyms_list() -> None:
+    """Every rule: id, source (one way) or none (equivalents), terms."""
+    runtime = open_runtime()
+    try:
+        with runtime.session() as session:
+            rules = list_rules(session)
+    finally:
+        runtime.close()
+    table = Table("id", "source", "terms")
+    for rule in rules:
+        table.add_row(str(rule.id), rule.source or "", ", ".join(rule.terms))
+    Console().print(table)
+
+
+@synonyms_app.command("add")
+def synonyms_add(
+    terms: Annotated[list[str], typer.Argument(help="Words or short phrases (quote phrases).")],
+    source: Annotated[str | None, typer.Option(
+        help="One way: a query holding this also finds the terms, not the other way "
+             "round.")] = None,
+) -> None:
+    """Add a rule: equivalents (`prefero synonyms add chleb bread`) or one way
+    (`prefero synonyms add ipad --source tablet`)."""
+    console = Console()
+    runtime = open_runtime()
+    try:
+        with runtime.session(write=True) as session:
+            rule = add_rule(session, SynonymRuleIn(source=source, terms=terms))
+    except InvalidInput as exc:
+        console.print(f"[red]Refused:[/red] {exc.detail}", highlight=False)
+        for error in exc.errors:
+            console.print(f"  {'.'.join(map(str, error.loc))}: {error.msg}", highlight=False)
+        raise typer.Exit(code=1) from None
+    finally:
+        runtime.close()
+    console.print(f"Added rule {rule.id}: {rule.source + ' → ' if rule.source else ''}"
+                  f"{', '.join(rule.terms)}", highlight=False)
+
+
+@synonyms_app.command("delete")
+def synonyms_delete(rule_id: Annotated[int, typer.Argument(help="The rule's id.")]) -> None:
+    """Delete one rule."""
+    runtime = open_runtime()
+    try:
+        with runtime.session(write=True) as session:
+            delete_rule(session, rule_id)
+    except NotFound as exc:
+        Console().print(f"[red]{exc.detail}[/red]", highlight=False)
+        raise typer.Exit(code=1) from None
+    finally:
+        runtime.close()
+    Console().print(f"Deleted rule {rule_id}.")
+
+
 def register(app: typer.Typer) -> None:
     """Adds the catalog commands to the main app."""
     app.command("import")(import_command)
     app.command("reprice")(reprice_command)
+    app.add_typer(synonyms_app, name="synonyms")

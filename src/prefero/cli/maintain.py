@@ -10,6 +10,7 @@ from rich.console import Console
 
 from prefero.cli.common import open_runtime
 from prefero.privacy.maintenance import maintain as run_maintenance
+from prefero.search.popular import RETENTION_DAYS
 
 __all__ = ["register"]
 
@@ -22,8 +23,9 @@ def maintain(
                             "`prefero demo` starts; in production use cron or a timer, or this)."),
 ) -> None:
     """Delete behavioural data older than PREFERO_EVENT_RETENTION_DAYS, rekey old event
-    receipts, retrain the artefacts when an erasure queued it, and scrub deleted rows from
-    the database files. Run it at least every PREFERO_ERASURE_RETRAIN_HOURS (hourly is fine)."""
+    receipts, delete popular-search counts older than 90 days, retrain the artefacts when an
+    erasure queued it, and scrub deleted rows from the database files. Run it at least every
+    PREFERO_ERASURE_RETRAIN_HOURS (hourly is fine)."""
     console = Console()
     if every is None:
         _one_pass(console, batch=batch)
@@ -52,6 +54,8 @@ def _one_pass(console: Console, *, batch: int) -> None:
                       f"{retention.events} events, {retention.counters} counter rows, "
                       f"{retention.receipts} receipts in {retention.batches} batches")
     console.print(f"• receipts rekeyed: {report.rekeyed_receipts}")
+    console.print(f"• popular searches: {report.popular_searches} day counts past "
+                  f"{RETENTION_DAYS} days deleted")
     if report.retrained_version is None:
         console.print("• retrain: none pending")
     else:

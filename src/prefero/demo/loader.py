@@ -23,6 +23,7 @@ from prefero.db.base import Base
 from prefero.db.migrate import upgrade
 from prefero.demo.catalog import CURRENCY
 from prefero.demo.shop import ProgressCallback, generate_demo
+from prefero.demo.synonyms import seed_synonyms
 from prefero.events.models import Event, ProductActivity
 from prefero.quizzes.publish import publish_library
 from prefero.runtime import Runtime
@@ -97,6 +98,7 @@ def load_demo(runtime: Runtime, *, seed: int = 7, products: int = 3200, customer
             # Already loaded: still bring the quiz library up to date (publishing an unchanged
             # definition stores nothing), so a demo made before a new quiz shipped gets it.
             publish_library(session, schema=runtime.facet_schema)
+            seed_synonyms(session)
             return _summary(session, loaded=False, seconds=time.perf_counter() - started)
     shop = generate_demo(seed=seed, products=products, customers=customers, anchor=anchor,
                          schema=runtime.facet_schema, progress=progress)
@@ -129,5 +131,7 @@ def load_demo(runtime: Runtime, *, seed: int = 7, products: int = 3200, customer
         # The demo shop ships its quiz library (issue 3), published in this same transaction
         # so that a load gives a shop with both catalogue and quizzes, or neither.
         publish_library(session, schema=runtime.facet_schema)
+        # Polish words for the English catalogue that no category's name gives ("chleb").
+        seed_synonyms(session)
         session.flush()
         return _summary(session, loaded=True, seconds=time.perf_counter() - started)

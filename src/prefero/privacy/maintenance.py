@@ -1,5 +1,6 @@
 """The periodic job behind ``prefero maintain``: retention, rekeying of old receipts, the
-retrain an erasure queued, and a storage scrub (on PostgreSQL the VACUUM erasures queued).
+retrain an erasure queued, old days of the popular-search counts, and a storage scrub (on
+PostgreSQL the VACUUM erasures queued).
 Run it at least every ``Settings.erasure_retrain_hours`` (hourly from cron or a systemd timer
 is a good default)."""
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from prefero.events.models import Event, EventReceipt, ProductActivity
 from prefero.privacy.retention import RetentionReport, expire_behaviour, rekey_legacy_receipts
 from prefero.privacy.retrain import complete_retrains, pending_retrains
 from prefero.privacy.scrub import ScrubResult, run_pending_scrubs
+from prefero.search.popular import prune_popular
 
 if TYPE_CHECKING:
     from prefero.runtime import Runtime
@@ -34,6 +36,9 @@ class MaintenanceReport:
     #: Whether the retrain ran after its deadline (the job was not run often enough).
     retrain_was_overdue: bool
     scrub: ScrubResult
+    #: Rows of popular-search counts deleted for days past their retention (anonymous
+    #: counts: kept only as long as "popular lately" needs them, not for privacy).
+    popular_searches: int = 0
 
 
 def maintain(runtime: Runtime, *, now: datetime | None = None, batch: int = 5_000,
@@ -51,6 +56,7 @@ def maintain(runtime: Runtime, *, now: datetime | None = None, batch: int = 5_00
     retention = expire_behaviour(writes, days=settings.event_retention_days,
                                  now=now, batch=batch)
     rekeyed = rekey_legacy_receipts(writes, key=settings.erasure_key, batch=batch)
+    popular = prune_popular(writes, today=now.astimezone(UTC).date())
     with runtime.session() as session:
         queue = pending_retrains(session)
     version = None
@@ -69,4 +75,5 @@ def maintain(runtime: Runtime, *, now: datetime | None = None, batch: int = 5_00
     scrub = run_pending_scrubs(runtime.engine, writes, also=expired)
     return MaintenanceReport(retention=retention, rekeyed_receipts=rekeyed,
                              retrained_version=version,
-                             retrain_was_overdue=queue.overdue(now), scrub=scrub)
+                             retrain_was_overdue=queue.overdue(now), scrub=scrub,
+                             popular_searches=popular)

@@ -1,9 +1,10 @@
 """Search as the customer sees it: their constraints apply by default, the answer says what
 each preference hid, and ``apply_preferences=False`` shows everything.
 
-The database finds the products whose words match (title, description, brand, category;
-words the catalogue does not know corrected first, ``prefero.search.vocabulary``); the order
-of those hits is ours, not the database's, so that SQLite and PostgreSQL answer alike."""
+The catalogue's own words (titles, brands, categories) are matched in memory, descriptions
+by the database; words match their forms and the shop's synonyms, and words the catalogue
+does not know are corrected when nothing is found (``prefero.search.matching``). The order
+of the hits is ours, not the database's, so that SQLite and PostgreSQL answer alike."""
 
 from __future__ import annotations
 
@@ -17,8 +18,7 @@ from prefero.recommend.engine import RecommendationEngine
 from prefero.recommend.profile import CustomerProfile
 from prefero.recommend.query import RecommendationQuery, RecommendedItem
 from prefero.recommend.wording import rule_text
-from prefero.search.fulltext import keyword_hits, search_terms
-from prefero.search.vocabulary import Vocabulary, vocabulary_of
+from prefero.search.matching import find
 from prefero.types import Level
 
 __all__ = ["HiddenByPreference", "SearchResult", "hidden_by_preference", "ranked_hits",
@@ -65,28 +65,14 @@ def hidden_by_preference(index: CatalogIndex, profile: CustomerProfile, availabl
 def ranked_hits(session: Session, index: CatalogIndex, query: str
                 ) -> tuple[list[str], str | None]:
     """The products matching ``query``, best first by the catalogue's own words (ties by
-    id); when nothing matches as typed, the products matching it with its unknown words
-    corrected, and that corrected query."""
-    vocabulary = vocabulary_of(index)
-    terms = search_terms(query)
-    found = keyword_hits(session, query, limit=MAX_HITS)
-    corrected = None
-    if not found:
-        # Another of the shop's languages first, then a typo.
-        used = [vocabulary.translate(term) or vocabulary.correct(term) or term
-                for term in terms]
-        if used != terms:
-            terms, corrected = used, " ".join(used)
-            found = keyword_hits(session, corrected, limit=MAX_HITS)
-    return _by_relevance(found, index, vocabulary, terms), corrected
+    id; ``prefero.search.matching``): the words as typed, their forms ("dresses": "dress")
+    and the shop's synonyms; when nothing matches, the products matching it read in the
+    shop's other language or with its unknown words corrected, and that query.
 
-
-def _by_relevance(found: list[str], index: CatalogIndex, vocabulary: Vocabulary,
-                  terms: list[str]) -> list[str]:
-    known = [(product_id, index.position[product_id]) for product_id in found
-             if product_id in index.position]
-    known.sort(key=lambda hit: (-vocabulary.rank(hit[1], terms), hit[0]))
-    return [product_id for product_id, _ in known]
+    >>> # ranked_hits(session, index, "macbok") -> (['mb-air', 'mb-pro'], 'macbook')
+    """
+    found = find(session, index, query, limit=MAX_HITS)
+    return found.ids, found.corrected
 
 
 def search(session: Session, engine: RecommendationEngine, *, query: str,

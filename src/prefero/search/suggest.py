@@ -1,6 +1,7 @@
 """Suggestions as the shopper types: whole queries completing the word being typed, the
 brands and categories whose names match, and the best products with the customer's rules
-applied. Everything comes from the catalogue; nothing from any person's searches."""
+applied. Everything comes from the catalogue, except the queries shoppers search most
+(anonymous counts of catalogue words, ``prefero.search.popular``), offered first."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from prefero.catalog.facets import category_ancestors
+from prefero.recommend.constraints import allowed_mask
 from prefero.recommend.engine import RecommendationEngine
-from prefero.recommend.query import RecommendedItem
+from prefero.recommend.query import RecommendationQuery, RecommendedItem
 from prefero.search.fulltext import search_terms
-from prefero.search.service import search
-from prefero.search.vocabulary import Named, Vocabulary, vocabulary_of
+from prefero.search.matching import find
+from prefero.search.popular import with_popular
+from prefero.search.vocabulary import Vocabulary, vocabulary_of
 
 __all__ = ["NamedSuggestion", "Suggestions", "suggest"]
 
@@ -23,6 +27,10 @@ SHOWN = 5
 #: a catalogue (at 100,000 products "re" matched half of it, 70 ms of full-text ranking),
 #: where completions and names already say what the shopper may mean.
 PRODUCTS_FROM = 3
+#: The best matches (by the catalogue's words, among those the customer may see) that the
+#: search placement picks the suggested products from: a results page weighs a thousand,
+#: a handful of suggestions needs no more than this, and each costs the pipeline time.
+SUGGESTED_AMONG = 200
 
 
 class NamedSuggestion(BaseModel):
@@ -43,28 +51,45 @@ class Suggestions(BaseModel):
     products: list[RecommendedItem]
 
 
-def _matches(named: Named, terms: list[str]) -> bool:
-    """Every term starts a word of the name (the last one may be half typed)."""
-    return all(any(word.startswith(term) for word in named.words) for term in terms)
+def _ruled_out(facet: str, value: str, hidden: set[tuple[str, str]]) -> bool:
+    """Whether a "never" rule covers the value: a category under a ruled-out one is ruled
+    out with it ("never Sweets" leaves no Chocolate to suggest)."""
+    if facet != "category":
+        return (facet, value) in hidden
+    return any(("category", path) in hidden for path in category_ancestors(value))
 
 
 def _named(vocabulary: Vocabulary, terms: list[str], *, facet: str,
            hidden: set[tuple[str, str]]) -> list[NamedSuggestion]:
-    found = [named for named in vocabulary.named if named.facet == facet
-             and (named.facet, named.value) not in hidden and _matches(named, terms)]
-    found.sort(key=lambda named: (-named.count, named.label, named.value))
+    found = [named for named in vocabulary.named_matching(terms, facet=facet)
+             if not _ruled_out(named.facet, named.value, hidden)]
     return [NamedSuggestion(facet="brand" if facet == "brand" else "category",
                             value=named.value, label=named.label.split(" > ")[-1],
                             count=named.count) for named in found[:SHOWN]]
 
 
+def _completions(session: Session, engine: RecommendationEngine, vocabulary: Vocabulary,
+                 terms: list[str]) -> list[str]:
+    """Whole queries completing the last of ``terms``: the popular ones first, then the
+    catalogue's words starting with it (most frequent first), else its translation or
+    correction."""
+    words = vocabulary.starting(terms[-1], limit=SHOWN)
+    if not words:
+        fixed = vocabulary.translate(terms[-1]) or vocabulary.correct(terms[-1])
+        words = [fixed] if fixed is not None else []
+    return with_popular(
+        session, prefix_terms=terms, limit=SHOWN,
+        minimum=engine.runtime.settings.popular_search_minimum,
+        completions=[" ".join([*terms[:-1], word]) for word in words[:SHOWN]])
+
+
 def suggest(session: Session, engine: RecommendationEngine, *, query: str,
             customer_id: str | None, n: int = SHOWN, language: str = "en") -> Suggestions:
     """What to offer below a search box holding ``query``: the ``n`` best products for the
-    customer as search finds them (their rules applied; the query corrected only when
-    nothing matches as typed; from ``PRODUCTS_FROM`` letters on), completions of the last
-    word, and the brands and categories whose names match (never one the customer ruled
-    out).
+    customer among those whose titles, brands or categories match (descriptions only for a
+    word none of those has; their rules applied; the query corrected only when nothing
+    matches as typed; from ``PRODUCTS_FROM`` letters on), completions of the last word, and
+    the brands and categories whose names match (never one the customer ruled out).
 
     >>> # suggest(session, runtime.recommender, query="mac", customer_id="c1")
     """
@@ -77,19 +102,21 @@ def suggest(session: Session, engine: RecommendationEngine, *, query: str,
     corrected = None
     products: list[RecommendedItem] = []
     if len(terms) > 1 or len(terms[0]) >= PRODUCTS_FROM:
-        found = search(session, engine, query=query, customer_id=customer_id, n=n,
-                       language=language, profile=profile)
-        corrected, products = found.corrected_query, found.items
+        # Titles, brands and categories in memory; descriptions only for a word they lack.
+        # The best hits the customer may see, as many as the row needs to choose from.
+        found = find(session, index, query, descriptions=False, limit=SUGGESTED_AMONG,
+                     allowed=allowed_mask(index, profile))
+        corrected = found.corrected
+        if found.ids:
+            products = engine.recommend(session, RecommendationQuery(
+                customer_id=customer_id, placement="search", n=n, hits=tuple(found.ids)),
+                profile=profile).items
     if corrected is not None:
         terms = search_terms(corrected)
-    words = vocabulary.starting(terms[-1])
-    if not words:
-        fixed = vocabulary.translate(terms[-1]) or vocabulary.correct(terms[-1])
-        words = [fixed] if fixed is not None else []
     hidden = set(profile.never)
     return Suggestions(
         query=query, corrected_query=corrected,
-        completions=[" ".join([*terms[:-1], word]) for word in words[:SHOWN]],
+        completions=_completions(session, engine, vocabulary, terms),
         brands=_named(vocabulary, terms, facet="brand", hidden=hidden),
         categories=_named(vocabulary, terms, facet="category", hidden=hidden),
         products=products)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, BackgroundTasks, Form, Query
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -53,6 +53,7 @@ from prefero.search.listing import (
     browse_search,
     filterable,
 )
+from prefero.search.popular import count_search
 from prefero.search.service import HiddenByPreference
 from prefero.types import EventType, Placement
 from prefero.web.i18n import Translator, language_of, translator
@@ -368,7 +369,7 @@ def category(request: Request, session: DbSession, runtime: Rt, category_path: s
 
 
 @router.get("/search")
-def search(request: Request, session: DbSession, runtime: Rt,
+def search(request: Request, session: DbSession, runtime: Rt, background: BackgroundTasks,
            q: Annotated[str, Query(max_length=500)] = "",
            all: Annotated[bool, Query()] = False, sort: SortQuery = "for_you",
            page: PageQuery = 1, price_min: PriceQuery = "", price_max: PriceQuery = ""
@@ -376,10 +377,16 @@ def search(request: Request, session: DbSession, runtime: Rt,
     t = _translator(request)
     if not q.strip():
         return _search_prompt(request, session, runtime)
+    filters = _filters(request, runtime, price_min=price_min, price_max=price_max)
     listing = browse_search(
         session, runtime.recommender, query=q, customer_id=visitor(request).customer_id,
         sort=sort, page=page, apply_preferences=not all, language=t.language,
-        filters=_filters(request, runtime, price_min=price_min, price_max=price_max))
+        filters=filters)
+    # Counted once, as typed (anonymously: search.popular), after the page is sent: not
+    # again for its next page, another order, a filter or "show all" (the same search).
+    if page == 1 and sort == "for_you" and not all and filters == Filters():
+        background.add_task(count_search, runtime, query=q,
+                            corrected_query=listing.corrected_query, found=listing.total)
     return _listing_page(request, session, runtime, "storefront/search.html", listing,
                          show_all=all, query=q)
 
