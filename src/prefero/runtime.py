@@ -75,8 +75,11 @@ class Runtime:
     @cached_property
     def recommender(self) -> RecommendationEngine:
         from prefero.recommend.engine import RecommendationEngine
+        from prefero.search.prepare import prepare_search
 
-        return RecommendationEngine(runtime=self)
+        # Search's tables of a catalogue are built with its snapshot, before any shopper
+        # reads it (the recommendation engine knows nothing of search).
+        return RecommendationEngine(runtime=self, on_new_catalogue=(prepare_search,))
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:

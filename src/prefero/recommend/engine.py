@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,8 +67,12 @@ def _load_published(session: Session, root: Path, version: str | None, *,
 class RecommendationEngine:
     """One per process. ``recommend`` is safe to call from several threads."""
 
-    def __init__(self, *, runtime: Runtime, config: PipelineConfig | None = None) -> None:
+    def __init__(self, *, runtime: Runtime, config: PipelineConfig | None = None,
+                 on_new_catalogue: Sequence[Callable[[CatalogIndex], object]] = ()) -> None:
         self.runtime = runtime
+        # Run on each new catalogue snapshot before it is swapped in (what other parts of
+        # the process derive from it, built before a request reads it).
+        self._on_new_catalogue = tuple(on_new_catalogue)
         self.config = config or PipelineConfig.from_settings(runtime.settings)
         self._lock = threading.Lock()
         self._index: CatalogIndex | None = None
@@ -137,6 +142,8 @@ class RecommendationEngine:
             rebuilt = False
             if index is None or index.revision != revision:
                 index = build_catalog_index(session, self.runtime.facet_schema)
+                for prepare in self._on_new_catalogue:
+                    prepare(index)
                 rebuilt = True
             settings = self.runtime.settings
             root = settings.artefact_dir
