@@ -34,7 +34,7 @@ def one_per_family(index: CatalogIndex, ranked: IntArray) -> IntArray:
     >>> one_per_family(index, np.array([2, 1, 0])).tolist()
     [2, 1]
     """
-    if ranked.size < 2:
+    if ranked.size < 2 or not index.in_family[ranked].any():
         return ranked
     _codes, first = np.unique(index.groups[ranked], return_index=True)
     if first.size == ranked.size:
@@ -46,9 +46,9 @@ def one_per_family(index: CatalogIndex, ranked: IntArray) -> IntArray:
 def family_of(index: CatalogIndex, item: int, allowed: BoolArray) -> Variants | None:
     """``item``'s family as far as ``allowed`` lets the customer see it (a size or colour
     their rules exclude is not offered), or ``None`` for a product without one."""
-    members = index.in_group(item)
-    if members.size < 2:
+    if not index.in_family[item]:
         return None
+    members = index.in_group(item)
     offered = [int(m) for m in members if m == item or allowed[m]]
     if len(offered) < 2:
         return None
@@ -62,8 +62,9 @@ def family_of(index: CatalogIndex, item: int, allowed: BoolArray) -> Variants | 
             colors.setdefault(color, None)
         for size in _listed(values.get("size")):
             sizes.setdefault(size, None)
-    return Variants(product_ids=[index.ids[m] for m in offered], colors=list(colors),
-                    sizes=list(sizes))
+    # Built from the snapshot's own strings: nothing here for pydantic to check.
+    return Variants.model_construct(product_ids=[index.ids[m] for m in offered],
+                                    colors=list(colors), sizes=list(sizes))
 
 
 def _listed(raw: object) -> list[str]:
