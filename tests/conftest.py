@@ -86,6 +86,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         # wrong keys on purpose far more often than 20 a minute from one test client;
         # tests/api/test_rate_limit.py tests the real default.
         rate_limit_failed_auth="100000/minute",
+        # A search is counted as it is answered (tests/search/test_popular.py tests the
+        # batches).
+        popular_search_batch=1,
     )
 
 

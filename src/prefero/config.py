@@ -261,6 +261,12 @@ class Settings(BaseSettings):
                     "a popular completion: a query few shoppers used is never shown "
                     "(prefero.search.popular).",
     )
+    popular_search_batch: int = Field(
+        default=20, ge=1, le=10_000,
+        description="Searches a process counts in memory before writing them in one unit of "
+                    "work (or after 10 s): on SQLite every write takes the one writer's turn. "
+                    "A process that dies loses at most this many counts.",
+    )
 
     @field_validator("currency_rates", mode="before")
     @classmethod

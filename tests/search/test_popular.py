@@ -25,6 +25,7 @@ from prefero.search.popular import (
     WINDOW_DAYS,
     count_search,
     countable_query,
+    flush_searches,
     popular_completions,
     prune_popular,
     record_search,
@@ -299,3 +300,22 @@ def test_the_search_box_fragment_shows_popular_completions_in_both_languages(
     assert english.count(link) == 1
     assert "suggestions</p>" in english and "podpowiedzi</p>" in polish
     assert "suggestions</p>" not in polish and "Category:" not in polish
+
+
+def test_counts_wait_in_the_process_for_their_batch(shop: Runtime) -> None:
+    batched = Runtime(shop.settings.model_copy(update={"popular_search_batch": 3}))
+    try:
+        for _ in range(2):
+            assert count_search(batched, query="linen shirt", corrected_query=None,
+                                found=3) == "linen shirt"
+        assert stored(batched) == {}  # waiting
+        count_search(batched, query="macbook air", corrected_query=None, found=1)
+        assert {query: n for (query, _day), n in stored(batched).items()} == {
+            "linen shirt": 2, "macbook air": 1}
+        count_search(batched, query="linen shirt", corrected_query=None, found=3)
+        assert flush_searches(batched) == 1  # what waits is written on demand too
+        assert flush_searches(batched) == 0
+        assert sum(n for (query, _day), n in stored(batched).items()
+                   if query == "linen shirt") == 3
+    finally:
+        batched.close()

@@ -43,6 +43,7 @@ from prefero.api.security_headers import install_security_headers
 from prefero.api.server_timing import install_server_timing
 from prefero.config import Settings, get_settings
 from prefero.runtime import Runtime
+from prefero.search.popular import flush_searches
 from prefero.web.app import install_web
 
 __all__ = ["create_app"]
@@ -96,6 +97,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
             gc.freeze()
             sys.setswitchinterval(settings.gil_switch_ms / 1000.0)
         yield
+        # The searches this worker counted but has not written yet (search.popular).
+        flush_searches(runtime)
 
     app = FastAPI(
         title="Prefero",

@@ -27,9 +27,10 @@ import logging
 import threading
 import time
 import weakref
+from collections import Counter
 from collections.abc import Callable, Container
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -47,9 +48,9 @@ from prefero.search.vocabulary import Vocabulary, vocabulary_of
 if TYPE_CHECKING:
     from prefero.runtime import Runtime
 
-__all__ = ["CACHE_SECONDS", "MINIMUM", "RETENTION_DAYS", "WINDOW_DAYS", "count_search",
-           "countable_query", "popular_completions", "prune_popular", "record_search",
-           "with_popular"]
+__all__ = ["CACHE_SECONDS", "FLUSH_SECONDS", "MINIMUM", "RETENTION_DAYS", "WINDOW_DAYS",
+           "count_search", "countable_query", "flush_searches", "popular_completions",
+           "prune_popular", "record_search", "with_popular"]
 
 #: Days a query's searches count towards "popular" (today included).
 WINDOW_DAYS = 30
@@ -62,6 +63,8 @@ RETENTION_DAYS = 90
 MAX_QUERY_LENGTH = 200
 #: How long a process serves its copy of the popular queries before reading them again.
 CACHE_SECONDS = 300.0
+#: Longest a count waits in its process before it is written (``count_search``).
+FLUSH_SECONDS = 10.0
 #: Most queries a process keeps (the most searched); a completion further down the long
 #: tail would never make the few shown anyway.
 CACHED_QUERIES = 10_000
@@ -91,12 +94,13 @@ def countable_query(query: str, *, found: int, known: Container[str]) -> str | N
 
 
 def record_search(session: Session, *, query: str, found: int, vocabulary: Vocabulary,
-                  day: date | None = None) -> str | None:
-    """Count one search of ``query`` that found ``found`` products, on ``day`` (today, UTC),
-    when ``countable_query`` allows it; answer what was counted, or ``None``. Only the
-    query's words and the day are written (see the module's docstring for why that is
-    safe without consent). One statement that inserts or adds one, so concurrent searches
-    of one query never lose a count nor collide on SQLite or PostgreSQL.
+                  day: date | None = None, times: int = 1) -> str | None:
+    """Count one search (or ``times`` alike) of ``query`` that found ``found`` products, on
+    ``day`` (today, UTC), when ``countable_query`` allows it; answer what was counted, or
+    ``None``. Only the query's words and the day are written (see the module's docstring
+    for why that is safe without consent). One statement that inserts or adds, so
+    concurrent searches of one query never lose a count nor collide on SQLite or
+    PostgreSQL.
 
     >>> record_search(session, query="Apple MacBook", found=2,
     ...               vocabulary=vocabulary_of(index))  # doctest: +SKIP
@@ -106,26 +110,29 @@ def record_search(session: Session, *, query: str, found: int, vocabulary: Vocab
     if counted is None:
         return None
     day = day or utcnow().date()
-    values = {"query": counted, "day": day, "count": 1}
+    values = {"query": counted, "day": day, "count": times}
     if session.get_bind().dialect.name == "postgresql":
         pg = pg_insert(PopularSearch).values(values)
         session.execute(pg.on_conflict_do_update(
-            index_elements=["query", "day"], set_={"count": PopularSearch.count + 1}))
+            index_elements=["query", "day"], set_={"count": PopularSearch.count + times}))
     else:
         lite = sqlite_insert(PopularSearch).values(values)
         session.execute(lite.on_conflict_do_update(
-            index_elements=["query", "day"], set_={"count": PopularSearch.count + 1}))
-    _count_in_memory(session, counted, day)
+            index_elements=["query", "day"], set_={"count": PopularSearch.count + times}))
+    _count_in_memory(session, counted, day, times=times)
     return counted
 
 
 def count_search(runtime: Runtime, *, query: str, corrected_query: str | None,
                  found: int) -> str | None:
-    """Count a search that found ``found`` products (``record_search`` of ``query``, or of
-    ``corrected_query`` when search answered for that one instead), in a unit of work of its
-    own: for a route to run after it answered (a background task), so that the search's own
-    session only reads and the answer never waits for the write lock. A database too busy
-    to take the write loses this one count rather than failing anything.
+    """Count a search that found ``found`` products (``query``, or ``corrected_query`` when
+    search answered for that one instead): for a route to run after it answered (a
+    background task), so that the search's own session only reads. Counts wait in the
+    process until ``Settings.popular_search_batch`` of them are due or the oldest has
+    waited ``FLUSH_SECONDS``, then go in one unit of work (``flush_searches``): on SQLite
+    each write takes the one writer's turn, and a count is worth less than that turn. A
+    process that dies loses what waits (an anonymous tally, not an acknowledged write);
+    a database too busy to take the write loses that batch rather than failing anything.
 
     >>> background.add_task(count_search, runtime, query=q, found=result.total_hits,
     ...                     corrected_query=result.corrected_query)  # doctest: +SKIP
@@ -133,18 +140,50 @@ def count_search(runtime: Runtime, *, query: str, corrected_query: str | None,
     query = corrected_query or query
     if found <= 0 or not search_terms(query):
         return None
+    index = runtime.recommender.held_index
+    if index is None:
+        with runtime.session() as session:
+            index, _model = runtime.recommender.snapshot(session)
+    counted = countable_query(query, found=found, known=vocabulary_of(index).count)
+    if counted is None:
+        return None
+    now = time.monotonic()
+    with _lock:
+        waiting = _waiting.setdefault(runtime.engine.pool, _Waiting(since=now))
+        waiting.counts[(counted, utcnow().date())] += 1
+        due = (sum(waiting.counts.values()) >= runtime.settings.popular_search_batch
+               or now - waiting.since >= FLUSH_SECONDS)
+    if due:
+        flush_searches(runtime)
+    return counted
+
+
+def flush_searches(runtime: Runtime) -> int:
+    """Write the counts waiting in this process, in one unit of work; answer how many
+    searches were written (0 when nothing waited or the database was too busy)."""
+    with _lock:
+        waiting = _waiting.pop(runtime.engine.pool, None)
+    if waiting is None or not waiting.counts:
+        return 0
     try:
         with runtime.session() as session:
             index, _model = runtime.recommender.snapshot(session)
         vocabulary = vocabulary_of(index)
-        # Checked before the write session, which on SQLite queues for the one writer:
-        # a query that will not be counted takes nobody's turn.
-        if countable_query(query, found=found, known=vocabulary.count) is None:
-            return None
         with runtime.session(write=True) as session:
-            return record_search(session, query=query, found=found, vocabulary=vocabulary)
+            for (query, day), times in sorted(waiting.counts.items()):
+                record_search(session, query=query, found=1, vocabulary=vocabulary, day=day,
+                              times=times)
     except Overloaded:
-        return None
+        return 0
+    return sum(waiting.counts.values())
+
+
+@dataclass
+class _Waiting:
+    """Counts of one database waiting in this process: (query, day) → searches."""
+
+    since: float
+    counts: Counter[tuple[str, date]] = field(default_factory=Counter)
 
 
 def popular_completions(session: Session, *, prefix_terms: list[str], limit: int,
@@ -227,6 +266,8 @@ _lock = threading.Lock()
 # test on PostgreSQL) never reads another's copy.
 _kept: weakref.WeakKeyDictionary[Pool, dict[tuple[int, int], _Kept]] = (
     weakref.WeakKeyDictionary())
+# Per database, as ``_kept``: the counts waiting for ``flush_searches``.
+_waiting: weakref.WeakKeyDictionary[Pool, _Waiting] = weakref.WeakKeyDictionary()
 _log = logging.getLogger(__name__)
 
 
@@ -285,7 +326,7 @@ def _load(session: Session, *, today: date, days: int, minimum: int) -> _Kept:
     return kept
 
 
-def _count_in_memory(session: Session, query: str, day: date) -> None:
+def _count_in_memory(session: Session, query: str, day: date, *, times: int = 1) -> None:
     """Bring this process's copies up to date with one search just counted: one more for a
     query already popular; a query that has just reached its floor joins (one indexed
     read: its days in the window). Others' searches arrive with the next reload."""
@@ -296,7 +337,7 @@ def _count_in_memory(session: Session, query: str, day: date) -> None:
             continue
         with _lock:
             if query in kept.counts:
-                kept.counts[query] += 1
+                kept.counts[query] += times
                 continue
         total = int(session.scalar(select(func.coalesce(func.sum(PopularSearch.count), 0))
                                    .where(PopularSearch.query == query,
