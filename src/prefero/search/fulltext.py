@@ -11,7 +11,7 @@ database's own relevance: the order is the caller's, so that SQLite and PostgreS
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -77,6 +77,24 @@ def _plain(tokens: Sequence[Token]) -> list[Token]:
     return [token for token in tokens if _PLAIN.fullmatch(token[0])]
 
 
+def _combined(clauses: Sequence[Clause], any_of: Callable[[Sequence[Token]], str | None], *,
+              both: str, either: str) -> list[str] | None:
+    """Each clause as one expression of the database's syntax (``both`` joins the words of
+    an alternative, ``either`` the alternatives), or ``None`` when one clause can match
+    nothing there."""
+    parts = []
+    for clause in clauses:
+        alternatives = []
+        for alternative in clause:
+            words = [any_of(tokens) for tokens in alternative]
+            if alternative and all(words):
+                alternatives.append("(" + both.join(w for w in words if w) + ")")
+        if not alternatives:
+            return None
+        parts.append("(" + either.join(alternatives) + ")")
+    return parts
+
+
 def _sqlite(clauses: Sequence[Clause], described: Sequence[Token]) -> str | None:
     def token(found: Token) -> str:
         return f'"{found[0]}"*' if found[1] else f'"{found[0]}"'
@@ -85,16 +103,9 @@ def _sqlite(clauses: Sequence[Clause], described: Sequence[Token]) -> str | None
         plain = _plain(tokens)
         return "(" + " OR ".join(token(t) for t in plain) + ")" if plain else None
 
-    parts = []
-    for clause in clauses:
-        alternatives = []
-        for alternative in clause:
-            words = [any_of(tokens) for tokens in alternative]
-            if alternative and all(words):
-                alternatives.append("(" + " AND ".join(w for w in words if w) + ")")
-        if not alternatives:
-            return None
-        parts.append("(" + " OR ".join(alternatives) + ")")
+    parts = _combined(clauses, any_of, both=" AND ", either=" OR ")
+    if parts is None:
+        return None
     if described:
         mentioned = any_of(described)
         if mentioned is None:
@@ -109,16 +120,9 @@ def _postgres(clauses: Sequence[Clause], described: Sequence[Token]) -> str | No
         return ("(" + " | ".join(f"{t[0]}:{'*' if t[1] else ''}{weight}" if t[1] or weight
                                  else t[0] for t in plain) + ")") if plain else None
 
-    parts = []
-    for clause in clauses:
-        alternatives = []
-        for alternative in clause:
-            words = [any_of(tokens) for tokens in alternative]
-            if alternative and all(words):
-                alternatives.append("(" + " & ".join(w for w in words if w) + ")")
-        if not alternatives:
-            return None
-        parts.append("(" + " | ".join(alternatives) + ")")
+    parts = _combined(clauses, any_of, both=" & ", either=" | ")
+    if parts is None:
+        return None
     if described:
         # The description is the vector's weight C (migration 0011).
         mentioned = any_of(described, "C")
