@@ -84,7 +84,7 @@ def _completions(session: Session, engine: RecommendationEngine, vocabulary: Voc
 
 
 def suggest(session: Session, engine: RecommendationEngine, *, query: str,
-            customer_id: str | None, n: int = SHOWN, language: str = "en") -> Suggestions:
+            customer_id: str | None, n: int = SHOWN) -> Suggestions:
     """What to offer below a search box holding ``query``: the ``n`` best products for the
     customer among those whose titles, brands or categories match (descriptions only for a
     word none of those has; their rules applied; the query corrected only when nothing

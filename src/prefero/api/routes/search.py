@@ -65,7 +65,6 @@ def get_suggestions(
     and the best products with the customer's rules applied. A word the catalogue does not
     know is corrected to the closest one it does (``corrected_query``)."""
     customer_id = own_id(caller, customer_id, loc=("query", "customer_id"))
-    found = suggest(session, runtime.recommender, query=q, customer_id=customer_id, n=n,
-                    language=language)
+    found = suggest(session, runtime.recommender, query=q, customer_id=customer_id, n=n)
     return found.model_copy(update={"products": reworded_items(
         found.products, schema=runtime.facet_schema, language=language)})

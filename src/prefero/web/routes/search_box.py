@@ -11,7 +11,6 @@ from fastapi.responses import Response
 
 from prefero.api.deps import DbSession, Rt
 from prefero.search.suggest import suggest
-from prefero.web.i18n import language_of
 from prefero.web.identity import visitor
 from prefero.web.render import page
 
@@ -22,7 +21,7 @@ router = APIRouter()
 def suggestions(request: Request, session: DbSession, runtime: Rt,
                 q: Annotated[str, Query(max_length=200)] = "") -> Response:
     found = (suggest(session, runtime.recommender, query=q,
-                     customer_id=visitor(request).customer_id, language=language_of(request))
+                     customer_id=visitor(request).customer_id)
              if q.strip() else None)
     return page(request, "storefront/_suggestions.html", session=session, runtime=runtime,
                 found=found)
