@@ -264,8 +264,9 @@ class Settings(BaseSettings):
     popular_search_batch: int = Field(
         default=20, ge=1, le=10_000,
         description="Searches a process counts in memory before writing them in one unit of "
-                    "work (or after 10 s): on SQLite every write takes the one writer's turn. "
-                    "A process that dies loses at most this many counts.",
+                    "work (or with its first search 10 s after the oldest, and when a worker "
+                    "stops): on SQLite every write takes the one writer's turn. A process "
+                    "that dies loses what waits (at most this many counts).",
     )
 
     @field_validator("currency_rates", mode="before")

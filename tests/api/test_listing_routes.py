@@ -50,7 +50,10 @@ def test_a_search_listing_applies_the_customers_rules(client: TestClient,
     body = client.get("/v1/listing", params={"q": "tee", "customer_id": "no-navy"}).json()
     assert [i["product_id"] for i in body["items"]] == ["tee-red"]
     assert body["items"][0]["variants"] is None  # its only allowed member is itself
-    assert body["hidden_total"] == 1
+    assert body["hidden_total"] == 0  # the model still shows, in red
+    navy = client.get("/v1/listing", params={"q": "tee", "customer_id": "no-navy",
+                                             "filter": "color:navy"}).json()
+    assert (navy["total"], navy["hidden_total"]) == (0, 1)
 
 
 @pytest.mark.parametrize(("params", "loc"), [

@@ -448,3 +448,24 @@ def test_leaving_the_page_sends_the_waiting_dismissal(stage: Stage, page: Page) 
     page.goto(stage.site.origin + "/elsewhere")
     assert _eventually(lambda: _admin(stage, "GET", f"/v1/customers/{customer}/preferences")[
         "dismissed"] == [shown[0]])
+
+
+def test_signing_another_customer_in_files_the_dismissal_under_the_first(
+        stage: Stage, page: Page) -> None:
+    first, second = "sdk-switch-a", "sdk-switch-b"
+    shown = _open(page, stage, customer=first, undo="30")
+    cards = page.locator(CARDS)
+    cards.first.get_by_role("button", name="Not for me").click()
+    expect(page.locator(f"{ROW} [role=status]")).not_to_have_text("")
+    # The shop signs the second customer in before the first one's undo time runs out.
+    settings = {**stage.site.issue(second), "api": stage.prefero}
+    page.evaluate("(settings) => Prefero.init(settings)", settings)
+    def dismissed(customer: str) -> list[str]:
+        answer = httpx.get(f"{stage.prefero}/v1/customers/{customer}/preferences",
+                           headers={"X-API-Key": ADMIN_KEY})
+        return list(answer.json()["dismissed"]) if answer.is_success else []
+
+    assert _eventually(lambda: dismissed(first) == [shown[0]])
+    assert dismissed(second) == []
+    # The first customer's row (their reasons) left the page; the second's is drawn.
+    expect(page.locator(f"{ROW}[data-prefero-state=ready]")).to_have_count(1)

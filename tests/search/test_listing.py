@@ -150,10 +150,16 @@ def test_the_customers_rule_hides_values_from_cards_and_filters(shop: Runtime) -
     family = next(item.variants for item in listing.items if item.product_id.startswith("tee"))
     assert family is not None and "tee-red" not in family.product_ids
     assert "red" not in family.colors
-    assert listing.hidden_total == 1
-    assert [h.rule for h in listing.hidden] == ["never:color=red"]
+    # The model still shows (in blue and green): no card was hidden from this list.
+    assert (listing.hidden_total, listing.hidden) == (0, [])
     chosen = _browse(shop, customer_id="no-red", filters=Filters(values={"color": ("red",)}))
     assert chosen.items == [] and chosen.total == 0
+    # Red chosen, the red tee is the one card the rule took, and the line says so.
+    assert chosen.hidden_total == 1
+    assert [(h.rule, h.count) for h in chosen.hidden] == [("never:color=red", 1)]
+    everything = _browse(shop, customer_id="no-red", apply_preferences=False,
+                         filters=Filters(values={"color": ("red",)}))
+    assert everything.total == chosen.total + chosen.hidden_total
 
 
 @settings(max_examples=25, deadline=None,

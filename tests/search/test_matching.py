@@ -79,3 +79,12 @@ def test_suggestions_and_search_find_the_forms_alike(runtime: Runtime) -> None:
     assert suggested.corrected_query is None
     assert [item.product_id for item in searched.items] == ["buty"]
     assert searched.corrected_query is None
+
+
+def test_a_correction_that_finds_nothing_is_not_offered(shop: Runtime) -> None:
+    # "macbok" alone is corrected; beside a word nothing has, the corrected query finds
+    # nothing either, and no "showing results for" may promise otherwise.
+    with shop.session() as session:
+        index = build_catalog_index(session, shop.facet_schema)
+        assert ranked_hits(session, index, "macbok")[1] == "macbook"
+        assert ranked_hits(session, index, "macbok zzqqxx") == ([], None)

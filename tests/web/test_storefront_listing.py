@@ -77,7 +77,32 @@ def test_a_search_is_counted_once_and_without_its_searcher(shop: TestClient,
     # The same search again as its next page, in another order, filtered: not counted.
     for params in ({"page": "2"}, {"sort": "newest"}, {"price_min": "5"}, {"all": "1"}):
         shop.get("/search", params={"q": "chocolate", **params})
-    shop.get("/search", params={"q": "qqqzzx chocolate"})  # a word the shop does not print
+    # "certified" finds products (in their descriptions) but is not a word of any title,
+    # brand or category: a description may hold anything, so it is not counted.
+    described = shop.get("/search", params={"q": "certified"})
+    assert CARD.findall(described.text)
     with runtime.session() as session:
         rows = session.execute(select(PopularSearch.query, PopularSearch.count)).all()
     assert [tuple(row) for row in rows] == [("chocolate", 1)]
+
+
+def test_a_filter_reads_as_the_api_reads_it_and_an_unknown_value_is_dropped(
+        shop: TestClient) -> None:
+    lower = shop.get("/c/Fashion", params={"color": "black"})
+    upper = shop.get("/c/Fashion", params={"color": "Black"})
+    assert CARD.findall(upper.text) == CARD.findall(lower.text) != []
+    unknown = shop.get("/c/Fashion", params={"color": "\u202enot-a-colour"})
+    assert "data-autosubmit checked" not in unknown.text  # nothing shown as chosen
+    assert CARD.findall(unknown.text) == CARD.findall(shop.get("/c/Fashion").text)
+
+
+def test_a_price_range_typed_backwards_means_the_same_range(shop: TestClient) -> None:
+    forwards = shop.get("/c/Fashion", params={"price_min": "50", "price_max": "200"})
+    backwards = shop.get("/c/Fashion", params={"price_min": "200", "price_max": "50"})
+    assert CARD.findall(backwards.text) == CARD.findall(forwards.text) != []
+
+
+def test_a_page_past_the_last_does_not_claim_to_be_one(shop: TestClient) -> None:
+    page = shop.get("/c/Fashion", params={"page": "999"})
+    assert page.status_code == 200
+    assert "page 999" not in page.text and "This page is past the last one." in page.text

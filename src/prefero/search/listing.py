@@ -187,6 +187,23 @@ def _sorted(index: CatalogIndex, matching: BoolArray, neutral: IntArray, sort: S
     return ordered
 
 
+def _hidden_cards(index: CatalogIndex, narrowed: BoolArray, matching: BoolArray
+                  ) -> BoolArray:
+    """One item (the first) of each family in ``narrowed`` none of whose members is in
+    ``matching``: the cards the customer's rules took from the list."""
+    gone = narrowed & ~matching
+    if not gone.any():
+        return gone
+    kept = np.zeros(index.family_heads.size, dtype=bool)
+    kept[index.groups[matching]] = True
+    items = np.flatnonzero(gone)
+    items = items[~kept[index.groups[items]]]
+    _families, first = np.unique(index.groups[items], return_index=True)
+    cards = np.zeros(index.size, dtype=bool)
+    cards[items[first]] = True
+    return cards
+
+
 def _plain(index: CatalogIndex, item: int, shown: BoolArray) -> RecommendedItem:
     return RecommendedItem(product_id=index.ids[item], score=0.0, title=index.titles[item],
                            price=float(index.price[item]), currency=index.currency_of(item),
@@ -214,17 +231,23 @@ def browse(session: Session, engine: RecommendationEngine, *, scope: BoolArray,
     if profile is None:
         profile = engine.profile(session, customer_id)
     available = scope & index.eligible
-    hidden = (hidden_by_preference(index, profile, available, language=language,
-                                   currency=engine.runtime.shop_currency)
-              if apply_preferences else [])
     shown = available & allowed_mask(index, profile, apply_preferences=apply_preferences)
     chosen = {facet: _chosen(index, facet, values)
               for facet, values in filters.values.items() if values}
     priced = _priced(index, filters)
+    narrowed = available & priced  # the shopper's filters, before the customer's rules
+    for mask in chosen.values():
+        narrowed &= mask
     faceted = shown.copy()
     for mask in chosen.values():
         faceted &= mask
     matching = faceted & priced
+    # What the rules hid from this very list, in cards: the models the filters leave with
+    # no member the rules allow, each counted once (by its first member) for each rule.
+    hidden_cards = _hidden_cards(index, narrowed, matching)
+    hidden = (hidden_by_preference(index, profile, hidden_cards, language=language,
+                                   currency=engine.runtime.shop_currency)
+              if apply_preferences else [])
     prices = index.price[faceted]
     span = (PriceSpan(low=float(prices.min()), high=float(prices.max())) if prices.size
             else None)
@@ -247,7 +270,7 @@ def browse(session: Session, engine: RecommendationEngine, *, scope: BoolArray,
         total=int(cards.size), page=page, pages=pages, per_page=per_page, sort=sort,
         items=[personal.get(item) or _plain(index, item, shown) for item in window],
         filters=_facet_filters(index, shown, chosen, priced, filters, language=language),
-        price=span, hidden_total=int((available & ~shown).sum()), hidden=hidden)
+        price=span, hidden_total=int(hidden_cards.sum()), hidden=hidden)
 
 
 def browse_category(session: Session, engine: RecommendationEngine, *, path: str,

@@ -265,6 +265,9 @@ def find(session: Session, index: CatalogIndex, query: str, *, descriptions: boo
         corrected = " ".join(used)
         total = _found(session, index, vocabulary, thesaurus, search_terms(corrected),
                        descriptions=descriptions, limit=limit)
+        if not total.any():
+            # "Showing results for …" would promise what is not there.
+            return Found([])
     if allowed is not None:
         total = total * allowed
     return Found(_best(vocabulary, total, index, limit), corrected)

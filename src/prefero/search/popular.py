@@ -85,10 +85,14 @@ def countable_query(query: str, *, found: int, known: Container[str]) -> str | N
     True
     >>> countable_query("macbook", found=0, known=known) is None
     True
+    >>> countable_query("1 2 3", found=2, known={"1", "2", "3"}) is None
+    True
     """
     terms = search_terms(query)
     if found <= 0 or not terms or not all(term in known for term in terms):
         return None
+    if not any(letter.isalpha() for term in terms for letter in term):
+        return None  # numbers alone say nothing of a product, and could be anyone's
     normalised = " ".join(terms)
     return normalised if len(normalised) <= MAX_QUERY_LENGTH else None
 

@@ -297,25 +297,41 @@ def _paging(request: Request, *, page: int, pages: int) -> Paging | None:
 
 
 def _amount(text: str) -> float | None:
-    """A price bound typed into the filter form ("12,50" as well as "12.50"); anything
-    else (empty, a word, a negative) means no bound."""
+    """A price bound typed into the filter form, as either language writes it ("12,50",
+    "1 299,99", "1,299.99"); anything else (empty, a word, a negative) means no bound.
+
+    >>> _amount("12,50"), _amount("1\u00a0299,99"), _amount("1,299.99"), _amount("cheap")
+    (12.5, 1299.99, 1299.99, None)
+    """
+    cleaned = "".join(text.split()).replace("\u00a0", "").replace("\u202f", "")
+    # Both marks: the comma groups thousands (English); a comma alone is the decimal one.
+    cleaned = cleaned.replace(",", "") if "." in cleaned else cleaned.replace(",", ".")
     try:
-        value = float(text.strip().replace(",", "."))
+        value = float(cleaned)
     except ValueError:
         return None
     return value if 0 <= value < 1e12 else None
 
 
-def _filters(request: Request, runtime: Runtime, *, price_min: str, price_max: str
-             ) -> Filters:
+def _filters(request: Request, session: Session, runtime: Runtime, *, price_min: str,
+             price_max: str) -> Filters:
     """The facet values chosen in the filter form (one query key per facet), each within
     the form's own limits."""
+    schema = runtime.facet_schema
+    index, _model = runtime.recommender.snapshot(session)
     values = {}
-    for facet in filterable(runtime.facet_schema):
-        chosen = [v for v in request.query_params.getlist(facet) if 0 < len(v) <= 200]
-        if chosen:
-            values[facet] = tuple(dict.fromkeys(chosen[:MAX_FILTER_VALUES]))
-    return Filters(values=values, price_min=_amount(price_min), price_max=_amount(price_max))
+    for facet in filterable(schema):
+        # Compared as the API compares them ("Black" is black); a value no product has
+        # (a hand-edited address) narrows nothing and is not echoed back as chosen.
+        chosen = [schema.compared(facet, v) for v in request.query_params.getlist(facet)
+                  if 0 < len(v) <= 200]
+        known = [v for v in chosen if (facet, v) in index.postings]
+        if known:
+            values[facet] = tuple(dict.fromkeys(known[:MAX_FILTER_VALUES]))
+    low, high = _amount(price_min), _amount(price_max)
+    if low is not None and high is not None and low > high:
+        low, high = high, low  # typed the other way round: the range meant is the same
+    return Filters(values=values, price_min=low, price_max=high)
 
 
 def _listing_page(request: Request, session: Session, runtime: Runtime, template: str,
@@ -359,7 +375,7 @@ def category(request: Request, session: DbSession, runtime: Rt, category_path: s
     listing = browse_category(
         session, runtime.recommender, path=category_path,
         customer_id=visitor(request).customer_id, sort=sort, page=page,
-        filters=_filters(request, runtime, price_min=price_min, price_max=price_max),
+        filters=_filters(request, session, runtime, price_min=price_min, price_max=price_max),
         apply_preferences=not all, language=t.language)
     if listing is None:
         return _not_found(request, session, runtime, _NO_CATEGORY)
@@ -377,7 +393,7 @@ def search(request: Request, session: DbSession, runtime: Rt, background: Backgr
     t = _translator(request)
     if not q.strip():
         return _search_prompt(request, session, runtime)
-    filters = _filters(request, runtime, price_min=price_min, price_max=price_max)
+    filters = _filters(request, session, runtime, price_min=price_min, price_max=price_max)
     listing = browse_search(
         session, runtime.recommender, query=q, customer_id=visitor(request).customer_id,
         sort=sort, page=page, apply_preferences=not all, language=t.language,

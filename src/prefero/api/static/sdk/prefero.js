@@ -229,7 +229,7 @@
     var ready = state.expiresAt && state.expiresAt <= Date.now() ? refreshToken()
       : Promise.resolve(true);
     return ready.then(function () {
-      if (!state.token) throw new ApiError(0, "no customer token");
+      if (!state.token && !options.token) throw new ApiError(0, "no customer token");
       var url = new URL(path, state.api);
       var query = options.query || {};
       Object.keys(query).forEach(function (name) {
@@ -242,7 +242,10 @@
       var headers = {
         "Accept": "application/json",
         "Accept-Language": state.language,
-        "Authorization": "Bearer " + state.token
+        // A token given (the one a dismissal was made with) goes first; after a 401 the
+        // refreshed one in force.
+        "Authorization": "Bearer " + (options.retried ? state.token
+          : options.token || state.token)
       };
       var init = { method: method, headers: headers, mode: "cors", credentials: "omit",
                    cache: "no-store", keepalive: Boolean(options.keepalive) };
@@ -267,8 +270,9 @@
     });
   }
 
-  function sendEvents(events, keepalive) {
-    return call("POST", "/v1/events", { body: { events: events }, keepalive: keepalive });
+  function sendEvents(events, keepalive, token) {
+    return call("POST", "/v1/events", { body: { events: events }, keepalive: keepalive,
+                                        token: token });
   }
 
   /** The customer's consents as {tracking: true, ...}; null for an anonymous visitor or a
@@ -363,8 +367,11 @@
   // or hidden, or on Prefero.flush(). Prefero's API has no call that takes one dismissal
   // back, so an undo that works must happen before anything is sent.
 
-  function dismissalEvent(productId, placement) {
-    var event = { event_id: eventId(), type: "rec_dismiss", customer_id: state.customerId,
+  // The customer is the one who clicked, kept with the entry: a page that signs another
+  // customer in before the undo time runs out never files it under them (their token
+  // could not: the API refuses another customer's id).
+  function dismissalEvent(productId, placement, customerId) {
+    var event = { event_id: eventId(), type: "rec_dismiss", customer_id: customerId,
                   product_id: productId, occurred_at: new Date().toISOString() };
     if (placement) event.placement = placement;
     return event;
@@ -377,16 +384,26 @@
       clearTimeout(entry.timer);
       delete pending[entry.productId];
     });
-    var events = entries.map(function (entry) {
-      return dismissalEvent(entry.productId, entry.placement);
+    // One request per customer who clicked, each with the token they had then.
+    var byToken = {};
+    entries.forEach(function (entry) {
+      (byToken[entry.token] = byToken[entry.token] || []).push(entry);
     });
-    return sendEvents(events, keepalive).then(function () {
-      entries.forEach(function (entry) { entry.done(true); });
-      return entries.length;
-    }, function (error) {
-      warn("the dismissal was not recorded", error.message);
-      entries.forEach(function (entry) { entry.done(false); });
-      return 0;
+    return Promise.all(Object.keys(byToken).map(function (token) {
+      var group = byToken[token];
+      var events = group.map(function (entry) {
+        return dismissalEvent(entry.productId, entry.placement, entry.customerId);
+      });
+      return sendEvents(events, keepalive, token).then(function () {
+        group.forEach(function (entry) { entry.done(true); });
+        return group.length;
+      }, function (error) {
+        warn("the dismissal was not recorded", error.message);
+        group.forEach(function (entry) { entry.done(false); });
+        return 0;
+      });
+    })).then(function (sent) {
+      return sent.reduce(function (sum, n) { return sum + n; }, 0);
     });
   }
 
@@ -415,6 +432,8 @@
     var entry = {
       productId: item.product_id,
       placement: row.placement,
+      customerId: state.customerId,
+      token: state.token,
       timer: 0,
       done: function (ok) {
         if (!ok) {
@@ -737,6 +756,17 @@
    */
   function init(options) {
     options = options || {};
+    var next = options.customerId || options.customer_id;
+    if (state.customerId && (next ? String(next) : null) !== state.customerId) {
+      // Another customer (or none) from now on: what the last one dismissed goes now, with
+      // their token, and their rows (their reasons) leave the page, to be drawn anew.
+      flush(false);
+      var drawn = document.querySelectorAll("[data-prefero-row][data-prefero-state]");
+      Array.prototype.forEach.call(drawn, function (element) {
+        element.replaceChildren();
+        element.removeAttribute("data-prefero-state");
+      });
+    }
     if (options.api) state.api = new URL(String(options.api), document.baseURI).origin;
     if (!state.api) throw new TypeError("Prefero.init needs api: the address of Prefero");
     state.token = null;
