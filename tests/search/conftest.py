@@ -1,38 +1,13 @@
-"""A small catalogue whose words search, suggestions and their order are checked on."""
+"""The small catalogue of ``search_catalogue`` as a fixture."""
 
 from __future__ import annotations
 
 import pytest
 
-from factories import add_products, product
 from prefero.runtime import Runtime
-
-PRODUCTS = [
-    ("mb-air", "Apple MacBook Air 13", "Electronics > Laptops", "Apple", ""),
-    ("mb-pro", "Apple MacBook Pro 16", "Electronics > Laptops", "Apple", ""),
-    ("penne", "Penne Rigate 500 g", "Groceries > Pasta & Grains > Pasta", "Barilla", ""),
-    ("fusilli", "Fusilli 500 g", "Groceries > Pasta & Grains > Pasta", "Barilla", ""),
-    ("pasta-sauce", "Pasta Sauce Basilico", "Groceries > Sauces", "Barilla", ""),
-    ("linen", "Linen Shirt", "Fashion > Shirts", "Nordlys", "Breathable linen for summer."),
-    ("bread", "Rye Bread", "Groceries > Bakery", None, "Chleb żytni na zakwasie."),
-    ("dark-bar", "Dark Bar 70%", "Groceries > Sweets > Chocolate", "Wedel", ""),
-]
+from search_catalogue import PRODUCTS, shop_of
 
 
 @pytest.fixture
 def shop(runtime: Runtime) -> Runtime:
-    with runtime.session() as session:
-        add_products(session, [product(pid, title=title, category=category, brand=brand,
-                                       description=description)
-                                for pid, title, category, brand, description in PRODUCTS])
-    return runtime
-
-
-def shop_of(runtime: Runtime, products: list[tuple[str, str, str, str | None, str]]
-            ) -> Runtime:
-    """``runtime`` with ``products`` (id, title, category, brand, description) stored."""
-    with runtime.session() as session:
-        add_products(session, [product(pid, title=title, category=category, brand=brand,
-                                       description=description)
-                                for pid, title, category, brand, description in products])
-    return runtime
+    return shop_of(runtime, PRODUCTS)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import shop_of
 from prefero.recommend.catalog_index import build_catalog_index
 from prefero.runtime import Runtime
 from prefero.search.service import ranked_hits, search
 from prefero.search.suggest import suggest
+from search_catalogue import shop_of
 
 ENGLISH = [
     ("shoe-1", "Leather Shoe", "Fashion > Footwear", "Bata", ""),

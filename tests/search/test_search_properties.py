@@ -9,7 +9,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import PRODUCTS, shop_of
 from factories import customer
 from prefero.recommend.catalog_index import build_catalog_index
 from prefero.runtime import Runtime
@@ -18,6 +17,7 @@ from prefero.search.service import ranked_hits, search
 from prefero.search.suggest import suggest
 from prefero.search.synonyms import SynonymRuleIn, replace_rules
 from prefero.search.word_index import words
+from search_catalogue import PRODUCTS, shop_of
 
 MORE = [
     ("shoes", "Running Shoes", "Fashion > Footwear", "Asics", "Light shoes for long runs."),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import shop_of
 from prefero.errors import FieldError, InvalidInput, NotFound
 from prefero.recommend.catalog_index import build_catalog_index
 from prefero.runtime import Runtime
@@ -21,6 +20,7 @@ from prefero.search.synonyms import (
     replace_rule,
     replace_rules,
 )
+from search_catalogue import shop_of
 
 PRODUCTS = [
     ("rye", "Rye Bread", "Groceries > Bakery", "Oskroba", ""),
