@@ -35,6 +35,8 @@ def test_a_category_page_with_filters_and_counts(client: TestClient, shop: Runti
     assert body["items"][0]["product_id"] in ("tee-navy", "tee-red")
     family = body["items"][0]["variants"]
     assert sorted(family["colors"]) == ["navy", "red"]
+    # Nothing was searched on a category: no card says it matches a search.
+    assert all(r["code"] != "search_match" for i in body["items"] for r in i["reasons"])
     colours = next(f for f in body["filters"] if f["facet"] == "color")
     assert {v["value"]: v["count"] for v in colours["values"]} == {
         "white": 6, "navy": 1, "red": 1}

@@ -38,6 +38,7 @@ def shop(runtime: Runtime) -> Runtime:
             product("jeans", category="Fashion > Jeans", price=80, facets={"color": ["blue"]}),
         ])
         customer(session, "no-red", never=[("color", "red")])
+        customer(session, "likes-nordlys", likes=[("brand", "nordlys", 1.0)])
         customer(session, "anyone")
     return runtime
 
@@ -105,10 +106,14 @@ def test_a_page_past_the_last_is_empty_and_keeps_the_totals(shop: Runtime) -> No
     assert (listing.total, listing.pages, listing.page) == (33, 4, 9)
 
 
-def test_for_you_explains_its_head(shop: Runtime) -> None:
-    listing = _browse(shop, per_page=10)
+def test_for_you_puts_what_the_customer_likes_first_and_says_why(shop: Runtime) -> None:
+    listing = _browse(shop, customer_id="likes-nordlys", per_page=10)
     assert listing.sort == "for_you"
-    assert all(item.reasons for item in listing.items)
+    first = listing.items[0]
+    assert first.product_id == "linen"
+    assert "declared_like" in [reason.code for reason in first.reasons]
+    # Nothing was searched on a category page: no card claims to match a search.
+    assert all(r.code != "search_match" for item in listing.items for r in item.reasons)
 
 
 def test_facet_counts_are_cards_and_ignore_their_own_choice(shop: Runtime) -> None:

@@ -215,8 +215,9 @@ def browse(session: Session, engine: RecommendationEngine, *, scope: BoolArray,
            neutral: IntArray, customer_id: str | None, filters: Filters | None = None,
            sort: Sort = "for_you", page: int = 1, per_page: int = PER_PAGE,
            apply_preferences: bool = True, language: str = "en",
-           profile: CustomerProfile | None = None) -> Listing:
-    """One page of the listing of ``scope`` (a category's items, a search's matches).
+           profile: CustomerProfile | None = None, searched: bool = True) -> Listing:
+    """One page of the listing of ``scope`` (a category's items, a search's matches;
+    ``searched=False``: nothing was typed, so no card says "Matches your search").
 
     ``neutral`` orders ``scope`` when nothing personal does (relevance, or newest first);
     "for you" re-ranks its first ``FOR_YOU_TOP`` matches for the customer. ``page`` past
@@ -261,7 +262,9 @@ def browse(session: Session, engine: RecommendationEngine, *, scope: BoolArray,
         head = engine.recommend(session, RecommendationQuery(
             customer_id=customer_id, placement="search", n=min(FOR_YOU_TOP, len(hits)),
             hits=hits), apply_preferences=apply_preferences, profile=profile).items
-        personal = {index.position[item.product_id]: item for item in head}
+        personal = {index.position[item.product_id]: item if searched else item.model_copy(
+            update={"reasons": [r for r in item.reasons if r.code != "search_match"]})
+            for item in head}
         first = np.fromiter(personal, dtype=np.int64, count=len(personal))
         cards = np.concatenate([first, cards[~np.isin(cards, first)]])
     pages = max(1, ceil(cards.size / per_page))
@@ -290,7 +293,7 @@ def browse_category(session: Session, engine: RecommendationEngine, *, path: str
     listing = browse(session, engine, scope=scope, neutral=index.newest_first,
                      customer_id=customer_id, filters=filters, sort=sort, page=page,
                      per_page=per_page, apply_preferences=apply_preferences,
-                     language=language)
+                     language=language, searched=False)
     listing.subcategories = list(subcategories(index, normal))
     return listing
 
