@@ -4,7 +4,9 @@ way to store any such list (tests/search)."""
 from __future__ import annotations
 
 from factories import add_products, product
+from prefero.recommend.catalog_index import build_catalog_index
 from prefero.runtime import Runtime
+from prefero.search.service import ranked_hits
 
 PRODUCTS = [
     ("mb-air", "Apple MacBook Air 13", "Electronics > Laptops", "Apple", ""),
@@ -26,3 +28,10 @@ def shop_of(runtime: Runtime, products: list[tuple[str, str, str, str | None, st
                                        description=description)
                                 for pid, title, category, brand, description in products])
     return runtime
+
+
+def hits(runtime: Runtime, query: str) -> tuple[list[str], str | None]:
+    """What search finds for ``query`` (ids best first) and the correction it made."""
+    with runtime.session() as session:
+        index = build_catalog_index(session, runtime.facet_schema)
+        return ranked_hits(session, index, query)

@@ -10,7 +10,7 @@ from prefero.recommend.catalog_index import build_catalog_index
 from prefero.runtime import Runtime
 from prefero.search.service import ranked_hits, search
 from prefero.search.suggest import suggest
-from search_catalogue import shop_of
+from search_catalogue import hits, shop_of
 
 ENGLISH = [
     ("shoe-1", "Leather Shoe", "Fashion > Footwear", "Bata", ""),
@@ -28,12 +28,6 @@ POLISH = [
     ("makaron", "Makaron penne", "Spożywcze > Makarony", "Lubella", ""),
     ("maslo", "Masło ekstra", "Spożywcze > Nabiał", "Łaciate", ""),
 ]
-
-
-def hits(runtime: Runtime, query: str) -> tuple[list[str], str | None]:
-    with runtime.session() as session:
-        index = build_catalog_index(session, runtime.facet_schema)
-        return ranked_hits(session, index, query)
 
 
 @pytest.mark.parametrize(("query", "found"), [

@@ -8,9 +8,7 @@ from __future__ import annotations
 import pytest
 
 from prefero.errors import FieldError, InvalidInput, NotFound
-from prefero.recommend.catalog_index import build_catalog_index
 from prefero.runtime import Runtime
-from prefero.search.service import ranked_hits
 from prefero.search.suggest import suggest
 from prefero.search.synonyms import (
     SynonymRuleIn,
@@ -20,7 +18,7 @@ from prefero.search.synonyms import (
     replace_rule,
     replace_rules,
 )
-from search_catalogue import shop_of
+from search_catalogue import hits, shop_of
 
 PRODUCTS = [
     ("rye", "Rye Bread", "Groceries > Bakery", "Oskroba", ""),
@@ -30,12 +28,6 @@ PRODUCTS = [
     ("tee", "Cotton Tee", "Fashion > Tops", "Nordlys", ""),
     ("tshirt", "Graphic T Shirt", "Fashion > Tops", "Nordlys", ""),
 ]
-
-
-def hits(runtime: Runtime, query: str) -> tuple[list[str], str | None]:
-    with runtime.session() as session:
-        index = build_catalog_index(session, runtime.facet_schema)
-        return ranked_hits(session, index, query)
 
 
 def rules(runtime: Runtime, *written: SynonymRuleIn) -> None:
