@@ -49,9 +49,10 @@ def test_rules_are_stored_as_search_compares_them(runtime: Runtime) -> None:
     (SynonymRuleIn(terms=["chleb"]), [
         FieldError(("terms",), "a group of equivalents needs at least two terms (or give a "
                                "source for a one-way rule)")]),
-    (SynonymRuleIn(terms=["chleb", "Chleb!", "?!"]), [
+    (SynonymRuleIn(terms=["chleb", "Chleb!", "?!", "__"]), [
         FieldError(("terms", 1), "repeats terms[0] ('chleb')"),
-        FieldError(("terms", 2), "has no word (punctuation alone is not searched)")]),
+        FieldError(("terms", 2), "has no word (punctuation alone is not searched)"),
+        FieldError(("terms", 3), "has no word (punctuation alone is not searched)")]),
     (SynonymRuleIn(source="tablet", terms=["ipad", "Tablet"]), [
         FieldError(("terms", 1), "is the source itself")]),
     (SynonymRuleIn(source="...", terms=["a b c d e f g"]), [

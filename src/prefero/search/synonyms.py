@@ -86,7 +86,9 @@ class SynonymRule(BaseModel):
 
 
 def _normalised(text: str) -> str:
-    return " ".join(words(text))
+    # "_" is a word character to a regular expression, not to the full-text indexes: a word
+    # of underscores alone could never be found.
+    return " ".join(word for word in words(text) if word.strip("_"))
 
 
 def _checked(rule: SynonymRuleIn, prefix: tuple[str | int, ...] = ()
