@@ -6,13 +6,14 @@ microseconds. The snapshot is rebuilt when the catalog revision counter moves.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +39,9 @@ __all__ = [
     "build_catalog_index",
     "index_products",
 ]
+
+T = TypeVar("T")
+_MISSING = object()
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -102,6 +106,10 @@ class CatalogIndex:
     # integer; a product outside any family has a code of its own. Empty: none recorded.
     group_code: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _values_cache: dict[int, frozenset[tuple[str, str]]] = field(default_factory=dict, repr=False)
+    _derived: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Re-entrant: one derived thing may be built from another (departments from leaves).
+    _derived_lock: threading.RLock = field(default_factory=threading.RLock, repr=False,
+                                           compare=False)
 
     @property
     def size(self) -> int:
@@ -190,6 +198,24 @@ class CatalogIndex:
                      "_pair_matrix", "brand_codes", "leaf_codes", "vertical_codes", "_by_group",
                      "family_heads", "in_family"):
             getattr(self, name)
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """What another part of the process derives from this snapshot (search's
+        vocabulary, a facet's table), built once on first use and gone with the snapshot:
+        no cache of its own has to tell one snapshot from the next.
+
+        >>> index = index_products([], schema=load_facet_schema())
+        >>> index.derived("answer", lambda: 42), index.derived("answer", lambda: 0)
+        (42, 42)
+        """
+        found = self._derived.get(key, _MISSING)
+        if found is _MISSING:
+            # One build at a time: a second caller waits for the first one's result.
+            with self._derived_lock:
+                found = self._derived.get(key, _MISSING)
+                if found is _MISSING:
+                    found = self._derived[key] = build()
+        return cast(T, found)
 
     def in_leaf(self, code: int) -> IntArray:
         """Positions (ascending) of the items in leaf category ``code``, without a pass over

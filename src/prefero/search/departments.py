@@ -3,7 +3,6 @@ the category paths that have something to buy, worked out once per catalogue sna
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,11 +31,6 @@ def _departments(index: CatalogIndex) -> tuple[Department, ...]:
     return tuple(Department(top, tuple(sorted(children))) for top, children in sorted(tree.items()))
 
 
-_lock = threading.Lock()
-# The snapshot itself is held with its departments, so that its id cannot pass to another.
-_kept: tuple[CatalogIndex, tuple[Department, ...]] | None = None
-
-
 def departments(index: CatalogIndex) -> tuple[Department, ...]:
     """Top-level departments (by name) with their second-level categories, of the products
     that can be bought.
@@ -50,14 +44,7 @@ def departments(index: CatalogIndex) -> tuple[Department, ...]:
     >>> [(d.path, d.children) for d in departments(index)]
     [('Food', ('Food > Bread', 'Food > Tea')), ('Toys', ())]
     """
-    global _kept
-    kept = _kept
-    if kept is not None and kept[0] is index:
-        return kept[1]
-    with _lock:
-        found = _departments(index)
-        _kept = (index, found)
-        return found
+    return index.derived("search.departments", lambda: _departments(index))
 
 
 def subcategories(index: CatalogIndex, path: str) -> tuple[str, ...]:
@@ -83,15 +70,7 @@ def subcategories(index: CatalogIndex, path: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-_leaves: tuple[CatalogIndex, list[int]] | None = None
-
-
 def _eligible_leaves(index: CatalogIndex) -> list[int]:
     """The leaf categories with something to buy, once per snapshot."""
-    global _leaves
-    kept = _leaves
-    if kept is not None and kept[0] is index:
-        return kept[1]
-    found = [int(code) for code in np.unique(index.leaf_code[index.eligible])]
-    _leaves = (index, found)
-    return found
+    return index.derived("search.eligible_leaves", lambda: [
+        int(code) for code in np.unique(index.leaf_code[index.eligible])])

@@ -11,7 +11,6 @@ table of booleans, or, were that table too large, found by ``numpy.unique``.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,23 +117,6 @@ def _uniform(index: CatalogIndex, table: FacetTable) -> bool:
     return bool(np.array_equal(own, theirs))
 
 
-_lock = threading.Lock()
-# Keyed by the snapshot itself (held, so that its id cannot pass to another) and a facet.
-_tables: dict[tuple[int, str], tuple[CatalogIndex, FacetTable]] = {}
-
-
 def facet_table(index: CatalogIndex, facet: str) -> FacetTable:
-    """``facet``'s table for ``index``, built on first use and kept while ``index`` is the
-    snapshot in use (a new snapshot's tables replace the old ones)."""
-    key = (id(index), facet)
-    found = _tables.get(key)
-    if found is not None and found[0] is index:
-        return found[1]
-    with _lock:
-        found = _tables.get(key)
-        if found is None or found[0] is not index:
-            for stale in [k for k, (held, _t) in _tables.items() if held is not index]:
-                del _tables[stale]
-            found = (index, _table(index, facet))
-            _tables[key] = found
-        return found[1]
+    """``facet``'s table for ``index``, built on first use and kept with the snapshot."""
+    return index.derived(("search.facet_table", facet), lambda: _table(index, facet))

@@ -18,7 +18,6 @@ one of its forms), so a Polish shopper finds an English catalogue's aisles.
 from __future__ import annotations
 
 import bisect
-import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -252,23 +251,10 @@ def _translated(index: CatalogIndex, counts: dict[str, int], stems: Stems
             {key: original for key, (_strength, original) in by_stem.items()})
 
 
-_lock = threading.Lock()
-_current: tuple[int, Vocabulary] | None = None
-
-
 def vocabulary_of(index: CatalogIndex) -> Vocabulary:
-    """The vocabulary of ``index``, built on first use and kept while it is the snapshot
-    in use (one at a time: a new snapshot replaces it).
+    """The vocabulary of ``index``, built on first use (or with the snapshot:
+    ``search.prepare``) and kept with it.
 
     >>> # vocabulary_of(engine.snapshot(session)[0]).starting("mac", limit=5)
     """
-    global _current
-    kept = _current
-    if kept is not None and kept[0] == id(index) and kept[1].revision == index.revision:
-        return kept[1]
-    with _lock:
-        kept = _current
-        if kept is None or kept[0] != id(index) or kept[1].revision != index.revision:
-            kept = (id(index), Vocabulary(index))
-            _current = kept
-        return kept[1]
+    return index.derived("search.vocabulary", lambda: Vocabulary(index))
