@@ -52,6 +52,9 @@ class Customer(Base):
     budget_max: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     budget_source: Mapped[str | None] = mapped_column(String(100))
     budget_updated_at: Mapped[datetime | None] = mapped_column()
+    #: An IANA zone name ("Europe/Warsaw"), set by the customer or from the shop's request:
+    #: content slots read the time of day in it.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     #: Changed by the database (triggers of migration 0007) whenever the customer's
