@@ -168,6 +168,18 @@ class Settings(BaseSettings):
         default="300/minute",
         description="Requests without an API key or token (pages, forms, docs) per client IP; "
                     "static files and health checks are not counted.")
+    # --- the dashboard's staff sign-in (prefero.web.dashboard) ---
+    rate_limit_staff_sign_in: RateLimit = Field(
+        default="10 per 15 minutes",
+        description="Failed dashboard sign-ins per staff e-mail address; past it the address "
+                    "cannot sign in until the window frees up, its right password included "
+                    "(failures also count in rate_limit_failed_auth per client IP).")
+    staff_session_idle_seconds: int = Field(
+        default=30 * 60, ge=60, le=7 * 86_400,
+        description="A dashboard session ends after this long without a request.")
+    staff_session_seconds: int = Field(
+        default=12 * 3600, ge=300, le=30 * 86_400,
+        description="A dashboard session ends this long after its sign-in, however busy.")
     # --- overload: answer 503 + Retry-After quickly instead of queueing for minutes ---
     max_in_flight: int = Field(
         default=4, ge=1, le=1000,
@@ -267,6 +279,34 @@ class Settings(BaseSettings):
                     "work (or with its first search 10 s after the oldest, and when a worker "
                     "stops): on SQLite every write takes the one writer's turn. A process "
                     "that dies loses what waits (at most this many counts).",
+    )
+    # --- rule segments (prefero.segments) ---
+    segment_refresh_batch: int = Field(
+        default=200, ge=1, le=10_000,
+        description="Customers whose data changed that a process queues before re-evaluating "
+                    "their segments in one unit of work (or once the oldest waited "
+                    "segment_refresh_seconds, and when a worker stops).")
+    segment_refresh_seconds: float = Field(
+        default=5.0, ge=0.0, le=3600.0,
+        description="Longest a changed customer waits in the queue before the next write "
+                    "re-evaluates their segments.")
+    # --- content slots (prefero.content) ---
+    content_time_zone: str = Field(
+        default="UTC", pattern=r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$",
+        description="The shop's IANA time zone (e.g. Europe/Warsaw): the time of day for "
+                    "content targeting when neither the customer's profile nor the request "
+                    "names a zone.")
+    content_decision_batch: int = Field(
+        default=50, ge=1, le=100_000,
+        description="Content choices a process keeps in memory before writing them to the "
+                    "exposure log in one unit of work (or 10 s after the oldest, and when a "
+                    "worker stops). A process that dies loses what waits.")
+    recommendation_impression_batch: int = Field(
+        default=2_000, ge=1, le=1_000_000,
+        description="Recommendation impressions (one per item served) a process counts in "
+                    "memory before writing them in one upsert, on a thread of its own (or "
+                    "10 s after the oldest, and when a worker stops; prefero.analytics."
+                    "counts). A process that dies loses what waits.",
     )
 
     @field_validator("currency_rates", mode="before")

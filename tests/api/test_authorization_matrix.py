@@ -57,6 +57,9 @@ CUSTOMER_OPERATIONS = {
     ("GET", "/v1/search"),
     ("GET", "/v1/search/suggest"),
     ("GET", "/v1/listing"),
+    # The shop's page asks for a slot's variant on the customer's behalf, as it asks for
+    # recommendations (the answer reads the customer's segments, traits and consents).
+    ("GET", "/v1/content/{slot_key}"),
 }
 # A key of each scope and the scopes it holds.
 KEYS = {"read key": (READ_KEY, {"read"}), "ingest key": (INGEST_KEY, {"read", "ingest"}),
@@ -160,7 +163,8 @@ def _request(shop: Shop, op: Operation, *, target: str) -> tuple[str, dict[str, 
     url = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "x"), op.path)
     params: dict[str, str] = {}
     body: Any = {}
-    if op.path in ("/v1/recommendations", "/v1/search", "/v1/search/suggest", "/v1/listing"):
+    if op.path in ("/v1/recommendations", "/v1/search", "/v1/search/suggest", "/v1/listing",
+                   "/v1/content/{slot_key}"):
         params["customer_id"] = target
         if op.method == "POST":
             body, params = {"customer_id": target}, {}

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from threadpoolctl import threadpool_limits
 
 from prefero import __version__
+from prefero.analytics.counts import finish_impressions
 from prefero.api.auth_gate import install_auth_gate
 from prefero.api.body_limit import install_body_limit
 from prefero.api.cors import install_cors
@@ -25,16 +26,21 @@ from prefero.api.rate_limit import install_rate_limits
 from prefero.api.routes import (
     audit,
     catalog,
+    content,
     customers,
+    discovered_segments,
     events,
     health,
     listings,
+    merchandising,
     quiz_analytics,
     quiz_sessions,
     quizzes,
+    recommendation_stats,
     recommendations,
     sdk,
     search,
+    segments,
     suggestions,
     synonyms,
     tokens,
@@ -42,8 +48,10 @@ from prefero.api.routes import (
 from prefero.api.security_headers import install_security_headers
 from prefero.api.server_timing import install_server_timing
 from prefero.config import Settings, get_settings
+from prefero.content.decisions import flush_decisions
 from prefero.runtime import Runtime
 from prefero.search.popular import flush_searches
+from prefero.segments.membership import flush_dirty, install_refresh
 from prefero.web.app import install_web
 
 __all__ = ["create_app"]
@@ -82,6 +90,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     settings = runtime.settings if runtime is not None else settings or get_settings()
     settings.refuse_unsafe()
     runtime = runtime or Runtime(settings)
+    install_refresh(runtime)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -99,6 +108,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         yield
         # The searches this worker counted but has not written yet (search.popular).
         flush_searches(runtime)
+        # The content choices it made but has not logged yet (content.decisions).
+        flush_decisions(runtime)
+        # The recommendation impressions it counted (analytics.counts).
+        finish_impressions(runtime)
+        # The customers whose segments it has not re-evaluated yet (segments.membership).
+        flush_dirty(runtime)
 
     app = FastAPI(
         title="Prefero",
@@ -114,8 +129,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     # Every other router wants an API key and reads input, so each of its routes can answer
     # 401, 403 and 422, and the limits in front of them 413, 429 and 503; routes add the
     # 404/409 they can answer themselves.
-    for module in (catalog, customers, events, recommendations, search, quizzes, quiz_sessions,
-                   suggestions, quiz_analytics, tokens, audit, synonyms, listings):
+    # discovered_segments before any /v1/segments/{key} route, which would take its path.
+    for module in (discovered_segments, catalog, customers, events, recommendations, search,
+                   quizzes, quiz_sessions, suggestions, quiz_analytics, tokens, audit,
+                   synonyms, listings, recommendation_stats, merchandising, content, segments):
         app.include_router(module.router,
                            responses=problem_responses(401, 403, 413, 422, 429, 503))
     _document_problems(app)

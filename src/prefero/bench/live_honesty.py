@@ -36,6 +36,8 @@ def explanation_honesty(runtime: Runtime, *, customers: int = 100, anchors: int 
     examples: list[dict[str, str]] = []
     with runtime.session() as session:
         index, model = engine.snapshot(session)
+        # "Featured by the shop" is checked against the merchandising rules as stored.
+        rules = engine.merchandising(session).source.rules
         eligible = np.flatnonzero(index.eligible).tolist()
         people = [p.customer_id for p in demo_personas(session, settings=runtime.settings)]
         others = sorted(session.scalars(select(Customer.id).where(
@@ -62,7 +64,7 @@ def explanation_honesty(runtime: Runtime, *, customers: int = 100, anchors: int 
                 result = engine.recommend(session, query)
                 given[query.placement] += sum(len(item.reasons) for item in result.items)
                 for claim in unverified(result, query=query, index=index, model=model,
-                                        profile=profile):
+                                        profile=profile, rules=rules):
                     failed[query.placement] += 1
                     if len(examples) < 10:
                         examples.append({"customer": who, "placement": query.placement,

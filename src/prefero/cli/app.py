@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from prefero.cli import bench, catalog, db, demo, evaluate, maintain, quiz, serve, train
+from prefero.cli import (
+    bench,
+    catalog,
+    db,
+    demo,
+    discovery,
+    evaluate,
+    maintain,
+    merchandising,
+    quiz,
+    segments,
+    serve,
+    staff,
+    train,
+)
 
 __all__ = ["app", "main"]
 
@@ -14,7 +28,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-for module in (db, serve, train, maintain, catalog, demo, bench, quiz, evaluate):
+for module in (db, serve, train, maintain, catalog, demo, bench, quiz, evaluate, discovery,
+               merchandising, staff, segments):
     module.register(app)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from prefero.cli.bench_generate import generate as generate_scale
 from prefero.cli.bench_generate import train_stages
+from prefero.cli.segments import bench_command as segments_bench
 from prefero.config import Settings
 from prefero.recommend.artefacts import current_version
 from prefero.runtime import Runtime
@@ -483,6 +484,7 @@ def processes(
 
 bench_app.command("generate")(generate_scale)
 bench_app.command("train")(train_stages)
+bench_app.command("segments")(segments_bench)
 
 
 def register(app: typer.Typer) -> None:

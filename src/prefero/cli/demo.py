@@ -22,6 +22,7 @@ from prefero.demo.catalog import CURRENCY
 from prefero.demo.customers import PERSONA_NO_GLUTEN, PERSONA_NO_TRACKING
 from prefero.demo.loader import DemoSummary, load_demo
 from prefero.runtime import Runtime
+from prefero.staff.demo import demo_staff
 
 __all__ = ["ANONYMOUS_EXAMPLE", "example_requests", "register"]
 
@@ -132,6 +133,9 @@ def demo(
                           "skipping.")
         _train(runtime, console)
         api_key = runtime.settings.admin_key
+        # The dashboard's administrator, with a password made for this run (demo mode only).
+        with runtime.session(write=True) as session:
+            staff_email, staff_password = demo_staff(session, settings=runtime.settings)
     finally:
         runtime.close()
 
@@ -140,6 +144,8 @@ def demo(
     console.print(f"Shop API:      {base_url}", soft_wrap=True, markup=False)
     console.print(f"OpenAPI docs:  {base_url}/docs", soft_wrap=True, markup=False)
     console.print(f"Admin API key: {api_key}", soft_wrap=True, markup=False)
+    console.print(f"Dashboard:     {base_url}/dashboard  (e-mail {staff_email}, "
+                  f"password {staff_password})", soft_wrap=True, markup=False)
     console.print()
     console.print("Try these:")
     for caption, command in example_requests(base_url, api_key):

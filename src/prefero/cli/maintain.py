@@ -11,6 +11,7 @@ from rich.console import Console
 from prefero.cli.common import open_runtime
 from prefero.privacy.maintenance import maintain as run_maintenance
 from prefero.search.popular import RETENTION_DAYS
+from prefero.segments.membership import maintain_segments
 
 __all__ = ["register"]
 
@@ -44,6 +45,7 @@ def _one_pass(console: Console, *, batch: int) -> None:
     runtime = open_runtime()
     try:
         report = run_maintenance(runtime, batch=batch)
+        segments = maintain_segments(runtime)
     finally:
         runtime.close()
     retention = report.retention
@@ -63,6 +65,8 @@ def _one_pass(console: Console, *, batch: int) -> None:
             if report.retrain_was_overdue else ""
         console.print(f"• retrain after erasure: published {report.retrained_version}{late}")
     console.print(f"• scrub: {report.scrub.detail}")
+    console.print(f"• segments that change with time: {segments.joined} memberships begun, "
+                  f"{segments.left} ended")
 
 
 def register(app: typer.Typer) -> None:

@@ -44,6 +44,7 @@ from prefero.customers.schemas import (
     SavedPreferences,
     SizeSet,
     ValueWarning,
+    is_time_zone,
 )
 from prefero.db.base import utcnow
 from prefero.errors import Conflict, FieldError, InvalidInput
@@ -73,6 +74,7 @@ __all__ = [
     "set_budget",
     "set_level",
     "set_sizes",
+    "set_time_zone",
     "value_warnings",
 ]
 
@@ -468,6 +470,7 @@ def profile_of(session: Session, customer: Customer, settings: Settings) -> Pref
         effective_level=effective_level(level or settings.default_level, consents),
         exploration=customer.exploration,
         dismissed=dismissed,
+        time_zone=customer.time_zone,
     )
 
 
@@ -517,6 +520,11 @@ def put_preferences(session: Session, *, customer_id: str, prefs: PreferencesIn,
         changed = True
     if customer.exploration != plan.exploration:
         customer.exploration = plan.exploration
+        changed = True
+    # Left out of the body, the zone stays: a client that never heard of it must not clear
+    # a zone the customer set.
+    if "time_zone" in prefs.model_fields_set and customer.time_zone != prefs.time_zone:
+        customer.time_zone = prefs.time_zone
         changed = True
     same_budget = (customer.budget_min == plan.budget_min
                    and customer.budget_max == plan.budget_max)
@@ -897,3 +905,25 @@ def set_level(session: Session, *, customer_id: str, level: Level | None,
         customer.updated_at = now
     session.flush()
     return changed
+
+
+def set_time_zone(session: Session, *, customer_id: str, time_zone: str | None) -> bool:
+    """Set the IANA zone the customer lives in (content slots read the time of day in it;
+    ``None``: the zone the shop's request names, else the shop's), keeping the rest of the
+    profile. True when it changed; ``InvalidInput`` at ``("time_zone",)`` for a name that is
+    no IANA zone.
+
+    >>> set_time_zone(session, customer_id="c1", time_zone="Europe/Warsaw")
+    ... # doctest: +SKIP
+    True
+    """
+    if time_zone is not None and not is_time_zone(time_zone):
+        raise InvalidInput("not a time zone", [FieldError(
+            ("time_zone",), "not an IANA time zone name (e.g. Europe/Warsaw)")])
+    customer = _lock_customer(session, customer_id)
+    if customer.time_zone == time_zone:
+        return False
+    customer.time_zone = time_zone
+    customer.updated_at = utcnow()
+    session.flush()
+    return True

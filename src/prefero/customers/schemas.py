@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Literal
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from prefero.text import StoredText
 from prefero.types import Level, Purpose
@@ -25,6 +34,7 @@ __all__ = [
     "SavedPreferences",
     "SizeSet",
     "ValueWarning",
+    "is_time_zone",
 ]
 
 FacetName = Field(min_length=1, max_length=100, pattern=r"^[a-z][a-z0-9_]*$")
@@ -36,6 +46,20 @@ ValueText = Annotated[str, Field(min_length=1, max_length=200)]
 # JSON numbers, not strings: the contract sends {"budget": {"max": 120}} and a client must get
 # the same shape back. Two decimal places and 14 digits fit a double exactly enough to round-trip.
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone this system knows.
+
+    >>> is_time_zone("Europe/Warsaw"), is_time_zone("Europe/Atlantis")
+    (True, False)
+    """
+    return name in _zones()
 
 
 class _Strict(BaseModel):
@@ -106,6 +130,18 @@ class PreferencesIn(_Strict):
                               description="Keep the 'Something different' slot")
     dismissed: list[ValueText] = Field(default_factory=list, max_length=5000,
                                        description="Products marked 'not for me'")
+    time_zone: str | None = Field(
+        default=None, max_length=64, examples=["Europe/Warsaw"],
+        description="IANA time zone (content slots read the time of day in it); null: the "
+                    "zone the shop's request names, else the shop's. Left out of a PUT: "
+                    "the stored zone stays")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in _zones():
+            raise ValueError("not an IANA time zone name (e.g. Europe/Warsaw)")
+        return value
 
 
 class ValueWarning(_Strict):

@@ -1,27 +1,36 @@
 """Imports every ORM module so that ``Base.metadata`` is complete (Alembic, tests)."""
 
+from prefero.analytics.models import RecommendationDaily
 from prefero.audit.models import AuditEntry
 from prefero.auth.models import ExchangeCode, TokenRevocation
 from prefero.catalog.models import Product, Revision
+from prefero.content.models import ContentDecision, ContentSlot, ContentVariant
 from prefero.customers.models import ConsentRecord, Customer, Preference, SuggestionDecision
 from prefero.db.base import Base
 from prefero.events.models import Event, EventReceipt, ProductActivity
+from prefero.merchandising.models import MerchandisingRule
 from prefero.privacy.models import ErasureReceipt, PendingRetrain, PendingScrub
 from prefero.quizzes.models import CustomerTrait, QuizSession, QuizVersion
 from prefero.recommend.artefact_rows import ArtefactChunk, PublishedArtefact
 from prefero.search.models import PopularSearch, SearchSynonym
+from prefero.segments.models import Segment, SegmentMember
+from prefero.staff.models import StaffAccount
 
 __all__ = [
     "ArtefactChunk",
     "AuditEntry",
     "Base",
     "ConsentRecord",
+    "ContentDecision",
+    "ContentSlot",
+    "ContentVariant",
     "Customer",
     "CustomerTrait",
     "ErasureReceipt",
     "Event",
     "EventReceipt",
     "ExchangeCode",
+    "MerchandisingRule",
     "PendingRetrain",
     "PendingScrub",
     "PopularSearch",
@@ -31,8 +40,12 @@ __all__ = [
     "PublishedArtefact",
     "QuizSession",
     "QuizVersion",
+    "RecommendationDaily",
     "Revision",
     "SearchSynonym",
+    "Segment",
+    "SegmentMember",
+    "StaffAccount",
     "SuggestionDecision",
     "TokenRevocation",
 ]

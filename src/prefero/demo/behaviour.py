@@ -7,13 +7,18 @@ with the phone, socks with running shoes) and buy. Grocery shoppers rebuy their 
 
 Every simulated event feeds the anonymous per-product day counters; only the events of
 customers who consented to tracking become ``Event`` rows linked to them.
+
+Some views are reached from a recommendation row: a ``rec_click`` (placement and leading
+reason, ``prefero.demo.clicks``) comes a second before them, and every click, linked or
+not, is tallied per day, placement and reason as the storefront's clicks are
+(``Behaviour.rec_clicks``; ``prefero.demo.recommendation_stats`` stores them).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -21,19 +26,32 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from prefero.demo.catalog import NEW_ARRIVAL_DAYS, DemoProduct
+from prefero.demo.clicks import ClickReasons
 from prefero.demo.customers import INTERESTS, VERTICALS, DemoCustomer, Taste
 from prefero.demo.draft import sample_distinct
 from prefero.demo.fashion import STYLES
 
 __all__ = [
+    "CART_CLICKS",
+    "CART_GLANCES",
     "COMPLEMENTS",
     "HISTORY_DAYS",
+    "PRODUCT_CLICKS",
+    "SEARCH_CLICKS",
     "Behaviour",
     "DemoEvent",
     "simulate_behaviour",
 ]
 
 HISTORY_DAYS = 90
+# Shares of views reached from a recommendation row: the next product from a product page's
+# row, a complement from the cart's row, the first product from the search results' row.
+# (A session's first product comes from the home page's row in 8% of sessions.)
+PRODUCT_CLICKS = 0.06
+CART_CLICKS = 0.45
+# Share of browsing carts whose shopper also clicks an item of the cart's row only to look.
+CART_GLANCES = 0.5
+SEARCH_CLICKS = 0.2
 # Product kinds bought together; the behaviour model adds these to carts, which gives the
 # co-occurrence model a true signal to find.
 COMPLEMENTS: dict[str, tuple[str, ...]] = {
@@ -92,6 +110,7 @@ class DemoEvent:
     rating: float | None = None
     query: str | None = None
     placement: str | None = None
+    reason: str | None = None  # a rec_click's leading reason code
 
     def row(self) -> dict[str, Any]:
         """The event as an ``events`` row for a Core insert (the id is the database's)."""
@@ -104,6 +123,7 @@ class DemoEvent:
             "rating": self.rating,
             "query": self.query,
             "placement": self.placement,
+            "reason": self.reason,
             "session_id": self.session_id,
             "occurred_at": self.occurred_at,
             # Clients batch events: they reach the server a little after they happen.
@@ -119,6 +139,8 @@ class Behaviour:
     activity: dict[tuple[str, date, str], int]  # (product, day, type) → count, every event
     dismissals: list[tuple[str, str, datetime]]  # (customer, product, when): "not for me"
     simulated: int  # every event with a product, linked or not
+    # (day, placement, reason) → rec_click count, every click, linked or not
+    rec_clicks: dict[tuple[date, str, str], int] = field(default_factory=dict)
 
 
 class _Catalog:
@@ -255,10 +277,13 @@ def _mask(bits: dict[str, int], values: Any) -> int:
 
 
 class _Simulation:
-    def __init__(self, catalog: _Catalog, anchor: datetime, rng: np.random.Generator) -> None:
+    def __init__(self, catalog: _Catalog, anchor: datetime, rng: np.random.Generator,
+                 reasons: ClickReasons) -> None:
         self.catalog = catalog
         self.anchor = anchor
         self.rng = rng
+        self.reasons = reasons
+        self.rec_clicks: dict[tuple[date, str, str], int] = defaultdict(int)
         self.events: list[DemoEvent] = []
         self.activity: dict[tuple[str, date, str], int] = defaultdict(int)
         self.dismissals: list[tuple[str, str, datetime]] = []
@@ -270,12 +295,14 @@ class _Simulation:
     def _sampler(self, pool: np.ndarray, weights: np.ndarray) -> _Sampler:
         return _Sampler(pool, np.cumsum(weights))
 
-    def _draw(self, sampler: _Sampler) -> int | None:
+    def _draw(self, sampler: _Sampler, uniform: float | None = None) -> int | None:
+        """One product of the sampler, by ``uniform`` when given, else by a draw of ours."""
         pool, cumulative = sampler
         if not len(cumulative) or not cumulative[-1] > 0.0:
             return None
-        position = int(np.searchsorted(cumulative, self.rng.random() * cumulative[-1],
-                                       side="right"))
+        if uniform is None:
+            uniform = self.rng.random()
+        position = int(np.searchsorted(cumulative, uniform * cumulative[-1], side="right"))
         return int(pool[min(position, len(pool) - 1)])
 
     def _eligible(self, pool: np.ndarray, weights: np.ndarray, ago_days: float) -> np.ndarray:
@@ -298,14 +325,28 @@ class _Simulation:
         return float(self._gaps[self._gap_at - 1])
 
     # -- recording -----------------------------------------------------------------------
-    def _emit(self, state: _SessionState, kind: str, index: int | None, **extra: Any) -> None:
+    def _emit(self, state: _SessionState, kind: str, index: int | None, *,
+              clicked: tuple[str, str] | None = None, **extra: Any) -> None:
+        """Record one event; ``clicked`` (placement, reason): the product was reached from
+        a recommendation row, so its ``rec_click`` comes a second before (the gap between
+        events is at least eight, so the order holds)."""
         state.clock -= self._gap()
         ago = max(state.clock, 1.0)
         when = self.anchor - timedelta(seconds=int(ago))
+        if clicked is not None and index is not None:
+            placement, reason = clicked
+            self._record(state, "rec_click", index, when - timedelta(seconds=1),
+                         placement=placement, reason=reason)
+        self._record(state, kind, index, when, **extra)
+
+    def _record(self, state: _SessionState, kind: str, index: int | None, when: datetime,
+                **extra: Any) -> None:
         product_id = None if index is None else self.catalog.products[index].id
         if product_id is not None:
             self.activity[(product_id, when.date(), kind)] += 1
             self.simulated += 1
+        if kind == "rec_click":
+            self.rec_clicks[(when.date(), extra["placement"], extra["reason"])] += 1
         if state.linked:
             self.events.append(DemoEvent(state.customer_id, kind, product_id, when,
                                          state.session_id, **extra))
@@ -323,6 +364,7 @@ class _Simulation:
             return
         weights = c.affinity(taste, rng)
         staples = self._staples(weights)
+        likes = any(preference.kind == "like" for preference in customer.preferences)
         mix = np.cumsum(taste.verticals)
         # Later days are busier (the shop is growing): ages skew towards the recent end.
         starts = np.sort(window * rng.random(count) ** 1.25)[::-1]
@@ -332,6 +374,7 @@ class _Simulation:
                 session_id=f"{customer.id}-s{number + 1:03d}",
                 linked=customer.tracking,
                 clock=max(ago_days * 86400.0, 4000.0),
+                likes=likes,
             )
             vertical = int(np.searchsorted(mix, rng.random() * mix[-1], side="right"))
             vertical = min(vertical, len(VERTICALS) - 1)
@@ -355,21 +398,33 @@ class _Simulation:
         first = self._draw(anywhere)
         if first is None:
             return
-        if rng.random() < 0.15:
+        reasons = self.reasons
+        searched = rng.random() < 0.15
+        if searched:
             product = c.products[first]
             query = product.brand if rng.random() < 0.5 else product.category.split(" > ")[-1]
             self._emit(state, "search", None, query=query.lower())
+        clicked: tuple[str, str] | None = None
         if rng.random() < 0.08:
-            self._emit(state, "rec_click", first, placement="home")
+            reason = reasons.home(c.products[first], age_days=float(c.age_days[first]) - ago_days,
+                                  trending_now=bool(c.trending[first])
+                                  and ago_days < NEW_ARRIVAL_DAYS, likes=state.likes)
+            self._emit(state, "rec_click", first, placement="home", reason=reason)
+        elif searched and reasons.chance() < SEARCH_CLICKS:
+            clicked = ("search", "search_match")
         viewed = [first]
-        self._emit(state, "view", first)
+        self._emit(state, "view", first, clicked=clicked)
         leaf_pool = c.by_leaf[c.leaf[first]]
         nearby = self._sampler(leaf_pool, self._eligible(leaf_pool, weights, ago_days))
         for _ in range(min(int(rng.geometric(0.27)), 12)):
             nxt = self._draw(nearby if rng.random() < 0.65 else anywhere)
             if nxt is not None:
                 viewed.append(nxt)
-                self._emit(state, "view", nxt)
+                clicked = None
+                if reasons.chance() < PRODUCT_CLICKS:
+                    clicked = ("product", reasons.product(
+                        same_category=bool(c.leaf[nxt] == c.leaf[viewed[-2]])))
+                self._emit(state, "view", nxt, clicked=clicked)
         if rng.random() > 0.3:
             return
         buyable = [i for i in viewed if c.purchasable[i]]
@@ -385,13 +440,39 @@ class _Simulation:
             for extra_kind in rng.permutation(np.array(options))[: int(rng.integers(1, 3))]:
                 extra = self._complement(main, str(extra_kind), weights, ago_days)
                 if extra is not None and extra not in cart:
-                    self._emit(state, "view", extra)
+                    self._emit(state, "view", extra, clicked=self._from_cart(extra))
                     self._emit(state, "add_to_cart", extra, quantity=1)
                     cart.append(extra)
+        self._glance(state, cart, weights, ago_days)
         self._checkout(state, cart, weights, purchase=0.62)
 
-    def _complement(self, main: int, kind: str, weights: np.ndarray, ago_days: float
-                    ) -> int | None:
+    def _from_cart(self, index: int) -> tuple[str, str] | None:
+        """The cart's row, when a complement was reached from it."""
+        if self.reasons.chance() >= CART_CLICKS:
+            return None
+        return "cart", self.reasons.cart(self.catalog.products[index])
+
+    def _glance(self, state: _SessionState, cart: list[int], weights: np.ndarray,
+                ago_days: float) -> None:
+        """Sometimes the shopper clicks one more item of the cart's row only to look at it:
+        not every click from a cart ends in the cart. It draws from the clicks' stream
+        alone and comes seconds after the last event (less than any gap between events),
+        so the session's own events stay as they were."""
+        reasons = self.reasons
+        options = COMPLEMENTS.get(self.catalog.products[cart[0]].kind)
+        if not options or state.clock < 10.0 or reasons.chance() >= CART_GLANCES:
+            return
+        kind = options[min(int(reasons.chance() * len(options)), len(options) - 1)]
+        extra = self._complement(cart[0], kind, weights, ago_days, uniform=reasons.chance())
+        if extra is None or extra in cart:
+            return
+        when = self.anchor - timedelta(seconds=int(state.clock))
+        self._record(state, "rec_click", extra, when + timedelta(seconds=2), placement="cart",
+                     reason=reasons.cart(self.catalog.products[extra]))
+        self._record(state, "view", extra, when + timedelta(seconds=4))
+
+    def _complement(self, main: int, kind: str, weights: np.ndarray, ago_days: float,
+                    uniform: float | None = None) -> int | None:
         c = self.catalog
         pool = c.by_kind.get(kind)
         if pool is None:
@@ -399,7 +480,7 @@ class _Simulation:
         keys = c.fit_keys[main]
         fits = np.array([bool(keys & c.fit_keys[i]) for i in pool.tolist()], dtype=float)
         w = self._eligible(pool, weights, ago_days) * c.purchasable[pool] * (1.0 + 4.0 * fits)
-        return self._draw(self._sampler(pool, w))
+        return self._draw(self._sampler(pool, w), uniform)
 
     def _grocery_session(self, state: _SessionState, weights: np.ndarray, staples: np.ndarray,
                          ago_days: float) -> None:
@@ -428,7 +509,9 @@ class _Simulation:
                 extra = self._complement(pick, str(rng.choice(COMPLEMENTS[kind])), weights,
                                          ago_days)
                 if extra is not None and extra not in basket:
-                    self._emit(state, "add_to_cart", extra, quantity=1)
+                    # Put in the basket from the cart's row, when it came from there.
+                    self._emit(state, "add_to_cart", extra, quantity=1,
+                               clicked=self._from_cart(extra))
                     basket.append(extra)
         if basket:
             self._checkout(state, basket, weights, purchase=0.85)
@@ -485,6 +568,7 @@ class _SessionState:
     session_id: str
     linked: bool
     clock: float  # seconds before the anchor; counts down as the session goes on
+    likes: bool = False  # the customer declared something they like
 
 
 def simulate_behaviour(rng: np.random.Generator, *, products: Sequence[DemoProduct],
@@ -503,7 +587,9 @@ def simulate_behaviour(rng: np.random.Generator, *, products: Sequence[DemoProdu
     >>> all(e.occurred_at <= now for e in behaviour.events)
     True
     """
-    simulation = _Simulation(_Catalog(products, anchor), anchor, rng)
+    # The clicks' reasons draw from a child stream: the sessions draw what they drew before.
+    simulation = _Simulation(_Catalog(products, anchor), anchor, rng,
+                             ClickReasons(rng.spawn(1)[0]))
     for customer in customers:
         simulation.customer(customer)
     events = sorted(simulation.events, key=lambda e: (e.occurred_at, e.customer_id))
@@ -512,4 +598,5 @@ def simulate_behaviour(rng: np.random.Generator, *, products: Sequence[DemoProdu
         activity=dict(sorted(simulation.activity.items())),
         dismissals=simulation.dismissals,
         simulated=simulation.simulated,
+        rec_clicks=dict(sorted(simulation.rec_clicks.items())),
     )

@@ -22,6 +22,9 @@ from prefero.customers.models import ConsentRecord, Customer, Preference
 from prefero.db.base import Base
 from prefero.db.migrate import upgrade
 from prefero.demo.catalog import CURRENCY
+from prefero.demo.content import seed_content
+from prefero.demo.merchandising import seed_merchandising
+from prefero.demo.recommendation_stats import seed_recommendation_stats
 from prefero.demo.shop import ProgressCallback, generate_demo
 from prefero.demo.synonyms import seed_synonyms
 from prefero.events.models import Event, ProductActivity
@@ -99,6 +102,8 @@ def load_demo(runtime: Runtime, *, seed: int = 7, products: int = 3200, customer
             # definition stores nothing), so a demo made before a new quiz shipped gets it.
             publish_library(session, schema=runtime.facet_schema)
             seed_synonyms(session)
+            seed_content(session, schema=runtime.facet_schema)
+            seed_merchandising(session, schema=runtime.facet_schema)
             return _summary(session, loaded=False, seconds=time.perf_counter() - started)
     shop = generate_demo(seed=seed, products=products, customers=customers, anchor=anchor,
                          schema=runtime.facet_schema, progress=progress)
@@ -133,5 +138,10 @@ def load_demo(runtime: Runtime, *, seed: int = 7, products: int = 3200, customer
         publish_library(session, schema=runtime.facet_schema)
         # Polish words for the English catalogue that no category's name gives ("chleb").
         seed_synonyms(session)
+        seed_content(session, schema=runtime.facet_schema)
+        # The shop's campaigns, so that "Featured by the shop" shows on the storefront.
+        seed_merchandising(session, schema=runtime.facet_schema)
+        # Impressions and clicks of its recommendation rows, for the dashboard's statistics.
+        seed_recommendation_stats(session, clicks=shop.behaviour.rec_clicks, seed=seed)
         session.flush()
         return _summary(session, loaded=True, seconds=time.perf_counter() - started)

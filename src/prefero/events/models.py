@@ -27,6 +27,9 @@ class Event(Base):
     rating: Mapped[float | None] = mapped_column(Float)
     query: Mapped[str | None] = mapped_column(String(500))
     placement: Mapped[str | None] = mapped_column(String(20))
+    #: A rec_click's leading reason code (what the clicked item was shown for), when sent:
+    #: attributes the carts and purchases that follow to it (``prefero.analytics``).
+    reason: Mapped[str | None] = mapped_column(String(40))
     session_id: Mapped[str | None] = mapped_column(String(200))
     #: The shop's order a purchase or refund belongs to (a refund finds its purchases by it).
     order_id: Mapped[str | None] = mapped_column(String(200))

@@ -88,6 +88,11 @@ class EventIn(_Strict):
                               validate_default=True, description="Required for search.")
     placement: str | None = Field(default=None, min_length=1, max_length=20,
                                   description="Where it happened, e.g. home, product, cart.")
+    reason: str | None = Field(
+        default=None, min_length=1, max_length=40,
+        description="rec_click only: the leading reason code of the clicked item (its first "
+                    "reason's code, as the recommendation answer gave it), so that the "
+                    "shop's statistics can say which reasons get clicked and bought.")
     session_id: str | None = Field(default=None, min_length=1, max_length=200)
     order_id: str | None = Field(
         default=None, min_length=1, max_length=200, validate_default=True,
@@ -134,6 +139,23 @@ class EventIn(_Strict):
             raise PydanticCustomError("missing", "rating is required for rating events")
         if kind is not None and kind is not EventType.RATING and value is not None:
             raise PydanticCustomError("extra", "only rating events carry a rating")
+        return value
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_of_a_click(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Imported here: the reason codes live with the recommendation wording, which the
+        # events package otherwise has no need to load.
+        from prefero.analytics.reasons import is_reason_code
+
+        kind = _type_of(info)
+        if value is None:
+            return None
+        if kind is not None and kind is not EventType.REC_CLICK:
+            raise PydanticCustomError("extra", "only rec_click events carry a reason")
+        if not is_reason_code(value):
+            raise PydanticCustomError("reason", "{value} is not a reason code Prefero gives",
+                                      {"value": value[:40]})
         return value
 
     @field_validator("query", "order_id")

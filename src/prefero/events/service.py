@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from prefero.analytics.counts import add_clicks
 from prefero.catalog.service import existing_ids
 from prefero.config import Settings
 from prefero.customers.consent import purpose_consents
@@ -147,6 +148,9 @@ def ingest(
     # until the commit, so the shorter the rest of the transaction after it, the less
     # concurrent batches wait on each other.
     store.add_counts(session, _counts(fresh))
+    # Recommendation clicks, anonymous like the counters above and locked after them (the
+    # same order in every batch); their rows are few and hot, so they come last of all.
+    add_clicks(session, fresh)
     return IngestResult(
         accepted=len(fresh),
         duplicates=duplicates,

@@ -132,7 +132,8 @@ class PortableStore:
             return
         rows = [{"customer_id": e.person, "type": e.type.value, "product_id": e.product_id,
                  "quantity": e.quantity, "price": e.price, "rating": e.rating,
-                 "query": e.query, "placement": e.placement, "session_id": e.session_id,
+                 "query": e.query, "placement": e.placement, "reason": e.reason,
+                 "session_id": e.session_id,
                  "order_id": e.order_id, "occurred_at": e.occurred_at, "received_at": now}
                 for e in events]
         session.execute(EVENTS.insert(), rows)

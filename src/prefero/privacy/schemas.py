@@ -9,7 +9,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from prefero.audit.schemas import CustomerAction
+from prefero.content.decisions import ContentDecisionRecord
 from prefero.customers.schemas import Budget, ConsentState, PreferencesOut
+from prefero.segments.membership import SegmentMembershipRecord
 from prefero.types import Level
 
 __all__ = [
@@ -55,6 +57,7 @@ class EventOut(_Out):
     rating: float | None
     query: str | None
     placement: str | None
+    reason: str | None = Field(description="A recommendation click's reason code")
     session_id: str | None
     order_id: str | None
     occurred_at: datetime
@@ -137,6 +140,12 @@ class CustomerDataOut(_Out):
     traits: list[TraitRecord] = Field(default_factory=list)
     quiz_sessions: list[QuizSessionRecord] = Field(default_factory=list)
     suggestion_decisions: list[SuggestionDecisionRecord] = Field(default_factory=list)
+    content_decisions: list[ContentDecisionRecord] = Field(
+        default_factory=list, description="Content choices shown, logged with the customer's "
+        "tracking consent (prefero.content.decisions)")
+    segments: list[SegmentMembershipRecord] = Field(
+        default_factory=list, description="The shop's segments the customer is in now "
+        "(prefero.segments.membership)")
     actions: list[CustomerAction] = Field(
         default_factory=list,
         description="Recorded actions on this customer's data (reads, changes, exports), "

@@ -17,12 +17,14 @@ from datetime import date
 from sqlalchemy import Column, Table, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from prefero.analytics.counts import uncount_clicks
 from prefero.audit.models import AuditEntry
 from prefero.audit.schemas import CustomerAction
 from prefero.audit.service import customer_actions, pseudonymise_customer
 from prefero.catalog.facets import normalize_value
 from prefero.catalog.models import Product
 from prefero.config import Settings
+from prefero.content.decisions import exported_decisions
 from prefero.customers.consent import get_consents
 from prefero.customers.models import Customer, Preference, SuggestionDecision
 from prefero.customers.preferences import DISMISS_FACET, get_preferences
@@ -48,6 +50,7 @@ from prefero.privacy.schemas import (
 )
 from prefero.privacy.scrub import schedule_scrub
 from prefero.quizzes.models import CustomerTrait, QuizSession
+from prefero.segments.membership import exported_memberships
 
 __all__ = ["LATEST_EVENTS", "customer_data", "erase_customer", "subject_hash"]
 
@@ -112,6 +115,8 @@ def customer_data(session: Session, *, customer_id: str, settings: Settings) -> 
         traits=_traits(session, customer_id),
         quiz_sessions=_quiz_sessions(session, customer_id),
         suggestion_decisions=_suggestion_decisions(session, customer_id),
+        content_decisions=exported_decisions(session, customer_id),
+        segments=exported_memberships(session, customer_id),
         actions=[CustomerAction(at=entry.at, actor=entry.actor, action=entry.action)
                  for entry in customer_actions(session, customer_id=customer_id)],
     )
@@ -159,7 +164,7 @@ def _event_summary(session: Session, customer_id: str) -> EventSummary:
         last_at=last_at,
         latest=[EventOut(id=e.id, type=e.type, product_id=e.product_id, quantity=e.quantity,
                          price=e.price, rating=e.rating, query=e.query, placement=e.placement,
-                         session_id=e.session_id, order_id=e.order_id,
+                         reason=e.reason, session_id=e.session_id, order_id=e.order_id,
                          occurred_at=e.occurred_at,
                          received_at=e.received_at) for e in latest],
     )
@@ -281,6 +286,8 @@ def erase_customer(session: Session, *, customer_id: str, settings: Settings
     # The anonymous per-product counters counted each of the customer's linked events once;
     # take them back out, so that popularity and trending no longer carry the customer.
     _uncount(session, customer_id)
+    # So do the recommendation click counts, for the customer's linked clicks.
+    uncount_clicks(session, customer_id)
     deleted: dict[str, int] = {}
     customers_table = Customer.__table__
     for table in reversed(Base.metadata.sorted_tables):

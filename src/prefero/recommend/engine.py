@@ -1,5 +1,6 @@
-"""The request-path engine: keeps the catalog snapshot and the trained artefacts in memory,
-notices when either changed, loads the customer's profile and runs the pipeline."""
+"""The request-path engine: keeps the catalog snapshot, the trained artefacts and the shop's
+merchandising rules (compiled over the snapshot) in memory, notices when any of them
+changed, loads the customer's profile and runs the pipeline."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prefero.catalog.revisions import current as current_revision
+from prefero.catalog.models import Revision
+from prefero.catalog.revisions import CATALOG
+from prefero.db.reads import read
 from prefero.errors import FieldError, InvalidInput, NotFound
+from prefero.merchandising.compiled import CompiledRules, compile_rules
+from prefero.merchandising.service import MERCHANDISING, load_shop_rules
 from prefero.recommend import artefact_store, wording
 from prefero.recommend.artefacts import Artefacts, current_version, load_current, load_version
 from prefero.recommend.catalog_index import CatalogIndex, build_catalog_index
@@ -32,6 +38,17 @@ if TYPE_CHECKING:
 __all__ = ["RecommendationEngine"]
 
 _log = logging.getLogger("prefero.recommend.engine")
+
+# Read on every request: the catalogue's counter and the merchandising rules', in one read
+# (a change of the rules costs the request path nothing until it happens).
+_REVISIONS = select(Revision.name, Revision.value).where(
+    Revision.name.in_((CATALOG, MERCHANDISING)))
+
+
+def _revisions(session: Session) -> tuple[int, int]:
+    """The catalogue's and the merchandising rules' revision counters (0: never bumped)."""
+    values = {name: int(value or 0) for name, value in read(session, _REVISIONS, {})}
+    return values.get(CATALOG, 0), values.get(MERCHANDISING, 0)
 
 
 def _load_newest(root: Path, *, fallback: ModelView | None) -> Artefacts | None:
@@ -77,6 +94,7 @@ class RecommendationEngine:
         self._lock = threading.Lock()
         self._index: CatalogIndex | None = None
         self._model: ModelView | None = None
+        self._rules: CompiledRules | None = None
         self._artefact_checked = 0.0
         self._declared: DeclaredStore = (
             SharedDeclaredCache.from_settings(runtime.settings) if runtime.settings.redis_url
@@ -103,7 +121,7 @@ class RecommendationEngine:
         under load that a warm one served."""
         wording.warm(currency=self.runtime.shop_currency)
         with self.runtime.session() as session:
-            index, _ = self._ensure_fresh(session)
+            index = self._ensure_fresh(session)[0]
             first = next((index.ids[p] for p in range(index.size) if index.eligible[p]), None)
             if first is None:
                 return
@@ -113,7 +131,12 @@ class RecommendationEngine:
                 self.recommend(session, query)
 
     def snapshot(self, session: Session) -> tuple[CatalogIndex, ModelView]:
-        return self._ensure_fresh(session)
+        return self._ensure_fresh(session)[:2]
+
+    def merchandising(self, session: Session) -> CompiledRules:
+        """The shop's merchandising rules as the next request applies them, compiled over
+        the snapshot ``snapshot`` gives (``.source.rules``: the rules themselves)."""
+        return self._ensure_fresh(session)[2]
 
     @property
     def held_index(self) -> CatalogIndex | None:
@@ -122,23 +145,25 @@ class RecommendationEngine:
         return self._index
 
     def _ensure_fresh(self, session: Session, *, force_artefacts: bool = False
-                      ) -> tuple[CatalogIndex, ModelView]:
-        revision = current_revision(session)
+                      ) -> tuple[CatalogIndex, ModelView, CompiledRules]:
+        revision, rules_revision = _revisions(session)
         now = time.monotonic()
-        index, model = self._index, self._model
+        index, model, rules = self._index, self._model, self._rules
         artefacts_due = (force_artefacts or now - self._artefact_checked
                          >= self.runtime.settings.artefact_check_seconds)
-        if index is not None and model is not None and index.revision == revision:
+        if (index is not None and model is not None and rules is not None
+                and index.revision == revision and rules.revision == rules_revision
+                and rules.index is index):
             if not artefacts_due:
-                return index, model
+                return index, model, rules
             # Only the artefacts are due: one request checks (and may download a new
             # version) while the others go on with the snapshot they have.
             if not self._lock.acquire(blocking=force_artefacts):
-                return index, model
+                return index, model, rules
         else:
             self._lock.acquire()
         try:
-            index, model = self._index, self._model
+            index, model, rules = self._index, self._model, self._rules
             rebuilt = False
             if index is None or index.revision != revision:
                 index = build_catalog_index(session, self.runtime.facet_schema)
@@ -159,9 +184,14 @@ class RecommendationEngine:
             if rebuilt or model is None or artefacts is not model.artefacts:
                 model = build_model_view(index, artefacts, shared=self._shared_followers,
                                          previous=model)
+            if rules is None or rules.revision != rules_revision:
+                rules = compile_rules(index, load_shop_rules(session, rules_revision))
+            elif rules.index is not index:
+                rules = compile_rules(index, rules.source)
             self._artefact_checked = now
-            self._index, self._model = index, model
-            return index, model
+            # The rules first: a request that reads the new index finds them compiled for it.
+            self._rules, self._index, self._model = rules, index, model
+            return index, model, rules
         finally:
             self._lock.release()
 
@@ -184,7 +214,7 @@ class RecommendationEngine:
         """
         if profile is not None and profile.customer_id != query.customer_id:
             raise ValueError("the profile given is not the query's customer's")
-        index, model = self.snapshot(session)
+        index, model, rules = self._ensure_fresh(session)
         if query.placement == "product":
             if not query.product_id:
                 # The path is from the query's root: the GET route sends the query as URL
@@ -196,4 +226,5 @@ class RecommendationEngine:
         if profile is None:
             profile = self.profile(session, query.customer_id)
         return run_pipeline(index=index, model=model, profile=profile, query=query,
-                            config=self.config, apply_preferences=apply_preferences)
+                            config=self.config, apply_preferences=apply_preferences,
+                            merchandising=rules)

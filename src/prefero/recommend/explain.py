@@ -50,11 +50,16 @@ def _browsed(index: CatalogIndex, profile: CustomerProfile, position: int) -> in
 
 
 def explain(index: CatalogIndex, position: int, signals: Signals, profile: CustomerProfile,
-            *, exploration: bool = False, search_match: bool = False) -> list[Reason]:
-    """Reasons in order of strength; every item gets at least one."""
+            *, exploration: bool = False, search_match: bool = False,
+            featured: bool = False) -> list[Reason]:
+    """Reasons in order of strength; every item gets at least one. ``featured``: a pin of
+    the shop's placed it or a boost lifted it, said first, since the shop's choice is what
+    put it there."""
     if exploration:
         return [_reason(index, "exploration")]
     reasons: list[Reason] = []
+    if featured:
+        reasons.append(_reason(index, "featured"))
     if search_match:
         reasons.append(_reason(index, "search_match"))
     if profile.uses_declared and signals.declared[position] > 0:

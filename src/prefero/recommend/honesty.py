@@ -11,11 +11,13 @@ expired; what the customer did themselves is checked against their events as loa
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from prefero.catalog.facets import CATEGORY_SEPARATOR
+from prefero.merchandising.schemas import Rule
 from prefero.recommend.catalog_index import CatalogIndex
 from prefero.recommend.explain import NEW_THRESHOLD, TRENDING_THRESHOLD
 from prefero.recommend.models import ModelView
@@ -52,6 +54,7 @@ class _Case:
     position: int
     reason: Reason
     now: float
+    rules: Sequence[Rule] = ()
 
     @property
     def anchor(self) -> int | None:
@@ -267,6 +270,42 @@ def _exploration(case: _Case) -> str | None:
     return None
 
 
+def _names(case: _Case, rule: Rule) -> bool:
+    """Whether ``rule``'s condition names the product, read from its raw facet values (not
+    the snapshot's postings the pipeline's masks are built from)."""
+    condition = rule.condition
+    if condition.facet is None:
+        return case.index.ids[case.position] in condition.product_ids
+    raw = case.index.facet_values[case.position].get(condition.facet)
+    if raw is None:
+        return False
+    if condition.facet == "category":
+        path = str(raw)
+        return any(path == value or path.startswith(value + CATEGORY_SEPARATOR)
+                   for value in condition.values)
+    if isinstance(raw, bool):
+        return ("true" if raw else "false") in condition.values
+    if isinstance(raw, list):
+        return any(str(value) in condition.values for value in raw)
+    return str(raw) in condition.values
+
+
+def _featured(case: _Case) -> str | None:
+    """A pin or a boost of the shop in force here and now names the product, no hide does,
+    and a boost is not outranked by a bury (the order of docs/merchandising.md)."""
+    live = [rule for rule in case.rules
+            if rule.in_force(case.query.placement, case.now) and _names(case, rule)]
+    if any(rule.action == "hide" for rule in live):
+        return "a hide rule in force names the product"
+    if any(rule.action == "pin" for rule in live):
+        return None
+    moving = [rule for rule in live if rule.action in ("boost", "bury")]
+    if not moving:
+        return "no pin or boost in force names the product"
+    decides = max(moving, key=lambda rule: (rule.priority, rule.action == "bury", -rule.id))
+    return None if decides.action == "boost" else "a bury rule outranks its boost"
+
+
 _CHECKS: dict[str, Callable[[_Case], str | None]] = {
     "declared_like": _declared_like,
     "declared_peers": _declared_peers,
@@ -285,14 +324,16 @@ _CHECKS: dict[str, Callable[[_Case], str | None]] = {
     "within_budget": _within_budget,
     "search_match": _search_match,
     "exploration": _exploration,
+    "featured": _featured,
 }
 
 
 def unverified(result: RecommendationResult, *, query: RecommendationQuery,
                index: CatalogIndex, model: ModelView, profile: CustomerProfile,
-               now: float | None = None) -> list[Unverified]:
+               now: float | None = None, rules: Sequence[Rule] = ()) -> list[Unverified]:
     """Every reason in ``result`` whose claim the evidence does not bear out (a code this
-    module does not know is unverified too)."""
+    module does not know is unverified too); ``rules``: the shop's merchandising rules as
+    stored (``prefero.merchandising``), which "featured" claims are checked against."""
     now = now if now is not None else time.time()
     found: list[Unverified] = []
     for item in result.items:
@@ -302,7 +343,7 @@ def unverified(result: RecommendationResult, *, query: RecommendationQuery,
             if position is None or check is None:
                 found.append(Unverified(item.product_id, reason.code, "unknown code or item"))
                 continue
-            why = check(_Case(index, model, profile, query, position, reason, now))
+            why = check(_Case(index, model, profile, query, position, reason, now, rules))
             if why is not None:
                 found.append(Unverified(item.product_id, reason.code, why))
     return found

@@ -1,7 +1,14 @@
 """The pipeline for one request: candidates → constraints → scoring → diversify → explain.
 
 Pure computation over precomputed state (catalog snapshot, trained artefacts, the customer's
-profile); it reads nothing from the database and never trains.
+profile, the shop's merchandising rules compiled over the snapshot); it reads nothing from
+the database and never trains.
+
+The shop's rules apply at every level, off included, and never instead of the customer's:
+a hidden product leaves the candidates as the customer's exclusions do; a boost or bury
+moves the scores of what the customer's rules allow; a pin shows its product only where
+those rules allow it (``prefero.recommend.featuring``), and the assertion after re-ranking
+runs on the row with the pins in it.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from prefero.merchandising.compiled import NOTHING, CompiledRules
 from prefero.recommend.add_ons import order_context
 from prefero.recommend.basis import item_basis, row_basis
 from prefero.recommend.candidates import gather_candidates
@@ -20,6 +28,7 @@ from prefero.recommend.constraints import allowed_mask, assert_allowed
 from prefero.recommend.context import CONTEXT_PLACEMENTS, context_mask
 from prefero.recommend.diversify import mmr, pick_exploration
 from prefero.recommend.explain import explain
+from prefero.recommend.featuring import place_pins
 from prefero.recommend.interests import Interest, declared_interests, interest_candidates
 from prefero.recommend.models import ModelView
 from prefero.recommend.profile import CustomerProfile
@@ -29,7 +38,11 @@ from prefero.recommend.signals import compute_signals
 from prefero.recommend.variants import family_of, one_per_family
 from prefero.types import Basis
 
-__all__ = ["run_pipeline"]
+__all__ = ["LIFT_REACH", "run_pipeline"]
+
+#: Boosted products join the candidates, at most this many (the most popular of them): a
+#: boost on a whole department must not score the department per request.
+LIFT_REACH = 200
 
 
 def _text_scores(index: CatalogIndex, hits: tuple[str, ...]) -> tuple[FloatArray, IntArray]:
@@ -49,10 +62,15 @@ def _text_scores(index: CatalogIndex, hits: tuple[str, ...]) -> tuple[FloatArray
 def run_pipeline(
     *, index: CatalogIndex, model: ModelView, profile: CustomerProfile,
     query: RecommendationQuery, config: PipelineConfig, apply_preferences: bool = True,
-    now: float | None = None,
+    now: float | None = None, merchandising: CompiledRules | None = None,
 ) -> RecommendationResult:
-    """Recommend ``query.n`` items for ``profile`` at ``query.placement``."""
+    """Recommend ``query.n`` items for ``profile`` at ``query.placement``, the shop's rules
+    in force at ``now`` (``merchandising``, compiled over ``index``) applied."""
     now = now if now is not None else time.time()
+    if merchandising is not None and merchandising.index is not index:
+        raise ValueError("the merchandising rules were compiled over another snapshot")
+    shop = (merchandising.in_force(query.placement, now) if merchandising is not None
+            else NOTHING)
     anchor_ids: list[str] = []
     if query.placement == "product" and query.product_id:
         anchor_ids = [query.product_id]
@@ -62,6 +80,10 @@ def run_pipeline(
 
     allowed = allowed_mask(index, profile, exclude=anchor_ids,
                            apply_preferences=apply_preferences)
+    if shop.visible is not None:
+        # In addition to the customer's rules, never instead: "show everything" shows what
+        # the customer's rules hide, never what the shop hides.
+        allowed &= shop.visible
     signals = compute_signals(index, model, profile, anchors=anchors, now=now)
 
     in_context = bool(anchors) and query.placement in CONTEXT_PLACEMENTS
@@ -69,9 +91,13 @@ def run_pipeline(
     orders = (by_popularity, by_trending)
     pool = allowed  # where candidates, and the exploration slot, may come from
     text: FloatArray | None = None
+    usable = allowed  # where a pin may come from
     if query.placement == "search":
         text, hit_at = _text_scores(index, query.hits)
         candidates = hit_at[allowed[hit_at]]
+        # A search answers with its hits: the shop's rules order them, add nothing.
+        usable = np.zeros(index.size, dtype=bool)
+        usable[candidates] = True
     elif in_context:
         pool = allowed & context_mask(index, signals.page, anchors)
         services: list[int] = []
@@ -86,11 +112,18 @@ def run_pipeline(
     else:
         candidates = gather_candidates(signals, allowed, config.candidates, orders=orders,
                                        newest=index.newest_first)
+    if shop.lifted.size and query.placement != "search":
+        # What a boost lifts is in the running where the page's context allows it.
+        lifted = shop.lifted[pool[shop.lifted]]
+        if lifted.size > LIFT_REACH:
+            lifted = lifted[np.argpartition(-signals.popularity[lifted], LIFT_REACH)
+                            [:LIFT_REACH]]
+        candidates = np.union1d(candidates, lifted)
 
     # Scores are worked out only where read (candidates, the interests' items, the fill),
     # each exactly what a pass over the catalogue gives there; the rest stays 0, unread.
     scorer = Scorer(signals, profile, placement=query.placement, config=config.scoring,
-                    text=text, in_context=in_context)
+                    text=text, in_context=in_context, shift=shop.shift)
     scores = np.zeros(index.size)
     scorer.fill(scores, candidates)
     interests: tuple[Interest, ...] = ()
@@ -150,13 +183,29 @@ def run_pipeline(
             picked[-1] = explore_slot
             scores[explore_slot] = scorer.at(np.array([explore_slot]))[0]
 
+    pinned: set[int] = set()
+    if shop.pins:
+        picked, pinned = place_pins(index, picked, shop.pins, usable=usable, n=query.n,
+                                    scores=scores, popularity=signals.popularity,
+                                    score=lambda at: scorer.fill(scores, at),
+                                    keep_last=explore_slot)
+        if explore_slot not in picked:
+            explore_slot = None
+        # A pin by product id places without scoring: its score is read like any other.
+        scorer.fill(scores, np.fromiter(pinned, dtype=np.int64, count=len(pinned)))
+    # Featured: what a pin placed, or a boost lifted (its score holds the lift); never the
+    # exploration slot, which its own choice placed.
+    featured = pinned | ({p for p in picked if shop.shift[p] > 0} if shop.shift is not None
+                         else set())
+    featured.discard(explore_slot if explore_slot is not None else -1)
+
     # The second, independent check: nothing that breaks a rule leaves this function.
     assert_allowed(index, picked, profile, apply_preferences=apply_preferences)
 
     items: list[RecommendedItem] = []
     for p in picked:
         reasons = explain(index, p, signals, profile, exploration=p == explore_slot,
-                          search_match=query.placement == "search")
+                          search_match=query.placement == "search", featured=p in featured)
         items.append(RecommendedItem(
             product_id=index.ids[p],
             score=round(float(scores[p]), 4),

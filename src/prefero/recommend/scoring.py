@@ -29,13 +29,15 @@ class Scorer:
     over the catalogue, read from the personal signals' supports.
 
     Every score is a sum of the signals at its own item: asked at some positions, it is
-    exactly what a pass over the catalogue would give there.
+    exactly what a pass over the catalogue would give there. ``shift`` (the shop's boost and
+    bury rules in force, ``prefero.merchandising``) is added last, at every level.
     """
 
     def __init__(self, signals: Signals, profile: CustomerProfile, *, placement: Placement,
                  config: ScoringConfig, text: FloatArray | None = None,
-                 in_context: bool = False) -> None:
+                 in_context: bool = False, shift: FloatArray | None = None) -> None:
         self.signals = signals
+        self.shift = shift
         self.level = profile.effective_level
         self.config = config
         self.text = text if placement == "search" else None
@@ -70,11 +72,14 @@ class Scorer:
         personal = (np.zeros_like(base) if self.level == "off"
                     else self._personal(positions))
         if self.in_context:
-            return context_scores(base=base, page=signals.page[positions], personal=personal,
-                                  page_weight=config.page,
-                                  personal_weight=config.context_personal,
-                                  personal_top=self.personal_top)
-        result: FloatArray = base + personal
+            result: FloatArray = context_scores(
+                base=base, page=signals.page[positions], personal=personal,
+                page_weight=config.page, personal_weight=config.context_personal,
+                personal_top=self.personal_top)
+        else:
+            result = base + personal
+        if self.shift is not None:
+            result = result + self.shift[positions]
         return result
 
     def fill(self, scores: FloatArray, positions: IntArray) -> None:

@@ -26,6 +26,7 @@ __all__ = ["MESSAGES", "RULE_MESSAGES", "liked_value", "reworded", "reworded_ite
 
 MESSAGES: Mapping[str, str] = {
     "exploration": N_("Something different"),
+    "featured": N_("Featured by the shop"),
     "search_match": N_("Matches your search"),
     "declared_like": N_("Matches your preferences ({likes})"),
     "declared_peers": N_("Chosen by shoppers with your preferences ({likes})"),

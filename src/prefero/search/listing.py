@@ -7,10 +7,20 @@ the ``search`` placement; the other sorts are the shopper's own choice and need 
 The filters' counts respect the customer's rules and each other: a facet's values are
 counted with every other facet's choice applied but not its own, so choosing a second
 brand widens the list as its number promised.
+
+The shop's merchandising rules in force on the ``search`` placement (``LISTING_PLACEMENT``)
+hold for every listing, a category's included: a hidden product leaves the cards, the
+filters' counts, the price range and the total, as it leaves every recommendation, and is
+never counted among what the customer's rules hid ("show everything" lifts the customer's
+rules, never the shop's). Pins and boosts order the "for you" head only, where the pipeline
+makes it; the shopper's own sorts stay as chosen. The rules come compiled with the catalogue
+snapshot (``engine.merchandising``): one read of the revision counters, as the snapshot
+alone costs.
 """
 
 from __future__ import annotations
 
+import time
 from math import ceil
 from typing import Literal
 
@@ -20,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from prefero.catalog.facets import FacetSchema, normalize_category
 from prefero.errors import FieldError, InvalidInput
+from prefero.merchandising.compiled import CompiledRules
 from prefero.recommend.catalog_index import BoolArray, CatalogIndex, IntArray
 from prefero.recommend.constraints import allowed_mask
 from prefero.recommend.engine import RecommendationEngine
@@ -29,13 +40,21 @@ from prefero.recommend.variants import family_of, one_per_family
 from prefero.search.departments import subcategories
 from prefero.search.facet_counts import facet_table
 from prefero.search.service import HiddenByPreference, hidden_by_preference, ranked_hits
+from prefero.types import Placement
 
-__all__ = ["FILTERS_FROM", "MAX_PER_PAGE", "PER_PAGE", "SORTS", "FacetFilter", "FacetValue",
-           "Filters", "Listing", "PriceSpan", "Sort", "browse", "browse_category",
-           "browse_search", "filterable", "parse_filters"]
+__all__ = ["FILTERS_FROM", "LISTING_PLACEMENT", "MAX_PER_PAGE", "PER_PAGE", "SORTS",
+           "FacetFilter", "FacetValue", "Filters", "Listing", "PriceSpan", "Sort", "browse",
+           "browse_category", "browse_search", "filterable", "parse_filters"]
 
 Sort = Literal["for_you", "price_asc", "price_desc", "newest"]
 SORTS: tuple[Sort, ...] = ("for_you", "price_asc", "price_desc", "newest")
+#: The placement whose merchandising rules a listing follows, a category's as well as a
+#: search's: "for you" has the pipeline re-rank a listing's head as a ``search``, so the
+#: hide rules that hold for that head hold for the rest of the listing too; a shop that
+#: hides a product from its searches hides it from its aisles. No placement of its own:
+#: a rule would then have two names for what the shopper sees as one list.
+LISTING_PLACEMENT: Placement = "search"
+_NONE = np.zeros(0, dtype=np.int64)
 #: Cards a page holds unless asked otherwise, and at most.
 PER_PAGE = 24
 MAX_PER_PAGE = 96
@@ -221,17 +240,37 @@ def browse(session: Session, engine: RecommendationEngine, *, scope: BoolArray,
 
     ``neutral`` orders ``scope`` when nothing personal does (relevance, or newest first);
     "for you" re-ranks its first ``FOR_YOU_TOP`` matches for the customer. ``page`` past
-    the last gives an empty page with the true totals.
+    the last gives an empty page with the true totals. The shop's hide rules in force on
+    ``LISTING_PLACEMENT`` take their products out of everything the listing shows and
+    counts.
 
     >>> # browse(session, runtime.recommender, scope=in_category, neutral=newest,
     >>> #        customer_id="c1", filters=Filters(values={"brand": ("acme",)}), page=2)
     """
+    return _listing(session, engine, engine.merchandising(session), scope=scope,
+                    neutral=neutral, customer_id=customer_id, filters=filters, sort=sort,
+                    page=page, per_page=per_page, apply_preferences=apply_preferences,
+                    language=language, profile=profile, searched=searched)
+
+
+def _listing(session: Session, engine: RecommendationEngine, rules: CompiledRules, *,
+             scope: BoolArray, neutral: IntArray, customer_id: str | None,
+             filters: Filters | None, sort: Sort, page: int, per_page: int,
+             apply_preferences: bool, language: str, profile: CustomerProfile | None,
+             searched: bool) -> Listing:
+    """``browse`` over ``rules`` (and the snapshot they were compiled over), read once by
+    the caller."""
     filters = filters or Filters()
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    index, _model = engine.snapshot(session)
+    index = rules.index
     if profile is None:
         profile = engine.profile(session, customer_id)
     available = scope & index.eligible
+    shop = rules.in_force(LISTING_PLACEMENT, time.time())
+    if shop.visible is not None:
+        # Before anything is counted: what the shop hides is not in this listing at all,
+        # so it is no card, no count, no price, and never "hidden by your preferences".
+        available &= shop.visible
     shown = available & allowed_mask(index, profile, apply_preferences=apply_preferences)
     chosen = {facet: _chosen(index, facet, values)
               for facet, values in filters.values.items() if values}
@@ -260,8 +299,9 @@ def browse(session: Session, engine: RecommendationEngine, *, scope: BoolArray,
         # card per family too, so the head and the rest partition the cards.
         hits = tuple(index.ids[p] for p in cards[:MAX_HITS].tolist())
         head = engine.recommend(session, RecommendationQuery(
-            customer_id=customer_id, placement="search", n=min(FOR_YOU_TOP, len(hits)),
-            hits=hits), apply_preferences=apply_preferences, profile=profile).items
+            customer_id=customer_id, placement=LISTING_PLACEMENT,
+            n=min(FOR_YOU_TOP, len(hits)), hits=hits),
+            apply_preferences=apply_preferences, profile=profile).items
         personal = {index.position[item.product_id]: item if searched else item.model_copy(
             update={"reasons": [r for r in item.reasons if r.code != "search_match"]})
             for item in head}
@@ -276,25 +316,40 @@ def browse(session: Session, engine: RecommendationEngine, *, scope: BoolArray,
         price=span, hidden_total=int(hidden_cards.sum()), hidden=hidden)
 
 
+def _open_subcategories(index: CatalogIndex, rules: CompiledRules, path: str
+                        ) -> list[str]:
+    """``path``'s subcategories with something to buy that the shop's rules do not hide
+    whole (a link to an aisle that would list nothing is not offered)."""
+    found = subcategories(index, path)
+    shop = rules.in_force(LISTING_PLACEMENT, time.time())
+    if shop.visible is None:
+        return list(found)
+    open_ = index.eligible & shop.visible
+    return [sub for sub in found if bool(open_[index.postings.get(
+        ("category", index.schema.compared("category", sub)), _NONE)].any())]
+
+
 def browse_category(session: Session, engine: RecommendationEngine, *, path: str,
                     customer_id: str | None, filters: Filters | None = None,
                     sort: Sort = "for_you", page: int = 1, per_page: int = PER_PAGE,
                     apply_preferences: bool = True, language: str = "en") -> Listing | None:
     """A category's listing (``path`` as typed or linked: "Food/Tea" is "Food > Tea"),
     newest first where nothing personal orders it; ``None`` when the shop has nothing to
-    buy under that path."""
-    index, _model = engine.snapshot(session)
+    buy under that path. A category whose every product the shop's rules hide is still a
+    category: its listing is empty."""
+    rules = engine.merchandising(session)
+    index = rules.index
     normal = normalize_category(path)
     if not normal:
         return None
     scope = index.mask_for("category", index.schema.compared("category", normal))
     if not (scope & index.eligible).any():
         return None
-    listing = browse(session, engine, scope=scope, neutral=index.newest_first,
-                     customer_id=customer_id, filters=filters, sort=sort, page=page,
-                     per_page=per_page, apply_preferences=apply_preferences,
-                     language=language, searched=False)
-    listing.subcategories = list(subcategories(index, normal))
+    listing = _listing(session, engine, rules, scope=scope, neutral=index.newest_first,
+                       customer_id=customer_id, filters=filters, sort=sort, page=page,
+                       per_page=per_page, apply_preferences=apply_preferences,
+                       language=language, profile=None, searched=False)
+    listing.subcategories = _open_subcategories(index, rules, normal)
     return listing
 
 
@@ -305,15 +360,17 @@ def browse_search(session: Session, engine: RecommendationEngine, *, query: str,
     """A search's listing: the matches of ``query`` (``search.service.ranked_hits``: typos
     and the shop's other languages read), most relevant first where nothing personal
     orders them."""
-    index, _model = engine.snapshot(session)
+    rules = engine.merchandising(session)
+    index = rules.index
     hits, corrected = ranked_hits(session, index, query)
     neutral = np.fromiter((index.position[h] for h in hits if h in index.position),
                           dtype=np.int64)
     scope = np.zeros(index.size, dtype=bool)
     scope[neutral] = True
-    listing = browse(session, engine, scope=scope, neutral=neutral, customer_id=customer_id,
-                     filters=filters, sort=sort, page=page, per_page=per_page,
-                     apply_preferences=apply_preferences, language=language)
+    listing = _listing(session, engine, rules, scope=scope, neutral=neutral,
+                       customer_id=customer_id, filters=filters, sort=sort, page=page,
+                       per_page=per_page, apply_preferences=apply_preferences,
+                       language=language, profile=None, searched=True)
     listing.corrected_query = corrected
     return listing
 

@@ -10,6 +10,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from prefero.runtime import Runtime
 from prefero.web.csrf import guard
+from prefero.web.dashboard import install_dashboard
 from prefero.web.refused import install_csrf_refusal
 from prefero.web.routes import (
     account,
@@ -49,5 +50,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     for module in (account, storefront, search_box, preferences, quiz_player,
                    session_exchange):
         app.include_router(module.router, include_in_schema=False, dependencies=checks)
+    # The shop's dashboard: staff accounts of their own, same CSRF guard (web/dashboard).
+    install_dashboard(app, checks)
     # Product pictures are the same for every visitor and change nothing: no session check.
     app.include_router(images.router, include_in_schema=False)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BeforeValidator
 
 from prefero.api.deps import DbSession, require
+from prefero.api.params import NO_CONTROL_CHARACTERS
 from prefero.audit import service
 from prefero.audit.schemas import AuditPage
 from prefero.errors import FieldError, InvalidInput
@@ -15,6 +16,9 @@ from prefero.errors import FieldError, InvalidInput
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
+# No stored value holds a control character (PostgreSQL cannot even compare one): a filter
+# with one is refused, not sent to the database.
+_TEXT = NO_CONTROL_CHARACTERS
 
 
 def _text_only(value: object) -> object:
@@ -29,13 +33,13 @@ def _text_only(value: object) -> object:
 @router.get("", dependencies=[Depends(require("admin"))])
 def list_audit(
     session: DbSession,
-    actor: Annotated[str | None, Query(min_length=1, max_length=220,
+    actor: Annotated[str | None, Query(min_length=1, max_length=220, pattern=_TEXT,
                                        description="e.g. key:ab12cd34 or customer:c1")] = None,
-    action: Annotated[str | None, Query(min_length=1, max_length=60,
+    action: Annotated[str | None, Query(min_length=1, max_length=60, pattern=_TEXT,
                                         description="e.g. customer.erase")] = None,
-    target_kind: Annotated[str | None, Query(min_length=1, max_length=20,
+    target_kind: Annotated[str | None, Query(min_length=1, max_length=20, pattern=_TEXT,
                                              description="customer, product, quiz ...")] = None,
-    target: Annotated[str | None, Query(min_length=1, max_length=200,
+    target: Annotated[str | None, Query(min_length=1, max_length=200, pattern=_TEXT,
                                         description="The record's id (or subject hash)")] = None,
     since: Annotated[AwareDatetime | None, BeforeValidator(_text_only), Query(
         description="Only entries at or after this time (ISO-8601 with a UTC offset)")] = None,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import ValidationError
 from starlette.responses import Response
 
+from prefero.analytics.counts import count_impressions
 from prefero.api.deps import Language, Rt, customer_or_key, own_id
 from prefero.api.params import CustomerIdQuery
 from prefero.api.principal import Principal
@@ -56,6 +57,8 @@ def _located(where: str) -> Iterator[None]:
 
 
 def _answer(result: RecommendationResult, *, runtime: Runtime, language: str) -> Response:
+    # Every item answered is an impression (in memory; written in batches: analytics.counts).
+    count_impressions(runtime, placement=result.placement, items=result.items)
     result = reworded(result, schema=runtime.facet_schema, language=language)
     # orjson straight from the model dump: this is the hottest endpoint.
     return Response(orjson.dumps(result.model_dump()), media_type="application/json",

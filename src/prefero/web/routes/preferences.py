@@ -46,6 +46,7 @@ from prefero.customers.preferences import (
     set_budget,
     set_level,
     set_sizes,
+    set_time_zone,
 )
 from prefero.customers.repository import ensure_customers, get_customer
 from prefero.customers.schemas import (
@@ -55,6 +56,7 @@ from prefero.customers.schemas import (
     Like,
     PreferencesOut,
     SizeSet,
+    is_time_zone,
 )
 from prefero.db.session import after_release
 from prefero.errors import Conflict, InvalidInput, NotFound
@@ -69,6 +71,7 @@ from prefero.web.i18n import LANGUAGES, language_of, translator
 from prefero.web.identity import Visitor, sign_out, visitor
 from prefero.web.preference_words import Words, page_words
 from prefero.web.render import LEVEL_NAMES, page
+from prefero.web.time_zones import listed, zone_groups, zone_label
 
 __all__ = ["router"]
 
@@ -88,6 +91,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("dismissed", N_("Hidden products")),
     ("budget", N_("Budget")),
     ("sizes", N_("Sizes")),
+    ("timezone", N_("Time zone")),
     ("consents", N_("Consent")),
     ("suggestions", N_("Suggestions")),
     ("quizzes", N_("From your quizzes")),
@@ -111,8 +115,11 @@ PURPOSE_TEXTS: dict[str, tuple[str, str]] = {
                         N_("Rank products by the likes, dislikes and quiz answers you gave "
                            "us. Your exclusions and budget apply either way.")),
     "context": (N_("Use this visit's context"),
-                N_("Use what you do during this visit (the time, what you are looking at "
-                   "now) to adjust the order.")),
+                # Content slots read the link or site the visit came from and the device too
+                # (prefero.content.visitor): the consent says so.
+                N_("Use what you do during this visit (the time of day where you are, the "
+                   "link or site you came from, your device, what you are looking at now) "
+                   "to adjust the order and what the shop shows you.")),
     "marketing_email": (N_("E-mails with offers"),
                         N_("Send you e-mails about offers and products that match your "
                            "preferences.")),
@@ -285,6 +292,7 @@ _FIELD_MESSAGES: dict[str, str] = {
     "size-values": N_("Enter sizes as the shop lists them, like M or 42, separated by "
                       "commas."),
     "level": N_("Choose one of the four levels."),
+    "time-zone": N_("Choose a time zone from the list."),
     "suggestions": N_("This suggestion is no longer open; the list shows the current ones."),
 }
 # A few refusals say more than the field's message (pydantic's error type → the message).
@@ -385,11 +393,17 @@ def _render(request: Request, session: Session, runtime: Runtime, *,
         level_names=LEVEL_NAMES, derived_names=DERIVED_NAMES,
         profile=profile, consents=consents, suggestions=open_suggestions, quizzes=quizzes,
         data=data, choices=choices, selected=selected, words=words, facet_label=words.facet,
+        zone_groups=zone_groups(words.language), zone_listed=listed, zone_known=is_time_zone,
+        zone_label=partial(_zone_label, language=words.language),
         notice=notice if isinstance(notice, dict) else None,
         problem=problem,
         errors=problem.errors if problem else {},
         submitted=problem.submitted if problem else {},
     )
+
+
+def _zone_label(zone: str, *, language: str) -> str:
+    return zone_label(zone, language)
 
 
 def _picked(request: Request, kind: str, choices: Choices, *, default: str) -> str:
@@ -790,6 +804,27 @@ def level_route(request: Request, session: DbSession, runtime: Rt,
                        what=translator(language_of(request))(chosen[1]))
 
     return _change(request, session, runtime, "level", act)
+
+
+@router.post(f"{PAGE}/timezone")
+def time_zone_route(request: Request, session: DbSession, runtime: Rt,
+                    time_zone: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """Set the zone the shop reads the time of day in; the empty choice clears it."""
+    submitted = {"time-zone": time_zone}
+
+    def act(cid: str) -> dict[str, Any]:
+        chosen = time_zone.strip() or None
+        try:
+            set_time_zone(session, customer_id=cid, time_zone=chosen)
+        except InvalidInput as exc:
+            raise _from_invalid(exc, section="timezone", fields={"time_zone": "time-zone"},
+                                default="time-zone", submitted=submitted) from exc
+        if chosen is None:
+            return _notice(N_("Time zone cleared: the shop's time zone applies."))
+        return _notice(N_("Time zone: {what}."),
+                       what=zone_label(chosen, language_of(request)))
+
+    return _change(request, session, runtime, "timezone", act)
 
 
 @router.post(f"{PAGE}/consents")

@@ -8,6 +8,8 @@ customer id from the request, so a session can only ever act for itself.
 
 from __future__ import annotations
 
+import hashlib
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +22,8 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from prefero.analytics.counts import count_impressions
+from prefero.analytics.reasons import is_reason_code, leading_reason
 from prefero.api.deps import DbSession, Rt
 from prefero.catalog.facets import (
     CATEGORY_SEPARATOR,
@@ -28,7 +32,12 @@ from prefero.catalog.facets import (
     normalize_category,
 )
 from prefero.catalog.models import Product
+from prefero.content.decisions import log_decision
+from prefero.content.schemas import ContentAnswer
+from prefero.content.service import ContentRequest, content_for
+from prefero.content.visitor import RETURNING_AFTER
 from prefero.customers.preferences import remove_dismissal
+from prefero.errors import NotFound
 from prefero.events.schemas import EventIn
 from prefero.events.service import ingest
 from prefero.i18n.catalogues import N_
@@ -106,6 +115,16 @@ class Card:
     # The model's other colours and sizes the customer may choose (labels), when it has any.
     colors: tuple[str, ...] = ()
     sizes: tuple[str, ...] = ()
+    # (placement, leading reason code) of a card counted as a recommendation impression, so
+    # that following its link counts the click (``_followed``); None on other cards.
+    shown_as: tuple[str, str] | None = None
+
+    @property
+    def follow(self) -> str:
+        """The query its product links carry: ``?rec=home&why=trending``, or nothing."""
+        if self.shown_as is None:
+            return ""
+        return "?" + urlencode({"rec": self.shown_as[0], "why": self.shown_as[1]})
 
 
 @dataclass(frozen=True)
@@ -129,7 +148,9 @@ class Hidden:
 
 
 def _card(item: RecommendedItem, t: Translator, *, schema: FacetSchema,
-          drop: Iterable[str] = ()) -> Card:
+          drop: Iterable[str] = (), shown_on: Placement | None = None) -> Card:
+    """The card of ``item``; ``shown_on`` names the placement whose impression it counts
+    as (its links then report a click there)."""
     dropped = set(drop)
     reasons: list[Reason] = [r for r in item.reasons if r.code not in dropped] or item.reasons
     family = item.variants
@@ -141,7 +162,8 @@ def _card(item: RecommendedItem, t: Translator, *, schema: FacetSchema,
                 colors=tuple(schema.value_in("color", c, t.language)
                              for c in family.colors) if family else (),
                 sizes=tuple(schema.value_in("size", v, t.language)
-                            for v in family.sizes) if family else ())
+                            for v in family.sizes) if family else (),
+                shown_as=(shown_on, leading_reason(item.reasons)) if shown_on else None)
 
 
 def _translator(request: Request) -> Translator:
@@ -156,8 +178,26 @@ def _local(path: str | None) -> str:
 
 
 def _here(request: Request) -> str:
+    """This page's address to come back to, less a followed card's click report (coming
+    back is not another click)."""
     query = request.url.query
+    if any(name in request.query_params for name in _FOLLOWED):
+        query = urlencode([(k, v) for k, v in request.query_params.multi_items()
+                           if k not in _FOLLOWED])
     return request.url.path + (f"?{query}" if query else "")
+
+
+def _event(request: Request, kind: EventType, *, product_id: str | None,
+           placement: str | None = None, price: Decimal | None = None,
+           quantity: int | None = None, reason: str | None = None,
+           event_id: str | None = None) -> EventIn:
+    """One event of the visitor's; a fresh id unless ``event_id`` is given."""
+    who = visitor(request)
+    person: dict[str, Any] = ({"customer_id": who.customer_id} if who.signed_in
+                              else {"anonymous_id": who.customer_id})
+    return EventIn(event_id=event_id or f"web-{uuid.uuid4().hex}", type=kind,
+                   product_id=product_id, placement=placement, price=price,
+                   quantity=quantity, reason=reason, **person)
 
 
 def _record(session: Session, request: Request, runtime: Runtime, kind: EventType, *,
@@ -165,12 +205,41 @@ def _record(session: Session, request: Request, runtime: Runtime, kind: EventTyp
             price: Decimal | None = None, quantity: int | None = None) -> None:
     """One event for the visitor. A fresh id per call: every click is its own event, and
     ingest decides (by consent) what is kept about the person."""
-    who = visitor(request)
-    person: dict[str, Any] = ({"customer_id": who.customer_id} if who.signed_in
-                              else {"anonymous_id": who.customer_id})
-    event = EventIn(event_id=f"web-{uuid.uuid4().hex}", type=kind, product_id=product_id,
-                    placement=placement, price=price, quantity=quantity, **person)
-    ingest(session, [event], settings=runtime.settings)
+    ingest(session, [_event(request, kind, product_id=product_id, placement=placement,
+                            price=price, quantity=quantity)], settings=runtime.settings)
+
+
+# The query a recommended card's links carry (``Card.follow``): where it was shown, and its
+# leading reason code.
+_FOLLOWED = ("rec", "why")
+#: The placements whose cards the storefront counts as shown, hence reports clicks of.
+TRACKED_PLACEMENTS: tuple[Placement, ...] = ("home", "product", "cart", "checkout")
+#: A reload of the page a card led to within this many seconds is not another click.
+CLICK_WINDOW_SECONDS = 30 * 60
+
+
+def _followed(request: Request, product_id: str) -> EventIn | None:
+    """The ``rec_click`` of a recommended card followed to ``product_id``'s page, from the
+    link's ``rec`` and ``why``; None when the address reports none. An address is anyone's
+    to type: a placement the storefront does not track reports nothing, a reason code
+    Prefero does not give is left out (the click counts under "reason not reported"),
+    and nothing here can end in an error page.
+
+    The event id is derived from the visitor, product, placement, reason and a
+    ``CLICK_WINDOW_SECONDS`` window, so that reloading the page (or coming back to it from
+    a form that returns there) counts once; ingest ignores an id it has seen."""
+    placement = request.query_params.get("rec")
+    if placement not in TRACKED_PLACEMENTS:
+        return None
+    reason = request.query_params.get("why")
+    if reason is None or not is_reason_code(reason):
+        reason = None
+    window = int(time.time() // CLICK_WINDOW_SECONDS)
+    digest = hashlib.sha256("\x1f".join(
+        (visitor(request).customer_id, product_id, placement, reason or "", str(window))
+    ).encode()).hexdigest()[:40]
+    return _event(request, EventType.REC_CLICK, product_id=product_id, placement=placement,
+                  reason=reason, event_id=f"web-click-{digest}")
 
 
 def _recommend(session: Session, runtime: Runtime, query: RecommendationQuery, *,
@@ -204,10 +273,61 @@ def _not_found(request: Request, session: Session, runtime: Runtime, message: st
                 status_code=404, message=message)
 
 
+# --- content slots ------------------------------------------------------------------------
+
+#: The slots the home page shows: a hero above the rows, a block for new or returning visitors.
+HOME_SLOTS = ("home-hero", "home-welcome")
+# When this browser first came (epoch seconds, in the signed session): the shop's own
+# "returning" for the content slots, as any shop would keep it in a cookie.
+_FIRST_SEEN = "first_seen"
+
+
+def _returning(request: Request) -> bool | None:
+    """True once this browser's first visit is a while ago; else ``None``, so that the
+    service decides by the account's age: a customer who signs in on a new browser has
+    been here before, a stranger has not."""
+    now = time.time()
+    first = request.session.get(_FIRST_SEEN)
+    if not isinstance(first, int | float):
+        request.session[_FIRST_SEEN] = now
+        return None
+    return True if now - float(first) >= RETURNING_AFTER.total_seconds() else None
+
+
+def _content(request: Request, session: Session, runtime: Runtime, background: BackgroundTasks,
+             t: Translator) -> dict[str, ContentAnswer]:
+    """The home page's slots for this visitor (a slot the shop has not made is left out),
+    each choice logged after the page is sent."""
+    who = visitor(request)
+    referrer = request.headers.get("referer")
+    if referrer is not None and (not referrer.isprintable() or (
+            request.url.hostname and request.url.hostname in referrer)):
+        referrer = None  # a page of this shop is not where the visitor came from
+    query = request.query_params
+    ask = ContentRequest.model_validate({
+        "customer_id": who.customer_id, "visitor_id": who.customer_id,
+        "returning": _returning(request), "referrer": (referrer or None) and referrer[:2000],
+        "user_agent": (request.headers.get("user-agent") or "")[:1000] or None,
+        **{name: query[name][:200] for name in ("utm_source", "utm_medium", "utm_campaign")
+           if query.get(name, "").isprintable() and query.get(name)}})
+    found: dict[str, ContentAnswer] = {}
+    for key in HOME_SLOTS:
+        try:
+            answer, pending = content_for(session, slot_key=key, request=ask,
+                                          settings=runtime.settings,
+                                          schema=runtime.facet_schema, language=t.language)
+        except NotFound:
+            continue
+        background.add_task(log_decision, runtime, pending)
+        found[key] = answer
+    return found
+
+
 # --- home --------------------------------------------------------------------------------
 
 @router.get("/")
-def home(request: Request, session: DbSession, runtime: Rt) -> Response:
+def home(request: Request, session: DbSession, runtime: Rt,
+         background: BackgroundTasks) -> Response:
     t = _translator(request)
     customer_id = visitor(request).customer_id
     index, _model = runtime.recommender.snapshot(session)
@@ -216,8 +336,9 @@ def home(request: Request, session: DbSession, runtime: Rt) -> Response:
     picked = _recommend(session, runtime, RecommendationQuery(
         customer_id=customer_id, placement="home", n=HOME_N), profile=profile)
     schema = runtime.facet_schema
+    count_impressions(runtime, placement="home", items=picked)
     rows = [Row("picked", _row_title(t, picked), "home",
-                tuple(_card(i, t, schema=schema) for i in picked))]
+                tuple(_card(i, t, schema=schema, shown_on="home") for i in picked))]
     # The same pipeline, asked for more: rows of what is trending and what is new, each item
     # shown once on the page and every rule still applied.
     shown = {item.product_id for item in picked}
@@ -229,12 +350,14 @@ def home(request: Request, session: DbSession, runtime: Rt) -> Response:
         chosen = [item for item in pool if item.product_id not in shown
                   and any(r.code == code for r in item.reasons)][:ROW_N]
         shown |= {item.product_id for item in chosen}
+        count_impressions(runtime, placement="home", items=chosen)
         if chosen:
             rows.append(Row(key, title, "home",
-                            tuple(_card(i, t, schema=schema) for i in chosen)))
+                            tuple(_card(i, t, schema=schema, shown_on="home")
+                                  for i in chosen)))
     return page(request, "storefront/home.html", session=session, runtime=runtime,
                 rows=[row for row in rows if row.cards], departments=departments(index),
-                back="/")
+                back="/", slots=_content(request, session, runtime, background, t))
 
 
 # --- listings: category and search ---------------------------------------------------------
@@ -451,15 +574,20 @@ def product(request: Request, session: DbSession, runtime: Rt, product_id: str) 
     similar = _recommend(session, runtime, RecommendationQuery(
         customer_id=customer_id, placement="product", product_id=product_id, n=SIMILAR_N),
         profile=profile)
-    _record(session, request, runtime, EventType.VIEW, product_id=product_id,
-            placement="product")
+    count_impressions(runtime, placement="product", items=similar)
+    # The click that brought the visitor here (a recommended card's link), then the view.
+    click = _followed(request, product_id)
+    ingest(session, [*([click] if click else []),
+                     _event(request, EventType.VIEW, product_id=product_id,
+                            placement="product")], settings=runtime.settings)
     brand = index.label("brand", item.facets.get("brand") or "") or item.brand
     return page(request, "storefront/product.html", session=session, runtime=runtime,
                 product=item, brand=brand, price=float(item.effective_price),
                 available=bool(index.eligible[position]),
                 crumbs=category_ancestors(item.category) if item.category else [],
                 facets=_facet_list(runtime, index, item, t), conflicts=conflicts,
-                cards=[_card(i, t, schema=runtime.facet_schema) for i in similar],
+                cards=[_card(i, t, schema=runtime.facet_schema, shown_on="product")
+                       for i in similar],
                 row_title=_row_title(t, similar, context=t("Similar and complementary")),
                 back=_here(request))
 
@@ -586,7 +714,9 @@ def cart_page(request: Request, session: DbSession, runtime: Rt) -> Response:
         related = _recommend(session, runtime, RecommendationQuery(
             customer_id=visitor(request).customer_id, placement="cart", n=CART_COMPLEMENTS_N,
             cart=tuple(line.product_id for line in lines)))
-        complements = [_card(item, t, schema=runtime.facet_schema) for item in related]
+        complements = [_card(item, t, schema=runtime.facet_schema, shown_on="cart")
+                       for item in related]
+        count_impressions(runtime, placement="cart", items=related)
     return page(request, "storefront/cart.html", session=session, runtime=runtime,
                 lines=lines, total=sum(line.price for line in lines), cards=complements,
                 row_title=_row_title(t, related, context=t("Goes well with your cart")),
@@ -610,9 +740,11 @@ def checkout_page(request: Request, session: DbSession, runtime: Rt) -> Response
         customer_id=customer_id, placement="checkout", n=CHECKOUT_N + len(offered),
         cart=tuple(line.product_id for line in lines)))
         if item.product_id not in offered][:CHECKOUT_N]
+    count_impressions(runtime, placement="checkout", items=related)
     return page(request, "storefront/checkout.html", session=session, runtime=runtime,
                 lines=lines, total=sum(line.price for line in lines), add_ons=add_ons,
-                cards=[_card(item, t, schema=runtime.facet_schema) for item in related],
+                cards=[_card(item, t, schema=runtime.facet_schema, shown_on="checkout")
+                       for item in related],
                 row_title=_row_title(t, related, context=t("Complete your order")),
                 back="/checkout")
 

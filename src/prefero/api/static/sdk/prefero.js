@@ -300,6 +300,7 @@
    *
    *   Prefero.track("view", {productId: "sku-1"});
    *   Prefero.track("add_to_cart", {productId: "sku-1", price: 12.99, quantity: 2});
+   *   Prefero.track("rec_click", {productId: "sku-1", placement: "home", reason: "trending"});
    */
   function track(type, data) {
     data = data || {};
@@ -335,6 +336,9 @@
       event.quantity = quantity;
     }
     if (data.placement) event.placement = String(data.placement);
+    // rec_click: the clicked item's first reason code (item.reasons[0].code), for the
+    // shop's recommendation statistics (docs/recommendation-stats.md).
+    if (data.reason) event.reason = String(data.reason);
     return new Promise(function (resolve) {
       queue.push({ event: event, resolve: resolve });
       // Calls of one task share one consent read and one request.
