@@ -5,50 +5,21 @@ serious accessibility violation on it."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 
+from dashboard_browser import DESKTOP, EMAIL, PHONE, SCREENSHOTS, serious, served, sign_in
 from dashboard_shop import example_segments, quiz_sessions
-from prefero.api.app import create_app
 from prefero.config import Settings
 from prefero.demo import load_demo
 from prefero.runtime import Runtime
 from prefero.web.dashboard.nav import pages
-from staff_accounts import PASSWORD, add
+from staff_accounts import add
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-EMAIL = "ola@shop.example"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _serve(runtime: Runtime) -> tuple[uvicorn.Server, threading.Thread, str]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{port}"
 
 
 # Module-wide: one shop for the five tests (loading it is most of their time).
@@ -64,29 +35,8 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with runtime.session(write=True) as session:
         quiz_sessions(session, "grocery-setup", [0, 1, 2, 2, 3, 4, 6, 6, 6, 6, 6, 6])
         example_segments(session, runtime.settings)
-    server, thread, url = _serve(runtime)
-    try:
+    with served(runtime) as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        runtime.close()
-
-
-def _sign_in(page: Any, url: str) -> None:
-    page.goto(f"{url}/dashboard")
-    assert page.url.startswith(f"{url}/dashboard/sign-in")
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.click("form.sign-in button[type=submit]")
-    page.wait_for_url(f"{url}/dashboard")
-
-
-def _serious(page: Any) -> list[str]:
-    results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} — "
-            f"{[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in ("critical", "serious")]
 
 
 @pytest.mark.parametrize("lang", ["en", "pl"])
@@ -102,8 +52,11 @@ def test_every_page_signed_in_in_both_languages(browser: Any, dashboard: str, la
         suffix = f"-{lang}{'-phone' if phone else ''}"
         assert page.locator("html").get_attribute("lang") == lang
         page.screenshot(path=SCREENSHOTS / f"dashboard-sign-in{suffix}.png", full_page=True)
-        assert _serious(page) == [], "sign-in"
-        _sign_in(page, dashboard)
+        assert serious(page) == [], "sign-in"
+        # A page of the dashboard sends a stranger to the sign-in first.
+        page.goto(f"{dashboard}/dashboard")
+        assert page.url.startswith(f"{dashboard}/dashboard/sign-in")
+        sign_in(page, dashboard)
         for entry in pages():
             answer = page.goto(f"{dashboard}{entry.path}")
             assert answer is not None and answer.status == 200, entry.path
@@ -118,7 +71,7 @@ def test_every_page_signed_in_in_both_languages(browser: Any, dashboard: str, la
             assert page.locator(".figure table").count() >= charts.count()
             page.screenshot(path=SCREENSHOTS / f"dashboard-{entry.key}{suffix}.png",
                             full_page=True)
-            assert _serious(page) == [], entry.path
+            assert serious(page) == [], entry.path
     finally:
         context.close()
 
@@ -127,14 +80,10 @@ def test_a_read_only_account_sees_no_staff_page(browser: Any, dashboard: str) ->
     context = browser.new_context(viewport=DESKTOP)
     try:
         page = context.new_page()
-        page.goto(f"{dashboard}/dashboard/sign-in")
-        page.fill("#email", "marek@shop.example")
-        page.fill("#password", PASSWORD)
-        page.click("form.sign-in button[type=submit]")
-        page.wait_for_url(f"{dashboard}/dashboard")
+        sign_in(page, dashboard, email="marek@shop.example")
         assert page.locator("nav.dash-nav a[href='/dashboard/staff']").count() == 0
         answer = page.goto(f"{dashboard}/dashboard/staff")
         assert answer is not None and answer.status == 403
-        assert _serious(page) == []
+        assert serious(page) == []
     finally:
         context.close()

@@ -6,38 +6,22 @@ and deleted after the confirmation, without any script."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import expect
 
-from prefero.api.app import create_app
+from dashboard_browser import EMAIL, SCREENSHOTS, serious, served, signed_in
 from prefero.config import Settings
 from prefero.db.migrate import upgrade
 from prefero.demo.content import seed_content
 from prefero.runtime import Runtime
-from staff_accounts import PASSWORD, add
+from staff_accounts import add
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-EMAIL = "ola@shop.example"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 HERO = "/dashboard/content/slots/home-hero"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -50,47 +34,15 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with runtime.session(write=True) as session:
         seed_content(session, schema=runtime.facet_schema)
     add(runtime, EMAIL, "marketer")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        runtime.close()
-
-
-def _signed_in(browser: Any, url: str, *, lang: str, phone: bool = False) -> tuple[Any, Any]:
-    context = browser.new_context(viewport=PHONE if phone else DESKTOP,
-                                  locale="pl-PL" if lang == "pl" else "en-GB")
-    page = context.new_page()
-    page.goto(f"{url}/dashboard/sign-in")
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.click("form.sign-in button[type=submit]")
-    page.wait_for_url(f"{url}/dashboard")
-    return context, page
-
-
-def _serious(page: Any) -> list[str]:
-    results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} — "
-            f"{[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in ("critical", "serious")]
+    with served(runtime) as url:
+        yield url
 
 
 @pytest.mark.parametrize("lang", ["en", "pl"])
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
 def test_the_editor_pages_are_accessible(browser: Any, shop: str, lang: str,
                                          phone: bool) -> None:
-    context, page = _signed_in(browser, shop, lang=lang, phone=phone)
+    context, page = signed_in(browser, shop, lang=lang, phone=phone)
     suffix = f"-{lang}{'-phone' if phone else ''}"
     try:
         page.goto(f"{shop}{HERO}?preview=1&visitor=new&source=email&device=mobile&hour=19"
@@ -99,7 +51,7 @@ def test_the_editor_pages_are_accessible(browser: Any, shop: str, lang: str,
             "newsletter" if lang == "en" else "newslettera")
         page.screenshot(path=SCREENSHOTS / f"dashboard-content-slot{suffix}.png",
                         full_page=True)
-        assert _serious(page) == [], "slot"
+        assert serious(page) == [], "slot"
         page.goto(f"{shop}{HERO}/new-variant")
         page.fill("#f-key", "spring")
         page.fill("#f-en-title", "Spring is here")
@@ -110,18 +62,18 @@ def test_the_editor_pages_are_accessible(browser: Any, shop: str, lang: str,
         assert page.locator("#f-en-link").get_attribute("aria-invalid") == "true"
         page.screenshot(path=SCREENSHOTS / f"dashboard-content-variant{suffix}.png",
                         full_page=True)
-        assert _serious(page) == [], "variant"
+        assert serious(page) == [], "variant"
         page.goto(f"{shop}{HERO}/settings")
         page.screenshot(path=SCREENSHOTS / f"dashboard-content-settings{suffix}.png",
                         full_page=True)
-        assert _serious(page) == [], "settings"
+        assert serious(page) == [], "settings"
     finally:
         context.close()
 
 
 def test_a_variant_is_moved_and_deleted_with_the_pages_buttons(browser: Any,
                                                                shop: str) -> None:
-    context, page = _signed_in(browser, shop, lang="en")
+    context, page = signed_in(browser, shop, lang="en")
     try:
         page.goto(f"{shop}/dashboard/content/slots/home-welcome")
         cards = page.locator(".cs-variant code")

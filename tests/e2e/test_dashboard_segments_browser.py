@@ -6,37 +6,21 @@ critical or serious violation on them."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import expect
 
+from dashboard_browser import EMAIL, SCREENSHOTS, serious, served, signed_in
 from dashboard_shop import example_segments
-from prefero.api.app import create_app
 from prefero.config import Settings
 from prefero.demo import load_demo
 from prefero.runtime import Runtime
-from staff_accounts import PASSWORD, add
+from staff_accounts import add
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-EMAIL = "ola@shop.example"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -48,40 +32,8 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     add(runtime, EMAIL, "marketer")
     with runtime.session(write=True) as session:
         example_segments(session, runtime.settings)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        runtime.close()
-
-
-def _signed_in(browser: Any, url: str, *, lang: str, phone: bool = False) -> Any:
-    context = browser.new_context(viewport=PHONE if phone else DESKTOP,
-                                  locale="pl-PL" if lang == "pl" else "en-GB")
-    page = context.new_page()
-    page.goto(f"{url}/dashboard/sign-in")
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.click("form.sign-in button[type=submit]")
-    page.wait_for_url(f"{url}/dashboard")
-    return context, page
-
-
-def _serious(page: Any) -> list[str]:
-    results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} — "
-            f"{[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in ("critical", "serious")]
+    with served(runtime) as url:
+        yield url
 
 
 def _settled(page: Any) -> None:
@@ -95,7 +47,7 @@ def _settled(page: Any) -> None:
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
 def test_the_builder_and_a_segment_page_are_accessible(browser: Any, shop: str, lang: str,
                                                        phone: bool) -> None:
-    context, page = _signed_in(browser, shop, lang=lang, phone=phone)
+    context, page = signed_in(browser, shop, lang=lang, phone=phone)
     try:
         suffix = f"-{lang}{'-phone' if phone else ''}"
         for name, path in (("builder", "/dashboard/segments/new"),
@@ -106,14 +58,14 @@ def test_the_builder_and_a_segment_page_are_accessible(browser: Any, shop: str, 
             assert answer is not None and answer.status == 200, path
             page.screenshot(path=SCREENSHOTS / f"dashboard-segments-{name}{suffix}.png",
                             full_page=True)
-            assert _serious(page) == [], path
+            assert serious(page) == [], path
     finally:
         context.close()
 
 
 def test_the_live_count_follows_the_form_and_a_segment_is_saved(browser: Any,
                                                                 shop: str) -> None:
-    context, page = _signed_in(browser, shop, lang="en")
+    context, page = signed_in(browser, shop, lang="en")
     refused: list[str] = []
     page.on("console", lambda m: refused.append(m.text)
             if "Content Security Policy" in m.text else None)
@@ -161,7 +113,7 @@ def test_the_live_count_follows_the_form_and_a_segment_is_saved(browser: Any,
 @pytest.mark.parametrize("lang", ["en", "pl"])
 def test_every_type_of_row_and_its_errors_are_accessible(browser: Any, shop: str,
                                                          lang: str) -> None:
-    context, page = _signed_in(browser, shop, lang=lang)
+    context, page = signed_in(browser, shop, lang=lang)
     try:
         page.goto(f"{shop}/dashboard/segments/new")
         for type_ in ("profile", "trait", "consent", "quiz_answer", "behaviour", "rfm"):
@@ -175,6 +127,6 @@ def test_every_type_of_row_and_its_errors_are_accessible(browser: Any, shop: str
         assert page.locator("#c5-days").get_attribute("aria-describedby") == "c5-days-error"
         page.screenshot(path=SCREENSHOTS / f"dashboard-segments-rows-{lang}.png",
                         full_page=True)
-        assert _serious(page) == []
+        assert serious(page) == []
     finally:
         context.close()

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from prefero.i18n.catalogues import N_
 
+# The traits' and events' names, as the preference center's data page words them.
+from prefero.web.preference_words import EVENT_NAMES, TRAIT_NAMES
+
 __all__ = [
     "DECLARED_KINDS",
     "EVENT_NAMES",
@@ -44,18 +47,6 @@ PROFILE_NAMES: dict[str, str] = {
     "anonymous": N_("Anonymous visitor"), "budget_min": N_("Budget from"),
     "budget_max": N_("Budget up to"), "time_zone": N_("Time zone"),
     "created_days_ago": N_("Days since the profile was created"),
-}
-TRAIT_NAMES: dict[str, str] = {
-    "openness": N_("Openness"), "conscientiousness": N_("Conscientiousness"),
-    "extraversion": N_("Extraversion"), "agreeableness": N_("Agreeableness"),
-    "neuroticism": N_("Emotional sensitivity"), "growth_mindset": N_("Growth mindset"),
-}
-EVENT_NAMES: dict[str, str] = {
-    "view": N_("Product views"), "add_to_cart": N_("Added to cart"),
-    "remove_from_cart": N_("Removed from cart"), "purchase": N_("Purchases"),
-    "search": N_("Searches"), "rating": N_("Ratings"),
-    "rec_click": N_("Recommendation clicks"), "rec_dismiss": N_("“Not for me”"),
-    "refund": N_("Refunds"),
 }
 MEASURE_NAMES: dict[str, str] = {
     "recency_days": N_("Days since the last purchase"),
