@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, Form
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -23,7 +24,7 @@ from prefero.api.audit import record_request
 from prefero.api.deps import DbSession, Rt
 from prefero.errors import InvalidInput, NotFound
 from prefero.i18n.catalogues import N_
-from prefero.merchandising.schemas import ALL_PLACEMENTS, RuleIn
+from prefero.merchandising.schemas import ALL_PLACEMENTS, Rule, RuleIn
 from prefero.merchandising.service import (
     MAX_RULES,
     add_rule,
@@ -86,6 +87,15 @@ def _rule_id(text: str) -> int | None:
         return None
     number = int(text)
     return number if 1 <= number <= _LARGEST_ID else None
+
+
+def _stored(session: Session, rule_id: str) -> Rule | None:
+    """The rule the address names; None when there is none (or it cannot be an id)."""
+    number = _rule_id(rule_id)
+    try:
+        return None if number is None else get_rule(session, number)
+    except NotFound:
+        return None
 
 
 def _form_context(words: Words, runtime: Runtime) -> dict[str, Any]:
@@ -203,12 +213,8 @@ def create(request: Request, staff: Marketer, session: DbSession, runtime: Rt,
 @router.get(PAGE.path + "/{rule_id}")
 def edit(request: Request, staff: Marketer, session: DbSession, runtime: Rt,
          rule_id: str) -> Response:
-    number = _rule_id(rule_id)
-    try:
-        if number is None:
-            raise NotFound(f"no merchandising rule {rule_id!r}")
-        rule = get_rule(session, number)
-    except NotFound:
+    rule = _stored(session, rule_id)
+    if rule is None:
         return _gone(request, staff)
     zone, _name = _zone(runtime)
     form = form_of(rule, schema=runtime.facet_schema, zone=zone, t=_t(request))
@@ -219,12 +225,8 @@ def edit(request: Request, staff: Marketer, session: DbSession, runtime: Rt,
 @router.post(PAGE.path + "/{rule_id}")
 def update(request: Request, staff: Marketer, session: DbSession, runtime: Rt,
            rule_id: str, form: Posted) -> Response:
-    number = _rule_id(rule_id)
-    try:
-        if number is None:
-            raise NotFound(f"no merchandising rule {rule_id!r}")
-        stored = get_rule(session, number)
-    except NotFound:
+    stored = _stored(session, rule_id)
+    if stored is None:
         return _gone(request, staff)
     rule, errors = _read(request, runtime, form)
     if rule is not None:
@@ -244,12 +246,8 @@ def update(request: Request, staff: Marketer, session: DbSession, runtime: Rt,
 @router.get(PAGE.path + "/{rule_id}/delete")
 def confirm_delete(request: Request, staff: Marketer, session: DbSession, runtime: Rt,
                    rule_id: str) -> Response:
-    number = _rule_id(rule_id)
-    try:
-        if number is None:
-            raise NotFound(f"no merchandising rule {rule_id!r}")
-        rule = get_rule(session, number)
-    except NotFound:
+    rule = _stored(session, rule_id)
+    if rule is None:
         return _gone(request, staff)
     words = page_words(request, session, runtime)
     zone, _name = _zone(runtime)
@@ -260,13 +258,12 @@ def confirm_delete(request: Request, staff: Marketer, session: DbSession, runtim
 
 @router.post(PAGE.path + "/{rule_id}/delete")
 def delete(request: Request, staff: Marketer, session: DbSession, rule_id: str) -> Response:
-    number = _rule_id(rule_id)
+    rule = _stored(session, rule_id)
+    if rule is None:
+        return _gone(request, staff)
     try:
-        if number is None:
-            raise NotFound(f"no merchandising rule {rule_id!r}")
-        rule = get_rule(session, number)
         delete_rule(session, rule.id)
-    except NotFound:
+    except NotFound:  # deleted by someone else meanwhile
         session.rollback()
         return _gone(request, staff)
     _audit(session, request, staff, "delete", rule.id)
