@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     default_consent_context: bool = False
     default_consent_marketing_email: bool = False
     default_consent_marketing_push: bool = False
+    default_consent_marketing_inbox: bool = False
+    default_consent_marketing_webhook: bool = False
     policy_version: str = "2026-01"
     session_secret: str = Field(
         default=DEMO_SESSION_SECRET,

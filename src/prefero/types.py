@@ -30,13 +30,16 @@ Placement = Literal["home", "product", "cart", "checkout", "search"]
 #: their behaviour, the page's products (``context``), a search, the shop's own ordering
 #: (``editorial``: popular, trending, new) or the labelled exploration slot.
 Basis = Literal["declared", "behaviour", "context", "search", "editorial", "exploration"]
-Purpose = Literal["tracking", "personalization", "context", "marketing_email", "marketing_push"]
+Purpose = Literal["tracking", "personalization", "context", "marketing_email", "marketing_push",
+                  "marketing_inbox", "marketing_webhook"]
 PURPOSES: tuple[Purpose, ...] = (
     "tracking",
     "personalization",
     "context",
     "marketing_email",
     "marketing_push",
+    "marketing_inbox",
+    "marketing_webhook",
 )
 
 

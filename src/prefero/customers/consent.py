@@ -44,6 +44,8 @@ def consent_defaults(settings: Settings) -> dict[Purpose, bool]:
         "context": settings.default_consent_context,
         "marketing_email": settings.default_consent_marketing_email,
         "marketing_push": settings.default_consent_marketing_push,
+        "marketing_inbox": settings.default_consent_marketing_inbox,
+        "marketing_webhook": settings.default_consent_marketing_webhook,
     }
 
 

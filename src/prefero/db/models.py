@@ -8,7 +8,9 @@ from prefero.content.models import ContentDecision, ContentSlot, ContentVariant
 from prefero.customers.models import ConsentRecord, Customer, Preference, SuggestionDecision
 from prefero.db.base import Base
 from prefero.events.models import Event, EventReceipt, ProductActivity
+from prefero.follows.models import Follow
 from prefero.merchandising.models import MerchandisingRule
+from prefero.messaging.models import OutboxMessage
 from prefero.privacy.models import ErasureReceipt, PendingRetrain, PendingScrub
 from prefero.quizzes.models import CustomerTrait, QuizSession, QuizVersion
 from prefero.recommend.artefact_rows import ArtefactChunk, PublishedArtefact
@@ -30,7 +32,9 @@ __all__ = [
     "Event",
     "EventReceipt",
     "ExchangeCode",
+    "Follow",
     "MerchandisingRule",
+    "OutboxMessage",
     "PendingRetrain",
     "PendingScrub",
     "PopularSearch",

@@ -51,6 +51,8 @@ _PURPOSES = {
     "personalization": N_("Personalization by declared preferences"),
     "context": N_("Contextual signals"), "marketing_email": N_("Marketing e-mails"),
     "marketing_push": N_("Push notifications"),
+    "marketing_inbox": N_("Messages in the account's inbox"),
+    "marketing_webhook": N_("Messages through the shop's sender"),
 }
 _EVENTS = {
     "view": N_("Product views"), "add_to_cart": N_("Added to cart"),

@@ -21,6 +21,8 @@ PURPOSE_NAMES: dict[str, str] = {
     "context": N_("Contextual signals"),
     "marketing_email": N_("Marketing e-mails"),
     "marketing_push": N_("Push notifications"),
+    "marketing_inbox": N_("Messages in the account's inbox"),
+    "marketing_webhook": N_("Messages through the shop's sender"),
 }
 LEVEL_NAMES: dict[str, str] = {
     "off": N_("Off (editorial only)"),

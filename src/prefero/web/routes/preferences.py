@@ -126,6 +126,12 @@ PURPOSE_TEXTS: dict[str, tuple[str, str]] = {
     "marketing_push": (N_("Push notifications"),
                        N_("Send you push notifications about offers, back-in-stock items "
                           "and price drops.")),
+    "marketing_inbox": (N_("Messages in my account"),
+                        N_("Leave messages you asked for (price drops, back in stock, your "
+                           "box) in the inbox of your account on this site.")),
+    "marketing_webhook": (N_("Messages through the shop's own service"),
+                          N_("Hand the messages you asked for to the shop's own sending "
+                             "service (for example text messages).")),
 }
 
 # What "What we know" works out from the events, by the name the data export gives it, with

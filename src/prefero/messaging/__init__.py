@@ -1,0 +1,1 @@
+"""Messages customers asked for: triggers, the customer's terms, the outbox and its channels."""

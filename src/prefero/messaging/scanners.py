@@ -1,0 +1,33 @@
+"""The registry of trigger scanners the messages worker runs on its schedule.
+
+A scanner looks at what changed (prices, stock, new products, carts left, purchase
+cadences, stale preferences, boxes due) and hands ``MessageOffer``s to
+``prefero.messaging.service.offer``. Scanners must be idempotent: the worker may run one
+again after a crash, and the offers' dedup keys keep repeated occasions out of the outbox.
+Each owner adds its scanner to ``registered`` with one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from prefero.config import Settings
+
+__all__ = ["Scanner", "registered"]
+
+#: (session, now, settings) -> how many offers it made. The worker commits after each.
+Scanner = Callable[[Session, datetime, Settings], int]
+
+
+def registered() -> dict[str, Scanner]:
+    """Every scanner by name, in the order the worker runs them.
+
+    Imported when asked for rather than at module load: the scanners import the services
+    they read (catalogue, customers, boxes), some of which offer messages themselves.
+    """
+    scanners: dict[str, Scanner] = {}
+    # One line per owner: scanners["price_drop"] = price_drop.scan
+    return scanners
