@@ -25,7 +25,9 @@ DEMO_ADMIN_KEY = "demo-admin-key"
 DEMO_SESSION_SECRET = "prefero-demo-session-secret"
 DEMO_ERASURE_KEY = "prefero-demo-erasure-key"
 DEMO_TOKEN_KEY = "prefero-demo-token-key"
-DEMO_SECRETS = frozenset({DEMO_ADMIN_KEY, DEMO_SESSION_SECRET, DEMO_ERASURE_KEY, DEMO_TOKEN_KEY})
+DEMO_WEBHOOK_SECRET = "prefero-demo-webhook-secret"
+DEMO_SECRETS = frozenset({DEMO_ADMIN_KEY, DEMO_SESSION_SECRET, DEMO_ERASURE_KEY, DEMO_TOKEN_KEY,
+                          DEMO_WEBHOOK_SECRET})
 # Production refuses a key or secret shorter than this: 32 characters of
 # `secrets.token_urlsafe` carry about 190 bits, far past guessing, and a human-chosen word
 # or an empty value (with which itsdangerous would sign happily) never reaches it.
@@ -61,6 +63,10 @@ RateLimit = Annotated[str, AfterValidator(_rate_limit)]
 Origin = Annotated[str, AfterValidator(parse_origin)]
 # An ISO 4217 code from Babel's list, with no more decimals than prices are stored with.
 ShopCurrency = Annotated[str, AfterValidator(shop_currency_code)]
+# A freshness window (prefero.customers.freshness): at least a day, at most ten years.
+FreshnessDays = Annotated[int, Field(ge=1, le=3650)]
+# A facet name or a category segment that a window is given for.
+FacetKey = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class Settings(BaseSettings):
@@ -101,6 +107,17 @@ class Settings(BaseSettings):
     default_consent_marketing_push: bool = False
     default_consent_marketing_inbox: bool = False
     default_consent_marketing_webhook: bool = False
+    # --- the customer's terms for messages (prefero.messaging.terms) ---
+    messages_base_url: str = Field(
+        default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The storefront's public address: links in messages (product pages, "
+                    "one-click unsubscribe) start with it.")
+    messages_language: Literal["en", "pl"] = Field(
+        default="en", description="The shop's language for messages to a customer who "
+                                  "chose none in their message terms.")
+    unsubscribe_link_days: int = Field(
+        default=180, ge=1, le=3650,
+        description="How long a message's one-click unsubscribe link keeps working.")
     policy_version: str = "2026-01"
     session_secret: str = Field(
         default=DEMO_SESSION_SECRET,
@@ -245,6 +262,72 @@ class Settings(BaseSettings):
         description="The same rates in a JSON file (e.g. written by a daily job); read when "
                     "a process starts. Set this or currency_rates, not both.")
     artefact_check_seconds: float = 2.0
+    # --- message delivery (prefero.messaging.outbox, channels, worker; docs/messaging.md) ---
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server for the e-mail channel; unset means e-mail is not configured "
+                    "(no e-mail is queued) unless mailbox_dir is set.")
+    smtp_port: int = Field(default=25, ge=1, le=65_535)
+    smtp_starttls: bool = Field(default=False,
+                                description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if it asks one.")
+    smtp_password: str | None = None
+    mail_from: str = Field(
+        default="Prefero <shop@prefero.invalid>",
+        description="The From of every e-mail; its domain also names the Message-ID "
+                    "(<dedup key@domain>).")
+    mail_to: str = Field(
+        default="{customer_id}@customers.prefero.invalid",
+        description="The To of an e-mail, with {customer_id} in it. Prefero keeps no e-mail "
+                    "addresses: the shop's mail relay maps this address to the customer's "
+                    "(recipient rewriting, e.g. a Postfix virtual map).")
+    mailbox_dir: Path | None = Field(
+        default=None,
+        description="Without smtp_host, e-mails are written here as .eml files instead of "
+                    "sent (`prefero demo` uses data_dir/mailbox).")
+    push_url: str | None = Field(
+        default=None, description="The shop's push sender: push messages are POSTed here as "
+                                  "signed JSON; unset means push is not configured.")
+    webhook_url: str | None = Field(
+        default=None, description="The shop's own sender (SMS, a messenger...): webhook "
+                                  "messages are POSTed here as signed JSON; unset means the "
+                                  "channel is not configured.")
+    webhook_secret: str = Field(
+        default=DEMO_WEBHOOK_SECRET,
+        description="Signs every push and webhook delivery (HMAC-SHA256, the "
+                    "Prefero-Signature header); set your own in production.")
+    message_send_timeout_seconds: float = Field(
+        default=10.0, gt=0.0, le=300.0,
+        description="Longest wait for one delivery (SMTP dialogue, webhook answer).")
+    message_batch: int = Field(default=50, ge=1, le=10_000,
+                               description="Messages a worker claims at once.")
+    message_lease_seconds: float = Field(
+        default=120.0, ge=5.0, le=86_400.0,
+        description="A claimed message not marked sent or failed within this is claimed "
+                    "again (its worker died): at least once, never lost.")
+    message_max_attempts: int = Field(
+        default=8, ge=1, le=100,
+        description="Failed deliveries of one message before it is dead (the dead letters "
+                    "`prefero messages status` lists and `retry-dead` requeues).")
+    message_backoff_seconds: float = Field(
+        default=30.0, gt=0.0, le=86_400.0,
+        description="Wait before the first retry; each later one doubles it (with jitter), "
+                    "up to a day.")
+    message_poll_seconds: float = Field(
+        default=2.0, gt=0.0, le=3600.0,
+        description="How long an idle worker waits before looking for due messages again.")
+    message_scan_seconds: float = Field(
+        default=300.0, gt=0.0, le=86_400.0,
+        description="How often the worker runs the trigger scanners (price drops, "
+                    "restocks...).")
+    abandoned_cart_hours: float = Field(
+        default=4.0, gt=0.0, le=24.0 * 30,
+        description="Hours after an add to cart with no later purchase or removal before "
+                    "the abandoned-cart message (only for customers who allow tracking).")
+    quiz_follow_up_hours: float = Field(
+        default=24.0, gt=0.0, le=24.0 * 30,
+        description="Hours after a finished quiz before its follow-up with the top results "
+                    "in stock.")
     artefact_store: Literal["directory", "database"] = Field(
         default="directory",
         description="Where `prefero train` publishes artefacts for the API processes: "
@@ -261,14 +344,56 @@ class Settings(BaseSettings):
     mmr_lambda: float = Field(default=0.75, ge=0.0, le=1.0,
                               description="1 = relevance only, 0 = diversity only")
     category_cap: int = Field(default=3, ge=1, description="Most items per leaf category")
+    follows_max: int = Field(default=100, ge=1, le=10_000,
+                             description="Most brands and categories one customer may follow")
+    follows_new_days: int = Field(
+        default=30, ge=1, le=3650,
+        description="How recent a product must be to show under 'New from what you follow'")
     exploration_slot: bool = Field(default=True,
                                    description="Offer 'Something different' unless the "
                                                "customer turned it off")
+    box_themes: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "snacks": ["Groceries > Snacks", "Groceries > Sweets"],
+            "cosmetics": ["Cosmetics > Skincare", "Cosmetics > Body", "Cosmetics > Hair"],
+            "coffee": ["Groceries > Beverages > Coffee & Tea"],
+        },
+        description="The taste boxes the shop offers: a key (snacks, cosmetics, coffee or "
+                    "the shop's own) and the category paths its items come from.")
+    box_items: int = Field(default=4, ge=1, le=20,
+                           description="Most items in one taste box delivery")
+    replenishment_lead_days: int = Field(
+        default=3, ge=0, le=90,
+        description="Days before a consumable is due again that the customer is reminded")
+    consumable_categories: list[str] = Field(
+        default_factory=lambda: ["Groceries", "Cosmetics"],
+        description="Category paths whose products run out and are bought again: "
+                    "replenishment reminders come only for these")
     suggestion_snooze_days: int = Field(
         default=90, ge=0,
         description="Days a suggested preference stays hidden after the customer rejected "
                     "it (or accepted it and later removed the preference)",
     )
+    # --- fresh preferences (prefero.customers.freshness) ---
+    freshness_days: FreshnessDays = Field(
+        default=365,
+        description="Days a declared like or rule counts as fresh after the customer last "
+                    "declared or confirmed it. Past it the customer is asked to confirm it "
+                    "again, and a like's weight halves with each further window (rules never "
+                    "decay: they are the customer's safety).")
+    freshness_facet_days: dict[FacetKey, FreshnessDays] = Field(
+        default_factory=lambda: {"style": 730, "price_tier": 180},
+        description='Windows per facet in days, as JSON, e.g. {"style": 730}: taste in style '
+                    "changes slowly, what one pays less so. Other facets: freshness_days.")
+    freshness_size_days: FreshnessDays = Field(
+        default=365,
+        description="Days a declared size counts as fresh (sizes never lose weight, they "
+                    "filter; past the window the customer is asked about them).")
+    freshness_size_category_days: dict[FacetKey, FreshnessDays] = Field(
+        default_factory=lambda: {"kids": 120, "children": 120, "baby": 60},
+        description="Shorter size windows for categories whose path has one of these "
+                    'segments (compared case-insensitively), as JSON, e.g. {"kids": 120}: '
+                    "children outgrow sizes within months. The shortest matching one counts.")
     popular_search_minimum: int = Field(
         default=5, ge=1,
         description="Searches of a query within 30 days before the search box offers it as "
@@ -354,6 +479,10 @@ class Settings(BaseSettings):
         lists = {"PREFERO_TOKEN_KEYS": self.token_keys, "PREFERO_INGEST_KEYS": self.ingest_keys,
                  "PREFERO_READ_KEYS": self.read_keys,
                  "PREFERO_TOKEN_ISSUER_KEYS": self.token_issuer_keys}
+        # The webhook secret signs only deliveries to push_url/webhook_url: a shop that
+        # configured neither sends nothing it could sign, and need not invent a secret.
+        if self.push_url or self.webhook_url:
+            single["PREFERO_WEBHOOK_SECRET"] = [self.webhook_secret]
         # No token key at all is refused too: nothing could sign or verify a customer token.
         return [name for name, values in {**single, **lists}.items()
                 if any(not _strong(value) for value in values)

@@ -38,10 +38,44 @@ A, B = "alice", "bob"
 CUSTOMER_OPERATIONS = {
     ("GET", "/v1/customers/{customer_id}/preferences"),
     ("PUT", "/v1/customers/{customer_id}/preferences"),
+    ("POST", "/v1/customers/{customer_id}/preferences/confirm"),
     ("GET", "/v1/customers/{customer_id}/consents"),
     ("POST", "/v1/customers/{customer_id}/consents"),
     ("GET", "/v1/customers/{customer_id}/data"),
     ("DELETE", "/v1/customers/{customer_id}"),
+    # Household profiles (issue 15); each profile's data is then reached through the
+    # account's own paths under /profiles/{profile_id}/ (api/profile_paths.py).
+    ("GET", "/v1/customers/{customer_id}/profiles"),
+    ("POST", "/v1/customers/{customer_id}/profiles"),
+    ("PATCH", "/v1/customers/{customer_id}/profiles/{profile_id}"),
+    ("DELETE", "/v1/customers/{customer_id}/profiles/{profile_id}"),
+    # The in-app inbox (issue 15): the customer reads its messages and marks them read.
+    ("GET", "/v1/customers/{customer_id}/inbox"),
+    ("POST", "/v1/customers/{customer_id}/inbox/{message_id}/read"),
+    # The taste box (issue 15): the customer's own subscriptions, deliveries and ratings,
+    # and the replenishment reminders from their own purchases.
+    ("GET", "/v1/customers/{customer_id}/boxes"),
+    ("POST", "/v1/customers/{customer_id}/boxes"),
+    ("PATCH", "/v1/customers/{customer_id}/boxes/{box_id}"),
+    ("DELETE", "/v1/customers/{customer_id}/boxes/{box_id}"),
+    ("GET", "/v1/customers/{customer_id}/boxes/{box_id}/deliveries"),
+    ("PUT", "/v1/customers/{customer_id}/boxes/{box_id}/deliveries/{number}/items/"
+            "{product_id}/rating"),
+    ("GET", "/v1/customers/{customer_id}/replenishment"),
+    # Follows and customer-chosen coupons (issue 15): the customer's own.
+    # The customer's terms for messages and what was sent (issue 15).
+    ("GET", "/v1/customers/{customer_id}/message-terms"),
+    ("PUT", "/v1/customers/{customer_id}/message-terms"),
+    ("GET", "/v1/customers/{customer_id}/messages"),
+    # "Let me know when this is on sale / back in stock" (issue 15).
+    ("GET", "/v1/customers/{customer_id}/watches"),
+    ("PUT", "/v1/customers/{customer_id}/watches/{product_id}"),
+    ("DELETE", "/v1/customers/{customer_id}/watches/{product_id}"),
+    ("GET", "/v1/customers/{customer_id}/follows"),
+    ("PUT", "/v1/customers/{customer_id}/follows/{kind}/{value}"),
+    ("DELETE", "/v1/customers/{customer_id}/follows/{kind}/{value}"),
+    ("GET", "/v1/customers/{customer_id}/coupons"),
+    ("POST", "/v1/customers/{customer_id}/coupons"),
     ("GET", "/v1/customers/{customer_id}/suggestions"),
     ("POST", "/v1/customers/{customer_id}/suggestions/{suggestion_id}/accept"),
     ("POST", "/v1/customers/{customer_id}/suggestions/{suggestion_id}/reject"),

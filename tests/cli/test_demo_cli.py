@@ -18,10 +18,11 @@ SMALL = ["--products", "200", "--customers", "120"]
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     # The command sets PREFERO_* for the server it starts; setting them here first makes
     # monkeypatch put the originals back afterwards.
     monkeypatch.setenv("PREFERO_DATA_DIR", "unused")
+    monkeypatch.setenv("PREFERO_MAILBOX_DIR", str(tmp_path / "mailbox"))
     monkeypatch.delenv("PREFERO_DATABASE_URL", raising=False)
     monkeypatch.delenv("PREFERO_ADMIN_KEY", raising=False)
     get_settings.cache_clear()

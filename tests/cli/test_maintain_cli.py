@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from prefero.catalog.changes import ProductChange
 from prefero.cli.app import app
 from prefero.config import Settings, get_settings
 from prefero.customers.models import Customer
@@ -36,6 +38,10 @@ def test_maintain_deletes_old_events_and_runs_the_queued_retrain(
             session.flush()
             session.add_all([Event(customer_id="c1", type="view", product_id="p",
                                    occurred_at=now - timedelta(days=days)) for days in (90, 1)])
+            # A price drop the messages' triggers read long ago, and one they have yet to.
+            session.add_all([ProductChange(product_id="p", kind="price_drop",
+                                           changed_at=now - timedelta(days=days))
+                             for days in (45, 1)])
             request_retrain(session, settings=runtime.settings)
         runtime.close()
         result = runner.invoke(app, ["maintain", "--batch", "1"])
@@ -46,6 +52,12 @@ def test_maintain_deletes_old_events_and_runs_the_queued_retrain(
     version = current_version(tmp_path / "artefacts")
     assert version is not None and f"published {version}" in result.output
     assert "wal checkpointed" in result.output
+    assert "catalogue changes: 1 past 30 days deleted" in result.output
+    runtime = Runtime(Settings(data_dir=tmp_path))
+    with runtime.session() as session:
+        left = session.scalars(select(ProductChange.changed_at)).all()
+    runtime.close()
+    assert [now - when < timedelta(days=2) for when in left] == [True]
 
 
 class _Stop(Exception):

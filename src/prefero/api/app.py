@@ -21,18 +21,26 @@ from prefero.api.errors import install_error_handlers
 from prefero.api.keepalive import install_keepalive_limit
 from prefero.api.overload import install_overload
 from prefero.api.problems import add_problem_schemas, problem_responses
+from prefero.api.profile_paths import install_profile_paths
 from prefero.api.proxies import install_proxy_headers
 from prefero.api.rate_limit import install_rate_limits
 from prefero.api.routes import (
     audit,
+    boxes,
     catalog,
     content,
+    coupons,
     customers,
     discovered_segments,
     events,
+    follows,
+    freshness,
     health,
+    inbox,
     listings,
     merchandising,
+    message_terms,
+    profiles,
     quiz_analytics,
     quiz_sessions,
     quizzes,
@@ -44,6 +52,7 @@ from prefero.api.routes import (
     suggestions,
     synonyms,
     tokens,
+    watches,
 )
 from prefero.api.security_headers import install_security_headers
 from prefero.api.server_timing import install_server_timing
@@ -130,9 +139,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     # 401, 403 and 422, and the limits in front of them 413, 429 and 503; routes add the
     # 404/409 they can answer themselves.
     # discovered_segments before any /v1/segments/{key} route, which would take its path.
-    for module in (discovered_segments, catalog, customers, events, recommendations, search,
+    for module in (discovered_segments, catalog, customers, freshness, events, recommendations,
+                   search, boxes,
                    quizzes, quiz_sessions, suggestions, quiz_analytics, tokens, audit,
-                   synonyms, listings, recommendation_stats, merchandising, content, segments):
+                   synonyms, listings, recommendation_stats, merchandising, content, segments,
+                   profiles, follows, coupons, inbox, message_terms, watches):
         app.include_router(module.router,
                            responses=problem_responses(401, 403, 413, 422, 429, 503))
     _document_problems(app)
@@ -148,6 +159,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     # Request limits; the last added runs first. Outermost: proxy headers (the client's real
     # address), then authentication from the headers alone (401 before any body is read),
     # then the rate limits (they need the caller), then the body-size limits.
+    # Innermost: a household profile's paths become its subject's (after authentication).
+    install_profile_paths(app, runtime)
     install_body_limit(app, runtime)
     install_rate_limits(app, runtime)
     install_auth_gate(app, runtime)

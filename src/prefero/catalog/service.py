@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from prefero.catalog import revisions
+from prefero.catalog import changes, revisions
 from prefero.catalog.facets import CATEGORY_SEPARATOR, FacetSchema, normalize_category
 from prefero.catalog.feeds import FeedError, FeedFormat, ParsedRow, RowError, parse_feed
 from prefero.catalog.feeds.source import FeedSource
@@ -193,6 +193,9 @@ def _write(session: Session, products: Sequence[ProductIn], *,
             for pid in ids[start:start + _BATCH]
         ]
         session.execute(statement, rows)
+    # Price drops, restocks and new products, for the message triggers: one insert.
+    changes.record_changes(session, before=existing, after={pid: values[pid] for pid in ids},
+                           now=now)
     # Core statements bypass the identity map; objects loaded earlier would be stale.
     session.expire_all()
     if bump and ids:
@@ -336,8 +339,11 @@ def set_availability(session: Session, product_id: str, *,
         ])
     product = get_product(session, product_id)
     if product.availability != availability:
-        product.availability = availability
+        was, product.availability = product.availability, availability
         product.updated_at = utcnow()
+        changes.record_availability(session, product_id=product.id, was=was,
+                                    became=availability, price=product.effective_price,
+                                    currency=product.currency, now=product.updated_at)
         revisions.bump(session)
         session.flush()
     return product

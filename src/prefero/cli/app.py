@@ -13,6 +13,7 @@ from prefero.cli import (
     evaluate,
     maintain,
     merchandising,
+    messages,
     quiz,
     segments,
     serve,
@@ -29,7 +30,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 for module in (db, serve, train, maintain, catalog, demo, bench, quiz, evaluate, discovery,
-               merchandising, staff, segments):
+               merchandising, staff, segments, messages):
     module.register(app)
 
 

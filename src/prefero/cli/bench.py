@@ -386,6 +386,24 @@ def crash(data_dir: Annotated[Path, typer.Option(
         raise typer.Exit(1)
 
 
+@bench_app.command("messages")
+def messages(database_url: Annotated[str, typer.Option(
+                 help="The database whose outbox the benchmark fills (migrated first).")],
+             count: Annotated[int, typer.Option("--messages", min=10, max=100_000,
+                                                help="Messages to queue.")] = 500,
+             kills: Annotated[int, typer.Option(min=0, max=20)] = 3,
+             out: Out = None) -> None:
+    """kill -9 the messages worker mid-send KILLS times: 0 messages may be lost, and no
+    message may reach a receiver under two keys (docs/messaging.md)."""
+    from prefero.bench.messages import bench_messages
+
+    figures = bench_messages(database_url, messages=count, kills=kills, say=console.print)
+    _show(f"message delivery crash check ({kills} x kill -9)", figures)
+    _write(out, {"messages": figures})
+    if figures["lost"] or figures["distinct_delivered_twice_to_an_honouring_receiver"]:
+        raise typer.Exit(1)
+
+
 @bench_app.command("all")
 def run_all(data_dir: DataDir = Path("var/bench"), out: Out = Path("var/bench/results.json"),
             postgres_url: Annotated[str | None, typer.Option(

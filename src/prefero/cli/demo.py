@@ -116,6 +116,10 @@ def demo(
     os.environ["PREFERO_SHOP_CURRENCY"] = CURRENCY
     if database_url:
         os.environ["PREFERO_DATABASE_URL"] = database_url
+    # No SMTP server in a demo: e-mails land as .eml files in the data dir's mailbox
+    # (docs/messaging.md), unless the environment names a real server.
+    if not os.environ.get("PREFERO_SMTP_HOST"):
+        os.environ.setdefault("PREFERO_MAILBOX_DIR", str(data_dir / "mailbox"))
     # Settings are cached per process; the API built later must see the variables just set.
     get_settings.cache_clear()
     runtime = Runtime(Settings())
@@ -157,7 +161,10 @@ def demo(
 
         console.print()
         console.print(f"Serving on {base_url} (Ctrl+C to stop)", soft_wrap=True, markup=False)
-        with _maintenance_worker():
+        # The workers the shop needs: maintenance (retention, the retrain an erasure queued,
+        # storage scrub) and messages (the outbox's deliveries and the trigger scanners).
+        with _beside("maintain", "--every", str(MAINTENANCE_EVERY_SECONDS)), \
+                _beside("messages", "work"):
             run_server(host=host, port=port, workers=1, data_dir=data_dir)
 
 
@@ -166,13 +173,12 @@ MAINTENANCE_EVERY_SECONDS = 3600
 
 
 @contextlib.contextmanager
-def _maintenance_worker() -> Iterator[None]:
-    """The worker the shop needs beside the server: ``prefero maintain --every`` (retention,
-    the retrain an erasure queued, storage scrub) in its own process, stopped with the demo.
-    The environment set above (data dir, database, demo mode) reaches it."""
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "prefero.cli.app", "maintain",
-         "--every", str(MAINTENANCE_EVERY_SECONDS)], stdout=subprocess.DEVNULL)
+def _beside(*command: str) -> Iterator[None]:
+    """``prefero COMMAND`` in its own process beside the server, stopped with the demo:
+    SIGTERM lets it finish what it has in hand. The environment set above (data dir,
+    database, demo mode) reaches it."""
+    worker = subprocess.Popen([sys.executable, "-m", "prefero.cli.app", *command],
+                              stdout=subprocess.DEVNULL)
     try:
         yield
     finally:

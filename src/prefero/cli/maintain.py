@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from prefero.cli.common import open_runtime
+from prefero.privacy.maintenance import CHANGE_RETENTION
 from prefero.privacy.maintenance import maintain as run_maintenance
 from prefero.search.popular import RETENTION_DAYS
 from prefero.segments.membership import maintain_segments
@@ -58,6 +59,8 @@ def _one_pass(console: Console, *, batch: int) -> None:
     console.print(f"• receipts rekeyed: {report.rekeyed_receipts}")
     console.print(f"• popular searches: {report.popular_searches} day counts past "
                   f"{RETENTION_DAYS} days deleted")
+    console.print(f"• catalogue changes: {report.product_changes} past "
+                  f"{CHANGE_RETENTION.days} days deleted")
     if report.retrained_version is None:
         console.print("• retrain: none pending")
     else:

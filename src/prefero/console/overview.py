@@ -122,11 +122,12 @@ def _is_anonymous() -> ColumnElement[bool]:
 
 
 def customer_figures(session: Session) -> Customers:
-    """Customers the shop knows against anonymous visitors' profiles."""
+    """Customers the shop knows against anonymous visitors' profiles (a household's extra
+    profiles are part of their account, not customers of their own)."""
     anonymous = _is_anonymous()
     total, anonymous_count = session.execute(
         select(func.count(), func.count().filter(anonymous))
-        .select_from(Customer)).one()
+        .select_from(Customer).where(Customer.household_owner_id.is_(None))).one()
     return Customers(known=int(total) - int(anonymous_count or 0),
                      anonymous=int(anonymous_count or 0))
 

@@ -15,12 +15,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from prefero.config import Settings
+from prefero.customers.household_consent import (
+    refuse_profile_consent,
+    sync_household_consents,
+)
 from prefero.customers.models import ConsentRecord
 from prefero.customers.repository import ensure_customers, require_customer
 from prefero.customers.schemas import ConsentIn, ConsentOut, ConsentState
 from prefero.db.base import utcnow
 from prefero.db.reads import read
 from prefero.errors import Conflict, FieldError, InvalidInput
+from prefero.messaging.withdrawal import cancel_withdrawn
 from prefero.types import PURPOSES, Purpose
 
 __all__ = [
@@ -206,6 +211,8 @@ def record_consent(session: Session, *, customer_id: str, consent: ConsentIn,
               if "\x00" in text]
     if errors:
         raise InvalidInput("the consent is not usable", errors)
+    # Consent belongs to the account holder; a household profile's ledger mirrors it.
+    refuse_profile_consent(session, customer_id)
 
     def prior() -> ConsentRecord | None:
         return session.scalars(select(ConsentRecord).where(
@@ -231,6 +238,9 @@ def record_consent(session: Session, *, customer_id: str, consent: ConsentIn,
         if earlier is None:
             raise
         _same_decision(earlier, consent)
+    sync_household_consents(session, owner_id=customer_id)
+    if not consent.granted:
+        cancel_withdrawn(session, customer_id=customer_id, purpose=consent.purpose)
     return consent_state(session, customer_id, settings)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from prefero.config import Settings
 from prefero.customers.consent import consent_state, current_consents
+from prefero.customers.household_consent import sync_household_consents
 from prefero.customers.models import ConsentRecord, Customer, Preference, SuggestionDecision
 from prefero.customers.preferences import FACET_VALUE_KINDS, preference_rows, profile_of
 from prefero.customers.repository import ensure_customers, get_customer
@@ -104,6 +105,8 @@ def merge_customers(session: Session, *, anonymous_id: str, customer_id: str,
 
     consents_moved = _move_consents(session, anonymous_id=anonymous_id,
                                     customer_id=customer_id)
+    # The account's household profiles follow the consents it just took over.
+    sync_household_consents(session, owner_id=customer_id)
     tracking = current_consents(session, customer_id=customer_id, settings=settings)["tracking"]
     events_moved = events_dropped = 0
     if tracking:

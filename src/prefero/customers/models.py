@@ -55,6 +55,9 @@ class Customer(Base):
     #: An IANA zone name ("Europe/Warsaw"), set by the customer or from the shop's request:
     #: content slots read the time of day in it.
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    #: Set on the customer row behind a household profile (``prefero.customers.households``):
+    #: the account it belongs to, so that counts of customers can leave such rows out.
+    household_owner_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     #: Changed by the database (triggers of migration 0007) whenever the customer's
@@ -77,6 +80,11 @@ class Preference(Base):
     source: Mapped[str] = mapped_column(String(100), default="declared")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the customer last declared or confirmed this value (``prefero.customers.freshness``
+    #: reads how stale it is). Nullable only because SQLite cannot add a NOT NULL column
+    #: without a constant default to a table with triggers; migration 0022 fills it, and a
+    #: missing one reads as ``updated_at``.
+    confirmed_at: Mapped[datetime | None] = mapped_column(default=utcnow)
 
     __table_args__ = (
         UniqueConstraint("customer_id", "kind", "facet", "value"),

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from prefero.catalog.facets import Facet, FacetSchema, normalize_category
 from prefero.config import Settings
 from prefero.customers.consent import current_consents
+from prefero.customers.freshness import confirmed_at, stale_values
 from prefero.customers.levels import effective_level
 from prefero.customers.models import Customer, Preference
 from prefero.customers.repository import ensure_customers, require_customer
@@ -395,23 +396,30 @@ def preference_rows(session: Session, customer_id: str, kinds: Iterable[str] | N
 
 
 def _upsert(session: Session, *, customer_id: str, existing: dict[_Key, Preference],
-            key: _Key, wanted: _Wanted, now: datetime) -> bool:
-    """Insert or update one row; an unchanged row keeps its ``updated_at``. True if written."""
+            key: _Key, wanted: _Wanted, now: datetime, redeclared: bool = False) -> bool:
+    """Insert or update one row; an unchanged row keeps its ``updated_at``. True if written.
+
+    A written row counts as confirmed now (``prefero.customers.freshness``); so does an
+    unchanged one when ``redeclared`` (the customer named this very value again, one at a
+    time), though it is not reported as changed. A whole-profile replace does not pass
+    ``redeclared``: it resends what it read, which is no fresh word from the customer."""
     row = existing.get(key)
     if row is None:
         kind, facet, value = key
         session.add(Preference(customer_id=customer_id, kind=kind, facet=facet, value=value,
                                weight=wanted.weight, source=wanted.source or DEFAULT_SOURCE,
-                               created_at=now, updated_at=now))
+                               created_at=now, updated_at=now, confirmed_at=now))
         return True
     weight_changed = row.weight != wanted.weight
     source_changed = wanted.source is not None and wanted.source != row.source
     if not (weight_changed or source_changed):
+        if redeclared:
+            row.confirmed_at = now
         return False
     row.weight = wanted.weight
     # An edit without a stated source is the customer's own declaration.
     row.source = wanted.source or DEFAULT_SOURCE
-    row.updated_at = now
+    row.updated_at = row.confirmed_at = now
     return True
 
 
@@ -419,8 +427,10 @@ def _level(text: str | None) -> Level | None:
     return None if text is None else _LEVELS.get(text)
 
 
-def profile_of(session: Session, customer: Customer, settings: Settings) -> PreferencesOut:
-    """The answer form of an already loaded customer's declared profile.
+def profile_of(session: Session, customer: Customer, settings: Settings, *,
+               now: datetime | None = None) -> PreferencesOut:
+    """The answer form of an already loaded customer's declared profile; ``stale`` lists the
+    values past their freshness window at ``now`` (default: the current time).
 
     >>> profile_of(session, customer, settings).effective_level  # doctest: +SKIP
     'balanced'
@@ -429,10 +439,12 @@ def profile_of(session: Session, customer: Customer, settings: Settings) -> Pref
     constraint_groups: dict[tuple[str, str, str], list[Preference]] = {}
     size_groups: dict[tuple[str, str], list[Preference]] = {}
     dismissed: list[str] = []
-    for row in preference_rows(session, customer.id):
+    rows = preference_rows(session, customer.id)
+    for row in rows:
         if row.kind == "like":
             likes.append(Like(facet=row.facet, value=row.value, weight=row.weight or 0.0,
-                              source=row.source, updated_at=row.updated_at))
+                              source=row.source, updated_at=row.updated_at,
+                              confirmed_at=confirmed_at(row)))
         elif row.kind in ("never", "must"):
             constraint_groups.setdefault((row.facet, row.kind, row.source), []).append(row)
         elif row.kind == "size":
@@ -442,13 +454,15 @@ def profile_of(session: Session, customer: Customer, settings: Settings) -> Pref
     constraints = [
         Constraint(facet=facet, op="never" if op == "never" else "must",
                    values=[r.value for r in chunk], source=source,
-                   updated_at=max(r.updated_at for r in chunk))
+                   updated_at=max(r.updated_at for r in chunk),
+                   confirmed_at=min(confirmed_at(r) for r in chunk))
         for (facet, op, source), group in constraint_groups.items()
         for chunk in _chunks(group, _VALUES_PER_CONSTRAINT)
     ]
     sizes = [
         SizeSet(category=category, values=[r.value for r in chunk], source=source,
-                updated_at=max(r.updated_at for r in chunk))
+                updated_at=max(r.updated_at for r in chunk),
+                confirmed_at=min(confirmed_at(r) for r in chunk))
         for (category, source), group in size_groups.items()
         for chunk in _chunks(group, _VALUES_PER_SIZESET)
     ]
@@ -471,6 +485,7 @@ def profile_of(session: Session, customer: Customer, settings: Settings) -> Pref
         exploration=customer.exploration,
         dismissed=dismissed,
         time_zone=customer.time_zone,
+        stale=stale_values(rows, now=now or utcnow(), settings=settings),
     )
 
 
@@ -607,7 +622,7 @@ def add_like(session: Session, *, customer_id: str, like: Like, schema: FacetSch
         customer.updated_at = now
     key: _Key = ("like", like.facet, value)
     if _upsert(session, customer_id=customer_id, existing=rows, key=key,
-               wanted=_Wanted(like.weight, like.source), now=now):
+               wanted=_Wanted(like.weight, like.source), now=now, redeclared=True):
         customer.updated_at = now
     session.flush()
     row = session.scalars(select(Preference).where(
@@ -678,7 +693,8 @@ def add_constraint(session: Session, *, customer_id: str, constraint: Constraint
         stored.append(value)
         changed |= _upsert(session, customer_id=customer_id, existing=rows,
                            key=(constraint.op, constraint.facet, value),
-                           wanted=_Wanted(None, constraint.source), now=now)
+                           wanted=_Wanted(None, constraint.source), now=now,
+                           redeclared=True)
     if changed:
         customer.updated_at = now
     session.flush()
@@ -857,7 +873,7 @@ def set_sizes(session: Session, *, customer_id: str, sizes: SizeSet,
     for value in wanted:
         changed |= _upsert(session, customer_id=customer_id, existing=rows,
                            key=("size", category, value),
-                           wanted=_Wanted(None, sizes.source), now=now)
+                           wanted=_Wanted(None, sizes.source), now=now, redeclared=True)
     if changed:
         customer.updated_at = now
     session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -33,6 +34,7 @@ __all__ = [
     "PreferencesOut",
     "SavedPreferences",
     "SizeSet",
+    "StaleValue",
     "ValueWarning",
     "is_time_zone",
 ]
@@ -75,6 +77,9 @@ class Like(_Strict):
     source: str | None = Field(default=None, max_length=100,
                                description="declared, quiz:<id> or suggestion")
     updated_at: datetime | None = None
+    confirmed_at: datetime | None = Field(
+        default=None, description="When the customer last declared or confirmed it (answers "
+                                  "only; ignored in a request)")
 
 
 class Constraint(_Strict):
@@ -86,6 +91,8 @@ class Constraint(_Strict):
     values: list[ValueText] = Field(min_length=1, max_length=100)
     source: str | None = Field(default=None, max_length=100)
     updated_at: datetime | None = None
+    confirmed_at: datetime | None = Field(
+        default=None, description="The oldest confirmation among the values (answers only)")
 
 
 class Budget(_Strict):
@@ -114,6 +121,24 @@ class SizeSet(_Strict):
     values: list[ValueText] = Field(min_length=1, max_length=50)
     source: str | None = Field(default=None, max_length=100)
     updated_at: datetime | None = None
+    confirmed_at: datetime | None = Field(
+        default=None, description="The oldest confirmation among the values (answers only)")
+
+
+class StaleValue(_Strict):
+    """A declared value past its freshness window (``prefero.customers.freshness``): the
+    customer is asked whether it still holds. The numbers are strict: sent back in a request
+    (where the list is ignored), they are still only accepted in their documented types."""
+
+    kind: Literal["like", "never", "must", "size"]
+    facet: str = Field(description="The facet; for a size, the category path")
+    value: str = Field(description="As stored")
+    confirmed_at: datetime
+    months: int = Field(strict=True, ge=0,
+                        description="Whole months since it was declared or confirmed")
+    factor: float = Field(strict=True, gt=0, le=1,
+                          description="What a like's weight is multiplied by now (0.5 per "
+                                      "window past the first); 1 for rules and sizes")
 
 
 class PreferencesIn(_Strict):
@@ -135,6 +160,12 @@ class PreferencesIn(_Strict):
         description="IANA time zone (content slots read the time of day in it); null: the "
                     "zone the shop's request names, else the shop's. Left out of a PUT: "
                     "the stored zone stays")
+    # Answers only (PreferencesOut): accepted here and ignored, whatever it holds, so that a
+    # GET answer PUT back as it is stays valid.
+    stale: Sequence[object] = Field(
+        default_factory=list, max_length=10_000,
+        description="Ignored in a request (answers list the values past their freshness "
+                    "window here)")
 
     @field_validator("time_zone")
     @classmethod
@@ -163,6 +194,10 @@ class PreferencesOut(PreferencesIn):
     constraints: list[Constraint] = Field(default_factory=list)
     sizes: list[SizeSet] = Field(default_factory=list)
     dismissed: list[str] = Field(default_factory=list)
+    stale: list[StaleValue] = Field(
+        default_factory=list,
+        description="Values past their freshness window, longest unconfirmed first. Confirm "
+                    "them with POST .../preferences/confirm, or change or remove them")
     customer_id: str
     effective_level: Level = Field(description="The level in force: ``level`` (else the "
                                                "shop's default) as far as the customer's "

@@ -3,14 +3,20 @@
 from prefero.analytics.models import RecommendationDaily
 from prefero.audit.models import AuditEntry
 from prefero.auth.models import ExchangeCode, TokenRevocation
+from prefero.boxes.models import BoxDelivery, BoxItem, BoxSubscription
+from prefero.catalog.changes import ProductChange
 from prefero.catalog.models import Product, Revision
 from prefero.content.models import ContentDecision, ContentSlot, ContentVariant
+from prefero.coupons.models import Coupon, CouponPool
+from prefero.customers.household_models import HouseholdProfile
 from prefero.customers.models import ConsentRecord, Customer, Preference, SuggestionDecision
 from prefero.db.base import Base
 from prefero.events.models import Event, EventReceipt, ProductActivity
 from prefero.follows.models import Follow
 from prefero.merchandising.models import MerchandisingRule
 from prefero.messaging.models import OutboxMessage
+from prefero.messaging.terms_models import MessageTerms
+from prefero.messaging.triggers.models import ProductWatch, ScanCursor
 from prefero.privacy.models import ErasureReceipt, PendingRetrain, PendingScrub
 from prefero.quizzes.models import CustomerTrait, QuizSession, QuizVersion
 from prefero.recommend.artefact_rows import ArtefactChunk, PublishedArtefact
@@ -22,10 +28,15 @@ __all__ = [
     "ArtefactChunk",
     "AuditEntry",
     "Base",
+    "BoxDelivery",
+    "BoxItem",
+    "BoxSubscription",
     "ConsentRecord",
     "ContentDecision",
     "ContentSlot",
     "ContentVariant",
+    "Coupon",
+    "CouponPool",
     "Customer",
     "CustomerTrait",
     "ErasureReceipt",
@@ -33,7 +44,9 @@ __all__ = [
     "EventReceipt",
     "ExchangeCode",
     "Follow",
+    "HouseholdProfile",
     "MerchandisingRule",
+    "MessageTerms",
     "OutboxMessage",
     "PendingRetrain",
     "PendingScrub",
@@ -41,11 +54,14 @@ __all__ = [
     "Preference",
     "Product",
     "ProductActivity",
+    "ProductChange",
+    "ProductWatch",
     "PublishedArtefact",
     "QuizSession",
     "QuizVersion",
     "RecommendationDaily",
     "Revision",
+    "ScanCursor",
     "SearchSynonym",
     "Segment",
     "SegmentMember",

@@ -21,6 +21,7 @@ from prefero.catalog.revisions import bump
 from prefero.customers.models import ConsentRecord, Customer, Preference
 from prefero.db.base import Base
 from prefero.db.migrate import upgrade
+from prefero.demo.boxes import seed_boxes
 from prefero.demo.catalog import CURRENCY
 from prefero.demo.content import seed_content
 from prefero.demo.merchandising import seed_merchandising
@@ -143,5 +144,7 @@ def load_demo(runtime: Runtime, *, seed: int = 7, products: int = 3200, customer
         seed_merchandising(session, schema=runtime.facet_schema)
         # Impressions and clicks of its recommendation rows, for the dashboard's statistics.
         seed_recommendation_stats(session, clicks=shop.behaviour.rec_clicks, seed=seed)
+        seed_boxes(session, settings=runtime.settings, schema=runtime.facet_schema,
+                   anchor=shop.anchor)
         session.flush()
         return _summary(session, loaded=True, seconds=time.perf_counter() - started)

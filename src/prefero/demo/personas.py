@@ -101,7 +101,9 @@ def demo_personas(session: Session, *, settings: Settings, limit: int = PERSONA_
     found: list[Persona] = []
     for customer_id in ids:
         customer = session.get(Customer, customer_id)
-        if customer is None or customer.anonymous or customer_id.startswith(ANONYMOUS_PREFIX):
+        # A household profile's row is no one to sign in as: its account is.
+        if customer is None or customer.anonymous or customer_id.startswith(ANONYMOUS_PREFIX) \
+                or customer.household_owner_id is not None:
             continue
         consents = current_consents(session, customer_id=customer_id, settings=settings)
         found.append(persona_of(profile_of(session, customer, settings),

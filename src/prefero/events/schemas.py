@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from prefero.customers.household_models import PROFILE_KEY_PATTERN
 from prefero.db.base import utcnow
 from prefero.errors import FieldError
 from prefero.text import storable_field
@@ -75,6 +76,10 @@ class EventIn(_Strict):
     customer_id: str | None = Field(default=None, min_length=1, max_length=200,
                                     validate_default=True,
                                     description="A known shopper; give this or anonymous_id.")
+    profile_id: str | None = Field(
+        default=None, pattern=PROFILE_KEY_PATTERN,
+        description="The household profile of the customer the event belongs to ('kids'); "
+                    "left out: the account's own. Only with customer_id.")
     product_id: str | None = Field(default=None, min_length=1, max_length=200,
                                    validate_default=True,
                                    description="Required for every type except search.")
@@ -118,6 +123,14 @@ class EventIn(_Strict):
             raise PydanticCustomError(
                 "person", "give exactly one of customer_id or anonymous_id"
             )
+        return value
+
+    @field_validator("profile_id")
+    @classmethod
+    def _profile_of_a_customer(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("customer_id") is None:
+            raise PydanticCustomError(
+                "person", "a profile belongs to a customer: give customer_id with profile_id")
         return value
 
     @field_validator("product_id")

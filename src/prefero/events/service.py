@@ -27,6 +27,7 @@ from prefero.customers.consent import purpose_consents
 from prefero.db.base import utcnow
 from prefero.errors import FieldError, InvalidInput
 from prefero.events.ga4 import map_ga4
+from prefero.events.profiles import route_profiles
 from prefero.events.schemas import (
     UNKNOWN_REPORTED,
     ErrorItem,
@@ -117,7 +118,11 @@ def ingest(
     >>> (result.accepted, result.linked, result.anonymous_only)  # doctest: +SKIP
     (1, 0, 1)
     """
-    valid, rejected = _validate(events)
+    valid, rejected, positions = _validate(events)
+    # An event of a household profile belongs to the profile's own customer row.
+    valid, unknown = route_profiles(session, valid, positions)
+    if unknown:
+        rejected = sorted([*rejected, *unknown], key=lambda r: r.index)
     if rejected and not partial:
         errors = [FieldError(tuple(e.loc), e.msg) for r in rejected for e in r.errors]
         raise InvalidInput(
@@ -204,20 +209,24 @@ def tracking_consents(
 
 def _validate(
     events: Sequence[EventIn | Mapping[str, Any]],
-) -> tuple[list[EventIn], list[RejectedEvent]]:
+) -> tuple[list[EventIn], list[RejectedEvent], list[int]]:
+    """The valid events, the rejected ones, and each valid event's position in ``events``."""
     valid: list[EventIn] = []
     rejected: list[RejectedEvent] = []
+    positions: list[int] = []
     for index, raw in enumerate(events):
         if isinstance(raw, EventIn):
             valid.append(raw)
+            positions.append(index)
             continue
         try:
             valid.append(EventIn.model_validate(raw))
+            positions.append(index)
         except ValidationError as exc:
             errors = [ErrorItem(loc=["events", index, *error["loc"]], msg=error["msg"])
                       for error in exc.errors()]
             rejected.append(RejectedEvent(index=index, errors=errors))
-    return valid, rejected
+    return valid, rejected, positions
 
 
 def _claim(session: Session, store: BatchStore, events: list[EventIn], *, now: datetime,

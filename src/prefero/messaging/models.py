@@ -62,4 +62,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),
         # Caps and history: one customer's messages by time.
         Index("ix_outbox_messages_customer_created", "customer_id", "created_at"),
+        # The unread count every storefront page's header shows, and the inbox itself.
+        Index("ix_outbox_messages_customer_channel_status", "customer_id", "channel",
+              "status"),
     )

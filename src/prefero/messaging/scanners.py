@@ -30,4 +30,11 @@ def registered() -> dict[str, Scanner]:
     """
     scanners: dict[str, Scanner] = {}
     # One line per owner: scanners["price_drop"] = price_drop.scan
+    from prefero.messaging.triggers.registry import catalogue_and_cart
+    scanners.update(catalogue_and_cart())
+    from prefero.messaging.triggers import stale_preferences
+    scanners[stale_preferences.NAME] = stale_preferences.scan
+    from prefero.boxes import scanners as boxes
+    scanners["box_ready"] = boxes.box_ready
+    scanners["replenishment"] = boxes.replenishment
     return scanners

@@ -1,5 +1,6 @@
 """The periodic job behind ``prefero maintain``: retention, rekeying of old receipts, the
-retrain an erasure queued, old days of the popular-search counts, and a storage scrub (on
+retrain an erasure queued, old days of the popular-search counts, old catalogue changes, and a
+storage scrub (on
 PostgreSQL the VACUUM erasures queued).
 Run it at least every ``Settings.erasure_retrain_hours`` (hourly from cron or a systemd timer
 is a good default)."""
@@ -8,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
+from prefero.catalog.changes import prune_changes
 from prefero.db.base import utcnow
 from prefero.events.models import Event, EventReceipt, ProductActivity
 from prefero.privacy.retention import RetentionReport, expire_behaviour, rekey_legacy_receipts
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["MaintenanceReport", "maintain"]
 
 Train = Callable[["Runtime"], str]
+#: How long recorded catalogue changes stay: the messages worker reads them within minutes;
+#: a month covers a worker that was down for weeks.
+CHANGE_RETENTION = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,9 @@ class MaintenanceReport:
     #: Rows of popular-search counts deleted for days past their retention (anonymous
     #: counts: kept only as long as "popular lately" needs them, not for privacy).
     popular_searches: int = 0
+    #: Price, stock and new-product changes older than the messages' triggers read
+    #: (``prefero.catalog.changes``).
+    product_changes: int = 0
 
 
 def maintain(runtime: Runtime, *, now: datetime | None = None, batch: int = 5_000,
@@ -57,6 +65,8 @@ def maintain(runtime: Runtime, *, now: datetime | None = None, batch: int = 5_00
                                  now=now, batch=batch)
     rekeyed = rekey_legacy_receipts(writes, key=settings.erasure_key, batch=batch)
     popular = prune_popular(writes, today=now.astimezone(UTC).date())
+    with writes() as session:
+        changes = prune_changes(session, before=now - CHANGE_RETENTION)
     with runtime.session() as session:
         queue = pending_retrains(session)
     version = None
@@ -76,4 +86,4 @@ def maintain(runtime: Runtime, *, now: datetime | None = None, batch: int = 5_00
     return MaintenanceReport(retention=retention, rekeyed_receipts=rekeyed,
                              retrained_version=version,
                              retrain_was_overdue=queue.overdue(now), scrub=scrub,
-                             popular_searches=popular)
+                             popular_searches=popular, product_changes=changes)

@@ -9,8 +9,15 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from prefero.audit.schemas import CustomerAction
+from prefero.boxes.schemas import ExportedBox
 from prefero.content.decisions import ContentDecisionRecord
+from prefero.coupons.schemas import CouponOut
+from prefero.customers.household_schemas import ProfileKind
 from prefero.customers.schemas import Budget, ConsentState, PreferencesOut
+from prefero.follows.schemas import FollowOut
+from prefero.messaging.history import MessageOut
+from prefero.messaging.terms import MessageTermsExport
+from prefero.messaging.triggers.schemas import WatchOut
 from prefero.segments.membership import SegmentMembershipRecord
 from prefero.types import Level
 
@@ -150,6 +157,37 @@ class CustomerDataOut(_Out):
         default_factory=list,
         description="Recorded actions on this customer's data (reads, changes, exports), "
                     "newest first, from the audit log")
+    follows: list[FollowOut] = Field(default_factory=list,
+                                     description="Brands and categories the customer follows")
+    watches: list[WatchOut] = Field(
+        default_factory=list, description="Products the customer asked to hear about (price, "
+        "stock)")
+    coupons: list[CouponOut] = Field(default_factory=list,
+                                     description="Coupons the customer chose, with their codes")
+    boxes: list[ExportedBox] = Field(
+        default_factory=list, description="Taste boxes with every delivery and rating")
+    message_terms: list[MessageTermsExport] = Field(
+        default_factory=list, description="The customer's terms for messages (triggers, "
+        "channels, caps, quiet hours), when they chose any")
+    messages: list[MessageOut] = Field(
+        default_factory=list, description="Every message queued or sent to the customer, "
+        "with why it was sent")
+    profiles: list[ProfileExport] = Field(
+        default_factory=list, description="The account's household profiles, each with "
+        "everything held about it")
+
+
+class ProfileExport(_Out):
+    """One extra household profile in the account's data export: what it is and everything
+    held about it."""
+
+    profile_id: str
+    name: str
+    kind: ProfileKind | None = None
+    data: CustomerDataOut
+
+
+CustomerDataOut.model_rebuild()
 
 
 class ErasureReceiptOut(_Out):

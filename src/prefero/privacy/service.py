@@ -14,18 +14,22 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Column, Table, delete, func, or_, select, update
+from sqlalchemy import Column, ColumnElement, Table, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from prefero.analytics.counts import uncount_clicks
 from prefero.audit.models import AuditEntry
 from prefero.audit.schemas import CustomerAction
 from prefero.audit.service import customer_actions, pseudonymise_customer
+from prefero.boxes.service import exported_boxes
 from prefero.catalog.facets import normalize_value
 from prefero.catalog.models import Product
 from prefero.config import Settings
 from prefero.content.decisions import exported_decisions
+from prefero.coupons.service import exported_coupons
 from prefero.customers.consent import get_consents
+from prefero.customers.household_models import HouseholdProfile
+from prefero.customers.household_schemas import as_profile_kind
 from prefero.customers.models import Customer, Preference, SuggestionDecision
 from prefero.customers.preferences import DISMISS_FACET, get_preferences
 from prefero.customers.repository import get_customer
@@ -33,6 +37,10 @@ from prefero.db.base import utcnow
 from prefero.db.models import Base
 from prefero.errors import NotFound
 from prefero.events.models import Event, ProductActivity
+from prefero.follows.service import exported_follows
+from prefero.messaging.history import exported_messages
+from prefero.messaging.terms import exported_message_terms
+from prefero.messaging.triggers.watches import exported_watches
 from prefero.privacy.models import ErasureReceipt
 from prefero.privacy.retrain import request_retrain
 from prefero.privacy.schemas import (
@@ -43,6 +51,7 @@ from prefero.privacy.schemas import (
     ErasureReceiptOut,
     EventOut,
     EventSummary,
+    ProfileExport,
     ProfileOut,
     QuizSessionRecord,
     SuggestionDecisionRecord,
@@ -119,7 +128,28 @@ def customer_data(session: Session, *, customer_id: str, settings: Settings) -> 
         segments=exported_memberships(session, customer_id),
         actions=[CustomerAction(at=entry.at, actor=entry.actor, action=entry.action)
                  for entry in customer_actions(session, customer_id=customer_id)],
+        follows=exported_follows(session, customer_id),
+        watches=exported_watches(session, customer_id),
+        coupons=exported_coupons(session, customer_id, settings=settings),
+        boxes=exported_boxes(session, customer_id),
+        message_terms=exported_message_terms(session, customer_id),
+        messages=exported_messages(session, customer_id),
+        profiles=_profiles(session, customer_id, settings),
     )
+
+
+def _profiles(session: Session, owner_id: str, settings: Settings) -> list[ProfileExport]:
+    """The account's household profiles, each with its own full export (profiles do not
+    nest: a profile's row owns none)."""
+    rows = session.scalars(select(HouseholdProfile)
+                           .where(HouseholdProfile.owner_id == owner_id)
+                           .order_by(HouseholdProfile.position, HouseholdProfile.id))
+    return [ProfileExport(profile_id=row.profile_key, name=row.name,
+                          kind=as_profile_kind(row.kind),
+                          data=customer_data(session, customer_id=row.subject_id,
+                                             settings=settings))
+            for row in rows]
+
 
 
 def _traits(session: Session, customer_id: str) -> list[TraitRecord]:
@@ -250,6 +280,21 @@ def _customer_columns(table: Table) -> list[Column[object]]:
     return found
 
 
+def _through_parents(table: Table, customer_id: str) -> ColumnElement[bool] | None:
+    """Rows of ``table`` that belong to the customer through a foreign key to a table that
+    names the customer; None when ``table`` has no such parent."""
+    conditions: list[ColumnElement[bool]] = []
+    for fk in table.foreign_keys:
+        parent = fk.column.table
+        if not isinstance(parent, Table) or parent is Customer.__table__:
+            continue
+        owners = _customer_columns(parent)
+        if owners:
+            conditions.append(fk.parent.in_(select(fk.column).where(
+                or_(*(c == customer_id for c in owners)))))
+    return or_(*conditions) if conditions else None
+
+
 def erase_customer(session: Session, *, customer_id: str, settings: Settings
                    ) -> ErasureReceiptOut:
     """Delete everything held about the customer and keep only a receipt.
@@ -294,10 +339,16 @@ def erase_customer(session: Session, *, customer_id: str, settings: Settings
         if table is customers_table:
             continue
         columns = _customer_columns(table)
-        if not columns:
-            continue
-        result = session.execute(delete(table).where(or_(*(c == customer_id
-                                                          for c in columns))))
+        if columns:
+            condition = or_(*(c == customer_id for c in columns))
+        else:
+            # A child of the customer's rows that names no customer itself (a box's items
+            # under its deliveries): deleted through its parent, not left to the cascade.
+            through = _through_parents(table, customer_id)
+            if through is None:
+                continue
+            condition = through
+        result = session.execute(delete(table).where(condition))
         deleted[table.name] = int(getattr(result, "rowcount", 0))
     result = session.execute(delete(Customer).where(Customer.id == customer_id))
     deleted[Customer.__tablename__] = int(getattr(result, "rowcount", 0))

@@ -20,6 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from prefero.types import Purpose
@@ -29,7 +30,10 @@ __all__ = ["Declared", "DeclaredCache", "DeclaredStore"]
 
 @dataclass(frozen=True)
 class Declared:
-    """A customer's declared part as read at ``revision``."""
+    """A customer's declared part as read at ``revision``. ``likes`` carry their stored
+    weights; ``confirmed`` says when each like ((facet, value)) was last confirmed, so that
+    its decay (``prefero.customers.freshness``) is computed at each request's own time:
+    time passes without moving the revision."""
 
     revision: int
     consents: dict[Purpose, bool]
@@ -38,6 +42,7 @@ class Declared:
     must: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sizes: dict[str, frozenset[str]] = field(default_factory=dict)
     dismissed: frozenset[str] = frozenset()
+    confirmed: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
 
 class DeclaredStore(Protocol):

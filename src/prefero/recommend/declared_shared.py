@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from prefero.config import Settings
@@ -57,6 +58,8 @@ def encode(declared: Declared) -> bytes:
         "must": declared.must,
         "sizes": {facet: sorted(values) for facet, values in declared.sizes.items()},
         "dismissed": sorted(declared.dismissed),
+        "confirmed": [[facet, value, at.isoformat()]
+                      for (facet, value), at in declared.confirmed.items()],
     }).encode()
 
 
@@ -72,6 +75,10 @@ def decode(raw: bytes) -> Declared:
         must={str(facet): tuple(values) for facet, values in doc["must"].items()},
         sizes={str(facet): frozenset(values) for facet, values in doc["sizes"].items()},
         dismissed=frozenset(doc["dismissed"]),
+        # An entry written before confirmations were kept has none: its likes count as fresh
+        # for the few seconds it may live.
+        confirmed={(str(f), str(v)): datetime.fromisoformat(at)
+                   for f, v, at in doc.get("confirmed", [])},
     )
 
 

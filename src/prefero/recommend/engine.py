@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -199,9 +200,12 @@ class RecommendationEngine:
         """Drop what this process (and Redis, when shared) keeps of an erased customer."""
         self._declared.drop(customer_id)
 
-    def profile(self, session: Session, customer_id: str | None) -> CustomerProfile:
+    def profile(self, session: Session, customer_id: str | None, *,
+                now: datetime | None = None) -> CustomerProfile:
+        """The customer's profile through this process's cache; likes weigh as they stand at
+        ``now`` (default: the current time; see ``prefero.customers.freshness``)."""
         return load_profile(session, customer_id=customer_id, settings=self.runtime.settings,
-                            cache=self._declared)
+                            cache=self._declared, now=now)
 
     def recommend(self, session: Session, query: RecommendationQuery, *,
                   apply_preferences: bool = True, profile: CustomerProfile | None = None

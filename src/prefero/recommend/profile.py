@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from prefero.config import Settings
 from prefero.customers.consent import consent_defaults, current_consents
+from prefero.customers.freshness import decay_factor
 from prefero.customers.levels import effective_level
 from prefero.customers.models import Customer, Preference
+from prefero.db.base import utcnow
 from prefero.db.reads import read
 from prefero.events.models import Event
 from prefero.recommend.declared_cache import Declared, DeclaredStore
@@ -33,7 +35,8 @@ _HISTORY = (select(Event.product_id, Event.type, Event.occurred_at)
                    Event.type != "refund")
             .order_by(Event.occurred_at.desc(), Event.id.desc())
             .limit(HISTORY_LIMIT))
-_PREFERENCES = (select(Preference.kind, Preference.facet, Preference.value, Preference.weight)
+_PREFERENCES = (select(Preference.kind, Preference.facet, Preference.value, Preference.weight,
+                       Preference.confirmed_at, Preference.updated_at)
                 .where(Preference.customer_id == bindparam("customer_id")))
 
 
@@ -85,12 +88,17 @@ class CustomerProfile:
 
 
 def load_profile(session: Session, *, customer_id: str | None, settings: Settings,
-                 cache: DeclaredStore | None = None) -> CustomerProfile:
+                 cache: DeclaredStore | None = None, now: datetime | None = None
+                 ) -> CustomerProfile:
     """Everything about the customer the pipeline may use, respecting consent.
 
     With a ``cache``, the preferences and consents read at the customer's current
     ``profile_revision`` are reused (``prefero.recommend.declared_cache`` says why that is
-    never stale); the customer row and the recent events are read every time.
+    never stale); the customer row and the recent events are read every time. Likes carry
+    their weights as they stand at ``now`` (default: the current time): a like not confirmed
+    for longer than its freshness window counts half per window
+    (``prefero.customers.freshness``), computed here from the stored times, so a cached entry
+    decays as time passes without being read again.
     """
     if customer_id is None:
         return CustomerProfile(customer_id=None, level=settings.default_level,
@@ -121,7 +129,7 @@ def load_profile(session: Session, *, customer_id: str | None, settings: Setting
         customer_id=customer_id,
         level=level,
         consents=dict(declared.consents),
-        likes=declared.likes,
+        likes=_decayed(declared, now=now or utcnow(), settings=settings),
         never=declared.never,
         must=dict(declared.must),
         budget_min=float(customer.budget_min) if customer.budget_min is not None else None,
@@ -134,6 +142,18 @@ def load_profile(session: Session, *, customer_id: str | None, settings: Setting
     )
 
 
+def _decayed(declared: Declared, *, now: datetime, settings: Settings
+             ) -> tuple[tuple[str, str, float], ...]:
+    """The likes of ``declared`` with their weights as they stand at ``now``."""
+    if not declared.confirmed:
+        return declared.likes
+    return tuple(
+        (facet, value, weight * decay_factor(kind="like", facet=facet, now=now,
+                                             confirmed_at=declared.confirmed.get((facet, value)),
+                                             settings=settings))
+        for facet, value, weight in declared.likes)
+
+
 def _read_declared(session: Session, *, customer_id: str, settings: Settings,
                    revision: int) -> Declared:
     """The customer's preferences and consents, as they stand at ``revision``."""
@@ -143,10 +163,12 @@ def _read_declared(session: Session, *, customer_id: str, settings: Settings,
     must: dict[str, list[str]] = defaultdict(list)
     sizes: dict[str, set[str]] = defaultdict(set)
     dismissed: set[str] = set()
-    for kind, facet, value, weight in read(session, _PREFERENCES,
-                                           {"customer_id": customer_id}):
+    confirmed: dict[tuple[str, str], datetime] = {}
+    for kind, facet, value, weight, confirmed_at, updated_at in read(
+            session, _PREFERENCES, {"customer_id": customer_id}):
         if kind == "like":
             likes.append((facet, value, float(weight or 0.0)))
+            confirmed[(facet, value)] = confirmed_at or updated_at
         elif kind == "never":
             never.append((facet, value))
         elif kind == "must":
@@ -159,4 +181,4 @@ def _read_declared(session: Session, *, customer_id: str, settings: Settings,
         revision=revision, consents=consents, likes=tuple(likes), never=tuple(never),
         must={facet: tuple(values) for facet, values in must.items()},
         sizes={category: frozenset(values) for category, values in sizes.items()},
-        dismissed=frozenset(dismissed))
+        dismissed=frozenset(dismissed), confirmed=confirmed)

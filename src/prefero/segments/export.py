@@ -44,10 +44,12 @@ _FETCH = 2000
 def export_query(condition: Condition, *, channel: Channel, now: datetime,
                  defaults: Mapping[str, bool], dialect: str) -> Select[str]:
     """The ids to export, in id order: known customers meeting ``condition`` who consent
-    to ``channel`` now."""
+    to ``channel`` now. A household profile's row is not a contact of its own (messages for
+    it go to the account holder), so it is never exported."""
     consented = ConsentCondition(type="consent", purpose=channel, granted=True)
     return (select(Customer.id)
             .where(and_(Customer.anonymous.is_(False),
+                        Customer.household_owner_id.is_(None),
                         compile_condition(consented, now=now, defaults=defaults,
                                           dialect=dialect),
                         compile_condition(condition, now=now, defaults=defaults,

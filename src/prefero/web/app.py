@@ -14,12 +14,21 @@ from prefero.web.dashboard import install_dashboard
 from prefero.web.refused import install_csrf_refusal
 from prefero.web.routes import (
     account,
+    boxes,
+    coupons,
+    follows,
+    freshness,
+    households,
     images,
+    inbox,
+    message_preferences,
     preferences,
     quiz_player,
     search_box,
     session_exchange,
     storefront,
+    unsubscribe,
+    watches,
 )
 from prefero.web.session_end import end_stale_sessions
 
@@ -47,10 +56,14 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     checks = [Depends(end_stale_sessions(runtime)),
               Depends(guard(runtime.settings.allowed_origins))]
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
-    for module in (account, storefront, search_box, preferences, quiz_player,
-                   session_exchange):
+    for module in (account, boxes, storefront, search_box, preferences, quiz_player,
+                   follows, coupons, session_exchange, households, inbox, freshness,
+                   message_preferences, watches):
         app.include_router(module.router, include_in_schema=False, dependencies=checks)
     # The shop's dashboard: staff accounts of their own, same CSRF guard (web/dashboard).
     install_dashboard(app, checks)
+    # One-click unsubscribe (RFC 8058): a mail client posts with no session and no CSRF
+    # token; the link's signed token is the proof (web/routes/unsubscribe.py).
+    app.include_router(unsubscribe.router, include_in_schema=False)
     # Product pictures are the same for every visitor and change nothing: no session check.
     app.include_router(images.router, include_in_schema=False)

@@ -26,10 +26,12 @@ from prefero.demo.pictures import picture_path
 from prefero.i18n.catalogues import N_
 from prefero.i18n.formats import money
 from prefero.i18n.languages import DEFAULT_LANGUAGE
+from prefero.messaging.inbox_service import unread_count
 from prefero.runtime import Runtime
 from prefero.search.departments import Department, departments
 from prefero.types import Level
 from prefero.web.csrf import csrf_input, csrf_token
+from prefero.web.household_switch import household_menu
 from prefero.web.i18n import LANGUAGES, language_of, translator
 from prefero.web.identity import visitor
 
@@ -153,6 +155,11 @@ def page(request: Request, template: str, *, session: Session, runtime: Runtime,
     shared = {
         "request": request,
         "visitor": who,
+        # The household switcher in the header (signed-in accounts: one indexed read).
+        "household": household_menu(session, request),
+        # The header's inbox link says how many messages wait unread (one indexed count).
+        "inbox_unread": (unread_count(session, customer_id=who.account_id)
+                         if customer is not None else 0),
         # ``level`` is the customer's choice; the header names the level in force, which a
         # withdrawn consent lowers.
         "level": level,

@@ -18,7 +18,7 @@ from prefero.api.deps import DbSession, Rt, WriteSession, own_customer, require
 from prefero.api.links import THE_SAME_CUSTOMER, links
 from prefero.api.params import CustomerId
 from prefero.api.problems import problem_responses
-from prefero.customers import consent, preferences
+from prefero.customers import consent, households, preferences
 from prefero.customers.merge import merge_customers
 from prefero.customers.schemas import (
     ConsentIn,
@@ -147,7 +147,10 @@ def get_data(customer_id: CustomerId, session: WriteSession, runtime: Rt) -> Cus
 def erase(customer_id: CustomerId, session: DbSession, runtime: Rt) -> ErasureReceiptOut:
     """Erase the customer completely; only a receipt (hash of the id, time) stays. Repeating
     the request answers the same receipt; an id never seen is 404."""
-    receipt = privacy.erase_customer(session, customer_id=customer_id, settings=runtime.settings)
+    # An account's household profiles are erased with it, each fully.
+    erased = households.erase_account(session, customer_id=customer_id,
+                                      settings=runtime.settings)
     # Once committed, no process keeps what the customer declared (nor Redis, when shared).
-    after_release(session, partial(runtime.recommender.forget, customer_id))
-    return receipt
+    for gone in erased.customer_ids:
+        after_release(session, partial(runtime.recommender.forget, gone))
+    return erased.receipt

@@ -20,7 +20,9 @@ from prefero.api.deps import DbSession, Language, Rt, customer_or_key, own_custo
 from prefero.api.params import NO_CONTROL_CHARACTERS, CustomerId
 from prefero.api.principal import Principal
 from prefero.api.problems import problem_responses
-from prefero.errors import FieldError, InvalidInput
+from prefero.customers import households
+from prefero.customers.household_models import PROFILE_KEY_PATTERN
+from prefero.errors import FieldError, InvalidInput, NotFound
 from prefero.quizzes import sessions
 from prefero.quizzes.engine import Answer
 from prefero.quizzes.sessions import QuizPreferencesOut, QuizPreferencesRemoved, QuizSessionOut
@@ -49,6 +51,10 @@ class StartIn(BaseModel):
     customer_id: str | None = Field(
         default=None, min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS,
         description="Who is answering; leave out for a visitor (nothing is stored then)")
+    profile_id: str | None = Field(
+        default=None, pattern=PROFILE_KEY_PATTERN,
+        description="The customer's household profile the answers are for ('kids'); left "
+                    "out: the account's own. Only with a customer.")
 
 
 class AnswerIn(BaseModel):
@@ -98,13 +104,29 @@ def start_session(quiz_id: QuizId, session: DbSession, runtime: Rt, caller: Writ
     session belongs to that customer (``customer_id`` may be left out)."""
     customer_id = own_id(caller, body.customer_id if body is not None else None,
                          loc=("body", "customer_id"))
+    if body is not None and body.profile_id is not None:
+        customer_id = _profile_subject(session, customer_id, body.profile_id)
     return sessions.start(session, quiz_id=quiz_id, customer_id=customer_id, runtime=runtime,
                           language=language)
 
 
+def _profile_subject(session: DbSession, customer_id: str | None, profile_id: str) -> str:
+    """The customer row of the household profile the session is for (422 when unknown)."""
+    loc = ("body", "profile_id")
+    if customer_id is None:
+        raise InvalidInput("a profile belongs to a customer", [FieldError(
+            loc, "give customer_id with profile_id (or use the customer's token)")])
+    try:
+        return households.subject_for(session, owner_id=customer_id, profile_id=profile_id)
+    except NotFound as exc:
+        raise InvalidInput("no such profile", [FieldError(loc, exc.detail)]) from exc
+
+
 def _own_session(session: DbSession, session_id: str, caller: Principal) -> None:
     if caller.customer_id is not None:
-        sessions.check_owner(session, session_id=session_id, customer_id=caller.customer_id)
+        # The account's token reaches the sessions of its household's profiles too.
+        households.check_quiz_session(session, session_id=session_id,
+                                      account_id=caller.customer_id)
 
 
 @router.post("/v1/quiz-sessions/{session_id}/answers", responses=problem_responses(404, 409))

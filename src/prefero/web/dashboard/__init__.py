@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from prefero.api.errors import problem
 from prefero.web.dashboard import content as content_slots
 from prefero.web.dashboard import (
+    coupons,
     declared,
     discovered,
     merchandising,
@@ -39,7 +40,7 @@ __all__ = ["MODULES", "install_dashboard"]
 
 #: The dashboard's route modules; a page's menu entry comes with its module, in this order.
 MODULES = (sign_in, overview, declared, quizzes, segments, discovered, recommendations,
-           content_slots, merchandising, staff)
+           content_slots, merchandising, coupons, staff)
 
 _assets = APIRouter()
 

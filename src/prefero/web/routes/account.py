@@ -51,7 +51,9 @@ def login_page(request: Request, session: DbSession, runtime: Rt) -> Response:
 def login(request: Request, session: DbSession, runtime: Rt,
           customer_id: Annotated[str, Form(max_length=200)]) -> Response:
     chosen = get_customer(session, customer_id)
-    if chosen is None or chosen.anonymous or customer_id.startswith(ANONYMOUS_PREFIX):
+    # A household profile's row is signed in through its account, never on its own.
+    if chosen is None or chosen.anonymous or customer_id.startswith(ANONYMOUS_PREFIX) \
+            or chosen.household_owner_id is not None:
         return page(request, "login.html", session=session, runtime=runtime,
                     personas=_personas(request, session, runtime),
                     error="Pick one of the demo personas.",

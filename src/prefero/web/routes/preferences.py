@@ -31,6 +31,7 @@ from prefero.api.deps import DbSession, Rt, WriteSession
 from prefero.catalog.facets import Facet, normalize_category
 from prefero.customers import suggestions as suggestion_service
 from prefero.customers.consent import consent_defaults, consent_state, record_consent
+from prefero.customers.households import erase_account
 from prefero.customers.levels import effective_level
 from prefero.customers.preferences import (
     SIZE_FACET,
@@ -60,8 +61,10 @@ from prefero.customers.schemas import (
 )
 from prefero.db.session import after_release
 from prefero.errors import Conflict, InvalidInput, NotFound
+from prefero.follows import service as follow_service
 from prefero.i18n.catalogues import N_
-from prefero.privacy.service import customer_data, erase_customer
+from prefero.messaging.triggers.watches import exported_watches
+from prefero.privacy.service import customer_data
 from prefero.quizzes.sessions import quiz_preferences, remove_quiz_preferences
 from prefero.recommend.catalog_index import CatalogIndex
 from prefero.runtime import Runtime
@@ -69,6 +72,7 @@ from prefero.text import InvisibleCharacter
 from prefero.types import PURPOSES, Level
 from prefero.web.i18n import LANGUAGES, language_of, translator
 from prefero.web.identity import Visitor, sign_out, visitor
+from prefero.web.message_section import message_section
 from prefero.web.preference_words import Words, page_words
 from prefero.web.render import LEVEL_NAMES, page
 from prefero.web.time_zones import listed, zone_groups, zone_label
@@ -91,8 +95,11 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("dismissed", N_("Hidden products")),
     ("budget", N_("Budget")),
     ("sizes", N_("Sizes")),
+    ("follows", N_("What you follow")),
+    ("watches", N_("Product alerts")),
     ("timezone", N_("Time zone")),
     ("consents", N_("Consent")),
+    ("messages", N_("Messages")),
     ("suggestions", N_("Suggestions")),
     ("quizzes", N_("From your quizzes")),
     ("known", N_("What we know about you")),
@@ -368,7 +375,8 @@ def _render(request: Request, session: Session, runtime: Runtime, *,
     settings = runtime.settings
     known = get_customer(session, cid) is not None
     profile = _profile(session, runtime, cid)
-    consents = consent_state(session, cid, settings)
+    # Consent belongs to the account holder, whichever household profile is active.
+    consents = consent_state(session, who.account_id, settings)
     open_suggestions = (suggestion_service.suggestions(session, customer_id=cid,
                                                        settings=settings,
                                                        schema=runtime.facet_schema)
@@ -399,8 +407,11 @@ def _render(request: Request, session: Session, runtime: Runtime, *,
         level_names=LEVEL_NAMES, derived_names=DERIVED_NAMES,
         profile=profile, consents=consents, suggestions=open_suggestions, quizzes=quizzes,
         data=data, choices=choices, selected=selected, words=words, facet_label=words.facet,
+        follows=follow_service.follows(session, customer_id=cid, index=words.index),
+        watched=exported_watches(session, cid),
         zone_groups=zone_groups(words.language), zone_listed=listed, zone_known=is_time_zone,
         zone_label=partial(_zone_label, language=words.language),
+        messages=message_section(session, customer_id=cid, settings=settings),
         notice=notice if isinstance(notice, dict) else None,
         problem=problem,
         errors=problem.errors if problem else {},
@@ -448,6 +459,7 @@ def facet_values(request: Request, session: DbSession, runtime: Rt,
 _AUDIT_ACTIONS = {
     "consents": "consent.write",
     "quizzes": "preferences.quiz.remove",
+    "follows": "follows.delete",
 }
 
 
@@ -661,6 +673,24 @@ def remove_rule_route(request: Request, session: DbSession, runtime: Rt,
     return _change(request, session, runtime, section, act)
 
 
+@router.post(f"{PAGE}/follows/remove")
+def unfollow_route(request: Request, session: DbSession, runtime: Rt,
+                   kind: Annotated[str, Form(max_length=10)] = "",
+                   value: Annotated[str, Form(max_length=500)] = "") -> Response:
+    """Stop following a brand or category (web/routes/follows.py has the shop's buttons)."""
+
+    def act(cid: str) -> dict[str, Any]:
+        index = runtime.recommender.snapshot(session)[0]
+        if not follow_service.unfollow(session, customer_id=cid, kind=kind, value=value,
+                                       index=index):
+            return _notice(_NOTHING_REMOVED)
+        return _notice(N_("You no longer follow {what}."),
+                       what=index.label(kind, value) if kind == "brand"
+                       else runtime.facet_schema.path_in(value, language_of(request)))
+
+    return _change(request, session, runtime, "follows", act)
+
+
 @router.post(f"{PAGE}/dismissed/remove")
 def restore_dismissed_route(request: Request, session: DbSession, runtime: Rt,
                             product_id: Annotated[str, Form(max_length=200)] = "") -> Response:
@@ -846,7 +876,9 @@ def consent_route(request: Request, session: DbSession, runtime: Rt,
         except ValidationError as exc:
             raise FormProblem("consents", {"consents": N_("Choose one of the listed "
                                                           "purposes.")}) from exc
-        record_consent(session, customer_id=cid, consent=consent, settings=runtime.settings)
+        # The account holder's, mirrored to every profile (customers.household_consent).
+        record_consent(session, customer_id=visitor(request).account_id, consent=consent,
+                       settings=runtime.settings)
         title = translator(language_of(request))(PURPOSE_TEXTS[consent.purpose][0])
         text = (N_("Consent given: {what}.") if consent.granted
                 else N_("Consent withdrawn: {what}."))
@@ -906,7 +938,8 @@ def remove_quiz_route(request: Request, session: DbSession, runtime: Rt,
 def export_route(request: Request, session: WriteSession, runtime: Rt) -> Response:
     """Everything held about the visitor as a JSON file: the API's data export, for the
     session's own customer only. A write session although a GET: the download is audited."""
-    cid = visitor(request).customer_id
+    # The account's, whichever household profile is active.
+    cid = visitor(request).account_id
     try:
         # Recorded first, so that the file lists its own download among the actions.
         if get_customer(session, cid) is not None:
@@ -930,13 +963,16 @@ def delete_route(request: Request, session: DbSession, runtime: Rt,
         problem = FormProblem("data", {"delete-confirm": N_("Tick the box to confirm that "
                                                             "everything should be deleted.")})
         return _render(request, session, runtime, problem=problem, status_code=422)
-    cid = visitor(request).customer_id
+    # The whole account, every household profile with it.
+    cid = visitor(request).account_id
     deleted: dict[str, int] = {}
     if get_customer(session, cid) is not None:
         # The erasure keeps this entry, under the keyed subject hash instead of the id.
         _audit(request, session, action="customer.erase", customer_id=cid)
-        deleted = erase_customer(session, customer_id=cid, settings=runtime.settings).deleted
-        after_release(session, partial(runtime.recommender.forget, cid))
+        erased = erase_account(session, customer_id=cid, settings=runtime.settings)
+        deleted = erased.receipt.deleted
+        for gone in erased.customer_ids:
+            after_release(session, partial(runtime.recommender.forget, gone))
     # The next page starts as a brand-new anonymous visitor with nothing held.
     sign_out(request)
     visitor(request)

@@ -41,6 +41,7 @@ from prefero.errors import NotFound
 from prefero.events.schemas import EventIn
 from prefero.events.service import ingest
 from prefero.i18n.catalogues import N_
+from prefero.messaging.triggers.watches import is_watching
 from prefero.recommend.basis import PERSONAL, row_basis
 from prefero.recommend.catalog_index import CatalogIndex
 from prefero.recommend.checkout import checkout_add_ons
@@ -68,6 +69,7 @@ from prefero.types import EventType, Placement
 from prefero.web.i18n import Translator, language_of, translator
 from prefero.web.identity import visitor
 from prefero.web.render import page, templates
+from prefero.web.routes.follows import follow_buttons, new_arrival_cards
 
 __all__ = ["router"]
 
@@ -357,6 +359,8 @@ def home(request: Request, session: DbSession, runtime: Rt,
                                   for i in chosen)))
     return page(request, "storefront/home.html", session=session, runtime=runtime,
                 rows=[row for row in rows if row.cards], departments=departments(index),
+                followed_new=new_arrival_cards(session, runtime, profile=profile,
+                                               index=index, language=t.language),
                 back="/", slots=_content(request, session, runtime, background, t))
 
 
@@ -504,7 +508,11 @@ def category(request: Request, session: DbSession, runtime: Rt, category_path: s
         return _not_found(request, session, runtime, _NO_CATEGORY)
     path = normalize_category(category_path)
     return _listing_page(request, session, runtime, "storefront/category.html", listing,
-                         show_all=all, path=path, crumbs=category_ancestors(path))
+                         show_all=all, path=path, crumbs=category_ancestors(path),
+                         follow_buttons=follow_buttons(
+                             session, index=runtime.recommender.snapshot(session)[0],
+                             customer_id=visitor(request).customer_id,
+                             wanted=[("category", path)]))
 
 
 @router.get("/search")
@@ -589,6 +597,10 @@ def product(request: Request, session: DbSession, runtime: Rt, product_id: str) 
                 cards=[_card(i, t, schema=runtime.facet_schema, shown_on="product")
                        for i in similar],
                 row_title=_row_title(t, similar, context=t("Similar and complementary")),
+                follow_buttons=follow_buttons(session, index=index, customer_id=customer_id,
+                                              wanted=[("brand", item.brand),
+                                                      ("category", item.category)]),
+                watching=is_watching(session, customer_id=customer_id, product_id=product_id),
                 back=_here(request))
 
 

@@ -63,10 +63,13 @@ def upgrade() -> None:
     )
     op.create_index('ix_outbox_messages_customer_created', 'outbox_messages', ['customer_id', 'created_at'], unique=False)
     op.create_index('ix_outbox_messages_status_next', 'outbox_messages', ['status', 'next_attempt_at'], unique=False)
+    op.create_index('ix_outbox_messages_customer_channel_status', 'outbox_messages',
+                    ['customer_id', 'channel', 'status'], unique=False)
 
 
 
 def downgrade() -> None:
+    op.drop_index('ix_outbox_messages_customer_channel_status', table_name='outbox_messages')
     op.drop_index('ix_outbox_messages_status_next', table_name='outbox_messages')
     op.drop_index('ix_outbox_messages_customer_created', table_name='outbox_messages')
 
