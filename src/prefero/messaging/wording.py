@@ -34,7 +34,7 @@ from prefero.messaging.kinds import Trigger
 from prefero.messaging.offers import MessageOffer
 from prefero.messaging.unsubscribe import unsubscribe_url
 
-__all__ = ["TRIGGER_NAMES", "WHY", "Wording", "render", "trigger_name"]
+__all__ = ["TRIGGER_DESCRIPTIONS", "TRIGGER_NAMES", "WHY", "Wording", "render", "trigger_name"]
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _MOST = Decimal(10) ** 12
@@ -108,6 +108,22 @@ WHY: dict[Trigger, str] = {
     Trigger.BOX_READY: N_("You get this because you subscribe to a box and box messages are on "
                           "in your message settings."),
     Trigger.QUIZ_FOLLOW_UP: N_("You asked for a follow-up after your quiz."),
+}
+
+#: What each trigger sends, as the switches in the preference center describe it.
+TRIGGER_DESCRIPTIONS: dict[Trigger, str] = {
+    Trigger.PRICE_DROP: N_("When an item you watch or like, or whose brand or category you "
+                           "follow, gets cheaper."),
+    Trigger.BACK_IN_STOCK: N_("When an item you watch or like, or whose brand or category "
+                              "you follow, is available again."),
+    Trigger.NEW_FROM_FOLLOWED: N_("New products from brands and categories you follow."),
+    Trigger.ABANDONED_CART: N_("A reminder about items left in your cart, with a cheaper "
+                               "alternative when there is one."),
+    Trigger.REPLENISHMENT: N_("A reminder when something you buy regularly may be running "
+                              "out."),
+    Trigger.STALE_PREFERENCE: N_("A request to confirm preferences you gave long ago."),
+    Trigger.BOX_READY: N_("When a delivery of your box is ready to see and rate."),
+    Trigger.QUIZ_FOLLOW_UP: N_("The picks of a quiz you finished, once they are in stock."),
 }
 
 #: Each trigger's name, as switches and the history show it.

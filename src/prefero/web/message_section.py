@@ -5,7 +5,7 @@ history of what was sent and why."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,7 @@ from prefero.i18n.catalogues import N_
 from prefero.messaging.history import MessageOut, message_history
 from prefero.messaging.kinds import Channel, Trigger
 from prefero.messaging.terms import MessageTermsOut, describe_terms
-from prefero.messaging.wording import TRIGGER_NAMES, WHY
+from prefero.messaging.wording import TRIGGER_DESCRIPTIONS, TRIGGER_NAMES, WHY
 
 __all__ = ["CHANNEL_NAMES", "MessageSection", "message_section"]
 
@@ -34,6 +34,8 @@ class MessageSection:
     why: dict[Trigger, str]
     channel_names: dict[Channel, str]
     defaults_only: bool
+    #: What each switch turns on or off (the "why" is what a message itself says).
+    descriptions: dict[Trigger, str] = field(default_factory=lambda: TRIGGER_DESCRIPTIONS)
     #: The languages a message can be written in, by code, each named in its own language.
     languages: tuple[tuple[str, str], ...] = (("en", "English"), ("pl", "Polski"))
 
