@@ -27,7 +27,9 @@ from prefero.customers.households import (
     subjects_for,
     update_profile,
 )
+from prefero.customers.merge import merge_customers
 from prefero.customers.models import ConsentRecord, Customer
+from prefero.customers.repository import ensure_customers
 from prefero.customers.schemas import ConsentIn
 from prefero.errors import Conflict, NotFound
 from prefero.privacy.service import customer_data
@@ -213,3 +215,21 @@ def test_the_export_lists_each_profile_with_its_data(runtime: Runtime) -> None:
         assert exports[0].data.customer_id == "alice~kids"
         assert exports[0].data.profiles == []
 
+
+
+def test_a_profile_is_never_merged_on_its_own(runtime: Runtime) -> None:
+    kids = _add(runtime, "alice", "kids")
+    _consent(runtime, "alice", "tracking", True)
+    with runtime.session() as s:
+        ensure_customers(s, {"anon-1": True})
+    for anonymous_id, customer_id, field in (("anon-1", kids, "customer_id"),
+                                             (kids, "bob", "anonymous_id")):
+        with runtime.session() as s, pytest.raises(Conflict) as refused:
+            merge_customers(s, anonymous_id=anonymous_id, customer_id=customer_id,
+                            settings=runtime.settings)
+        assert [e.loc for e in refused.value.errors] == [(field,)]
+    # Nothing moved: the profile is still in its household with the account's consent.
+    with runtime.session() as s:
+        assert subject_for(s, owner_id="alice", profile_id="kids") == kids
+        assert s.get(Customer, "anon-1") is not None
+    assert _consents(runtime, kids)["tracking"] is True

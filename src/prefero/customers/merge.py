@@ -20,7 +20,7 @@ from prefero.customers.preferences import FACET_VALUE_KINDS, preference_rows, pr
 from prefero.customers.repository import ensure_customers, get_customer
 from prefero.customers.schemas import MergeOut
 from prefero.db.base import utcnow
-from prefero.errors import FieldError, InvalidInput
+from prefero.errors import Conflict, FieldError, InvalidInput
 from prefero.events.models import Event
 from prefero.quizzes.models import CustomerTrait, QuizSession
 
@@ -47,6 +47,19 @@ def _newer(mine: datetime | None, theirs: datetime | None) -> bool:
     return mine is not None and (theirs is None or mine > theirs)
 
 
+def _refuse_profiles(session: Session, *, anonymous_id: str, customer_id: str) -> None:
+    """``Conflict`` when either side is a household profile's row: its consent is its
+    account holder's, and it lives and goes with the account (``prefero.customers.households``),
+    so a merge would leave it with a ledger of its own or take it out of its household."""
+    profiles = set(session.scalars(select(Customer.id).where(
+        Customer.id.in_([anonymous_id, customer_id]), Customer.household_owner_id.is_not(None))))
+    if profiles:
+        raise Conflict("a household profile is not merged on its own: merge into its account",
+                       [FieldError((name,), "is a household profile, not an account")
+                        for name, who in (("customer_id", customer_id),
+                                          ("anonymous_id", anonymous_id)) if who in profiles])
+
+
 def merge_customers(session: Session, *, anonymous_id: str, customer_id: str,
                     settings: Settings) -> MergeOut:
     """Fold an anonymous visitor into a known customer (created when missing).
@@ -61,7 +74,8 @@ def merge_customers(session: Session, *, anonymous_id: str, customer_id: str,
     * The anonymous customer row is deleted.
 
     Idempotent: when ``anonymous_id`` no longer exists nothing changes and ``merged`` is False.
-    Merging a customer into itself is ``InvalidInput``.
+    Merging a customer into itself is ``InvalidInput``; a household profile's row on either
+    side is a ``Conflict``.
 
     >>> merge_customers(session, anonymous_id="anon-7", customer_id="c1",
     ...                 settings=settings).merged  # doctest: +SKIP
@@ -73,6 +87,7 @@ def merge_customers(session: Session, *, anonymous_id: str, customer_id: str,
     if "\x00" in anonymous_id:
         raise InvalidInput("not a usable id", [FieldError(
             ("anonymous_id",), "contains a NUL character")])
+    _refuse_profiles(session, anonymous_id=anonymous_id, customer_id=customer_id)
     known_existed = get_customer(session, customer_id) is not None
     ensure_customers(session, {customer_id: False})
     # Lock both rows in id order so two merges touching the same pair cannot deadlock.
