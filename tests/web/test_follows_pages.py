@@ -93,6 +93,25 @@ def test_the_preference_center_unfollows(web: TestClient) -> None:
     assert "follows-remove-1" not in after
 
 
+def test_the_preference_center_follows_from_the_catalogues_lists(web: TestClient) -> None:
+    center = web.get(PREFERENCES).text
+    # The lists hold what the catalogue has, worded as the shop writes it.
+    assert '<option value="brand:bolt">Bolt</option>' in center
+    assert 'value="category:Fashion &gt; Shoes"' in center
+    added = submit(web, f"{PREFERENCES}/follows/add", {"target": "brand:bolt"}, html=center,
+                   follow_redirects=False)
+    assert added.status_code == 303, added.text
+    after = web.get(PREFERENCES).text
+    assert "You follow Bolt now." in after and "follows-remove-1" in after
+    # A value the catalogue lacks is refused next to the list, and nothing is followed.
+    refused = submit(web, f"{PREFERENCES}/follows/add", {"target": "brand:nobody"},
+                     html=after, follow_redirects=False)
+    assert refused.status_code == 422
+    assert "Choose a brand or a category from the list." in refused.text
+    assert 'id="follows-target" name="target" aria-invalid="true"' in refused.text
+    assert "follows-remove-2" not in web.get(PREFERENCES).text
+
+
 def test_polish_pages_word_the_section(web: TestClient) -> None:
     page = web.get("/p/fresh")
     submit(web, "/follows", {"kind": "brand", "value": "acme"}, html=page.text)

@@ -455,6 +455,10 @@ def facet_values(request: Request, session: DbSession, runtime: Rt,
 # --------------------------------------------------------------------------- writing
 
 
+_PICK_FROM_LIST = N_("Choose a brand or a category from the list.")
+_TOO_MANY_FOLLOWS = N_("You follow as many brands and categories as you can: unfollow one "
+                       "first.")
+
 # What the audit log calls each section's change: the names the API's routes record.
 _AUDIT_ACTIONS = {
     "consents": "consent.write",
@@ -671,6 +675,31 @@ def remove_rule_route(request: Request, session: DbSession, runtime: Rt,
                        what=page_words(request, session, runtime).what(facet, value))
 
     return _change(request, session, runtime, section, act)
+
+
+@router.post(f"{PAGE}/follows/add")
+def follow_route(request: Request, session: DbSession, runtime: Rt,
+                 target: Annotated[str, Form(max_length=520)] = "") -> Response:
+    """Follow a brand or category picked from the catalogue's lists ("brand:acme",
+    "category:Fashion > Shoes"); the shop's pages have buttons of their own."""
+
+    def act(cid: str) -> dict[str, Any]:
+        kind, _, value = target.partition(":")
+        index = runtime.recommender.snapshot(session)[0]
+        try:
+            follow_service.follow(session, customer_id=cid, kind=kind, value=value,
+                                  index=index, settings=runtime.settings)
+        except Conflict as exc:
+            raise FormProblem("follows", {"follows-target": _TOO_MANY_FOLLOWS},
+                              {"follows-target": target}) from exc
+        except InvalidInput as exc:
+            raise FormProblem("follows", {"follows-target": _PICK_FROM_LIST},
+                              {"follows-target": target}) from exc
+        return _notice(N_("You follow {what} now."),
+                       what=index.label(kind, value) if kind == "brand"
+                       else runtime.facet_schema.path_in(value, language_of(request)))
+
+    return _change(request, session, runtime, "follows", act, audit_action="follows.write")
 
 
 @router.post(f"{PAGE}/follows/remove")
