@@ -37,7 +37,7 @@ from prefero.boxes.themes import Theme
 from prefero.catalog.facets import CATEGORY_SEPARATOR, FacetSchema
 from prefero.catalog.models import Product
 from prefero.recommend.catalog_index import CatalogIndex, ProductRow, index_products
-from prefero.recommend.constraints import allowed_mask, assert_allowed
+from prefero.recommend.constraints import allowed_mask, assert_allowed, has_value
 from prefero.recommend.profile import CustomerProfile
 
 __all__ = [
@@ -175,7 +175,7 @@ def plan_box(*, rows: Sequence[ProductRow], schema: FacetSchema, theme: Theme,
         if profile.uses_declared:
             values = index.facet_values[position]
             for facet, value, weight in profile.likes:
-                if _matches(values, facet, schema.compared(facet, value)):
+                if has_value(values, facet, schema.compared(facet, value)):
                     score += weight
         scored.append((round(score, 9), price, row.id))
     scored.sort(key=lambda entry: (-entry[0], entry[1], entry[2]))
@@ -204,19 +204,6 @@ def plan_box(*, rows: Sequence[ProductRow], schema: FacetSchema, theme: Theme,
     assert_allowed(index, [index.position[pick.product_id] for pick in picks], profile)
     return picks
 
-
-def _matches(values: Mapping[str, object], facet: str, value: str) -> bool:
-    raw = values.get(facet)
-    if raw is None:
-        return False
-    if facet == "category":
-        text = str(raw)
-        return text == value or text.startswith(value + CATEGORY_SEPARATOR)
-    if isinstance(raw, bool):
-        return value == ("true" if raw else "false")
-    if isinstance(raw, list):
-        return value in (str(v) for v in raw)
-    return str(raw) == value
 
 
 def theme_rows(session: Session, theme: Theme) -> list[ProductRow]:

@@ -21,7 +21,7 @@ from prefero.errors import FieldError, InvalidInput, NotFound
 from prefero.messaging.kinds import Channel
 from prefero.messaging.models import OutboxMessage
 
-__all__ = ["MAX_PAGE_SIZE", "InboxMessageOut", "InboxPage", "exported_inbox", "inbox",
+__all__ = ["MAX_PAGE_SIZE", "InboxMessageOut", "InboxPage", "inbox",
            "mark_read", "unread_count"]
 
 MAX_PAGE_SIZE = 100
@@ -147,10 +147,3 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     raise InvalidInput("the cursor is not valid",
                        [FieldError(("cursor",), "not a cursor returned by this API")])
 
-
-def exported_inbox(session: Session, customer_id: str) -> list[InboxMessageOut]:
-    """Every message delivered to the customer's inbox, newest first, with when it was read
-    (for the data export; erasure removes the rows with the customer)."""
-    rows = session.scalars(select(OutboxMessage).where(_delivered(customer_id))
-                           .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc()))
-    return [_out(row) for row in rows]

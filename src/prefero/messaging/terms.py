@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
-from sqlalchemy import CursorResult, bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -41,7 +41,7 @@ from prefero.errors import FieldError, InvalidInput
 from prefero.messaging.channels import configured_channels
 from prefero.messaging.fatigue import fatigued, ignored_streaks
 from prefero.messaging.kinds import CHANNEL_PURPOSE, CHANNELS, TRIGGERS, Channel, Trigger
-from prefero.messaging.models import OutboxMessage
+from prefero.messaging.outbox import cancel_for
 from prefero.messaging.schedule import QuietHours, clock, minutes
 from prefero.messaging.terms_models import MessageTerms
 from prefero.types import Purpose
@@ -60,7 +60,6 @@ __all__ = [
     "StoredTerms",
     "Terms",
     "TriggerTerms",
-    "cancel_pending",
     "describe_terms",
     "exported_message_terms",
     "get_terms",
@@ -354,27 +353,6 @@ def get_terms(session: Session, *, customer_id: str, settings: Settings,
 # --------------------------------------------------------------------------- writing
 
 
-def cancel_pending(session: Session, *, customer_id: str, reason: str,
-                   channels: list[Channel] | None = None,
-                   triggers: list[Trigger] | None = None) -> int:
-    """Cancel the customer's messages still waiting to go on those channels or for those
-    triggers (none named: every one); how many were cancelled."""
-    query = (update(OutboxMessage)
-             .where(OutboxMessage.customer_id == customer_id,
-                    OutboxMessage.status == "pending")
-             .values(status="cancelled", last_error=reason)
-             .execution_options(synchronize_session=False))
-    if channels is not None:
-        if not channels:
-            return 0
-        query = query.where(OutboxMessage.channel.in_([c.value for c in channels]))
-    if triggers is not None:
-        if not triggers:
-            return 0
-        query = query.where(OutboxMessage.trigger.in_([t.value for t in triggers]))
-    result: CursorResult[Any] = session.execute(query)  # type: ignore[assignment]
-    return result.rowcount or 0
-
 
 def _checked(terms: MessageTermsIn) -> tuple[QuietHours | None, int | None]:
     """The quiet hours and send time as minutes; a preferred send time inside the quiet
@@ -427,10 +405,10 @@ def save_terms(session: Session, *, customer_id: str, terms: MessageTermsIn,
     row.updated_at = now
     session.flush()
     resolved = resolve(row, settings)
-    cancel_pending(session, customer_id=customer_id, reason="trigger switched off",
-                   triggers=[t for t in TRIGGERS if not resolved.triggers[t]])
-    cancel_pending(session, customer_id=customer_id, reason="channel not wanted",
-                   channels=[c for c in CHANNELS if not resolved.channels[c]])
+    cancel_for(session, customer_id=customer_id, reason="trigger switched off",
+               triggers=tuple(t.value for t in TRIGGERS if not resolved.triggers[t]))
+    cancel_for(session, customer_id=customer_id, reason="channel not wanted",
+               channels=tuple(c.value for c in CHANNELS if not resolved.channels[c]))
     return _out(session, customer_id=customer_id, terms=resolved, settings=settings, now=now)
 
 
@@ -446,8 +424,8 @@ def set_trigger(session: Session, *, customer_id: str, trigger: Trigger, on: boo
     row.updated_at = now
     session.flush()
     if not on:
-        cancel_pending(session, customer_id=customer_id, reason="trigger switched off",
-                       triggers=[trigger])
+        cancel_for(session, customer_id=customer_id, reason="trigger switched off",
+                   triggers=(trigger.value,))
 
 
 # --------------------------------------------------------------------------- export

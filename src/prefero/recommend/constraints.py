@@ -3,7 +3,7 @@ again item by item, by independent code, on whatever is about to be returned."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +19,7 @@ __all__ = [
     "HiddenCount",
     "allowed_mask",
     "assert_allowed",
+    "has_value",
     "hidden_by_rule",
     "missing_label",
     "violations",
@@ -137,7 +138,7 @@ def violations(index: CatalogIndex, position: int, profile: CustomerProfile) -> 
     if not index.eligible[position]:
         found.append(UNAVAILABLE)
     for facet, value in profile.never:
-        if _has_value(values, facet, value):
+        if has_value(values, facet, value):
             found.append(f"never:{facet}={value}")
     category = str(values.get("category", ""))
     for facet in dict.fromkeys(facet for facet, _ in profile.never):
@@ -147,7 +148,7 @@ def violations(index: CatalogIndex, position: int, profile: CustomerProfile) -> 
     for facet, allowed in profile.must.items():
         applies = (facet == "category" or facet in values
                    or any(_in_category(category, path) for path in index.covers.get(facet, ())))
-        if applies and not any(_has_value(values, facet, v) for v in allowed):
+        if applies and not any(has_value(values, facet, v) for v in allowed):
             found.append(f"must:{facet}")
     price = float(index.price[position])
     if profile.budget_max is not None and price > profile.budget_max + 1e-9:
@@ -179,7 +180,15 @@ def _in_category(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + CATEGORY_SEPARATOR)
 
 
-def _has_value(values: dict[str, object], facet: str, value: str) -> bool:
+def has_value(values: Mapping[str, object], facet: str, value: str) -> bool:
+    """Whether a product's facet values hold ``value`` (a category path also holds every
+    category above it; a yes/no facet holds "true" or "false").
+
+    >>> has_value({"category": "Food > Coffee", "organic": True}, "category", "Food")
+    True
+    >>> has_value({"organic": True}, "organic", "false")
+    False
+    """
     raw = values.get(facet)
     if raw is None:
         return False
