@@ -335,10 +335,26 @@ class Settings(BaseSettings):
                     "model_artefacts table, read by every process on every host, each of "
                     "which keeps its copy in its own data_dir/artefacts).")
     models: list[str] = Field(
-        default_factory=lambda: ["transitions", "als"],
-        description="Models `prefero train` fits from consented behaviour and the pipeline "
-                    "uses as candidate sources and scorers (names from `prefero.models`).",
+        default_factory=lambda: ["transitions", "cooccurrence", "als", "declared"],
+        description="The models `prefero train` considers (names from `prefero.models`): "
+                    "it validates each on the shop's own data and serves the ones, and the "
+                    "weights, that rank customers' next items best within the time budget "
+                    "below. A form model (`declared`) answers declared preferences and never "
+                    "joins the average that scores histories.",
     )
+    model_score_budget_ms: float = Field(
+        default=4.0, ge=0.0, le=1_000.0,
+        description="Milliseconds the served history models may take together to score one "
+                    "customer's history over the catalogue; `prefero train` drops the model "
+                    "that costs the least accuracy until they fit. The fast path's budget is "
+                    "a p99 of 10 ms for the whole pipeline (docs/benchmarks.md); the models "
+                    "get under half of it, the rest is candidates, filters, diversity and "
+                    "explanations.")
+    model_selection_seconds: float = Field(
+        default=120.0, ge=0.0, le=86_400.0,
+        description="Seconds `prefero train` may spend validating candidate models (cheapest "
+                    "first); the ones it had no time left for are not tried and the report "
+                    "says so.")
     # Ranking knobs a shop tunes without code (the rest of the pipeline's configuration has
     # sensible defaults in prefero.recommend.config).
     mmr_lambda: float = Field(default=0.75, ge=0.0, le=1.0,

@@ -22,10 +22,10 @@ from prefero.evaluation.cold_start import (
     rank_normalised,
 )
 from prefero.evaluation.data import LeaveOneOut, SequenceData, leave_one_out
-from prefero.evaluation.metrics import ranking_metrics
 from prefero.models.base import TrainingData
 from prefero.models.content import AttributeProfile
 from prefero.models.declared import DeclaredChoices, top_attributes
+from prefero.models.ranking import ranking_metrics
 
 
 def _clustered_split() -> tuple[LeaveOneOut, list[tuple[str, ...]]]:

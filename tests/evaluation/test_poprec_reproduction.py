@@ -9,7 +9,7 @@ import pytest
 
 from prefero.evaluation.baselines import PopRec
 from prefero.evaluation.data import leave_one_out, read_sequences
-from prefero.evaluation.metrics import evaluate_ranking
+from prefero.models.ranking import evaluate_ranking
 
 SPORTS = (
     Path(__file__).resolve().parents[2].parent

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from synthetic import clustered, split
 
-from prefero.evaluation.metrics import evaluate_ranking, ranking_metrics
 from prefero.models import ItemRecommender, MissingExtra, ModelFormatError, model_class
 from prefero.models.base import MODEL_FILE, TrainingData, Validation
+from prefero.models.ranking import evaluate_ranking, ranking_metrics
 from prefero.models.registry import MODEL_PATHS, load_model
 
 #: Models that score every history alike; they are exempt from the learning test.

@@ -7,10 +7,10 @@ import numpy as np
 import scipy.sparse as sp
 from synthetic import clustered, split
 
-from prefero.evaluation.metrics import evaluate_ranking, ranking_metrics
 from prefero.models.base import TrainingData, Validation, popularity_tiebreak
 from prefero.models.ease import EASE, ease_weights, recency_history
 from prefero.models.popularity import Popularity
+from prefero.models.ranking import evaluate_ranking, ranking_metrics
 
 
 def _direct(x: np.ndarray, lam: float) -> np.ndarray:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from factories import activity, add_products, consent, customer, events, product
 from prefero.config import Settings
 from prefero.models.declared import DeclaredChoices
-from prefero.recommend.artefacts import KEEP_VERSIONS, load_current
+from prefero.recommend.artefacts import KEEP_VERSIONS, load_current, load_version, write_version
 from prefero.recommend.training import TrainingConfig, train
 from prefero.runtime import Runtime
 
@@ -150,3 +152,44 @@ def test_the_models_are_given_the_catalogue_s_facet_values(settings: Settings) -
         assert int(scores[0].argmax()) == lamp
     finally:
         runtime.close()
+
+
+def test_the_version_carries_the_choice_of_models_and_its_figures(runtime: Runtime,
+                                                                   tmp_path: Path) -> None:
+    names = [f"p{i}" for i in range(12)]
+    customers = TrainingConfig().min_tuning_users
+    with runtime.session() as s:
+        add_products(s, [product(p, category=f"Shop > {i % 3}") for i, p in enumerate(names)])
+        for i in range(customers):
+            customer(s, f"u{i}")
+            start = i % 9
+            events(s, f"u{i}", [("view", names[start + k]) for k in range(3)],
+                   session_id=f"u{i}")
+    version = train(runtime)
+    artefacts = load_current(runtime.settings.artefact_dir)
+    assert artefacts is not None and artefacts.version == version
+    quality = artefacts.quality
+    assert quality is not None and quality.version == version
+    assert list(quality.candidates) == runtime.settings.models
+    assert (quality.products, quality.customers, quality.events) == (12, customers,
+                                                                    3 * customers)
+    assert quality.validation_customers == customers  # each held out their third item
+    assert quality.candidates["declared"].role == "form"
+    # The form model went through the calibration on real forms: there are none here.
+    assert quality.forms is not None and quality.forms.real_forms == 0
+    assert not quality.forms.calibrated
+    assert quality.served.budget_ms == runtime.settings.model_score_budget_ms
+    assert quality.served.val_ndcg10 is not None
+    assert quality.training_seconds >= quality.selection_seconds > 0
+    # Only what is served is in the version: the weighted history models and the form model.
+    assert quality.weights and set(artefacts.models) == set(quality.weights) | {"declared"}
+    for name, report in quality.candidates.items():
+        assert (name in artefacts.models) == (report.weight > 0), name
+        assert report.val_ndcg10 is not None, name
+    # The report survives a manifest's round trip unchanged.
+    again = write_version(tmp_path / "copy", item_ids=artefacts.item_ids, arrays={
+        name: np.asarray(getattr(artefacts, name)) for name in (
+            "popularity", "trending", "co_purchase_idx", "co_purchase_score", "co_view_idx",
+            "co_view_score")}, stats={}, quality=quality)
+    copied = load_version(tmp_path / "copy", again).quality
+    assert copied == quality.model_copy(update={"version": again})

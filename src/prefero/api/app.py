@@ -40,6 +40,7 @@ from prefero.api.routes import (
     listings,
     merchandising,
     message_terms,
+    model_quality,
     profiles,
     quiz_analytics,
     quiz_sessions,
@@ -143,7 +144,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
                    search, boxes,
                    quizzes, quiz_sessions, suggestions, quiz_analytics, tokens, audit,
                    synonyms, listings, recommendation_stats, merchandising, content, segments,
-                   profiles, follows, coupons, inbox, message_terms, watches):
+                   profiles, follows, coupons, inbox, message_terms, watches, model_quality):
         app.include_router(module.router,
                            responses=problem_responses(401, 403, 413, 422, 429, 503))
     _document_problems(app)

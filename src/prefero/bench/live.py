@@ -31,7 +31,6 @@ from sqlalchemy import select
 
 from prefero.bench.live_quiz import quiz_scope
 from prefero.customers.models import Preference
-from prefero.models.cooccurrence import Transitions
 from prefero.recommend.catalog_index import CatalogIndex
 from prefero.recommend.constraints import violations
 from prefero.recommend.context import CONTEXT_PLACEMENTS
@@ -74,13 +73,11 @@ class ContextEvidence:
         return item in self._successors(anchor)
 
     def _successors(self, anchor: int) -> set[int]:
-        transitions = self.model.models.get("transitions")
-        art = int(self.model.cat_to_art[anchor]) if anchor < self.model.cat_to_art.size else -1
-        if not isinstance(transitions, Transitions) or art < 0:
+        # What shoppers chose after the anchor, counted by whichever item-to-item model the
+        # artefact keeps (served or kept as evidence).
+        if anchor >= self.model.cat_to_art.size:
             return set()
-        targets, _ = transitions.neighbours(art, k=TRANSITION_NEIGHBOURS)
-        positions = self.model.art_to_cat[targets]
-        return {int(p) for p in positions[positions >= 0]}
+        return {int(p) for p in self.model.observed_after(anchor, k=TRANSITION_NEIGHBOURS)}
 
 
 def _customers_with_likes(runtime: Runtime) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -23,6 +24,8 @@ from rich.progress import (
 from rich.table import Table
 
 from prefero.evaluation.data import leave_one_out
+from prefero.evaluation.replay import replay
+from prefero.evaluation.replay_catalogue import replay_catalogue
 from prefero.evaluation.runner import (
     EvaluationError,
     available_cores,
@@ -40,42 +43,52 @@ BAD_INPUT = 2
 
 _ACCURACY = ("HR@5", "NDCG@5", "HR@10", "NDCG@10", "HR@20", "NDCG@20", "val_NDCG@10")
 _BEYOND = ("coverage@10", "diversity@10", "novelty@10", "train_s", "infer_ms_per_user")
+_LIVE = ("HR@10", "NDCG@10", "HR@20", "NDCG@20")
 _HEADERS = {"val_NDCG@10": "val NDCG@10", "train_s": "train s",
             "infer_ms_per_user": "infer ms/user"}
 
 
 
+# The dataset options, shared by ``evaluate`` and ``evaluate-live``.
+SequencesOption = Annotated[Path | None, typer.Option(
+    "--sequences", exists=True, dir_okay=False, readable=True,
+    help="S3-Rec format: one line per user, 'user_id item item ...' in time order.",
+)]
+InteractionsOption = Annotated[Path | None, typer.Option(
+    "--interactions", exists=True, dir_okay=False, readable=True,
+    help="Table with a header: user_id,item_id,timestamp[,value] (comma, tab or "
+         "semicolon), or a RecBole .inter file. Timestamps are numbers (seconds); each "
+         "user's rows are sorted by them. A value (or RecBole rating) column is passed "
+         "to the models as weights, but the leave-one-out protocol uses every row.",
+)]
+ItemAttributesOption = Annotated[Path | None, typer.Option(
+    "--item-attributes", exists=True, dir_okay=False, readable=True,
+    help='Item attributes as JSON: {"item": \\[attribute, ...]}.',
+)]
+ItemsOption = Annotated[Path | None, typer.Option(
+    "--items", exists=True, dir_okay=False, readable=True,
+    help="Item table: item_id plus facet columns (multi-valued cells split on '|'), "
+         "or a RecBole .item file; each value becomes the attribute 'column=value'.",
+)]
+ItemColumnsOption = Annotated[str | None, typer.Option(
+    "--item-columns",
+    help="Comma-separated facet columns to read from --items (default: all).",
+)]
+OutputOption = Annotated[Path | None, typer.Option(
+    "--output", dir_okay=False, help="Write the report as JSON.")]
+
+
 def evaluate(
-    sequences: Annotated[Path | None, typer.Option(
-        "--sequences", exists=True, dir_okay=False, readable=True,
-        help="S3-Rec format: one line per user, 'user_id item item ...' in time order.",
-    )] = None,
-    interactions: Annotated[Path | None, typer.Option(
-        "--interactions", exists=True, dir_okay=False, readable=True,
-        help="Table with a header: user_id,item_id,timestamp[,value] (comma, tab or "
-             "semicolon), or a RecBole .inter file. Timestamps are numbers (seconds); each "
-             "user's rows are sorted by them. A value (or RecBole rating) column is passed "
-             "to the models as weights, but the leave-one-out protocol uses every row.",
-    )] = None,
-    item_attributes: Annotated[Path | None, typer.Option(
-        "--item-attributes", exists=True, dir_okay=False, readable=True,
-        help='Item attributes as JSON: {"item": \\[attribute, ...]}.',
-    )] = None,
-    items: Annotated[Path | None, typer.Option(
-        "--items", exists=True, dir_okay=False, readable=True,
-        help="Item table: item_id plus facet columns (multi-valued cells split on '|'), "
-             "or a RecBole .item file; each value becomes the attribute 'column=value'.",
-    )] = None,
-    item_columns: Annotated[str | None, typer.Option(
-        "--item-columns",
-        help="Comma-separated facet columns to read from --items (default: all).",
-    )] = None,
+    sequences: SequencesOption = None,
+    interactions: InteractionsOption = None,
+    item_attributes: ItemAttributesOption = None,
+    items: ItemsOption = None,
+    item_columns: ItemColumnsOption = None,
     models: Annotated[str | None, typer.Option(
         "--models", help="Comma-separated model names (default: poprec and every "
                          "registered model; those whose extra is not installed are skipped).",
     )] = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", dir_okay=False, help="Write the report as JSON.")] = None,
+    output: OutputOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for every model.")] = 0,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", min=1, help="Models fitted side by side, each in its own process "
@@ -222,5 +235,95 @@ def _cell(value: float | None, column: str) -> str:
         else f"{value:.4f}"
 
 
+def evaluate_live(
+    sequences: SequencesOption = None,
+    interactions: InteractionsOption = None,
+    item_attributes: ItemAttributesOption = None,
+    items: ItemsOption = None,
+    item_columns: ItemColumnsOption = None,
+    users: Annotated[int, typer.Option(
+        "--users", min=1, help="Users whose requests are replayed, drawn with --seed "
+                               "(all of them when there are fewer).")] = 5000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the users' draw.")] = 0,
+    output: OutputOption = None,
+) -> None:
+    """Leave-one-out through the live request path: a throw-away shop (in a temporary
+    folder, under TMPDIR) holds every user's history up to the test item, trains as
+    `prefero train` does, and answers each sampled user's home and product page (n=20) as
+    the API does, with diversification and exploration on and off; HR/NDCG@10 and 20 of
+    the test item, beside the model-only figure of the models it serves."""
+    console = Console()
+    if output is not None and not output.parent.is_dir():
+        _fail(f"--output: folder {output.parent} does not exist")
+    columns = ([c.strip() for c in item_columns.split(",") if c.strip()]
+               if item_columns is not None else None)
+    try:
+        data, attributes = load_dataset(
+            sequences=sequences, interactions=interactions, item_attributes=item_attributes,
+            items=items, item_columns=columns)
+    except (EvaluationError, ValueError) as exc:  # InputFileError, bad JSON, bad encoding
+        _fail(str(exc))
+    split = leave_one_out(data)
+    if split.n_users == 0:
+        _fail("no user has the 3 interactions leave-one-out needs")
+    report: dict[str, Any] = {"dataset": dataset_stats(data, split, attributes)}
+    with _bar(console) as progress, tempfile.TemporaryDirectory(
+            prefix="prefero-replay-") as folder:
+        report.update(replay(data, split, replay_catalogue(attributes, n_items=data.n_items),
+                             folder=Path(folder), users=users, seed=seed,
+                             progress=_Stages(progress)))
+    console.print(_live_table(report))
+    times = report["times"]
+    console.print(f"Served models: {', '.join(_served_names(report['served_models']))} · "
+                  f"shop {times['shop_s']:.1f} s · training {times['training_s']:.1f} s · "
+                  f"requests {times['requests_s']:.1f} s", highlight=False)
+    if output is not None:
+        output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        console.print(f"[green]Wrote[/green] {output}")
+
+
+def _served_names(served: dict[str, dict[str, Any]]) -> list[str]:
+    """Each served model with its weight and, for a model answering forms, its role.
+
+    >>> _served_names({"transitions": {"role": "history", "weight": 1.0},
+    ...                "declared": {"role": "form", "weight": 1.0}, "als": {}})
+    ['transitions ×1', 'declared (form)', 'als']
+    """
+    names = []
+    for name, entry in served.items():
+        if entry.get("role") == "form":
+            names.append(f"{name} (form)")
+        elif entry.get("weight") is not None:
+            names.append(f"{name} ×{entry['weight']:g}")
+        else:
+            names.append(name)
+    return names
+
+
+def _live_table(report: dict[str, Any]) -> Table:
+    """A row per variant and placement, the model-only figure first; the ratio is the
+    pipeline's NDCG@10 over the model-only one."""
+    ds = report["dataset"]
+    title = (f"{report['users']} of {ds['users']} users · {ds['items']} items · "
+             f"lists of {report['list_size']}")
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("ranked by", no_wrap=True)
+    for column in _LIVE:
+        table.add_column(column, justify="right")
+    table.add_column("× model", justify="right")
+    table.add_column("ms/req", justify="right")
+    base = report["model_only"]
+    table.add_row("models alone", *(_cell(base[c], c) for c in _LIVE), "–", "–")
+    for name, row in report["pipeline"].items():
+        for placement in ("home", "product"):
+            cells = row[placement]
+            ratio = cells["ratio"]["NDCG@10"]
+            table.add_row(f"{name}: {placement}", *(_cell(cells[c], c) for c in _LIVE),
+                          "–" if ratio is None else f"{ratio:.2f}",
+                          f"{cells['ms_per_request']:.1f}")
+    return table
+
+
 def register(app: typer.Typer) -> None:
     app.command("evaluate")(evaluate)
+    app.command("evaluate-live")(evaluate_live)

@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 
 from prefero.cli.common import open_runtime
+from prefero.cli.quality_table import print_quality
+from prefero.recommend.quality_reads import QualityMissing, version_quality
 from prefero.recommend.training import train as train_artefacts
 
 __all__ = ["register"]
@@ -29,10 +31,19 @@ def train() -> None:
 
     try:
         version = train_artefacts(runtime, progress=say)
+        console.print(f"[green]Trained[/green] version {version} in "
+                      f"{time.perf_counter() - started:.1f} s")
+        with runtime.session() as session:
+            try:
+                report = version_quality(session, settings=runtime.settings, version=version)
+            except QualityMissing:
+                report = None
+        if report is None:
+            console.print(f"Version {version} holds no quality report.")
+        else:
+            print_quality(console, report)
     finally:
         runtime.close()
-    console.print(f"[green]Trained[/green] version {version} in "
-                  f"{time.perf_counter() - started:.1f} s")
 
 
 def _peak_gib() -> float:

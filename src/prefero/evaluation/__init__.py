@@ -17,7 +17,7 @@ from prefero.evaluation.data import (
     read_sequences,
 )
 from prefero.evaluation.interactions import InputFileError, read_interactions, read_items
-from prefero.evaluation.metrics import evaluate_ranking, ranking_metrics
+from prefero.models.ranking import evaluate_ranking, ranking_metrics
 
 __all__ = [
     "InputFileError",

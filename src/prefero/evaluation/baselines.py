@@ -15,8 +15,8 @@ from typing import Self
 import numpy as np
 
 from prefero.evaluation.data import IntArray, LeaveOneOut
-from prefero.evaluation.metrics import FloatArray, TieRule
 from prefero.models.base import item_counts
+from prefero.models.ranking import FloatArray, TieRule
 
 __all__ = ["PopRec", "item_counts"]
 

@@ -51,11 +51,11 @@ import scipy.sparse as sp
 
 from prefero.evaluation.baselines import item_counts
 from prefero.evaluation.data import IntArray, LeaveOneOut, attribute_matrix
-from prefero.evaluation.metrics import FloatArray, TieRule, rank_targets, ranking_metrics
 from prefero.models.base import ItemRecommender, TrainingData, Validation, popularity_tiebreak
 from prefero.models.content import AttributeProfile
 from prefero.models.declared import DeclaredChoices, top_attributes
 from prefero.models.popularity import Popularity
+from prefero.models.ranking import FloatArray, TieRule, rank_targets, ranking_metrics
 from prefero.models.registry import model_class
 
 __all__ = [

@@ -45,9 +45,9 @@ from prefero.evaluation.data import (
     read_sequences,
 )
 from prefero.evaluation.interactions import read_interactions, read_items
-from prefero.evaluation.metrics import FloatArray, RankingResult, TieRule, evaluate_ranking
 from prefero.models.base import ItemRecommender, TrainingData, Validation
 from prefero.models.blend import Blend
+from prefero.models.ranking import FloatArray, RankingResult, TieRule, evaluate_ranking
 from prefero.models.registry import MissingExtra, load_model, model_class, model_names
 
 __all__ = [

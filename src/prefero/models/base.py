@@ -217,6 +217,9 @@ class ItemRecommender(ABC):
     #: Rough relative cost of fit plus search: when models are fitted side by side, the
     #: costliest start first, so that the last one to finish does not start last.
     cost: ClassVar[int] = 1
+    #: Whether the model answers declared preference forms rather than scoring histories:
+    #: the request path reads it for forms only and never averages it with the others.
+    answers_forms: ClassVar[bool] = False
 
     def __init__(self, *, seed: int = 0, params: Mapping[str, Any] | None = None) -> None:
         self.seed = seed

@@ -21,7 +21,6 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from numpy.typing import NDArray
 
-from prefero.evaluation.metrics import rank_targets, ranking_metrics
 from prefero.models.base import (
     FloatArray,
     IntArray,
@@ -32,6 +31,7 @@ from prefero.models.base import (
     popularity_tiebreak,
     read_manifest,
 )
+from prefero.models.ranking import rank_targets, ranking_metrics
 from prefero.models.tuning import Search, sample_validation
 
 __all__ = ["Blend"]

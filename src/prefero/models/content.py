@@ -38,7 +38,6 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from prefero.evaluation.metrics import evaluate_ranking, ranking_metrics
 from prefero.models.base import (
     FloatArray,
     IntArray,
@@ -51,6 +50,7 @@ from prefero.models.base import (
     popularity_tiebreak,
 )
 from prefero.models.popularity import Popularity, Trending
+from prefero.models.ranking import evaluate_ranking, ranking_metrics
 from prefero.models.tuning import Search, sample_rows, sample_validation, validation_ndcg
 
 __all__ = ["AttributeProfile"]

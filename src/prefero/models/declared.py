@@ -37,7 +37,6 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from prefero.evaluation.metrics import evaluate_ranking, ranking_metrics
 from prefero.models.base import (
     FloatArray,
     IntArray,
@@ -49,6 +48,7 @@ from prefero.models.base import (
     binary_attributes,
     popularity_tiebreak,
 )
+from prefero.models.ranking import evaluate_ranking, ranking_metrics
 from prefero.models.tuning import Search, sample_rows, sample_validation, validation_ndcg
 
 __all__ = ["DeclaredChoices", "form_examples", "top_attributes"]
@@ -122,6 +122,7 @@ class DeclaredChoices(ItemRecommender):
 
     name = "declared"
     cost = 5
+    answers_forms = True
     uses_attributes = True
 
     def __init__(self, *, seed: int = 0, params: Mapping[str, Any] | None = None) -> None:

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from prefero.evaluation.metrics import evaluate_ranking, ranking_metrics
 from prefero.models.base import FloatArray, IntArray, Validation
+from prefero.models.ranking import evaluate_ranking, ranking_metrics
 
 __all__ = ["Search", "grid", "sample_rows", "sample_validation", "validation_ndcg"]
 

@@ -23,6 +23,7 @@ import numpy.typing as npt
 from prefero.models import ItemRecommender, load_model
 from prefero.models.serving import INDEX_FILE, VectorIndex
 from prefero.recommend.followers import FollowersTable
+from prefero.recommend.quality import ModelQuality, quality_of
 
 __all__ = [
     "ARTEFACT_FORMAT",
@@ -65,6 +66,12 @@ class Artefacts:
     #: The vector index (HNSW) of each factorisation that has one: large catalogues only.
     vector_indexes: dict[str, VectorIndex] = field(default_factory=dict)
 
+    @property
+    def quality(self) -> ModelQuality | None:
+        """The version's quality report (``manifest["quality"]``): which models training
+        chose to serve and with what weights; ``None`` for versions trained before it."""
+        return quality_of(self.manifest)
+
 
 _ARRAYS = (
     "popularity",
@@ -82,8 +89,10 @@ def write_version(
     attribute_keys: list[tuple[str, str]] | None = None,
     followers: FollowersTable | None = None,
     vector_indexes: Mapping[str, VectorIndex] | None = None,
+    quality: ModelQuality | None = None,
 ) -> str:
-    """Write a new artefact version and make it current; returns the version name."""
+    """Write a new artefact version and make it current; returns the version name.
+    ``quality`` (what training measured and chose) goes into the manifest."""
     missing = set(_ARRAYS) - set(arrays)
     if missing:
         raise ValueError(f"artefact arrays missing: {sorted(missing)}")
@@ -107,6 +116,9 @@ def write_version(
         "models": {name: {"params": model.params} for name, model in (models or {}).items()},
         "followers_k": followers.k if followers is not None else None,
     }
+    if quality is not None:
+        # The version is named here, so the report's own name of it is left to the reader.
+        manifest["quality"] = quality.model_dump(mode="json", exclude={"version"})
     (staging / "items.json").write_text(json.dumps(item_ids), "utf-8")
     (staging / ATTRIBUTES_FILE).write_text(json.dumps(attribute_keys or []), "utf-8")
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")

@@ -50,9 +50,10 @@ class Row:
     at: Callable[[IntArray], FloatArray]
 
 
-def lifted_at(rows: Sequence[Row], *, extra: IntArray | None = None
-              ) -> tuple[IntArray, FloatArray]:
-    """The models' ``lifted`` scores averaged, at the union of their candidates (and
+def lifted_at(rows: Sequence[Row], *, extra: IntArray | None = None,
+              weights: Sequence[float] | None = None) -> tuple[IntArray, FloatArray]:
+    """The models' ``lifted`` scores averaged with ``weights`` (one per row; equal when
+    ``None``: ``followers.mean_lifted``'s arithmetic), at the union of their candidates (and
     ``extra``, items the caller needs read): ascending items and their scores. An item
     outside every candidate set scores 0.
 
@@ -67,12 +68,20 @@ def lifted_at(rows: Sequence[Row], *, extra: IntArray | None = None
     total = np.zeros(items.size)
     if not rows or not items.size:
         return items, total
-    for row in rows:
+    shares = [1.0] * len(rows) if weights is None else [float(w) for w in weights]
+    if len(shares) != len(rows):
+        raise ValueError(f"{len(rows)} rows, {len(shares)} weights")
+    for row, weight in zip(rows, shares, strict=True):
         standard = (row.at(items) - row.mean) / (row.spread if row.spread > 0 else 1.0)
         np.maximum(standard, 0.0, out=standard)
         top = float(standard.max())
-        total += standard / top if top > 0 else standard
-    total /= len(rows)
+        if top > 0:
+            standard /= top
+        if weight != 1.0:
+            standard *= weight
+        total += standard
+    weight_sum = sum(shares)
+    total /= weight_sum if weight_sum > 0 else 1.0
     return items, total
 
 
@@ -192,12 +201,18 @@ class ModelRows:
     """Each model's ``Row`` after a history, with what every row needs precomputed once per
     model (the tie-break's order, the item vectors' moments) and kept for the models' life.
 
-    >>> # rows = ModelRows(artefacts.models, artefacts.vector_indexes)
-    >>> # lifted_at(rows.rows([12, 40], k=300))
+    >>> # rows = ModelRows(models, artefacts.vector_indexes, weights=[1.0, 0.5])
+    >>> # lifted_at(rows.rows([12, 40], k=300), weights=rows.weights)
     """
 
     def __init__(self, models: dict[str, ItemRecommender],
-                 indexes: dict[str, VectorIndex]) -> None:
+                 indexes: dict[str, VectorIndex], *,
+                 weights: Sequence[float] | None = None) -> None:
+        #: Each model's weight in the average (``lifted_at``), in ``models``' order.
+        self.weights: tuple[float, ...] = (tuple(1.0 for _ in models) if weights is None
+                                           else tuple(float(w) for w in weights))
+        if len(self.weights) != len(models):
+            raise ValueError(f"{len(models)} models, {len(self.weights)} weights")
         self._rows: list[_ItemToItemRow | _FactorRow | _DenseRow] = []
         for name, model in models.items():
             if isinstance(model, Transitions | CoOccurrence):

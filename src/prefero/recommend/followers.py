@@ -87,9 +87,10 @@ def lifted(raw: FloatArray) -> FloatArray:
 
 
 def mean_lifted(models: Sequence[ItemRecommender], histories: Sequence[IntArray], *,
-                n_items: int) -> FloatArray:
-    """The models' ``lifted`` scores after each history (artefact positions), averaged:
-    ``len(histories) × n_items``, zeros without models.
+                n_items: int, weights: Sequence[float] | None = None) -> FloatArray:
+    """The models' ``lifted`` scores after each history (artefact positions), averaged with
+    ``weights`` (one per model; equal when ``None``): ``len(histories) × n_items``, zeros
+    without models.
 
     >>> mean_lifted([], [np.array([0])], n_items=2).tolist()
     [[0.0, 0.0]]
@@ -97,9 +98,16 @@ def mean_lifted(models: Sequence[ItemRecommender], histories: Sequence[IntArray]
     out = np.zeros((len(histories), n_items))
     if not models or not len(histories):
         return out
-    for model in models:
-        out += lifted(np.asarray(model.score(histories), dtype=np.float64))
-    out /= len(models)
+    shares = [1.0] * len(models) if weights is None else [float(w) for w in weights]
+    if len(shares) != len(models):
+        raise ValueError(f"{len(models)} models, {len(shares)} weights")
+    for model, weight in zip(models, shares, strict=True):
+        row = lifted(np.asarray(model.score(histories), dtype=np.float64))
+        if weight != 1.0:  # equal weights keep the plain mean's arithmetic, bit for bit
+            row *= weight
+        out += row
+    total = sum(shares)
+    out /= total if total > 0 else 1.0
     return out
 
 
@@ -117,11 +125,14 @@ def observed_after(models: Sequence[ItemRecommender], item: int, *, k: int) -> I
 
 
 def followers_table(models: Sequence[ItemRecommender], *, n_items: int,
-                    k: int = FOLLOWERS_K) -> FollowersTable:
+                    k: int = FOLLOWERS_K, weights: Sequence[float] | None = None,
+                    evidence: Sequence[ItemRecommender] = ()) -> FollowersTable:
     """Every item's followers and their scores, as ``ModelView.followers`` would work them
     out one request at a time (the same arithmetic: ``mean_lifted`` of a batch of
-    one-item histories, read at ``observed_after``)."""
-    observed = [observed_after(models, item, k=k) for item in range(n_items)]
+    one-item histories with the served ``weights``, read at ``observed_after`` of the
+    served models and the ``evidence`` ones kept only to count choices)."""
+    counted = [*models, *evidence]
+    observed = [observed_after(counted, item, k=k) for item in range(n_items)]
     lengths = np.fromiter((found.size for found in observed), dtype=np.int64, count=n_items)
     indptr = np.zeros(n_items + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
@@ -132,7 +143,7 @@ def followers_table(models: Sequence[ItemRecommender], *, n_items: int,
     for start in range(0, todo.size, _BATCH):
         batch = todo[start:start + _BATCH]
         rows = mean_lifted(models, [np.array([item], dtype=np.int64) for item in batch],
-                           n_items=n_items)
+                           n_items=n_items, weights=weights)
         for row, item in enumerate(batch):
             found = observed[item]
             begin, end = int(indptr[item]), int(indptr[item + 1])

@@ -1,5 +1,11 @@
 """Trained artefacts seen through the current catalog: arrays re-indexed to catalog
-positions, so the pipeline never translates ids on the hot path."""
+positions, so the pipeline never translates ids on the hot path.
+
+The trained models play two parts. The *history models* score what a customer did and are
+averaged with the weights training chose for them (``prefero.recommend.selection``, read
+from the version's quality report; equal weights for versions trained before it). The *form
+model* (``declared``) answers a declared preference form and never joins that average: on
+histories it is the weakest of them."""
 
 from __future__ import annotations
 
@@ -18,7 +24,8 @@ from prefero.recommend.catalog_index import CatalogIndex, FloatArray, IntArray
 from prefero.recommend.followers import FollowersTable, lifted, mean_lifted, observed_after
 from prefero.recommend.followers_shared import SharedFollowers
 
-__all__ = ["CANDIDATE_SCORING_FROM", "MODEL_CANDIDATES", "ModelView", "build_model_view"]
+__all__ = ["CANDIDATE_SCORING_FROM", "MODEL_CANDIDATES", "ModelView", "build_model_view",
+           "served_models"]
 
 EMPTY_INT: IntArray = np.zeros(0, dtype=np.int64)
 EMPTY_FLOAT: FloatArray = np.zeros(0, dtype=np.float64)
@@ -45,7 +52,8 @@ class ModelView:
     # Plain ndarray views of the memory-mapped neighbour tables: same pages, without the
     # per-access overhead of the np.memmap subclass on the hot path.
     neighbour_tables: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    #: The trained recommender models (``Settings.models``), in the artefact's item order.
+    #: The served history models (those that score a customer's journey), in the
+    #: artefact's item order; ``weights`` holds their weights in the same order.
     models: dict[str, ItemRecommender] = field(default_factory=dict)
     #: (facet, value) → the models' attribute column (``Artefacts.attribute_keys``).
     attribute_columns: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -60,6 +68,13 @@ class ModelView:
     #: The best items per model read on the candidate path; ``None``: scores over the whole
     #: catalogue (``CANDIDATE_SCORING_FROM``).
     candidate_k: int | None = None
+    #: Each history model's weight in their average, in ``models``' order (empty: equal).
+    weights: tuple[float, ...] = ()
+    #: The model that answers declared preference forms (``form_scores``), if trained.
+    form_model: DeclaredChoices | None = None
+    #: Item-to-item models kept only to count observed choices (``observed_after``) when
+    #: no served history model counts them (``prefero.recommend.selection``).
+    evidence: tuple[ItemRecommender, ...] = ()
 
     @cached_property
     def editorial(self) -> tuple[FloatArray, FloatArray]:
@@ -93,7 +108,11 @@ class ModelView:
         if self.rows is not None:
             return self.rows
         indexes = self.artefacts.vector_indexes if self.artefacts is not None else {}
-        return ModelRows(self.models, indexes)
+        return ModelRows(self.models, indexes, weights=self._shares)
+
+    @cached_property
+    def _shares(self) -> tuple[float, ...]:
+        return self.weights or tuple(1.0 for _ in self.models)
 
     def expected_after(self, history: Sequence[int]) -> FloatArray:
         """``model_scores`` of one history; with ``candidate_k``, worked out at the models'
@@ -116,18 +135,21 @@ class ModelView:
 
     def _candidate_scores(self, history: Sequence[int], *, extra: IntArray | None = None
                           ) -> tuple[IntArray, FloatArray]:
-        """The models' averaged lifted scores at their candidates and ``extra`` (artefact
-        positions, ascending)."""
+        """The history models' lifted scores, averaged with their weights, at their
+        candidates and ``extra`` (artefact positions, ascending)."""
         assert self.candidate_k is not None
         art = self.cat_to_art[np.asarray(history, dtype=np.int64)] if len(history) else (
             EMPTY_INT)
-        return lifted_at(self._rows.rows(art[art >= 0], k=self.candidate_k), extra=extra)
+        rows = self._rows
+        return lifted_at(rows.rows(art[art >= 0], k=self.candidate_k), extra=extra,
+                         weights=rows.weights)
 
     def model_scores(self, histories: Sequence[Sequence[int]]) -> FloatArray:
-        """What the trained models expect next after each history (catalog positions, in
+        """What the history models expect next after each history (catalog positions, in
         time order), as ``len(histories) × catalog`` scores in ``[0, 1]``: each model's
         row is standardised, cut at zero (below-average items get nothing) and scaled to a
-        maximum of 1, and the models are averaged. Items the models never saw get 0.
+        maximum of 1, and the models are averaged with their ``weights``. The form model
+        takes no part. Items the models never saw get 0.
 
         >>> # view.model_scores([[12, 40]])  # the customer looked at 12, then 40
         """
@@ -140,7 +162,7 @@ class ModelView:
                 EMPTY_INT)
             art_histories.append(art[art >= 0].astype(np.int64))
         scores = mean_lifted(list(self.models.values()), art_histories,
-                             n_items=self.art_to_cat.size)
+                             n_items=self.art_to_cat.size, weights=self._shares)
         if self._aligned:
             return scores
         out = np.zeros((len(histories), n))
@@ -207,16 +229,16 @@ class ModelView:
 
     def form_scores(self, values: Sequence[tuple[str, str]]) -> FloatArray:
         """What customers whose journeys implied these preferences went on to choose (the
-        ``declared`` model, when trained), in ``[0, 1]`` per catalog position like
+        form model, when trained), in ``[0, 1]`` per catalog position like
         ``model_scores``; zeros without the model or when it knows none of the values.
 
         >>> # view.form_scores([("brand", "coleman"), ("category", "Sports > Camping")])
         """
         out = np.zeros(self.cat_to_art.size)
-        model = self.models.get("declared")
+        model = self.form_model
         columns = sorted({self.attribute_columns[v] for v in values
                           if v in self.attribute_columns})
-        if not isinstance(model, DeclaredChoices) or not columns:
+        if model is None or not columns:
             return out
         known = self.art_to_cat >= 0
         scores = lifted(np.asarray(model.score_declared([columns]), dtype=np.float64))
@@ -244,7 +266,8 @@ class ModelView:
         art = int(self.cat_to_art[position])
         if art < 0:
             return EMPTY_INT
-        positions = self.art_to_cat[observed_after(list(self.models.values()), art, k=k)]
+        positions = self.art_to_cat[observed_after([*self.models.values(), *self.evidence],
+                                                   art, k=k)]
         result: IntArray = np.sort(positions[positions >= 0])
         return result
 
@@ -309,13 +332,16 @@ def build_model_view(index: CatalogIndex, artefacts: Artefacts | None, *,
     trending = np.zeros(n)
     popularity[art_to_cat[known]] = np.asarray(artefacts.popularity)[known]
     trending[art_to_cat[known]] = np.asarray(artefacts.trending)[known]
+    history, weights, form = served_models(artefacts)
+    evidence = tuple(model for name, model in artefacts.models.items()
+                     if name not in history and model is not form)
     tables = {
         "purchase": (np.asarray(artefacts.co_purchase_idx),
                      np.asarray(artefacts.co_purchase_score)),
         "view": (np.asarray(artefacts.co_view_idx), np.asarray(artefacts.co_view_score)),
     }
     view = ModelView(artefacts.version, popularity, trending, artefacts, cat_to_art, art_to_cat,
-                     tables, dict(artefacts.models),
+                     tables, history,
                      {key: column for column, key in enumerate(artefacts.attribute_keys)},
                      shared=shared,
                      rows=(previous._rows if previous is not None and previous.candidate_k
@@ -325,9 +351,28 @@ def build_model_view(index: CatalogIndex, artefacts: Artefacts | None, *,
                          else None),
                      shared_scope=(
                          shared.scope(version=artefacts.version, revision=index.revision)
-                         if shared is not None else ""))
+                         if shared is not None else ""),
+                     weights=weights, form_model=form, evidence=evidence)
     # Sorted while the snapshot is swapped, not by the first shoppers.
     _ = view.editorial_order
     if view.candidate_k is not None:
         view._rows.prepare()
     return view
+
+
+def served_models(artefacts: Artefacts
+                  ) -> tuple[dict[str, ItemRecommender], tuple[float, ...], DeclaredChoices | None]:
+    """The artefacts' history models with their weights (in the same order) and their form
+    model. The weights are the version's quality report's; a version trained before reports
+    existed averages every model that is not a form model equally.
+
+    >>> # history, weights, form = served_models(artefacts)
+    """
+    quality = artefacts.quality
+    chosen = (quality.weights if quality is not None else
+              {name: 1.0 for name, model in artefacts.models.items()
+               if not model.answers_forms})
+    history = {name: artefacts.models[name] for name in chosen if name in artefacts.models}
+    forms = [model for model in artefacts.models.values()
+             if model.answers_forms and isinstance(model, DeclaredChoices)]
+    return history, tuple(chosen[name] for name in history), forms[0] if forms else None

@@ -21,7 +21,8 @@ class Scorer:
     - ``declared``: what the customer said first, editorial as tie-breaker.
     - ``balanced``: declared first; behaviour only orders items liked equally.
     - ``full``: declared and behaviour blended (behaviour boosted by the current session
-      when context consent is given).
+      when context consent is given); once behaviour scores some item, editorial signals
+      only break ties (``ScoringConfig.full_editorial``) on rows not bound to a page.
     The level is the one in force (``profile.effective_level``): a withdrawn consent ranks as
     the level it leaves. The signal vectors are already zero where consent or level forbids
     them. On a page about products (``in_context``) the page's relevance leads and the
@@ -44,6 +45,11 @@ class Scorer:
         self.in_context = in_context
         self.personal_top = 0.0
         self._whole = False
+        # The editorial base's weight: a tie-break at "full" for a customer whose behaviour
+        # reaches some item (``ScoringConfig.full_editorial``), outside a page's context.
+        behaves = signals.behaviour_at is None or signals.behaviour_at.size > 0
+        self.editorial = (config.full_editorial if self.level == "full" and behaves
+                          and not in_context and placement != "search" else 1.0)
         if in_context and self.level != "off":
             at = union([signals.declared_at, signals.behaviour_at],
                        size=signals.popularity.size)
@@ -67,6 +73,8 @@ class Scorer:
         base = (config.popularity * signals.popularity[positions]
                 + config.trending * signals.trending[positions]
                 + config.newness * signals.newness[positions])
+        if self.editorial != 1.0:
+            base *= self.editorial
         if self.text is not None:
             base = base + config.search_text * self.text[positions]
         personal = (np.zeros_like(base) if self.level == "off"

@@ -237,7 +237,7 @@ def _declared(index: CatalogIndex, model: ModelView, profile: CustomerProfile,
     # Other shoppers' choices answer the same form: learnt from consenting customers'
     # journeys, read with this customer's declared values only (never their behaviour).
     liked = [(facet, value) for facet, value, weight in profile.likes if weight > 0]
-    if liked and "declared" in model.models:
+    if liked and model.form_model is not None:
         peers = model.form_scores(liked)
         if peers.any():
             signals.peers = peers

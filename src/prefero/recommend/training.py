@@ -1,6 +1,8 @@
 """Offline training of the artefacts that the request path reads: popularity, trending
 (time-decayed), item-to-item co-occurrence (co-purchase, co-view) and the recommender
-models named in ``Settings.models`` (``prefero.models``), fitted on customers' sequences.
+models chosen among ``Settings.models`` (``prefero.models``; ``prefero.recommend.selection``
+chooses them and their weights), fitted on customers' sequences. The version's manifest
+carries the quality report of that choice (``prefero.recommend.quality``).
 
 Popularity and trending come from the anonymous aggregate counters, which include the
 behaviour of people who did not consent to tracking (it is never linked to them).
@@ -30,13 +32,17 @@ from sqlalchemy.orm import Session
 
 from prefero.events.models import ProductActivity
 from prefero.models import ItemRecommender, TrainingData, Validation, load_model, model_class
+from prefero.models.declared import DeclaredChoices
 from prefero.models.mf import ALS, BPR
 from prefero.models.serving import IndexConfig, VectorIndex
 from prefero.recommend.artefact_store import publish
 from prefero.recommend.artefacts import write_version
 from prefero.recommend.catalog_index import CatalogIndex, build_catalog_index
 from prefero.recommend.followers import FOLLOWERS_K, FollowersTable, followers_table
+from prefero.recommend.form_calibration import calibrate_forms
 from prefero.recommend.models import CANDIDATE_SCORING_FROM
+from prefero.recommend.quality import ModelQuality
+from prefero.recommend.selection import select_models
 from prefero.recommend.training_input import FETCH_ROWS, Baskets, read_behaviour
 
 if TYPE_CHECKING:
@@ -81,6 +87,8 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
     config = config or TrainingConfig()
     now = now or datetime.now(UTC)
     say = progress or (lambda _msg: None)
+    began = time.perf_counter()
+    settings = runtime.settings
     with runtime.session() as session:
         index = build_catalog_index(session, runtime.facet_schema)
         item_ids = list(index.ids)
@@ -103,12 +111,35 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
         baskets.view, n_items=n, k=config.neighbours, shrinkage=config.shrinkage)
     basket_counts = {"purchase_baskets": len(baskets.purchase),
                      "view_baskets": len(baskets.view)}
+    events = baskets.events
     del baskets
-    models = fit_models(sequences, n_items=n, names=runtime.settings.models, config=config,
-                        progress=say, attributes=attributes)
-    models = _as_served(models)
-    followers = _followers(models, n_items=n, config=config, say=say)
+    selection = select_models(
+        sequences, n_items=n, names=settings.models, attributes=attributes,
+        seconds=settings.model_selection_seconds, budget_ms=settings.model_score_budget_ms,
+        min_customers=config.min_tuning_users, seed=config.seed, progress=say)
+    forms = None
+    if isinstance(selection.form, DeclaredChoices):
+        # Tuned in place on the forms customers really filled in, before it is saved.
+        with runtime.session() as session:
+            forms = calibrate_forms(session, index=index, attribute_keys=attribute_keys,
+                                    model=selection.form, settings=settings)
+        say(f"form model: {forms.real_forms} real forms"
+            + (f", parameters {forms.params_after}" if forms.calibrated else
+               f", fewer than {forms.minimum} needed to calibrate it"))
+    models = _as_served(selection.models)
+    weights = selection.weights
+    followers = _followers({name: models[name] for name in weights},
+                           weights=list(weights.values()), n_items=n, config=config, say=say,
+                           evidence=[models[selection.evidence]] if selection.evidence
+                           else [])
     indexes = _vector_indexes(models, n_items=n, say=say)
+    quality = ModelQuality(
+        trained_at=now.isoformat(), training_seconds=round(time.perf_counter() - began, 3),
+        selection_seconds=round(selection.seconds, 3),
+        selection_budget_seconds=settings.model_selection_seconds, products=n,
+        customers=len(sequences), events=events,
+        validation_customers=selection.validation_customers,
+        candidates=selection.candidates, served=selection.served, forms=forms)
     version = write_version(
         runtime.settings.artefact_dir,
         item_ids=item_ids,
@@ -132,6 +163,7 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
         attribute_keys=attribute_keys,
         followers=followers,
         vector_indexes=indexes,
+        quality=quality,
     )
     say(f"published artefact version {version}")
     if runtime.settings.artefact_store == "database":
@@ -166,15 +198,19 @@ def _vector_indexes(models: dict[str, ItemRecommender], *, n_items: int, say: Pr
     return indexes
 
 
-def _followers(models: dict[str, ItemRecommender], *, n_items: int, config: TrainingConfig,
-               say: Progress) -> FollowersTable | None:
+def _followers(models: dict[str, ItemRecommender], *, weights: list[float], n_items: int,
+               config: TrainingConfig, say: Progress,
+               evidence: list[ItemRecommender]) -> FollowersTable | None:
+    """The followers table of the served history models, averaged with their weights as
+    the request path averages them (observed by them and the ``evidence`` model)."""
     if not models or n_items > config.followers_up_to:
         if models:
             say(f"followers left to the request path: {n_items} products is above "
                 f"{config.followers_up_to}")
         return None
     started = time.perf_counter()
-    table = followers_table(list(models.values()), n_items=n_items, k=FOLLOWERS_K)
+    table = followers_table(list(models.values()), n_items=n_items, k=FOLLOWERS_K,
+                            weights=weights, evidence=evidence)
     say(f"followers of {int((np.diff(table.indptr) > 0).sum())} products worked out in "
         f"{time.perf_counter() - started:.1f} s")
     return table

@@ -23,6 +23,7 @@ from prefero.web.dashboard import (
     declared,
     discovered,
     merchandising,
+    model_quality,
     overview,
     quizzes,
     recommendations,
@@ -40,7 +41,7 @@ __all__ = ["MODULES", "install_dashboard"]
 
 #: The dashboard's route modules; a page's menu entry comes with its module, in this order.
 MODULES = (sign_in, overview, declared, quizzes, segments, discovered, recommendations,
-           content_slots, merchandising, coupons, staff)
+           model_quality, content_slots, merchandising, coupons, staff)
 
 _assets = APIRouter()
 

@@ -1,5 +1,9 @@
 """Full-ranking metrics: every item is ranked, the user's earlier items are masked.
 
+The models' own hyper-parameter searches, training's choice of the served models and the
+offline evaluation (``prefero.evaluation``) all rank by these rules, so they live with the
+models, below the evaluation that runs them.
+
 A target's rank is the number of unmasked items scored above it; under the pessimistic
 rule (the default, for every real model) items tied with it are counted above it too, so
 a model that cannot break its own ties gains nothing from them. The optimistic rule
@@ -20,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from prefero.evaluation.data import IntArray
+from prefero.models.base import IntArray
 
 __all__ = [
     "KS",

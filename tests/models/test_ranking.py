@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 from prefero.evaluation.data import IntArray
-from prefero.evaluation.metrics import (
+from prefero.models.ranking import (
     FloatArray,
     evaluate_ranking,
     intra_list_diversity,
