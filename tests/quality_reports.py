@@ -12,15 +12,13 @@ from sqlalchemy.orm import Session
 from prefero.recommend.artefact_store import publish
 from prefero.recommend.artefacts import write_version
 from prefero.recommend.quality import ModelQuality
-from prefero.recommend.selection import NOT_BETTER, OVER_BUDGET
-
-#: The dropped reasons a report carries (``prefero.recommend.selection`` words them).
-WEIGHT_ZERO = NOT_BETTER
 
 
 def sample_quality(**changes: Any) -> ModelQuality:
     """A report of three candidates: two served history models, one dropped, a form model
-    calibrated on real forms."""
+    calibrated on real forms. The weights are relative, as the search gives them (1 and
+    0.5: two thirds and one third of the score); a reason is stored as its code, as
+    ``prefero.recommend.selection`` writes it."""
     report: dict[str, Any] = {
         "trained_at": "2026-11-20T12:00:00+00:00",
         "training_seconds": 84.5, "selection_seconds": 61.2,
@@ -28,13 +26,13 @@ def sample_quality(**changes: Any) -> ModelQuality:
         "products": 1200, "customers": 3400, "events": 125000, "validation_customers": 2900,
         "candidates": {
             "transitions": {"role": "history", "val_hr10": 0.1834, "val_ndcg10": 0.0912,
-                            "fit_seconds": 3.2, "score_ms": 0.41, "weight": 0.7},
+                            "fit_seconds": 3.2, "score_ms": 0.41, "weight": 1.0},
             "als": {"role": "history", "val_hr10": 0.1411, "val_ndcg10": 0.0703,
-                    "fit_seconds": 12.8, "score_ms": 0.9, "weight": 0.3,
+                    "fit_seconds": 12.8, "score_ms": 0.9, "weight": 0.5,
                     "params": {"factors": 64}},
             "ease": {"role": "history", "val_hr10": 0.1502, "val_ndcg10": 0.0755,
                      "fit_seconds": 40.1, "score_ms": 9.5, "weight": 0.0,
-                     "dropped": OVER_BUDGET},
+                     "dropped": "over_budget"},
             "declared": {"role": "form", "val_hr10": 0.052, "val_ndcg10": 0.0233,
                          "fit_seconds": 1.1, "score_ms": 0.3, "weight": 1.0},
         },

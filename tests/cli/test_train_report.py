@@ -16,6 +16,7 @@ from prefero.cli import train as train_command
 from prefero.cli.app import app
 from prefero.config import Settings, get_settings
 from prefero.demo import load_demo
+from prefero.recommend.selection import REASONS
 from prefero.recommend.training import train
 from prefero.runtime import Runtime
 from quality_reports import sample_quality
@@ -66,13 +67,18 @@ def test_training_prints_the_quality_report(shop: Path,
     def row(name: str) -> str:
         return next(line for line in lines if f" {name} " in line)
 
-    for cell in ("transitions", "history", "0.1834", "0.0912", "3.2", "0.41", "0.70"):
+    # Weights 1 and 0.5 are two thirds and one third of the score, as the console says.
+    for cell in ("transitions", "history", "0.1834", "0.0912", "3.2", "0.41", "66.7%"):
         assert cell in row("transitions")
-    assert "Too slow" in row("ease") and "0.00" in row("ease")
+    assert "33.3%" in row("als")
+    # The stored code is printed as its sentence.
+    assert REASONS["over_budget"] in row("ease") and "over_budget" not in result.output
+    assert " 0% " in row("ease")
     assert "forms" in row("declared")
     served = row("served combination")
-    assert all(cell in served for cell in ("0.1962", "0.0987", "1.31 of 4", "1.00"))
-    assert "over the latency budget" not in served
+    # The served combination is the whole score, not the sum of the relative weights.
+    assert all(cell in served for cell in ("0.1962", "0.0987", "1.31 of 4", "100%"))
+    assert "1.50" not in served and "over the latency budget" not in served
     # Served models first, heaviest first; the dropped one last.
     order = [next(i for i, line in enumerate(lines) if f" {name} " in line)
              for name in ("transitions", "als", "declared", "ease")]

@@ -215,16 +215,45 @@ def test_users_are_drawn_by_seed_and_all_are_taken_when_fewer() -> None:
 def test_served_models_are_read_from_the_quality_report_where_there_is_one() -> None:
     from types import SimpleNamespace
 
-    from prefero.evaluation.replay import served_models
+    from prefero.evaluation.replay import served_weights
+    from prefero.recommend.quality import quality_of
 
-    quality = {"candidates": {
-        "transitions": {"role": "history", "weight": 1.0},
-        "als": {"role": "history", "weight": 0.0, "dropped": "Too slow"},
-        "declared": {"role": "form", "weight": 1.0}}}
+    report = {"trained_at": "2026-12-06T00:00:00+00:00", "training_seconds": 1.0,
+              "selection_seconds": 1.0, "selection_budget_seconds": 120.0, "products": 3,
+              "customers": 60, "events": 200, "validation_customers": 60,
+              "served": {"budget_ms": 4.0},
+              "candidates": {
+                  "transitions": {"role": "history", "weight": 1.0, "fit_seconds": 0.1},
+                  "als": {"role": "history", "weight": 0.0, "fit_seconds": 0.1},
+                  "declared": {"role": "form", "weight": 1.0, "fit_seconds": 0.1}}}
     with_report = SimpleNamespace(artefacts=SimpleNamespace(
-        manifest={"quality": quality, "models": {"transitions": {}, "als": {}}}))
-    assert served_models(with_report) == {  # type: ignore[arg-type]
+        quality=quality_of({"quality": report}), models={"transitions": 1, "als": 1}))
+    assert served_weights(with_report) == {  # type: ignore[arg-type]
         "transitions": {"role": "history", "weight": 1.0},
         "declared": {"role": "form", "weight": 1.0}}
-    older = SimpleNamespace(artefacts=SimpleNamespace(manifest={"models": {"als": {}}}))
-    assert served_models(older) == {"als": {"role": None, "weight": None}}  # type: ignore[arg-type]
+    older = SimpleNamespace(artefacts=SimpleNamespace(quality=None, models={"als": 1}))
+    assert served_weights(older) == {"als": {"role": None, "weight": None}}  # type: ignore[arg-type]
+
+
+def test_the_recent_model_only_figure_reads_what_a_profile_reads() -> None:
+    # A history longer than HISTORY_LIMIT: its older items, which alone predict the target,
+    # are what a request's profile no longer reads.
+    from prefero.evaluation import replay as module
+    from prefero.recommend.profile import HISTORY_LIMIT
+
+    seen: list[list[int]] = []
+
+    class View:
+        def model_scores(self, histories: list[list[int]]) -> np.ndarray:
+            seen.extend(histories)
+            return np.zeros((len(histories), 400))
+
+    history = np.arange(HISTORY_LIMIT + 50, dtype=np.int64)
+    index = type("Index", (), {"position": {f"item-{i}": i for i in range(400)}})()
+    split = type("Split", (), {"full": [np.append(history, 399)],
+                               "test": np.array([399])})()
+    whole, recent, _ = module._model_only(
+        (index, View()), split, np.array([0]), module.Silent())  # type: ignore[arg-type]
+    assert [len(h) for h in seen] == [HISTORY_LIMIT + 50, HISTORY_LIMIT]
+    assert seen[1] == list(range(50, HISTORY_LIMIT + 50))
+    assert set(whole) == set(recent) == {"HR@10", "NDCG@10", "HR@20", "NDCG@20"}

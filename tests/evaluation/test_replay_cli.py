@@ -37,6 +37,8 @@ def test_the_report_holds_every_variant_beside_the_models(tmp_path: Path) -> Non
     assert set(report["pipeline"]) == {"default", "both off", "diversify only",
                                        "explore only"}
     assert set(report["model_only"]) == {"HR@10", "NDCG@10", "HR@20", "NDCG@20"}
+    # Every history here is shorter than a profile's newest 100 events: no difference.
+    assert report["model_only_recent"] == report["model_only"]
     for row in report["pipeline"].values():
         assert set(row["home"]) >= {"HR@10", "NDCG@10", "ms_per_request", "ratio"}
     assert report["shop"]["customers"] == 30 and report["shop"]["products"] == 25

@@ -129,3 +129,12 @@ def test_the_report_s_weights_are_served_and_a_version_without_one_weighs_equall
     assert replace(artefacts, manifest=old).quality is None
     assert set(before.models) == HISTORY_MODELS and before.weights == (1.0, 1.0, 1.0)
     assert isinstance(before.form_model, DeclaredChoices)
+    # A newer trainer's report (a field this build does not know) still serves its weights,
+    # though the report itself no longer validates for the console.
+    newer = {**report, "something_new": {"figure": 1}}
+    served = build_model_view(index, replace(
+        artefacts, manifest={**artefacts.manifest, "quality": newer}))
+    assert dict(zip(served.models, served.weights, strict=True)) == {
+        "transitions": 2.0, "als": 1.0}
+    # Cooccurrence, left out of the ranking, still counts observed choices as evidence.
+    assert [type(m).__name__ for m in served.evidence] == ["CoOccurrence"]

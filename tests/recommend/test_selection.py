@@ -104,8 +104,22 @@ class Middling(_Planted):
     knows = frozenset(range(N_ITEMS))
 
 
+class Spy(_Planted):
+    """Records what every fit is given: the sequences and the held-out targets."""
+
+    name = "spy"
+    knows = frozenset(range(N_ITEMS))
+    fits: ClassVar[list[tuple[list[list[int]], list[int] | None]]] = []
+
+    def fit(self, data: TrainingData, *, validation: Validation | None = None) -> Self:
+        Spy.fits.append(([list(map(int, s)) for s in data.sequences],
+                         None if validation is None else
+                         [int(t) for t in validation.targets]))
+        return super().fit(data, validation=validation)
+
+
 _FAKES: dict[str, type[ItemRecommender]] = {
-    cls.name: cls for cls in (Noise, Most, Rest, Dear, Middling)}
+    cls.name: cls for cls in (Noise, Most, Rest, Dear, Middling, Spy)}
 
 
 @pytest.fixture(autouse=True)
@@ -185,6 +199,20 @@ def test_the_followers_table_counts_the_evidence_models_choices_and_ranks_by_the
     assert np.allclose(scores, lifted_row[items])  # ranked by the served model alone
 
 
+def test_the_held_out_items_never_reach_the_fit_they_validate() -> None:
+    Spy.fits.clear()
+    journeys = [*_journeys(120), np.array([1, _successor(1)], dtype=np.int64)]
+    chosen = _choose(["spy"], journeys=journeys)
+    (validated, targets), (refitted, none) = Spy.fits
+    held_out = [j for j in journeys if len(j) >= 3]
+    assert targets == [int(j[-1]) for j in held_out]
+    # Each customer with a held-out item is fitted on everything before it, the others
+    # (two items: nothing to hold out) whole; the refit for serving sees every journey.
+    assert validated == [list(map(int, j[:-1] if len(j) >= 3 else j)) for j in journeys]
+    assert none is None and refitted == [list(map(int, j)) for j in journeys]
+    assert chosen.weights == {"spy": 1.0}
+
+
 def test_over_the_latency_budget_the_cheapest_loss_is_dropped_with_its_reason() -> None:
     chosen = _choose(["most", "rest"], budget_ms=0.0)
     assert chosen.weights == {"most": 1.0}  # without "rest" the figures fall least
@@ -244,13 +272,19 @@ def test_models_that_cannot_be_fitted_here_are_left_out_with_their_reason() -> N
     assert set(chosen.models) == {"transitions"}
 
 
-def test_every_reason_is_one_of_the_fixed_sentences() -> None:
+def test_every_reason_is_a_stable_code_with_a_sentence() -> None:
     runs = [_choose(["noise", "transitions"]), _choose(["most", "rest"], budget_ms=0.0),
             _choose(["dear", "transitions"], seconds=0.0)]
     reasons = {c.dropped for run in runs for c in run.candidates.values() if c.dropped}
-    assert reasons == {NOT_BETTER, OVER_BUDGET, OUT_OF_TIME}
-    assert reasons <= set(REASONS)
-    assert len(set(REASONS)) == len(REASONS) == 7
+    assert reasons == {"not_better", "over_budget", "out_of_time"}
+    # Reports store the code, never the sentence: rewording a sentence orphans no report.
+    codes = (NOT_BETTER, OVER_BUDGET, OUT_OF_TIME, TOO_LARGE, NOT_INSTALLED, NO_JOURNEYS,
+             EVIDENCE_ONLY)
+    assert set(REASONS) == set(codes) and len(set(codes)) == 7
+    assert all(code.islower() and code.replace("_", "").isalpha() for code in codes)
+    assert len(set(REASONS.values())) == 7
+    assert all(sentence.endswith(".") and sentence[0].isupper()
+               for sentence in REASONS.values())
 
 
 def test_no_journeys_serve_no_form_model() -> None:

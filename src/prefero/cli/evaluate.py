@@ -314,6 +314,10 @@ def _live_table(report: dict[str, Any]) -> Table:
     table.add_column("ms/req", justify="right")
     base = report["model_only"]
     table.add_row("models alone", *(_cell(base[c], c) for c in _LIVE), "–", "–")
+    recent = report.get("model_only_recent")
+    if recent is not None and recent != base:
+        table.add_row("models alone, newest 100", *(_cell(recent[c], c) for c in _LIVE),
+                      "–", "–")
     for name, row in report["pipeline"].items():
         for placement in ("home", "product"):
             cells = row[placement]

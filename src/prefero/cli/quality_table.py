@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from prefero.recommend.quality import CandidateQuality, FormCalibration, ModelQuality
+from prefero.recommend.selection import REASONS
 
 __all__ = ["print_quality"]
 
@@ -23,6 +24,33 @@ def _figure(value: float | None, digits: int = 4) -> str:
     return NONE if value is None else f"{value:.{digits}f}"
 
 
+def _share(fraction: float) -> str:
+    """A served weight as its share of the score, as the console shows it (the search's
+    weights are relative: 1 and 0.5 serve two thirds and one third).
+
+    >>> _share(1 / 1.5), _share(0.5 / 1.5), _share(1.0), _share(0.0)
+    ('66.7%', '33.3%', '100%', '0%')
+    """
+    return f"{fraction:.1%}".replace(".0%", "%")
+
+
+def _weight(candidate: CandidateQuality, total: float) -> str:
+    """A candidate's weight cell: its share; the form model answers declared forms and is
+    never part of the weighted average."""
+    if candidate.role == "form":
+        return "forms" if candidate.weight > 0 else NONE
+    return _share(candidate.weight / total)
+
+
+def _reason(code: str | None) -> str:
+    """Why a candidate is not served, as a sentence (a code from a newer trainer as it is).
+
+    >>> _reason("over_budget")[:9], _reason("new_code"), _reason(None)
+    ('Too slow:', 'new_code', '')
+    """
+    return "" if code is None else REASONS.get(code, code)
+
+
 def _order(item: tuple[str, CandidateQuality]) -> tuple[int, float, str]:
     """Served history models first (heaviest first), then the form model, then the rest."""
     name, candidate = item
@@ -36,20 +64,19 @@ def quality_table(report: ModelQuality) -> Table:
                     "not served because"):
         table.add_column(heading, justify="left" if heading in (
             "model", "role", "not served because") else "right")
+    total = sum(report.weights.values()) or 1.0
     for name, candidate in sorted(report.candidates.items(), key=_order):
-        # The form model answers declared forms and is never part of the weighted average.
-        weight = ("forms" if candidate.role == "form"
-                  else _figure(candidate.weight, 2))
         table.add_row(name, candidate.role, _figure(candidate.val_hr10),
                       _figure(candidate.val_ndcg10), _figure(candidate.fit_seconds, 1),
-                      _figure(candidate.score_ms, 2), weight, candidate.dropped or "")
+                      _figure(candidate.score_ms, 2), _weight(candidate, total),
+                      _reason(candidate.dropped))
     table.add_section()
     served = report.served
     over = served.score_ms is not None and served.score_ms > served.budget_ms
     table.add_row("served combination", "history", _figure(served.val_hr10),
                   _figure(served.val_ndcg10), "",
                   f"{_figure(served.score_ms, 2)} of {served.budget_ms:g}",
-                  _figure(sum(report.weights.values()), 2),
+                  _share(1.0) if report.weights else NONE,
                   "over the latency budget" if over else "", style="bold")
     return table
 

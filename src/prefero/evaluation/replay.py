@@ -34,18 +34,19 @@ from threadpoolctl import threadpool_limits
 from prefero.evaluation.data import IntArray, LeaveOneOut, SequenceData
 from prefero.evaluation.replay_catalogue import ReplayCatalogue
 from prefero.evaluation.replay_shop import ReplayShop, build_shop, item_id
-from prefero.evaluation.runner import Progress
+from prefero.evaluation.runner import Progress, Silent
 from prefero.models.ranking import rank_targets, ranking_metrics
 from prefero.recommend.catalog_index import CatalogIndex
 from prefero.recommend.config import PipelineConfig
 from prefero.recommend.engine import RecommendationEngine
 from prefero.recommend.models import ModelView
+from prefero.recommend.profile import HISTORY_LIMIT
 from prefero.recommend.query import RecommendationQuery
 from prefero.recommend.training import train
 from prefero.types import Placement
 
 __all__ = ["KS", "LIST_SIZE", "MISSING", "PLACEMENTS", "VARIANTS", "Variant", "list_rank",
-           "model_only_ranks", "replay", "sample_users", "served_models"]
+           "model_only_ranks", "replay", "sample_users", "served_weights"]
 
 #: The length of every list asked for, and the cut-offs measured in it.
 LIST_SIZE = 20
@@ -127,21 +128,20 @@ def model_only_ranks(view: ModelView, histories: Sequence[IntArray], targets: In
     return np.concatenate(ranks) if ranks else np.zeros(0, dtype=np.int64)
 
 
-def served_models(view: ModelView) -> dict[str, dict[str, Any]]:
-    """The models the artefact serves, each with its role and weight: read from its
-    quality report (``manifest["quality"]``) where training wrote one (the models it chose,
-    weight above 0), else every model of the manifest (role and weight unknown).
+def served_weights(view: ModelView) -> dict[str, dict[str, Any]]:
+    """The models the artefact serves, each with its role and weight (its quality report's,
+    ``Artefacts.quality``), else every model of the manifest (role and weight unknown).
 
-    >>> # served_models(view) -> {"transitions": {"role": "history", "weight": 1.0}}
+    >>> # served_weights(view) -> {"transitions": {"role": "history", "weight": 1.0}}
     """
-    manifest = view.artefacts.manifest if view.artefacts is not None else {}
-    quality = manifest.get("quality")
-    candidates = quality.get("candidates") if isinstance(quality, dict) else None
-    if isinstance(candidates, dict):
-        return {str(name): {"role": entry.get("role"), "weight": entry.get("weight")}
-                for name, entry in candidates.items()
-                if isinstance(entry, dict) and entry.get("weight")}
-    return {str(name): {"role": None, "weight": None} for name in manifest.get("models", {})}
+    artefacts = view.artefacts
+    if artefacts is None:
+        return {}
+    quality = artefacts.quality
+    if quality is None:
+        return {name: {"role": None, "weight": None} for name in artefacts.models}
+    return {name: {"role": entry.role, "weight": entry.weight}
+            for name, entry in quality.candidates.items() if entry.weight > 0}
 
 
 def _metrics(ranks: IntArray) -> dict[str, float]:
@@ -150,14 +150,6 @@ def _metrics(ranks: IntArray) -> dict[str, float]:
 
 def _ratios(row: dict[str, float], base: dict[str, float]) -> dict[str, float | None]:
     return {key: (row[key] / base[key] if base[key] > 0 else None) for key in base}
-
-
-class _Silent:
-    def stage(self, description: str, total: int | None) -> None:
-        return None
-
-    def advance(self, steps: int) -> None:
-        return None
 
 
 def _pipeline_ranks(shop: ReplayShop, engine: RecommendationEngine, users: IntArray,
@@ -194,7 +186,7 @@ def replay(data: SequenceData, split: LeaveOneOut, catalogue: ReplayCatalogue, *
     >>> #                 folder=Path(mkdtemp()), users=5000, seed=0)
     >>> # report["pipeline"]["both off"]["home"]["NDCG@10"]
     """
-    hooks: Progress = progress if progress is not None else _Silent()
+    hooks: Progress = progress if progress is not None else Silent()
     hooks.stage("building the shop", None)
     shop = build_shop(data, split, catalogue, folder=folder, now=now)
     hooks.stage("training", None)
@@ -229,13 +221,14 @@ def replay(data: SequenceData, split: LeaveOneOut, catalogue: ReplayCatalogue, *
         if served is None:
             with shop.runtime.session() as session:
                 served = engine.snapshot(session)
-    report["model_only"], model_s = _model_only(served, split, sample, hooks)
+    report["model_only"], report["model_only_recent"], model_s = _model_only(
+        served, split, sample, hooks)
     for row in pipeline.values():
         for placement in PLACEMENTS:
             row[placement]["ratio"] = _ratios(
                 {k: row[placement][k] for k in report["model_only"]}, report["model_only"])
     report["pipeline"] = pipeline
-    report["served_models"] = served_models(served[1]) if served is not None else {}
+    report["served_models"] = served_weights(served[1]) if served is not None else {}
     artefacts = served[1].artefacts if served is not None else None
     report["quality"] = artefacts.manifest.get("quality") if artefacts is not None else None
     report["shop"] = {"products": shop.products, "customers": len(shop.customer_ids),
@@ -248,11 +241,15 @@ def replay(data: SequenceData, split: LeaveOneOut, catalogue: ReplayCatalogue, *
 
 
 def _model_only(served: tuple[CatalogIndex, ModelView] | None, split: LeaveOneOut,
-                sample: IntArray, hooks: Progress) -> tuple[dict[str, float], float]:
-    """The sampled users' model-only figure of the served snapshot's models and the
-    seconds it took."""
+                sample: IntArray, hooks: Progress
+                ) -> tuple[dict[str, float], dict[str, float], float]:
+    """The sampled users' model-only figures of the served snapshot's models, from the
+    whole history (the offline protocol, the ratios' base) and from the newest
+    ``HISTORY_LIMIT`` items only (what a request's profile reads: the difference is the
+    cost of that limit, not of the pipeline's scoring), and the seconds they took."""
     if served is None:
-        return _metrics(np.zeros(0, dtype=np.int64)), 0.0
+        empty = _metrics(np.zeros(0, dtype=np.int64))
+        return empty, empty, 0.0
     hooks.stage("model-only ranking", None)
     started = time.perf_counter()
     index, view = served
@@ -261,5 +258,7 @@ def _model_only(served: tuple[CatalogIndex, ModelView] | None, split: LeaveOneOu
                              dtype=np.int64) for u in sample]
     targets = np.fromiter((position[item_id(int(split.test[u]))] for u in sample),
                           dtype=np.int64, count=len(sample))
-    ranks = model_only_ranks(view, histories, targets)
-    return _metrics(ranks), time.perf_counter() - started
+    whole = _metrics(model_only_ranks(view, histories, targets))
+    recent = _metrics(model_only_ranks(view, [h[-HISTORY_LIMIT:] for h in histories],
+                                       targets))
+    return whole, recent, time.perf_counter() - started

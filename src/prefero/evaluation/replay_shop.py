@@ -117,8 +117,10 @@ def build_shop(data: SequenceData, split: LeaveOneOut, catalogue: ReplayCatalogu
     folder.mkdir(parents=True, exist_ok=True)
     schema_path = folder / "facets.yaml"
     schema = catalogue.write_schema(schema_path)
-    # Every setting the shop's behaviour depends on is given here, so that the machine's
-    # own PREFERO_* variables (another database, Redis, published artefacts) stay out.
+    # Where the shop lives is given here, so that the machine's own database, Redis and
+    # published artefacts stay out. What it serves is not: the candidate models and the
+    # ranking knobs follow the PREFERO_* variables as `prefero train` and the API follow
+    # them (PREFERO_MODELS=transitions prefero evaluate-live … replays that choice).
     settings = Settings(
         data_dir=folder, database_url=f"sqlite:///{(folder / 'replay.db').resolve()}",
         facet_schema=schema_path, artefact_store="directory", redis_url=None,

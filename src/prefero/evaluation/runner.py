@@ -55,6 +55,7 @@ __all__ = [
     "EvaluationError",
     "Progress",
     "Resolve",
+    "Silent",
     "available_cores",
     "dataset_stats",
     "default_models",
@@ -84,7 +85,9 @@ class Progress(Protocol):
         """``steps`` more steps of the current stage are done."""
 
 
-class _Silent:
+class Silent:
+    """A ``Progress`` that reports nothing."""
+
     def stage(self, description: str, total: int | None) -> None:
         return None
 
@@ -196,7 +199,7 @@ def evaluate_models(
     classes, skipped = resolve_models(names, resolve=resolve)
     if split.n_users == 0:
         raise EvaluationError("no user has the 3 interactions leave-one-out needs")
-    hooks: Progress = progress if progress is not None else _Silent()
+    hooks: Progress = progress if progress is not None else Silent()
     matrix = attribute_matrix(attributes)[0] if attributes is not None else None
     context = _Context(split, matrix, item_counts(split.test_histories(), split.n_items), hooks)
     labels = {name: f"[{number}/{len(classes)}] {name}"
@@ -409,7 +412,7 @@ def _start_worker(threads: int, split: LeaveOneOut, attributes: sp.csr_matrix | 
     # Read by PyTorch's runtime when a model first imports it, which happens after this.
     os.environ["OMP_NUM_THREADS"] = str(threads)
     _WORKER["limits"] = threadpool_limits(threads)  # BLAS and OpenMP already loaded
-    _WORKER["context"] = _Context(split, attributes, counts, _Silent())
+    _WORKER["context"] = _Context(split, attributes, counts, Silent())
     _WORKER["seed"], _WORKER["resolve"] = seed, resolve
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -368,11 +368,29 @@ def served_models(artefacts: Artefacts
 
     >>> # history, weights, form = served_models(artefacts)
     """
-    quality = artefacts.quality
-    chosen = (quality.weights if quality is not None else
+    chosen = (_report_weights(artefacts.manifest["quality"])
+              if isinstance(artefacts.manifest.get("quality"), dict) else
               {name: 1.0 for name, model in artefacts.models.items()
                if not model.answers_forms})
     history = {name: artefacts.models[name] for name in chosen if name in artefacts.models}
     forms = [model for model in artefacts.models.values()
              if model.answers_forms and isinstance(model, DeclaredChoices)]
     return history, tuple(chosen[name] for name in history), forms[0] if forms else None
+
+
+def _report_weights(report: dict[str, Any]) -> dict[str, float]:
+    """The served history models' weights, read from a quality report's raw form: serving
+    must not depend on the whole report's validation (a newer trainer's report, with a
+    field this build does not know, still serves), only on these numbers.
+
+    >>> _report_weights({"candidates": {"als": {"role": "history", "weight": 2},
+    ...                                 "declared": {"role": "form", "weight": 1},
+    ...                                 "ease": {"role": "history", "weight": 0}}})
+    {'als': 2.0}
+    """
+    candidates = report.get("candidates")
+    if not isinstance(candidates, dict):
+        return {}
+    return {str(name): float(entry["weight"]) for name, entry in candidates.items()
+            if isinstance(entry, dict) and entry.get("role") == "history"
+            and isinstance(entry.get("weight"), int | float) and entry["weight"] > 0}

@@ -37,7 +37,8 @@ class CandidateQuality(_Report):
     score_ms: float | None = Field(default=None, ge=0.0)
     #: The weight it is served with (0: not served).
     weight: float = Field(default=0.0, ge=0.0)
-    #: Why it is not served, when it is not (``weight == 0``): a sentence for the shop.
+    #: Why it is not served, when it is not (``weight == 0``): a reason code of
+    #: ``prefero.recommend.selection.REASONS`` (the CLI and the console word it).
     dropped: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
 

@@ -73,18 +73,28 @@ __all__ = [
     "select_models",
 ]
 
-#: Why a candidate is not served: sentences for the shop, translated by the console (keep
-#: this set small and fixed; each is a msgid of the Polish catalogue).
-NOT_BETTER = "It did not improve the validation figures of the models served."
-OVER_BUDGET = "Too slow: with it, the served models would exceed the scoring time budget."
-OUT_OF_TIME = "Not tried: the time allowed for choosing the models had run out."
-TOO_LARGE = "The catalogue is too large for this model."
-NOT_INSTALLED = "This model is not installed on the training machine."
-NO_JOURNEYS = "No customer journeys to learn from yet."
-EVIDENCE_ONLY = ("Kept only as evidence of what shoppers chose next (for \"often chosen "
-                 "after\"); it does not rank.")
-REASONS: tuple[str, ...] = (NOT_BETTER, OVER_BUDGET, OUT_OF_TIME, TOO_LARGE, NOT_INSTALLED,
-                            NO_JOURNEYS, EVIDENCE_ONLY)
+#: Why a candidate is not served: stable codes stored in the report (a later rewording of
+#: a sentence must not orphan the reports of older versions). Keep the set small and fixed;
+#: the console words each code (``prefero.web.dashboard.model_words``), the CLI prints
+#: ``REASONS``.
+NOT_BETTER = "not_better"
+OVER_BUDGET = "over_budget"
+OUT_OF_TIME = "out_of_time"
+TOO_LARGE = "too_large"
+NOT_INSTALLED = "not_installed"
+NO_JOURNEYS = "no_journeys"
+EVIDENCE_ONLY = "evidence_only"
+#: Each reason's code → its English sentence, as the terminal and the docs give it.
+REASONS: Mapping[str, str] = {
+    NOT_BETTER: "It did not improve the validation figures of the models served.",
+    OVER_BUDGET: "Too slow: with it, the served models would exceed the scoring time budget.",
+    OUT_OF_TIME: "Not tried: the time allowed for choosing the models had run out.",
+    TOO_LARGE: "The catalogue is too large for this model.",
+    NOT_INSTALLED: "This model is not installed on the training machine.",
+    NO_JOURNEYS: "No customer journeys to learn from yet.",
+    EVIDENCE_ONLY: ("Kept only as evidence of what shoppers chose next (for \"often chosen "
+                    "after\"); it does not rank."),
+}
 
 #: Customers whose held-out item the candidates are ranked against (a seeded sample).
 VALIDATION_CUSTOMERS = 5_000

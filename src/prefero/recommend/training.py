@@ -112,17 +112,24 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
     basket_counts = {"purchase_baskets": len(baskets.purchase),
                      "view_baskets": len(baskets.view)}
     events = baskets.events
+    journey_customers = baskets.customers  # whose each sequence is: the forms' calibration
     del baskets
     selection = select_models(
         sequences, n_items=n, names=settings.models, attributes=attributes,
         seconds=settings.model_selection_seconds, budget_ms=settings.model_score_budget_ms,
         min_customers=config.min_tuning_users, seed=config.seed, progress=say)
     forms = None
+    candidates = selection.candidates
     if isinstance(selection.form, DeclaredChoices):
         # Tuned in place on the forms customers really filled in, before it is saved.
         with runtime.session() as session:
             forms = calibrate_forms(session, index=index, attribute_keys=attribute_keys,
-                                    model=selection.form, settings=settings)
+                                    model=selection.form,
+                                    data=TrainingData(sequences, n, item_attributes=attributes),
+                                    customers=journey_customers, settings=settings)
+        if selection.form.name in candidates:  # the report shows the parameters served
+            candidates = {**candidates, selection.form.name: candidates[
+                selection.form.name].model_copy(update={"params": forms.params_after})}
         say(f"form model: {forms.real_forms} real forms"
             + (f", parameters {forms.params_after}" if forms.calibrated else
                f", fewer than {forms.minimum} needed to calibrate it"))
@@ -139,7 +146,7 @@ def train(runtime: Runtime, *, config: TrainingConfig | None = None,
         selection_budget_seconds=settings.model_selection_seconds, products=n,
         customers=len(sequences), events=events,
         validation_customers=selection.validation_customers,
-        candidates=selection.candidates, served=selection.served, forms=forms)
+        candidates=candidates, served=selection.served, forms=forms)
     version = write_version(
         runtime.settings.artefact_dir,
         item_ids=item_ids,

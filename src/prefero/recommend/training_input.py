@@ -89,11 +89,13 @@ class Behaviour:
     """What consenting customers' linked events give training.
 
     ``journeys``: each customer's products in time order, where the same product twice in
-    a row counts once (a view followed by a purchase of it is one step of the journey).
+    a row counts once (a view followed by a purchase of it is one step of the journey);
+    ``customers[u]`` is the customer whose journey ``journeys[u]`` is.
     ``purchase`` / ``view``: one basket per customer and session (or day, for events without
     a session), from add-to-cart and purchase events / from every browsing event."""
 
     journeys: list[IntArray]
+    customers: list[str]
     purchase: Baskets
     view: Baskets
     events: int  # linked events of consenting customers with a known product
@@ -180,9 +182,10 @@ def read_behaviour(session: Session, position: dict[str, int], settings: Setting
     consents = purpose_consents(session, people_ids, purpose="tracking", settings=settings)
     granted = np.fromiter((consents[c] for c in people_ids), dtype=bool,
                           count=len(people_ids))
+    by_rank = np.array(sorted(range(len(people_ids)), key=people_ids.__getitem__),
+                       dtype=np.int64)
     rank = np.empty(len(people_ids), dtype=np.int64)
-    rank[sorted(range(len(people_ids)), key=people_ids.__getitem__)] = np.arange(
-        len(people_ids))
+    rank[by_rank] = np.arange(len(people_ids))
     n_sessions = max(len(sessions), 1)
     sessions.clear()
     customer = columns.joined("customer", "int64")
@@ -201,6 +204,8 @@ def read_behaviour(session: Session, position: dict[str, int], settings: Setting
         bought &= ~_refunded_lines(basket, item, np.isin(event_id, refunded))
     del event_id
     behaviour = Behaviour(journeys=_journeys(customer, item),
+                          customers=[people_ids[c]
+                                     for c in by_rank[_owners(customer)].tolist()],
                           purchase=_baskets(basket, item, bought),
                           view=_baskets(basket, item, np.isin(kind, VIEW_TYPES)),
                           events=len(item))
@@ -297,6 +302,17 @@ def _journeys(customer: IntArray, item: IntArray) -> list[IntArray]:
     step[1:] |= item[1:] != item[:-1]
     starts = np.flatnonzero(first[step])
     return np.split(item[step].astype(np.int64), starts[1:])
+
+
+def _owners(customer: IntArray) -> IntArray:
+    """The customer of each journey ``_journeys`` cuts from the same rows, in its order.
+
+    >>> _owners(np.array([0, 0, 2, 2, 5])).tolist()
+    [0, 2, 5]
+    """
+    first = np.ones(len(customer), dtype=bool)
+    first[1:] = customer[1:] != customer[:-1]
+    return customer[first]
 
 
 def _baskets(key: IntArray, item: IntArray, selected: npt.NDArray[np.bool_]) -> Baskets:

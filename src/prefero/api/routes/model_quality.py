@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 
 from prefero.api.deps import DbSession, Rt, require
+from prefero.api.params import NO_CONTROL_CHARACTERS
 from prefero.api.problems import problem_responses
 from prefero.recommend.quality import ModelQuality
 from prefero.recommend.quality_reads import current_quality, version_quality
@@ -38,7 +39,7 @@ def get_current_quality(session: DbSession, runtime: Rt) -> ModelQuality:
             summary="Quality report of one kept artefact version")
 def get_version_quality(
     session: DbSession, runtime: Rt,
-    version: Annotated[str, Path(max_length=40, description=(
+    version: Annotated[str, Path(max_length=40, pattern=NO_CONTROL_CHARACTERS, description=(
         "An artefact version still kept (the newest few), as `prefero train` names it"))],
 ) -> ModelQuality:
     """The report of an earlier (or the current) artefact version; 404 for a version no

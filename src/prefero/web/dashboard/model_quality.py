@@ -27,19 +27,25 @@ from prefero.web.dashboard.model_words import (
     DROPPED_REASONS,
     MODEL_NAMES,
     OTHER_MODEL,
+    OTHER_REASON,
 )
 from prefero.web.dashboard.nav import NavPage, register
 from prefero.web.dashboard.render import Numbers, dashboard_page
 from prefero.web.i18n import Translator, language_of, translator
 
-__all__ = ["PAGE", "model_name", "router"]
+__all__ = ["PAGE", "UNTESTED_BELOW", "model_name", "router"]
 
 PAGE = register(NavPage(key="models", path="/dashboard/models", label=N_("Models"),
                         order=65))
 router = APIRouter()
 
+#: Customers with three or more products that training needs before it validates the models
+#: (``TrainingConfig.min_tuning_users``; the report does not carry it, and importing
+#: training here would load every model library into the console: a test keeps them equal).
+UNTESTED_BELOW = 50
+
 _MISSING: dict[MissingReason, str] = {
-    "untrained": N_("No recommendation model has been trained yet. Once `prefero train` "
+    "untrained": N_("No recommendation model has been trained yet. Once “prefero train” "
                     "has run, this page shows what it measured."),
     "no_report": N_("The models served now were trained before training wrote reports. "
                     "The next training will write one."),
@@ -66,11 +72,17 @@ def _milliseconds(value: float | None, t: Translator, n: Numbers) -> str:
     return "–" if value is None else t("{n} ms", n=n.count(round(value, 2)))
 
 
+def _total(report: ModelQuality) -> float:
+    """What the served weights add up to: the search gives relative weights (1 and 0.5),
+    and the page shows each as its share of the score, in the bar and in both tables."""
+    return sum(report.weights.values()) or 1.0
+
+
 def _served(report: ModelQuality, t: Translator, n: Numbers) -> Figure:
     """The served history models as one bar cut by their weights, with their figures."""
     served = sorted(report.weights.items(), key=lambda entry: (-entry[1], entry[0]))
     names = [model_name(code, t) for code, _weight in served]
-    total = sum(weight for _code, weight in served) or 1.0
+    total = _total(report)
     return figure(
         # Drawn in percentage points: pygal labels no axis below 1 (see recommendations).
         Chart(key="served", title=t("Served models and their weights"),
@@ -88,15 +100,22 @@ def _served(report: ModelQuality, t: Translator, n: Numbers) -> Figure:
 def _why_not(candidate: CandidateQuality, t: Translator) -> str:
     if candidate.dropped is None:
         return t("Not chosen.")
-    known = DROPPED_REASONS.get(candidate.dropped)
-    return t(known) if known is not None else candidate.dropped
+    # A code this console does not know comes from a newer trainer: never show it raw.
+    return t(DROPPED_REASONS.get(candidate.dropped, OTHER_REASON))
 
 
 def _not_served(report: ModelQuality, t: Translator) -> list[tuple[str, str]]:
-    """The history models training left out, each with its reason in words."""
+    """Every model training left out, the form model included, each with its reason in
+    words."""
     return [(model_name(code, t), _why_not(c, t))
-            for code, c in sorted(report.candidates.items())
-            if c.role == "history" and c.weight <= 0]
+            for code, c in sorted(report.candidates.items()) if c.weight <= 0]
+
+
+def _weight(candidate: CandidateQuality, total: float, t: Translator, n: Numbers) -> str:
+    """A model's weight as its share of the served score; the form model has none."""
+    if candidate.role == "history":
+        return n.share(candidate.weight / total)
+    return t("Forms only") if candidate.weight > 0 else t("Not served")
 
 
 def _tried(report: ModelQuality, t: Translator, n: Numbers) -> Figure:
@@ -104,6 +123,7 @@ def _tried(report: ModelQuality, t: Translator, n: Numbers) -> Figure:
     tried = sorted(report.candidates.items(),
                    key=lambda entry: (-(entry[1].val_hr10 or 0.0), entry[0]))
     names = [model_name(code, t) for code, _c in tried]
+    total = _total(report)
     return figure(
         Chart(key="tried", title=t("Every model tried, on validation"), labels=names,
               series=[Series(t("Hit rate in the top 10"),
@@ -117,7 +137,7 @@ def _tried(report: ModelQuality, t: Translator, n: Numbers) -> Figure:
                  t("Time per customer"), t("Weight")],
         rows=[[name, n.share(c.val_hr10), n.share(c.val_ndcg10),
                _seconds(c.fit_seconds, t, n), _milliseconds(c.score_ms, t, n),
-               n.share(c.weight) if c.role == "history" else t("Forms only")]
+               _weight(c, total, t, n)]
               for name, (_code, c) in zip(names, tried, strict=True)],
         note=t("Time per customer: scoring one customer's history over the whole catalogue "
                "(the median). The preference-form model answers forms apart from the "
@@ -126,9 +146,12 @@ def _tried(report: ModelQuality, t: Translator, n: Numbers) -> Figure:
 
 def _budget(report: ModelQuality, t: Translator) -> str:
     served = report.served
-    if served.score_ms is None:
+    if served.score_ms is None and not report.weights:
         return t("No model scores customers' histories now: recommendations come from "
                  "best sellers, trends and declared preferences.")
+    if served.score_ms is None:
+        return t("The time the served models take per customer could not be measured: "
+                 "there were no products or no customer histories to time them on.")
     values = {"ms": _milliseconds(served.score_ms, t, Numbers(t)),
               "budget": _milliseconds(served.budget_ms, t, Numbers(t))}
     if served.score_ms > served.budget_ms:
@@ -136,6 +159,26 @@ def _budget(report: ModelQuality, t: Translator) -> str:
                  "allowed.", **values)
     return t("Together the served models take {ms} per customer, within the {budget} "
              "allowed.", **values)
+
+
+def _checked(report: ModelQuality, t: Translator, n: Numbers) -> list[str]:
+    """How the figures were measured, or why there are none."""
+    if report.validation_customers == 0:
+        return [t("The models are served untested, with their default settings at equal "
+                  "weights: fewer than {minimum} customers had chosen three or more products, "
+                  "too few to check them on.", minimum=n.count(UNTESTED_BELOW))]
+    return [t("How the models were checked: for {customers} customers, the last product each "
+              "chose was hidden, the models learnt from everything before it, and then "
+              "recommended 10 products from what that customer had done.",
+              customers=n.count(report.validation_customers)),
+            t("Hit rate in the top 10 (HR@10) is the share of those customers whose hidden "
+              "product was among the 10. NDCG@10 also counts its place: a hit in first place "
+              "counts fully, lower places less, so it is never higher than the hit rate."),
+            # The settings and weights were chosen on these very products: the replay
+            # (docs/evaluation.md) measures the live pipeline on a separate one.
+            t("The models' settings and weights were chosen on these same hidden products, "
+              "so the figures flatter them somewhat; “prefero evaluate-live” measures the "
+              "live recommendations on a product kept apart.")]
 
 
 def _forms(forms: FormCalibration | None, t: Translator, n: Numbers) -> str:
@@ -179,9 +222,8 @@ def models(request: Request, staff: Staff, session: DbSession, runtime: Rt) -> R
         summary=_summary(report, t, n),
         figures=[_served(report, t, n), _tried(report, t, n)],
         budget=_budget(report, t), forms=_forms(report.forms, t, n),
-        not_served=_not_served(report, t),
+        not_served=_not_served(report, t), checked=_checked(report, t, n),
         trained=n.moment(datetime.fromisoformat(report.trained_at)),
-        validation=n.count(report.validation_customers),
         training=_seconds(report.training_seconds, t, n),
         selection=_seconds(report.selection_seconds, t, n),
         selection_budget=_seconds(report.selection_budget_seconds, t, n))

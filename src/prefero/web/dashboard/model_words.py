@@ -3,7 +3,7 @@ translates them): the recommendation models by what they do, and the reasons tra
 gives for not serving a model.
 
 A model this table does not know yet is named by a generic phrase with its code; a reason
-it does not know is shown as training wrote it (an English sentence, never a code).
+code it does not know (written by a newer trainer) by a generic phrase, never the code.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from prefero.recommend.selection import (
     TOO_LARGE,
 )
 
-__all__ = ["DROPPED_REASONS", "MODEL_NAMES", "OTHER_MODEL"]
+__all__ = ["DROPPED_REASONS", "MODEL_NAMES", "OTHER_MODEL", "OTHER_REASON"]
 
 MODEL_NAMES: dict[str, str] = {
     "popularity": N_("Best sellers"),
@@ -35,7 +35,8 @@ MODEL_NAMES: dict[str, str] = {
     "blend": N_("Blend of models"),
 }
 OTHER_MODEL = N_("Model “{code}”")
-# The reasons prefero.recommend.selection writes into a report, each as the shop reads it.
+# The reason codes prefero.recommend.selection writes into a report, each as the shop reads
+# it (the sentences are the console's own: REASONS words them for the terminal).
 DROPPED_REASONS: dict[str, str] = {
     NOT_BETTER: N_("It added nothing to the served models on validation (weight 0)."),
     OVER_BUDGET: N_("Too slow: the served models would go over their time per request."),
@@ -47,3 +48,5 @@ DROPPED_REASONS: dict[str, str] = {
     EVIDENCE_ONLY: N_("Kept only to count what shoppers chose next (the evidence behind "
                       "“often chosen after”); it does not rank."),
 }
+OTHER_REASON = N_("Training did not serve it, for a reason this version of the console does "
+                  "not know yet.")
