@@ -138,3 +138,23 @@ def test_the_report_s_weights_are_served_and_a_version_without_one_weighs_equall
         "transitions": 2.0, "als": 1.0}
     # Cooccurrence, left out of the ranking, still counts observed choices as evidence.
     assert [type(m).__name__ for m in served.evidence] == ["CoOccurrence"]
+
+
+def test_a_form_s_scores_are_worked_out_once_per_view_and_shared_read_only(
+        every_model: tuple[CatalogIndex, Artefacts], monkeypatch: pytest.MonkeyPatch) -> None:
+    index, artefacts = every_model
+    view = build_model_view(index, artefacts)
+    keys = sorted(artefacts.attribute_keys, key=lambda k: -index.postings[k].size)[:2]
+    assert view.form_model is not None
+    calls: list[object] = []
+    score = view.form_model.score_declared
+    monkeypatch.setattr(view.form_model, "score_declared",
+                        lambda forms: calls.append(forms) or score(forms))
+    first = view.form_scores(keys)
+    again = view.form_scores(list(reversed(keys)))  # the same form, named in another order
+    assert again is first and len(calls) == 1
+    assert not first.flags.writeable  # a request cannot change another's scores
+    fresh = build_model_view(index, artefacts)  # another view works it out again, alike
+    np.testing.assert_array_equal(fresh.form_scores(keys), first)
+    # A view made from this one without the form model does not answer from its cache.
+    assert not replace(view, form_model=None).form_scores(keys).any()

@@ -23,7 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from prefero.evaluation.data import leave_one_out
+from prefero.evaluation.data import SequenceData, leave_one_out
 from prefero.evaluation.replay import replay
 from prefero.evaluation.replay_catalogue import replay_catalogue
 from prefero.evaluation.runner import (
@@ -114,14 +114,9 @@ def evaluate(
     if cold_start and item_attributes is None and items is None:
         _fail("--cold-start needs item attributes: give --items or --item-attributes")
     evaluate_cold_start = _cold_start_function() if cold_start else None
-    columns = ([c.strip() for c in item_columns.split(",") if c.strip()]
-               if item_columns is not None else None)
-    try:
-        data, attributes = load_dataset(
-            sequences=sequences, interactions=interactions, item_attributes=item_attributes,
-            items=items, item_columns=columns)
-    except (EvaluationError, ValueError) as exc:  # InputFileError, bad JSON, bad encoding
-        _fail(str(exc))
+    data, attributes = _dataset(sequences=sequences, interactions=interactions,
+                                item_attributes=item_attributes, items=items,
+                                item_columns=item_columns)
     split = leave_one_out(data)
     for name, reason in skipped.items():
         console.print(f"[yellow]Skipping[/yellow] {name}: {reason}", highlight=False)
@@ -149,6 +144,21 @@ def evaluate(
     if output is not None:
         output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         console.print(f"[green]Wrote[/green] {output}")
+
+
+def _dataset(*, sequences: Path | None, interactions: Path | None,
+             item_attributes: Path | None, items: Path | None, item_columns: str | None
+             ) -> tuple[SequenceData, list[tuple[str, ...]] | None]:
+    """The dataset and its item attributes as the options name them; unusable input ends
+    the command with its reason."""
+    columns = ([c.strip() for c in item_columns.split(",") if c.strip()]
+               if item_columns is not None else None)
+    try:
+        return load_dataset(sequences=sequences, interactions=interactions,
+                            item_attributes=item_attributes, items=items,
+                            item_columns=columns)
+    except (EvaluationError, ValueError) as exc:  # InputFileError, bad JSON, bad encoding
+        _fail(str(exc))
 
 
 def _fail(message: str) -> NoReturn:
@@ -255,14 +265,9 @@ def evaluate_live(
     console = Console()
     if output is not None and not output.parent.is_dir():
         _fail(f"--output: folder {output.parent} does not exist")
-    columns = ([c.strip() for c in item_columns.split(",") if c.strip()]
-               if item_columns is not None else None)
-    try:
-        data, attributes = load_dataset(
-            sequences=sequences, interactions=interactions, item_attributes=item_attributes,
-            items=items, item_columns=columns)
-    except (EvaluationError, ValueError) as exc:  # InputFileError, bad JSON, bad encoding
-        _fail(str(exc))
+    data, attributes = _dataset(sequences=sequences, interactions=interactions,
+                                item_attributes=item_attributes, items=items,
+                                item_columns=item_columns)
     split = leave_one_out(data)
     if split.n_users == 0:
         _fail("no user has the 3 interactions leave-one-out needs")
