@@ -8,6 +8,7 @@ import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
@@ -61,6 +62,7 @@ def _digest(runtime: Runtime) -> str:
         if path.name == "manifest.json":
             manifest = json.loads(path.read_text("utf-8"))
             del manifest["version"], manifest["created_at"]
+            _without_timings(manifest.get("quality") or {})
             digest.update(json.dumps(manifest, sort_keys=True).encode())
         elif path.suffix == ".npy":
             array = np.load(path, allow_pickle=False)
@@ -68,6 +70,16 @@ def _digest(runtime: Runtime) -> str:
         else:
             digest.update(_file_bytes(path))
     return digest.hexdigest()
+
+
+def _without_timings(report: dict[str, Any]) -> None:
+    """The quality report less the seconds and milliseconds it measured: how long a fit or
+    a score took is the machine's, not the data's (every figure of the data stays)."""
+    for key in ("training_seconds", "selection_seconds"):
+        report.pop(key, None)
+    for part in [*(report.get("candidates") or {}).values(), report.get("served") or {}]:
+        part.pop("fit_seconds", None)
+        part.pop("score_ms", None)
 
 
 def _file_bytes(path: Path) -> bytes:
