@@ -36,7 +36,9 @@ def list_watches(customer_id: CustomerId, session: DbSession) -> WatchesOut:
 
 
 @router.put("/{customer_id}/watches/{product_id}", dependencies=_OWN_INGEST,
-            responses=problem_responses(404))
+            responses={201: {"model": WatchOut, "description": "Now watched."},
+                       200: {"model": WatchOut, "description": "Changed what is watched for."},
+                       **problem_responses(404)})
 def put_watch(customer_id: CustomerId, product_id: ProductId, session: DbSession,
               response: Response, body: WatchIn | None = None) -> WatchOut:
     """Watch a product for a lower price, a return to stock, or both (the default);
