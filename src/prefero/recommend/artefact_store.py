@@ -16,7 +16,6 @@ each version once.
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import tarfile
 import tempfile
@@ -27,7 +26,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from prefero.recommend.artefact_rows import ArtefactChunk, PublishedArtefact
-from prefero.recommend.artefacts import KEEP_VERSIONS, prune
+from prefero.recommend.artefacts import KEEP_VERSIONS, MANIFEST, prune, read_manifest
 
 __all__ = ["CHUNK_BYTES", "CorruptArtefact", "fetch", "newest", "publish"]
 
@@ -58,7 +57,7 @@ def publish(session: Session, folder: Path, *, keep: int = KEEP_VERSIONS) -> str
     >>> # with runtime.session(write=True) as session: publish(session, root / version)
     """
     version = folder.name
-    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    manifest = read_manifest(folder)
     with tempfile.TemporaryFile() as archive:
         with tarfile.open(fileobj=archive, mode="w") as tar:
             tar.add(folder, arcname=version)
@@ -100,7 +99,7 @@ def fetch(session: Session, version: str, root: Path) -> Path:
     ``root`` then.
     """
     target = root / version
-    if (target / "manifest.json").exists():
+    if (target / MANIFEST).exists():
         return target
     row = session.get(PublishedArtefact, version)
     if row is None:
@@ -122,13 +121,13 @@ def fetch(session: Session, version: str, root: Path) -> Path:
                 # "data": only plain files and folders under the staging folder.
                 tar.extractall(staging, filter="data")
             unpacked = staging / version
-            if not (unpacked / "manifest.json").is_file():
+            if not (unpacked / MANIFEST).is_file():
                 raise CorruptArtefact(f"artefact version {version} holds no manifest")
             try:
                 unpacked.rename(target)
             except OSError:
                 # Another process of this host installed it first: theirs is the same.
-                if not (target / "manifest.json").exists():
+                if not (target / MANIFEST).exists():
                     raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -32,6 +32,7 @@ __all__ = [
     "load_current",
     "load_version",
     "prune",
+    "read_manifest",
     "write_version",
 ]
 
@@ -39,6 +40,7 @@ ARTEFACT_FORMAT = 1
 CURRENT = "CURRENT"
 MODELS_DIR = "models"
 ATTRIBUTES_FILE = "attributes.json"
+MANIFEST = "manifest.json"
 KEEP_VERSIONS = 3
 
 
@@ -121,7 +123,7 @@ def write_version(
         manifest["quality"] = quality.model_dump(mode="json", exclude={"version"})
     (staging / "items.json").write_text(json.dumps(item_ids), "utf-8")
     (staging / ATTRIBUTES_FILE).write_text(json.dumps(attribute_keys or []), "utf-8")
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), "utf-8")
     staging.rename(root / version)
     pointer = root / f".{CURRENT}.tmp"
     pointer.write_text(version, "utf-8")
@@ -154,10 +156,16 @@ def load_current(root: Path) -> Artefacts | None:
     return load_version(root, version)
 
 
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of the version in ``folder`` (its arrays and models are not opened)."""
+    manifest: dict[str, Any] = json.loads((folder / MANIFEST).read_text("utf-8"))
+    return manifest
+
+
 def load_version(root: Path, version: str) -> Artefacts:
     """Load ``root/version`` memory-mapped."""
     folder = root / version
-    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    manifest = read_manifest(folder)
     if manifest.get("format") != ARTEFACT_FORMAT:
         raise ValueError(f"artefact {version} has format {manifest.get('format')}, "
                          f"this build reads {ARTEFACT_FORMAT}: run `prefero train`")

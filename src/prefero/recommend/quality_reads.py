@@ -9,7 +9,6 @@ otherwise the version folders of ``artefact_dir`` and its ``CURRENT`` pointer.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +20,7 @@ from prefero.config import Settings
 from prefero.errors import NotFound
 from prefero.recommend import artefact_store
 from prefero.recommend.artefact_rows import PublishedArtefact
-from prefero.recommend.artefacts import current_version
+from prefero.recommend.artefacts import MANIFEST, current_version, read_manifest
 from prefero.recommend.quality import ModelQuality, quality_of
 
 __all__ = ["MissingReason", "QualityMissing", "current_quality", "kept_versions",
@@ -51,7 +50,7 @@ def kept_versions(session: Session, *, settings: Settings) -> list[str]:
         return []
     return sorted(p.name for p in root.iterdir()
                   if p.is_dir() and not p.name.startswith(".")
-                  and (p / "manifest.json").is_file())
+                  and (p / MANIFEST).is_file())
 
 
 def current_quality(session: Session, *, settings: Settings) -> ModelQuality:
@@ -94,6 +93,4 @@ def _manifest(session: Session, *, settings: Settings, version: str
     # must not reach outside the artefacts.
     if version not in kept_versions(session, settings=settings):
         return None
-    found: dict[str, Any] = json.loads(
-        (Path(settings.artefact_dir) / version / "manifest.json").read_text("utf-8"))
-    return found
+    return read_manifest(Path(settings.artefact_dir) / version)
