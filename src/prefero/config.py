@@ -444,6 +444,12 @@ class Settings(BaseSettings):
         description="Content choices a process keeps in memory before writing them to the "
                     "exposure log in one unit of work (or 10 s after the oldest, and when a "
                     "worker stops). A process that dies loses what waits.")
+    experiment_exposure_batch: int = Field(
+        default=200, ge=1, le=100_000,
+        description="Experiment renders a process keeps in memory (summed per unit and arm) "
+                    "before writing them to the exposure log in one unit of work (or 10 s "
+                    "after the oldest, and when a worker stops). A process that dies loses "
+                    "what waits.")
     recommendation_impression_batch: int = Field(
         default=2_000, ge=1, le=1_000_000,
         description="Recommendation impressions (one per item served) a process counts in "

@@ -30,6 +30,7 @@ from prefero.errors import Overloaded
 
 if TYPE_CHECKING:
     from prefero.recommend.engine import RecommendationEngine
+    from prefero.experiments.running import Book
 
 __all__ = ["Runtime"]
 
@@ -80,6 +81,13 @@ class Runtime:
         # Search's tables of a catalogue are built with its snapshot, before any shopper
         # reads it (the recommendation engine knows nothing of search).
         return RecommendationEngine(runtime=self, on_new_catalogue=(prepare_search,))
+
+    @cached_property
+    def experiments(self) -> Book:
+        """The experiments running now, as this process holds them."""
+        from prefero.experiments.running import Book
+
+        return Book()
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:

@@ -12,6 +12,12 @@ from prefero.customers.household_models import HouseholdProfile
 from prefero.customers.models import ConsentRecord, Customer, Preference, SuggestionDecision
 from prefero.db.base import Base
 from prefero.events.models import Event, EventReceipt, ProductActivity
+from prefero.experiments.models import (
+    Experiment,
+    ExperimentArm,
+    ExperimentExposure,
+    ExperimentTally,
+)
 from prefero.follows.models import Follow
 from prefero.merchandising.models import MerchandisingRule
 from prefero.messaging.models import OutboxMessage
@@ -43,6 +49,10 @@ __all__ = [
     "Event",
     "EventReceipt",
     "ExchangeCode",
+    "Experiment",
+    "ExperimentArm",
+    "ExperimentExposure",
+    "ExperimentTally",
     "Follow",
     "HouseholdProfile",
     "MerchandisingRule",
