@@ -82,7 +82,8 @@ def _openapi_document() -> dict[str, Any]:
         runtime.close()
 
 
-def _config(mode: str) -> schemathesis.Config:
+def _config(mode: str, *, examples: str = "PREFERO_FUZZ_EXAMPLES", default: int = 30
+            ) -> schemathesis.Config:
     return schemathesis.Config.from_dict({
         # A fixed seed by default: on the wire every query value is text, so a few "invalid"
         # cases (cart=false: a boolean where a list was due) read as valid ones, and a random
@@ -93,7 +94,7 @@ def _config(mode: str) -> schemathesis.Config:
             "mode": mode,
             # Per operation; about 20 s for the file on two cores. Raise it locally with
             # PREFERO_FUZZ_EXAMPLES=500 for a deeper search.
-            "max-examples": int(os.environ.get("PREFERO_FUZZ_EXAMPLES", "30")),
+            "max-examples": int(os.environ.get(examples, str(default))),
             "database": "none",  # nothing written under .hypothesis; the suite keeps no cache
             # The key is the test's to send (below), not a parameter to fuzz.
             "with-security-parameters": False,
@@ -110,6 +111,13 @@ def _config(mode: str) -> schemathesis.Config:
 
 _DOCUMENT = _openapi_document()
 schema = schemathesis.openapi.from_dict(_DOCUMENT, config=_config("all"))  # valid and invalid
+# The same run on PostgreSQL: the documented examples and every boundary ("coverage") case,
+# which is where values a database cannot hold come from (out-of-range numbers, over-long
+# text), are all sent there too (max-examples bounds only the random fuzzing phase); of the
+# random cases, whose defects are the app's and show on SQLite as well, a third is enough.
+# PREFERO_FUZZ_POSTGRES_EXAMPLES=30 makes it the SQLite half's equal.
+postgres_schema = schemathesis.openapi.from_dict(
+    _DOCUMENT, config=_config("all", examples="PREFERO_FUZZ_POSTGRES_EXAMPLES", default=10))
 # The stateful walk sends valid requests only: an invalid step ends a scenario at once.
 linked_schema = schemathesis.openapi.from_dict(_DOCUMENT, config=_config("positive"))
 # The feed import documents JSON Lines as a string body; send it as text, as for text/csv.
@@ -117,6 +125,7 @@ schemathesis.serializer.alias("application/x-ndjson", "text/plain")
 # What from_asgi does after loading; from_asgi itself would fetch the document through the
 # forwarder before any test app exists.
 schema.app = _RUNNING
+postgres_schema.app = _RUNNING
 linked_schema.app = _RUNNING
 
 
@@ -227,9 +236,22 @@ def _drop_undeclared_query(case: schemathesis.Case) -> None:
 # The fixture's app and database are shared by all the examples of one operation, on
 # purpose (later examples meet what earlier ones wrote), hence function_scoped_fixture.
 @schema.parametrize()
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_every_operation_honours_its_contract(case: schemathesis.Case, fuzz_app: FastAPI
                                               ) -> None:
+    _honours_its_contract(case, fuzz_app)
+
+
+@postgres_schema.parametrize()
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_every_operation_honours_its_contract_on_postgresql(case: schemathesis.Case,
+                                                            fuzz_app: FastAPI) -> None:
+    _honours_its_contract(case, fuzz_app)
+
+
+def _honours_its_contract(case: schemathesis.Case, fuzz_app: FastAPI) -> None:
     runtime: Runtime = fuzz_app.state.runtime
     before = _fingerprint(runtime)
     _drop_undeclared_query(case)

@@ -52,7 +52,7 @@ def runners(_session: Session, customer_id: str) -> Mapping[str, str]:
 def ask(runtime: Runtime, *, language: str = "en", segments=no_segments,  # type: ignore[no-untyped-def]
         now: datetime = NOW, **fields: object) -> ContentAnswer:
     with runtime.session() as session:
-        answer, _pending = content_for(
+        answer, _pending, _exposures = content_for(
             session, slot_key="home-hero", request=ContentRequest.model_validate(fields),
             settings=runtime.settings, schema=runtime.facet_schema, language=language,
             now=now, segments=segments)

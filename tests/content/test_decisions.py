@@ -29,12 +29,12 @@ def seed(runtime: Runtime) -> None:
 
 def show(runtime: Runtime, **fields: str) -> str:
     with runtime.session() as session:
-        answer, pending = content_for(session, slot_key="home-hero",
-                                      request=ContentRequest.model_validate(fields),
-                                      settings=runtime.settings,
-                                      schema=runtime.facet_schema, language="en")
-    log_decision(runtime, pending)
-    return answer.decision_id
+        served = content_for(session, slot_key="home-hero",
+                             request=ContentRequest.model_validate(fields),
+                             settings=runtime.settings, schema=runtime.facet_schema,
+                             language="en")
+    log_decision(runtime, served.pending)
+    return served.answer.decision_id
 
 
 def logged(runtime: Runtime) -> dict[str, str | None]:

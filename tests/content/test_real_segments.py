@@ -45,7 +45,7 @@ def shop(runtime: Runtime) -> Iterator[Runtime]:
 
 def ask(runtime: Runtime, customer_id: str, language: str = "en") -> ContentAnswer:
     with runtime.session() as session:
-        answer, _pending = content_for(
+        answer, _pending, _exposures = content_for(
             session, slot_key="home-hero", request=ContentRequest(customer_id=customer_id),
             settings=runtime.settings, schema=runtime.facet_schema, language=language)
     return answer

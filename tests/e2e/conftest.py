@@ -78,13 +78,30 @@ def live_server(tmp_path: Path) -> Iterator[str]:
         runtime.close()
 
 
+@pytest.fixture(scope="session")
+def shop_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data folder (SQLite database and artefacts) of a small trained demo shop, built
+    once per test process: loading and training it took ~6 s, paid again by every test."""
+    folder = tmp_path_factory.mktemp("e2e-template") / "shop"
+    runtime = Runtime(Settings(mode="demo", data_dir=folder, admin_key="e2e-admin-key"))
+    try:
+        load_demo(runtime, products=400, customers=120, anchor=ANCHOR)
+        train(runtime)
+    finally:
+        # Closed before anything copies it: the last connection out checkpoints the WAL.
+        runtime.close()
+    return folder
+
+
 @pytest.fixture
-def shop(tmp_path: Path) -> Iterator[Shop]:
-    """A small demo shop (catalogue, customers, behaviour, quizzes), trained and served."""
+def shop(tmp_path: Path, shop_template: Path) -> Iterator[Shop]:
+    """A small demo shop (catalogue, customers, behaviour, quizzes), trained and served.
+
+    Each test gets its own copy of the template's folder (browser tests sign in, declare,
+    subscribe...), so no test sees what another one wrote."""
+    shutil.copytree(shop_template, tmp_path / "shop")
     runtime = Runtime(Settings(mode="demo", data_dir=tmp_path / "shop",
                                admin_key="e2e-admin-key"))
-    load_demo(runtime, products=400, customers=120, anchor=ANCHOR)
-    train(runtime)
     try:
         with _serve(runtime) as url:
             yield Shop(url=url, runtime=runtime)
@@ -102,8 +119,10 @@ def page(browser: Any) -> Iterator[Any]:
         context.close()
 
 
-@pytest.fixture
-def browser() -> Iterator[object]:
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One Chromium per test process: starting Playwright's driver and the browser took
+    ~1.5 s, paid again by every test. Tests never share a context (see ``browser``)."""
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.fail("Debian's chromium is not installed: `make browser` installs it")
     from playwright.sync_api import sync_playwright
@@ -115,3 +134,13 @@ def browser() -> Iterator[object]:
             yield instance
         finally:
             instance.close()
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[Any]:
+    """The browser for one test; the contexts (cookies, storage, pages) it opened are
+    closed after it, even when it failed before closing them, so the next test starts with
+    none, as it did with a browser of its own."""
+    yield chromium
+    for context in list(chromium.contexts):
+        context.close()

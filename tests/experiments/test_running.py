@@ -102,3 +102,21 @@ def test_holdout_units_take_part_in_nothing_else(runtime: Runtime) -> None:
     assert placed is not None and placed.measured == "unit"
     # Without tracking consent: no part unless the experiment allows anonymous measurement.
     assert running.assign(test, unit=free, tracking=False) is None
+
+
+def test_an_arm_names_a_kept_model_version(runtime: Runtime) -> None:
+    body = experiment_body(arms=[
+        {"key": "control", "name": "Newest", "share": 0.5, "control": True},
+        {"key": "older", "name": "Older", "share": 0.5, "config": {"model_version": "v1"}}])
+    with runtime.session(write=True) as session:
+        with pytest.raises(InvalidInput) as raised:
+            create_experiment(session, body, versions=["v2"])
+        assert [e.loc for e in raised.value.errors] == [
+            ("arms", 1, "config", "model_version")]
+        assert create_experiment(session, body, versions=["v1", "v2"]).status == "draft"
+
+
+def test_the_api_s_own_addresses_are_not_keys(runtime: Runtime) -> None:
+    with runtime.session(write=True) as session, pytest.raises(InvalidInput) as raised:
+        create_experiment(session, experiment_body("power"))
+    assert [e.loc for e in raised.value.errors] == [("key",)]

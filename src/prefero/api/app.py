@@ -33,6 +33,7 @@ from prefero.api.routes import (
     customers,
     discovered_segments,
     events,
+    experiments,
     follows,
     freshness,
     health,
@@ -59,6 +60,7 @@ from prefero.api.security_headers import install_security_headers
 from prefero.api.server_timing import install_server_timing
 from prefero.config import Settings, get_settings
 from prefero.content.decisions import flush_decisions
+from prefero.experiments.exposures import flush_exposures
 from prefero.runtime import Runtime
 from prefero.search.popular import flush_searches
 from prefero.segments.membership import flush_dirty, install_refresh
@@ -120,6 +122,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         flush_searches(runtime)
         # The content choices it made but has not logged yet (content.decisions).
         flush_decisions(runtime)
+        flush_exposures(runtime)  # the experiment renders it logged (experiments.exposures)
         # The recommendation impressions it counted (analytics.counts).
         finish_impressions(runtime)
         # The customers whose segments it has not re-evaluated yet (segments.membership).
@@ -144,7 +147,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
                    search, boxes,
                    quizzes, quiz_sessions, suggestions, quiz_analytics, tokens, audit,
                    synonyms, listings, recommendation_stats, merchandising, content, segments,
-                   profiles, follows, coupons, inbox, message_terms, watches, model_quality):
+                   profiles, follows, coupons, inbox, message_terms, watches, model_quality,
+                   experiments):
         app.include_router(module.router,
                            responses=problem_responses(401, 403, 413, 422, 429, 503))
     _document_problems(app)

@@ -104,7 +104,8 @@ def bench_pipeline(runtime: Runtime, *, requests: int = 2000, warmup: int = 100
                     gc.collect()
                     gc.freeze()
                 started = time.perf_counter()
-                engine.recommend(session, query)
+                # ``serve``, as the API's route calls it: with the unit's experiment arms.
+                engine.serve(session, query)
                 if i >= warmup:
                     timings.append(time.perf_counter() - started)
                 session.rollback()  # end the read transaction as a request would

@@ -11,6 +11,7 @@ from prefero.cli import (
     demo,
     discovery,
     evaluate,
+    experiments,
     maintain,
     merchandising,
     messages,
@@ -30,7 +31,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 for module in (db, serve, train, maintain, catalog, demo, bench, quiz, evaluate, discovery,
-               merchandising, staff, segments, messages):
+               merchandising, staff, segments, messages, experiments):
     module.register(app)
 
 

@@ -32,6 +32,10 @@ console = Console()
 
 DataDir = Annotated[Path, typer.Option(help="Where the benchmark's demo shop lives.")]
 Out = Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")]
+WithExperiment = Annotated[bool, typer.Option(
+    "--experiment/--no-experiment",
+    help="Measure with a two-arm recommendations experiment running (assignment and "
+         "exposure logging on every request).")]
 
 
 def _prepared(data_dir: Path, *, products: int, customers: int,
@@ -89,8 +93,9 @@ def pipeline(data_dir: DataDir = Path("var/bench"), requests: int = 2000,
                  help="Measure on the shop already in this database (e.g. from `prefero "
                       "bench generate`), trained into --data-dir once; nothing is loaded."
              )] = None,
-             out: Out = None) -> None:
+             experiment: WithExperiment = False, out: Out = None) -> None:
     """In-process pipeline latency (profile read + pipeline), median and p99."""
+    from prefero.bench.experiment import experiment_running
     from prefero.bench.pipeline import bench_pipeline, database_runtime
 
     if database_url:
@@ -98,7 +103,8 @@ def pipeline(data_dir: DataDir = Path("var/bench"), requests: int = 2000,
                                    status=lambda msg: console.print(f"• {msg}"))
     else:
         runtime = _prepared(data_dir, products=products, customers=customers)
-    figures = bench_pipeline(runtime, requests=requests)
+    with experiment_running(runtime, enabled=experiment):
+        figures = bench_pipeline(runtime, requests=requests)
     _show("pipeline (in-process)", figures)
     _write(out, {"pipeline": figures})
 
@@ -194,16 +200,18 @@ def http(data_dir: DataDir = Path("var/bench"), workers: int = 2,
          database_url: Annotated[str | None, typer.Option(
              help="Load the demo shop into this database (e.g. PostgreSQL) instead of "
                   "SQLite under --data-dir; loaded once.")] = None,
-         out: Out = None) -> None:
+         experiment: WithExperiment = False, out: Out = None) -> None:
     """HTTP latency and throughput of GET /v1/recommendations with N worker processes, and
     what a shopper's search and product pages wait meanwhile."""
+    from prefero.bench.experiment import experiment_running
     from prefero.bench.http import bench_http
 
     runtime = _prepared(data_dir, products=products, customers=customers,
                         database_url=database_url)
     levels = tuple(concurrency or (4, 16))
-    figures = bench_http(runtime, workers=workers, concurrency=levels, seconds=seconds,
-                         pages=pages)
+    with experiment_running(runtime, enabled=experiment):
+        figures = bench_http(runtime, workers=workers, concurrency=levels, seconds=seconds,
+                             pages=pages)
     _show(f"HTTP ({workers} workers; {', '.join(map(str, levels))} concurrent clients)",
           figures)
     _write(out, {"http": figures})

@@ -12,6 +12,10 @@
   in the same place. A visitor without an id cannot be placed and sees the fallback.
 
 When nothing is chosen the fallback is shown ("default"), else nothing.
+
+Experiments (``prefero.experiments.content_arms``) override the strategy in two ways only:
+an arm's variant when its targeting holds (``arm_choice``), and the long-term holdout's
+fallback (``held_out``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from prefero.content.slots import CompiledSlot, CompiledVariant
 from prefero.content.targeting import evaluate
 from prefero.content.visitor import VisitorFacts
 
-__all__ = ["Choice", "choose", "split_shares"]
+__all__ = ["Choice", "arm_choice", "choose", "held_out", "split_shares"]
 
 
 @dataclass(frozen=True)
@@ -109,3 +113,30 @@ def choose(slot: CompiledSlot, facts: VisitorFacts, *, unit: str | None) -> Choi
     if slot.strategy == "best_score":
         return _best_score(slot, facts)
     return _first_match(slot, facts)
+
+
+def held_out(slot: CompiledSlot) -> Choice:
+    """What a unit the long-term holdout keeps from personalization sees: the fallback.
+
+    >>> # held_out(slot).variant.key -> 'everyone' (the slot's fallback)
+    """
+    return _fallback(slot)
+
+
+def arm_choice(slot: CompiledSlot, facts: VisitorFacts, *, variant: str, share: float
+               ) -> Choice | None:
+    """An experiment arm's ``variant`` of ``slot`` when it exists and its targeting holds for
+    the visitor; ``None`` (the slot's own choice) otherwise. Targeting still rules: an arm
+    never shows a variant to someone it excludes (nor one that reads what consent keeps
+    out). Explained by what held and by the test (``share``: of all visitors offered it).
+
+    >>> # arm_choice(slot, facts, variant="welcome", share=0.5).reasons[-1].code -> 'split'
+    """
+    chosen = next((v for v in slot.variants if v.key == variant), None)
+    if chosen is None:
+        return None
+    reasons = evaluate(chosen.targeting, facts)
+    if reasons is None:
+        return None
+    return Choice(variant=chosen, reasons=(*reasons, ContentReason(
+        code="split", params=ReasonParams(share=round(share, 4)))))

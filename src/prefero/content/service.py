@@ -2,9 +2,12 @@
 slot's strategy, the chosen variant's texts in the shopper's language, the reasons worded,
 and the choice to log. No HTTP here; the API and the storefront both call ``content_for``.
 
->>> # answer, pending = content_for(session, slot_key="home-hero", request=ContentRequest(
->>> #     visitor_id="anon-1", returning=False), settings=settings, schema=schema,
->>> #     language="en")
+Running content experiments and the long-term holdout (``prefero.experiments.content_arms``)
+change the choice for the units they place; the renders to log come back with the answer.
+
+>>> # answer, pending, exposures = content_for(session, slot_key="home-hero",
+>>> #     request=ContentRequest(visitor_id="anon-1", returning=False), settings=settings,
+>>> #     schema=schema, language="en", experiments=runtime.experiments)
 >>> # answer.reasons[0].text -> 'Shown because you are new here'
 """
 
@@ -12,13 +15,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
 from prefero.catalog.facets import FacetSchema
 from prefero.config import Settings
-from prefero.content.choose import choose
+from prefero.content.choose import arm_choice, choose, held_out
 from prefero.content.decisions import Pending
 from prefero.content.reasons import ContentReason, word
 from prefero.content.schemas import ContentAnswer, Language, ShownVariant
@@ -34,9 +38,11 @@ from prefero.content.visitor import (
 )
 from prefero.db.base import utcnow
 from prefero.errors import NotFound
+from prefero.experiments.content_arms import NOT_EXPOSED, Exposures, slot_arm
+from prefero.experiments.running import Book
 from prefero.i18n.languages import DEFAULT_LANGUAGE
 
-__all__ = ["ContentRequest", "content_for"]
+__all__ = ["ContentRequest", "ServedContent", "content_for"]
 
 # Control characters cannot be stored by PostgreSQL (as prefero.api.params refuses them).
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]+$"
@@ -105,12 +111,23 @@ def _shown(variant: CompiledVariant, language: str) -> ShownVariant:
                         link_text=texts.link_text)
 
 
+class ServedContent(NamedTuple):
+    """A slot's answer, the choice to log (``decisions.log_decision``) and the experiments'
+    renders to log (``content_arms.expose_served``), both once the answer is served."""
+
+    answer: ContentAnswer
+    pending: Pending
+    exposures: Exposures
+
+
 def content_for(session: Session, *, slot_key: str, request: ContentRequest,
                 settings: Settings, schema: FacetSchema, language: str,
-                now: datetime | None = None, segments: SegmentReader = read_segments
-                ) -> tuple[ContentAnswer, Pending]:
-    """The slot's answer for the visitor, and the choice to log (``decisions.log_decision``).
-    ``NotFound`` when there is no such slot. A disabled slot shows nothing.
+                now: datetime | None = None, segments: SegmentReader = read_segments,
+                experiments: Book | None = None) -> ServedContent:
+    """The slot's answer for the visitor, the choice to log and the experiments' renders.
+    ``NotFound`` when there is no such slot. A disabled slot shows nothing (and exposes no
+    one). ``experiments``: the process's running experiments (``runtime.experiments``);
+    left out, none apply.
     """
     slot = compiled_slots(session).get(slot_key)
     if slot is None:
@@ -124,8 +141,19 @@ def content_for(session: Session, *, slot_key: str, request: ContentRequest,
                         device=request.device, user_agent=request.user_agent,
                         time_zone=request.time_zone, weather=request.weather,
                         returning=request.returning))
+    exposures = NOT_EXPOSED
     if slot.enabled:
-        choice = choose(slot, facts, unit=request.unit)
+        arm = (slot_arm(experiments.running(session), slot=slot.key, unit=request.person,
+                        tracking=facts.tracking)
+               if experiments is not None and request.person is not None else None)
+        choice = None
+        if arm is not None:
+            exposures = arm.exposures
+            if arm.held_out:
+                choice = held_out(slot)
+            elif arm.variant is not None:
+                choice = arm_choice(slot, facts, variant=arm.variant, share=arm.share)
+        choice = choice or choose(slot, facts, unit=request.unit)
         variant, reasons, control = choice.variant, choice.reasons, choice.control
         context_used = choice.context_used
     else:
@@ -142,4 +170,4 @@ def content_for(session: Session, *, slot_key: str, request: ContentRequest,
                       strategy=slot.strategy, control=control,
                       reasons=tuple(r.code for r in reasons), context_used=context_used,
                       customer_id=facts.customer_id if facts.tracking else None, at=now)
-    return answer, pending
+    return ServedContent(answer=answer, pending=pending, exposures=exposures)

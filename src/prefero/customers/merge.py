@@ -22,6 +22,7 @@ from prefero.customers.schemas import MergeOut
 from prefero.db.base import utcnow
 from prefero.errors import Conflict, FieldError, InvalidInput
 from prefero.events.models import Event
+from prefero.experiments.models import ExperimentExposure
 from prefero.quizzes.models import CustomerTrait, QuizSession
 
 __all__ = ["merge_customers"]
@@ -71,6 +72,7 @@ def merge_customers(session: Session, *, anonymous_id: str, customer_id: str,
     * Consent ledger rows are re-pointed to the known customer, content and order untouched.
     * Linked events move when the merged consent state allows tracking; otherwise they are
       deleted, because behaviour must not be linked to a person without that consent.
+      Experiment exposures follow the same rule (``_move_exposures``).
     * The anonymous customer row is deleted.
 
     Idempotent: when ``anonymous_id`` no longer exists nothing changes and ``merged`` is False.
@@ -131,6 +133,8 @@ def merge_customers(session: Session, *, anonymous_id: str, customer_id: str,
     else:
         result = session.execute(delete(Event).where(Event.customer_id == anonymous_id))
         events_dropped = int(getattr(result, "rowcount", 0))
+    _move_exposures(session, anonymous_id=anonymous_id, customer_id=customer_id,
+                    tracking=tracking)
 
     _move_quiz_data(session, anonymous_id=anonymous_id, customer_id=customer_id)
 
@@ -209,4 +213,36 @@ def _move_quiz_data(session: Session, *, anonymous_id: str, customer_id: str) ->
             known.value, known.source, known.updated_at = (theirs.value, theirs.source,
                                                            theirs.updated_at)
         session.delete(theirs)
+    session.flush()
+
+
+def _move_exposures(session: Session, *, anonymous_id: str, customer_id: str,
+                    tracking: bool) -> None:
+    """The visitor's experiment exposures become the customer's, as their events do (an
+    exposure is behaviour: without tracking consent they are deleted). An arm both ids were
+    shown is one row: renders summed, the earliest first, the latest last. A row for another
+    arm stays as it is: the unit has then seen two arms of the experiment, and the analysis
+    leaves it out and counts it. From now on the unit is the customer's id, so the
+    customer's own arm is the one served."""
+    theirs = list(session.scalars(select(ExperimentExposure)
+                                  .where(ExperimentExposure.unit_id == anonymous_id)))
+    if not theirs:
+        return
+    if not tracking:
+        for row in theirs:
+            session.delete(row)
+        session.flush()
+        return
+    mine = {(row.experiment_id, row.arm_key): row for row in session.scalars(
+        select(ExperimentExposure).where(ExperimentExposure.unit_id == customer_id))}
+    for row in theirs:
+        held = mine.get((row.experiment_id, row.arm_key))
+        if held is None:
+            row.unit_id = customer_id
+            continue
+        held.renders += row.renders
+        held.first_at = min(held.first_at, row.first_at)
+        held.last_at = max(held.last_at, row.last_at)
+        session.delete(row)
+    # A row moves only to an arm the customer has no row for: no clash on the unique key.
     session.flush()

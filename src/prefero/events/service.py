@@ -37,6 +37,8 @@ from prefero.events.schemas import (
     RejectedEvent,
 )
 from prefero.events.store import BatchStore, store_for
+from prefero.experiments.running import Book
+from prefero.experiments.tallies import add_outcomes
 from prefero.types import EventType
 
 __all__ = [
@@ -102,6 +104,7 @@ def ingest(
     *,
     settings: Settings,
     partial: bool = False,
+    experiments: Book | None = None,
 ) -> IngestResult:
     """Validate and store a batch of events in the caller's transaction.
 
@@ -111,6 +114,9 @@ def ingest(
     before (or earlier in the batch) is a duplicate and changes nothing. With tracking
     consent an event is stored against its person; without, it only counts towards the
     anonymous per-product counters. ``rec_dismiss`` always records "not for me".
+    ``experiments`` (``runtime.experiments``): the running experiments whose anonymous
+    per-arm tallies the outcomes of people without tracking consent add to
+    (``prefero.experiments.tallies``); left out, none are kept.
 
     >>> result = ingest(session, [{"event_id": "e-1", "type": "view",
     ...                            "anonymous_id": "v-1", "product_id": "sku-1"}],
@@ -156,6 +162,9 @@ def ingest(
     # Recommendation clicks, anonymous like the counters above and locked after them (the
     # same order in every batch); their rows are few and hot, so they come last of all.
     add_clicks(session, fresh)
+    if experiments is not None:
+        # Fewer and hotter still (per experiment, arm and day): locked last of all.
+        add_outcomes(session, experiments, fresh, tracked=tracked)
     return IngestResult(
         accepted=len(fresh),
         duplicates=duplicates,
@@ -166,7 +175,8 @@ def ingest(
 
 
 def ingest_ga4(
-    session: Session, body: Any, *, settings: Settings, partial: bool = False
+    session: Session, body: Any, *, settings: Settings, partial: bool = False,
+    experiments: Book | None = None,
 ) -> Ga4IngestResult:
     """Map a GA4 body (see ``prefero.events.ga4``) and ingest it like ``ingest``.
 
@@ -185,7 +195,7 @@ def ingest_ga4(
             f"{len(mapping.rejected)} of {total} GA4 events are invalid; nothing was stored",
             mapping.errors,
         )
-    result = ingest(session, mapping.events, settings=settings)
+    result = ingest(session, mapping.events, settings=settings, experiments=experiments)
     return Ga4IngestResult(**{
         **dict(result), "ignored": mapping.ignored, "rejected": mapping.rejected,
         "unknown_products": _unknown_products(session, mapping.events)})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -37,6 +38,7 @@ from prefero.messaging.kinds import TRIGGERS
 __all__ = [
     "EXPERIMENTS",
     "MAX_EXPERIMENTS",
+    "RESERVED_KEYS",
     "check_experiment",
     "create_experiment",
     "delete_experiment",
@@ -51,6 +53,8 @@ __all__ = [
 EXPERIMENTS = "experiments"
 #: Experiments a shop keeps, at most (every running one is held by every process).
 MAX_EXPERIMENTS = 500
+#: Keys an experiment cannot take: the API's addresses beside ``/{key}`` use them.
+RESERVED_KEYS = frozenset({"check", "power"})
 
 _ARM_CONFIG: dict[str, type[BaseModel] | None] = {
     "recommendations": RecommendationArm, "content": ContentArm, "messages": MessageArm,
@@ -127,14 +131,31 @@ def _target_problems(session: Session, body: ExperimentIn) -> list[FieldError]:
             and arm.config["variant"] not in variants]
 
 
-def check_experiment(session: Session, body: ExperimentIn) -> list[FieldError]:
+def _version_problems(body: ExperimentIn, versions: Collection[str] | None
+                      ) -> list[FieldError]:
+    if body.kind != "recommendations" or versions is None:
+        return []
+    return [FieldError(("arms", i, "config", "model_version"),
+                       f"no trained model version {arm.config['model_version']!r} is kept")
+            for i, arm in enumerate(body.arms)
+            if isinstance(arm.config.get("model_version"), str)
+            and arm.config["model_version"] not in versions]
+
+
+def check_experiment(session: Session, body: ExperimentIn, *,
+                     versions: Collection[str] | None = None) -> list[FieldError]:
     """What is wrong with ``body`` (empty: it may be stored), each field with its path from
-    the body's root; stores nothing.
+    the body's root; stores nothing. ``versions``: the trained model versions kept
+    (``prefero.recommend.quality_reads.kept_versions``), which an arm's ``model_version``
+    must name; ``None`` leaves that unchecked (a version pruned later is served as the
+    newest, with a warning).
 
     >>> # check_experiment(session, ExperimentIn(key="x", name="X", kind="content",
     >>> #                  arms=[...])) -> [FieldError(loc=('target',), msg='Field required')]
     """
     problems: list[FieldError] = []
+    if body.key in RESERVED_KEYS:
+        problems.append(FieldError(("key",), f"{body.key!r} is reserved; choose another key"))
     keys = [arm.key for arm in body.arms]
     for i, key in enumerate(keys):
         if key in keys[:i]:
@@ -152,11 +173,12 @@ def check_experiment(session: Session, body: ExperimentIn) -> list[FieldError]:
     for i, metric in enumerate(body.guardrails):
         if metric == body.primary_metric or metric in body.guardrails[:i]:
             problems.append(FieldError(("guardrails", i), f"{metric!r} is already measured"))
-    return problems + _config_problems(body) + _target_problems(session, body)
+    return (problems + _config_problems(body) + _target_problems(session, body)
+            + _version_problems(body, versions))
 
 
-def _valid(session: Session, body: ExperimentIn) -> None:
-    problems = check_experiment(session, body)
+def _valid(session: Session, body: ExperimentIn, versions: Collection[str] | None) -> None:
+    problems = check_experiment(session, body, versions=versions)
     if problems:
         raise InvalidInput("the experiment is not valid", problems)
 
@@ -210,12 +232,13 @@ def get_experiment(session: Session, key: str) -> ExperimentOut:
     return _out(row, _arms(session, row.id))
 
 
-def create_experiment(session: Session, body: ExperimentIn) -> ExperimentOut:
+def create_experiment(session: Session, body: ExperimentIn, *,
+                      versions: Collection[str] | None = None) -> ExperimentOut:
     """Store a new draft; ``InvalidInput`` names each wrong field, ``Conflict`` a key in use.
 
     >>> # create_experiment(session, ExperimentIn(key="home-diversity", …)).status -> 'draft'
     """
-    _valid(session, body)
+    _valid(session, body, versions)
     if session.scalar(select(Experiment.id).where(Experiment.key == body.key)) is not None:
         raise Conflict(f"the experiment {body.key!r} exists already")
     if len(session.scalars(select(Experiment.id)).all()) >= MAX_EXPERIMENTS:
@@ -230,7 +253,8 @@ def create_experiment(session: Session, body: ExperimentIn) -> ExperimentOut:
     return _out(row, _arms(session, row.id))
 
 
-def replace_experiment(session: Session, key: str, body: ExperimentIn) -> ExperimentOut:
+def replace_experiment(session: Session, key: str, body: ExperimentIn, *,
+                       versions: Collection[str] | None = None) -> ExperimentOut:
     """Change a draft wholly (``Conflict`` once it has started: its units are placed)."""
     row = _row(session, key)
     if row.status != "draft":
@@ -238,7 +262,7 @@ def replace_experiment(session: Session, key: str, body: ExperimentIn) -> Experi
     if body.key != key:
         raise InvalidInput("the experiment is not valid",
                            [FieldError(("key",), "the key cannot change")])
-    _valid(session, body)
+    _valid(session, body, versions)
     _write(session, row, body)
     bump(session, EXPERIMENTS)
     return _out(row, _arms(session, row.id))

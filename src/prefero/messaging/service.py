@@ -18,6 +18,10 @@ their defaults):
    a restock may be over in two days, a box waits a week). Past that it is recorded as
    ``cancelled`` with the reason in ``last_error`` and ``payload["dropped"]``, so the
    history says what the customer did not get and why.
+6. **Experiments.** A customer in a message experiment's holding arm (or held out by the
+   long-term holdout) does not get the message: it is recorded ``cancelled`` like a cap's
+   drop (``payload["dropped"] == "experiment"``). The exposure is logged when the trigger
+   fires for the customer, in every arm (``prefero.experiments.message_arms``).
 
 Caps hold under a burst: the customer's terms row is locked (``FOR UPDATE`` on PostgreSQL;
 SQLite has one writer) before the day is counted, so concurrent offers to one customer queue
@@ -38,6 +42,7 @@ from prefero.config import Settings
 from prefero.customers.consent import current_consents
 from prefero.customers.models import Customer
 from prefero.db.reads import read
+from prefero.experiments.message_arms import message_arms, running_for, write_message_exposures
 from prefero.messaging.channels import configured_channels
 from prefero.messaging.fatigue import fatigued, ignored_streaks
 from prefero.messaging.kinds import CHANNEL_PURPOSE, CHANNELS, Channel, Trigger
@@ -194,6 +199,10 @@ def offer(session: Session, message: MessageOffer, *, now: datetime,
                   waiting={channel for channel, status, _, _ in recent if status == "pending"})
     if not channels:
         return []
+    # The trigger fired for this customer: the experiments' exposure is now, in every arm.
+    arms = message_arms(running_for(session), trigger=message.trigger.value,
+                        customer=customer_id, tracking=consents["tracking"])
+    write_message_exposures(session, arms, customer=customer_id, at=now)
     window = Window(zone_of(profile.time_zone, fallback=settings.content_time_zone),
                     terms.quiet, terms.send_time)
     # (local day, channel) → messages counted; cancelled ones never count.
@@ -232,6 +241,10 @@ def offer(session: Session, message: MessageOffer, *, now: datetime,
                                  "after which it would be stale")
             row["payload"] = {**payload, "dropped": "cap"}
         rows.append(row)
+    if arms.held_back is not None:
+        for row in rows:
+            row.update(status="cancelled", send_at=now, next_attempt_at=now,
+                       last_error=arms.held_back, payload={**payload, "dropped": "experiment"})
     # One executemany INSERT, below the ORM: its unit of work (or a bulk INSERT returning
     # objects) cost more than the whole rest of an offer.
     session.execute(insert(OUTBOX), rows)

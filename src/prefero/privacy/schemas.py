@@ -14,6 +14,7 @@ from prefero.content.decisions import ContentDecisionRecord
 from prefero.coupons.schemas import CouponOut
 from prefero.customers.household_schemas import ProfileKind
 from prefero.customers.schemas import Budget, ConsentState, PreferencesOut
+from prefero.experiments.export import ExposureRecord
 from prefero.follows.schemas import FollowOut
 from prefero.messaging.history import MessageOut
 from prefero.messaging.terms import MessageTermsExport
@@ -175,6 +176,9 @@ class CustomerDataOut(_Out):
     profiles: list[ProfileExport] = Field(
         default_factory=list, description="The account's household profiles, each with "
         "everything held about it")
+    experiments: list[ExposureRecord] = Field(
+        default_factory=list, description="Experiment arms shown to the customer while they "
+        "allowed tracking (prefero.experiments.export)")
 
 
 class ProfileExport(_Out):

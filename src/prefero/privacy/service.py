@@ -37,6 +37,7 @@ from prefero.db.base import utcnow
 from prefero.db.models import Base
 from prefero.errors import NotFound
 from prefero.events.models import Event, ProductActivity
+from prefero.experiments.export import exported_exposures
 from prefero.follows.service import exported_follows
 from prefero.messaging.history import exported_messages
 from prefero.messaging.terms import exported_message_terms
@@ -135,6 +136,7 @@ def customer_data(session: Session, *, customer_id: str, settings: Settings) -> 
         message_terms=exported_message_terms(session, customer_id),
         messages=exported_messages(session, customer_id),
         profiles=_profiles(session, customer_id, settings),
+        experiments=exported_exposures(session, customer_id),
     )
 
 

@@ -1,6 +1,7 @@
 """The request-path engine: keeps the catalog snapshot, the trained artefacts and the shop's
 merchandising rules (compiled over the snapshot) in memory, notices when any of them
-changed, loads the customer's profile and runs the pipeline."""
+changed, loads the customer's profile, applies the unit's experiment arms
+(``prefero.experiments.serving``) and runs the pipeline."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,10 +20,12 @@ from prefero.catalog.models import Revision
 from prefero.catalog.revisions import CATALOG
 from prefero.db.reads import read
 from prefero.errors import FieldError, InvalidInput, NotFound
+from prefero.experiments.service import EXPERIMENTS
+from prefero.experiments.serving import Served, plan_arms
 from prefero.merchandising.compiled import CompiledRules, compile_rules
 from prefero.merchandising.service import MERCHANDISING, load_shop_rules
 from prefero.recommend import artefact_store, wording
-from prefero.recommend.artefacts import Artefacts, current_version, load_current, load_version
+from prefero.recommend.artefacts import Artefacts, current_version, load_current
 from prefero.recommend.catalog_index import CatalogIndex, build_catalog_index
 from prefero.recommend.config import PipelineConfig
 from prefero.recommend.declared_cache import DeclaredCache, DeclaredStore
@@ -32,6 +35,7 @@ from prefero.recommend.models import ModelView, build_model_view
 from prefero.recommend.pipeline import run_pipeline
 from prefero.recommend.profile import CustomerProfile, load_profile
 from prefero.recommend.query import RecommendationQuery, RecommendationResult
+from prefero.recommend.versions import VersionViews, open_version
 
 if TYPE_CHECKING:
     from prefero.runtime import Runtime
@@ -40,16 +44,26 @@ __all__ = ["RecommendationEngine"]
 
 _log = logging.getLogger("prefero.recommend.engine")
 
-# Read on every request: the catalogue's counter and the merchandising rules', in one read
-# (a change of the rules costs the request path nothing until it happens).
+# Read on every request: the catalogue's counter, the merchandising rules' and the
+# experiments', in one read (a change of the rules or of the running experiments costs the
+# request path nothing until it happens).
 _REVISIONS = select(Revision.name, Revision.value).where(
-    Revision.name.in_((CATALOG, MERCHANDISING)))
+    Revision.name.in_((CATALOG, MERCHANDISING, EXPERIMENTS)))
 
 
-def _revisions(session: Session) -> tuple[int, int]:
-    """The catalogue's and the merchandising rules' revision counters (0: never bumped)."""
+def _revisions(session: Session) -> tuple[int, int, int]:
+    """The catalogue's, the merchandising rules' and the experiments' revision counters
+    (0: never bumped)."""
     values = {name: int(value or 0) for name, value in read(session, _REVISIONS, {})}
-    return values.get(CATALOG, 0), values.get(MERCHANDISING, 0)
+    return values.get(CATALOG, 0), values.get(MERCHANDISING, 0), values.get(EXPERIMENTS, 0)
+
+
+class _Fresh(NamedTuple):
+    catalogue: CatalogIndex
+    model: ModelView
+    rules: CompiledRules
+    #: The experiments' revision counter as this request read it.
+    experiments: int
 
 
 def _load_newest(root: Path, *, fallback: ModelView | None) -> Artefacts | None:
@@ -75,8 +89,7 @@ def _load_published(session: Session, root: Path, version: str | None, *,
     if version is None:
         return None
     try:
-        artefact_store.fetch(session, version, root)
-        return load_version(root, version)
+        return open_version(session, root, version, published=True)
     except (LookupError, artefact_store.CorruptArtefact, OSError) as exc:
         _log.error("artefact version %s not installed: %s", version, exc)
         return fallback.artefacts if fallback is not None else None
@@ -97,6 +110,8 @@ class RecommendationEngine:
         self._model: ModelView | None = None
         self._rules: CompiledRules | None = None
         self._artefact_checked = 0.0
+        # Versions other than the newest that experiment arms serve.
+        self._versions = VersionViews()
         self._declared: DeclaredStore = (
             SharedDeclaredCache.from_settings(runtime.settings) if runtime.settings.redis_url
             else DeclaredCache())
@@ -122,7 +137,7 @@ class RecommendationEngine:
         under load that a warm one served."""
         wording.warm(currency=self.runtime.shop_currency)
         with self.runtime.session() as session:
-            index = self._ensure_fresh(session)[0]
+            index = self._ensure_fresh(session).catalogue
             first = next((index.ids[p] for p in range(index.size) if index.eligible[p]), None)
             if first is None:
                 return
@@ -132,12 +147,13 @@ class RecommendationEngine:
                 self.recommend(session, query)
 
     def snapshot(self, session: Session) -> tuple[CatalogIndex, ModelView]:
-        return self._ensure_fresh(session)[:2]
+        fresh = self._ensure_fresh(session)
+        return fresh.catalogue, fresh.model
 
     def merchandising(self, session: Session) -> CompiledRules:
         """The shop's merchandising rules as the next request applies them, compiled over
         the snapshot ``snapshot`` gives (``.source.rules``: the rules themselves)."""
-        return self._ensure_fresh(session)[2]
+        return self._ensure_fresh(session).rules
 
     @property
     def held_index(self) -> CatalogIndex | None:
@@ -145,9 +161,8 @@ class RecommendationEngine:
         catalogue change by a request (a page's menu), at no read of the database."""
         return self._index
 
-    def _ensure_fresh(self, session: Session, *, force_artefacts: bool = False
-                      ) -> tuple[CatalogIndex, ModelView, CompiledRules]:
-        revision, rules_revision = _revisions(session)
+    def _ensure_fresh(self, session: Session, *, force_artefacts: bool = False) -> _Fresh:
+        revision, rules_revision, experiments = _revisions(session)
         now = time.monotonic()
         index, model, rules = self._index, self._model, self._rules
         artefacts_due = (force_artefacts or now - self._artefact_checked
@@ -156,11 +171,11 @@ class RecommendationEngine:
                 and index.revision == revision and rules.revision == rules_revision
                 and rules.index is index):
             if not artefacts_due:
-                return index, model, rules
+                return _Fresh(index, model, rules, experiments)
             # Only the artefacts are due: one request checks (and may download a new
             # version) while the others go on with the snapshot they have.
             if not self._lock.acquire(blocking=force_artefacts):
-                return index, model, rules
+                return _Fresh(index, model, rules, experiments)
         else:
             self._lock.acquire()
         try:
@@ -192,7 +207,7 @@ class RecommendationEngine:
             self._artefact_checked = now
             # The rules first: a request that reads the new index finds them compiled for it.
             self._rules, self._index, self._model = rules, index, model
-            return index, model, rules
+            return _Fresh(index, model, rules, experiments)
         finally:
             self._lock.release()
 
@@ -212,13 +227,30 @@ class RecommendationEngine:
                   ) -> RecommendationResult:
         """Recommendations for one request, reading the customer's wishes fresh, or using
         the ``profile`` the same request has just read (a page that also filters or labels
-        by the customer's rules: one read of the profile instead of two).
+        by the customer's rules: one read of the profile instead of two). No experiment
+        arm applies: an arm changes only answers whose render is logged as an exposure
+        (``serve``), else a unit would be treated where the analysis never sees it (and a
+        replay or a listing would run the shop's tests).
 
         >>> # engine.recommend(session, RecommendationQuery(customer_id="c1", n=10))
         """
+        return self.serve(session, query, apply_preferences=apply_preferences,
+                          profile=profile, experiments=False).result
+
+    def serve(self, session: Session, query: RecommendationQuery, *,
+              apply_preferences: bool = True, profile: CustomerProfile | None = None,
+              experiments: bool = True) -> Served:
+        """``recommend``'s answer made with the unit's experiment arms (unless
+        ``experiments`` is false), and the arms it was made by: the caller shows the answer
+        and exposes them (``prefero.experiments.serving.expose_arms``), once per page or
+        response; nothing is logged here.
+
+        >>> # served = engine.serve(session, RecommendationQuery(customer_id="c1"))
+        >>> # expose_arms(runtime, served)
+        """
         if profile is not None and profile.customer_id != query.customer_id:
             raise ValueError("the profile given is not the query's customer's")
-        index, model, rules = self._ensure_fresh(session)
+        index, model, rules, revision = self._ensure_fresh(session)
         if query.placement == "product":
             if not query.product_id:
                 # The path is from the query's root: the GET route sends the query as URL
@@ -229,6 +261,26 @@ class RecommendationEngine:
                 raise NotFound(f"product {query.product_id!r} is not in the catalog")
         if profile is None:
             profile = self.profile(session, query.customer_id)
-        return run_pipeline(index=index, model=model, profile=profile, query=query,
-                            config=self.config, apply_preferences=apply_preferences,
-                            merchandising=rules)
+        # With the counter read above, no read at all unless the experiments changed.
+        running = (self.runtime.experiments.running(session, revision=revision)
+                   if experiments and query.customer_id is not None else None)
+        if running is None or not running.experiments:
+            return Served(run_pipeline(index=index, model=model, profile=profile, query=query,
+                                       config=self.config,
+                                       apply_preferences=apply_preferences,
+                                       merchandising=rules))
+        plan = plan_arms(running, profile=profile, query=query, config=self.config)
+        if plan.model_version is not None:
+            settings = self.runtime.settings
+            model = self._versions.view(
+                session, plan.model_version, index=index, newest=model,
+                root=settings.artefact_dir, published=settings.artefact_store == "database",
+                shared=self._shared_followers)
+        result = run_pipeline(index=index, model=model, profile=plan.profile,
+                              query=plan.query, config=plan.config,
+                              apply_preferences=apply_preferences, merchandising=rules,
+                              ranking_rules=plan.merchandising)
+        if plan.held_out:
+            # Made at the level off; ``level`` still says the one the customer has.
+            result = result.model_copy(update={"level": profile.level})
+        return Served(result, unit=query.customer_id, assignments=plan.assignments)

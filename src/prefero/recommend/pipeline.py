@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from prefero.merchandising.compiled import NOTHING, CompiledRules
+from prefero.merchandising.compiled import NOTHING, CompiledRules, InForce
 from prefero.recommend.add_ons import order_context
 from prefero.recommend.basis import item_basis, row_basis
 from prefero.recommend.candidates import gather_candidates
@@ -63,14 +63,19 @@ def run_pipeline(
     *, index: CatalogIndex, model: ModelView, profile: CustomerProfile,
     query: RecommendationQuery, config: PipelineConfig, apply_preferences: bool = True,
     now: float | None = None, merchandising: CompiledRules | None = None,
+    ranking_rules: bool = True,
 ) -> RecommendationResult:
     """Recommend ``query.n`` items for ``profile`` at ``query.placement``, the shop's rules
-    in force at ``now`` (``merchandising``, compiled over ``index``) applied."""
+    in force at ``now`` (``merchandising``, compiled over ``index``) applied; with
+    ``ranking_rules=False`` (an experiment's arm without merchandising) only its hides, which
+    exclude as a customer's rules do: no boost, bury or pin."""
     now = now if now is not None else time.time()
     if merchandising is not None and merchandising.index is not index:
         raise ValueError("the merchandising rules were compiled over another snapshot")
     shop = (merchandising.in_force(query.placement, now) if merchandising is not None
             else NOTHING)
+    if not ranking_rules and not shop.empty:
+        shop = InForce(hidden=shop.hidden, visible=shop.visible)
     anchor_ids: list[str] = []
     if query.placement == "product" and query.product_id:
         anchor_ids = [query.product_id]

@@ -62,6 +62,9 @@ class CustomerProfile:
     dismissed: frozenset[str] = frozenset()
     exploration: bool = True
     history: tuple[HistoryItem, ...] = ()
+    #: The customer chose ``level`` themselves (else it is the shop's default, which an
+    #: experiment's arm may set: prefero.experiments.serving).
+    level_chosen: bool = False
 
     @property
     def effective_level(self) -> Level:
@@ -139,6 +142,7 @@ def load_profile(session: Session, *, customer_id: str | None, settings: Setting
         dismissed=declared.dismissed,
         exploration=bool(customer.exploration),
         history=history,
+        level_chosen=customer.level is not None,
     )
 
 

@@ -22,6 +22,7 @@ from prefero.content.schemas import ContentAnswer, SlotBody, SlotIn, SlotOut, Sl
 from prefero.content.service import ContentRequest, content_for
 from prefero.content.signals import Device, Weather
 from prefero.errors import FieldError, InvalidInput
+from prefero.experiments.content_arms import expose_served
 
 __all__ = ["router"]
 
@@ -157,7 +158,9 @@ def get_content(
     only with the customer's ``context`` consent; segments and traits only when the
     customer's personalization level in force allows declared data. ``returning`` is the
     shop's own word (its cookie); left out, a customer first seen on an earlier visit is
-    returning. A split places ``visitor_id`` (else ``customer_id``).
+    returning. A split places ``visitor_id`` (else ``customer_id``); a running content
+    experiment places ``customer_id`` (else ``visitor_id``), and its render is logged once
+    per answer.
     """
     customer_id = own_id(caller, customer_id, loc=("query", "customer_id"))
     request = _request(customer_id=customer_id, visitor_id=visitor_id, utm_source=utm_source,
@@ -165,9 +168,10 @@ def get_content(
                        device=device, time_zone=time_zone, weather=weather,
                        returning=returning, user_agent=user_agent)
     with runtime.session() as session:
-        answer, pending = content_for(session, slot_key=slot_key, request=request,
-                                      settings=runtime.settings, schema=runtime.facet_schema,
-                                      language=lang or language)
-    # Logged after the answer, in a batch (prefero.content.decisions).
-    background.add_task(log_decision, runtime, pending)
-    return answer
+        served = content_for(session, slot_key=slot_key, request=request,
+                             settings=runtime.settings, schema=runtime.facet_schema,
+                             language=lang or language, experiments=runtime.experiments)
+    # Logged after the answer, in batches (prefero.content.decisions, .experiments.exposures).
+    background.add_task(log_decision, runtime, served.pending)
+    background.add_task(expose_served, runtime, served.exposures)
+    return served.answer

@@ -111,7 +111,8 @@ def post_events(
     events = _events_of(body)
     _own_events(events, caller)
     # DbSession commits before the response is sent: a 200 means the events are durable.
-    return ingest(session, events, settings=runtime.settings, partial=partial)
+    return ingest(session, events, settings=runtime.settings, partial=partial,
+                  experiments=runtime.experiments)
 
 
 @router.post("/v1/events/ga4", response_model=Ga4IngestResult, openapi_extra=_GA4_DOC,
@@ -125,4 +126,5 @@ def post_ga4_events(
     events are counted in `ignored`, product ids the catalogue lacks are listed in
     `unknown_products`. Error paths refer to this body, e.g.
     `["events", 2, "params", "items", 0, "item_id"]`."""
-    return ingest_ga4(session, body, settings=runtime.settings, partial=partial)
+    return ingest_ga4(session, body, settings=runtime.settings, partial=partial,
+                      experiments=runtime.experiments)

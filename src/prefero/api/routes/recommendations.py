@@ -17,6 +17,7 @@ from prefero.api.params import CustomerIdQuery
 from prefero.api.principal import Principal
 from prefero.api.problems import problem_responses
 from prefero.errors import FieldError, InvalidInput
+from prefero.experiments.serving import Served, expose_arms
 from prefero.recommend.query import RecommendationQuery, RecommendationResult
 from prefero.recommend.wording import reworded
 from prefero.runtime import Runtime
@@ -56,13 +57,18 @@ def _located(where: str) -> Iterator[None]:
                                         for e in exc.errors]) from exc
 
 
-def _answer(result: RecommendationResult, *, runtime: Runtime, language: str) -> Response:
+def _answer(served: Served, *, runtime: Runtime, language: str) -> Response:
+    result = served.result
     # Every item answered is an impression (in memory; written in batches: analytics.counts).
     count_impressions(runtime, placement=result.placement, items=result.items)
     result = reworded(result, schema=runtime.facet_schema, language=language)
     # orjson straight from the model dump: this is the hottest endpoint.
-    return Response(orjson.dumps(result.model_dump()), media_type="application/json",
-                    headers={"Content-Language": language, "Vary": "Accept-Language"})
+    response = Response(orjson.dumps(result.model_dump()), media_type="application/json",
+                        headers={"Content-Language": language, "Vary": "Accept-Language"})
+    # The answer is made: one render of each experiment arm it served (in memory; written
+    # in batches: experiments.exposures). A refused request never gets here.
+    expose_arms(runtime, served)
+    return response
 
 
 # 404: placement "product" with a product that is not in the catalog.
@@ -99,8 +105,9 @@ def get_recommendations(
     # "Never stall" section of docs/benchmarks.md). The session opens and closes inside
     # this one thread call, so its connection never waits for the loop either.
     with _located("query"), runtime.session() as session:
-        return _answer(runtime.recommender.recommend(session, query), runtime=runtime,
-                       language=language)
+        served = runtime.recommender.serve(session, query)
+    # Outside the session: a batch of exposures due now is written in a unit of its own.
+    return _answer(served, runtime=runtime, language=language)
 
 
 @router.post("/v1/recommendations", response_model=RecommendationResult,
@@ -113,5 +120,5 @@ def post_recommendations(query: RecommendationQuery, runtime: Rt, caller: Reader
         query = query.model_copy(update={"customer_id": mine})
     # A read-only session: a POST through DbSession would queue for SQLite's write lock.
     with _located("body"), runtime.session() as session:
-        return _answer(runtime.recommender.recommend(session, query), runtime=runtime,
-                       language=language)
+        served = runtime.recommender.serve(session, query)
+    return _answer(served, runtime=runtime, language=language)

@@ -22,6 +22,7 @@ from prefero.web.dashboard import (
     coupons,
     declared,
     discovered,
+    experiments,
     merchandising,
     model_quality,
     overview,
@@ -41,7 +42,7 @@ __all__ = ["MODULES", "install_dashboard"]
 
 #: The dashboard's route modules; a page's menu entry comes with its module, in this order.
 MODULES = (sign_in, overview, declared, quizzes, segments, discovered, recommendations,
-           model_quality, content_slots, merchandising, coupons, staff)
+           model_quality, content_slots, merchandising, experiments, coupons, staff)
 
 _assets = APIRouter()
 

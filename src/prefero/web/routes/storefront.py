@@ -40,6 +40,8 @@ from prefero.customers.preferences import remove_dismissal
 from prefero.errors import NotFound
 from prefero.events.schemas import EventIn
 from prefero.events.service import ingest
+from prefero.experiments.content_arms import expose_served
+from prefero.experiments.serving import Served, expose_arms
 from prefero.i18n.catalogues import N_
 from prefero.messaging.triggers.watches import is_watching
 from prefero.recommend.basis import PERSONAL, row_basis
@@ -208,7 +210,8 @@ def _record(session: Session, request: Request, runtime: Runtime, kind: EventTyp
     """One event for the visitor. A fresh id per call: every click is its own event, and
     ingest decides (by consent) what is kept about the person."""
     ingest(session, [_event(request, kind, product_id=product_id, placement=placement,
-                            price=price, quantity=quantity)], settings=runtime.settings)
+                            price=price, quantity=quantity)], settings=runtime.settings,
+           experiments=runtime.experiments)
 
 
 # The query a recommended card's links carry (``Card.follow``): where it was shown, and its
@@ -246,9 +249,17 @@ def _followed(request: Request, product_id: str) -> EventIn | None:
 
 def _recommend(session: Session, runtime: Runtime, query: RecommendationQuery, *,
                apply_preferences: bool = True, profile: CustomerProfile | None = None
-               ) -> list[RecommendedItem]:
-    return runtime.recommender.recommend(session, query, apply_preferences=apply_preferences,
-                                         profile=profile).items
+               ) -> Served:
+    """A row's answer with the experiment arms it served: the page exposes them
+    (``_rendered``) once it is made."""
+    return runtime.recommender.serve(session, query, apply_preferences=apply_preferences,
+                                     profile=profile)
+
+
+def _rendered(runtime: Runtime, background: BackgroundTasks, *served: Served) -> None:
+    """One render of each arm the page's rows served, logged after the page is sent."""
+    if any(answer.assignments for answer in served):
+        background.add_task(expose_arms, runtime, *served)
 
 
 def _row_title(t: Translator, items: Sequence[RecommendedItem], *,
@@ -299,7 +310,7 @@ def _returning(request: Request) -> bool | None:
 def _content(request: Request, session: Session, runtime: Runtime, background: BackgroundTasks,
              t: Translator) -> dict[str, ContentAnswer]:
     """The home page's slots for this visitor (a slot the shop has not made is left out),
-    each choice logged after the page is sent."""
+    each choice and each experiment's render logged after the page is sent."""
     who = visitor(request)
     referrer = request.headers.get("referer")
     if referrer is not None and (not referrer.isprintable() or (
@@ -315,13 +326,14 @@ def _content(request: Request, session: Session, runtime: Runtime, background: B
     found: dict[str, ContentAnswer] = {}
     for key in HOME_SLOTS:
         try:
-            answer, pending = content_for(session, slot_key=key, request=ask,
-                                          settings=runtime.settings,
-                                          schema=runtime.facet_schema, language=t.language)
+            served = content_for(session, slot_key=key, request=ask,
+                                 settings=runtime.settings, schema=runtime.facet_schema,
+                                 language=t.language, experiments=runtime.experiments)
         except NotFound:
             continue
-        background.add_task(log_decision, runtime, pending)
-        found[key] = answer
+        background.add_task(log_decision, runtime, served.pending)
+        background.add_task(expose_served, runtime, served.exposures)
+        found[key] = served.answer
     return found
 
 
@@ -335,8 +347,9 @@ def home(request: Request, session: DbSession, runtime: Rt,
     index, _model = runtime.recommender.snapshot(session)
     # Both rows' pipelines from one read of the customer.
     profile = runtime.recommender.profile(session, customer_id)
-    picked = _recommend(session, runtime, RecommendationQuery(
+    first = _recommend(session, runtime, RecommendationQuery(
         customer_id=customer_id, placement="home", n=HOME_N), profile=profile)
+    picked = first.result.items
     schema = runtime.facet_schema
     count_impressions(runtime, placement="home", items=picked)
     rows = [Row("picked", _row_title(t, picked), "home",
@@ -344,9 +357,10 @@ def home(request: Request, session: DbSession, runtime: Rt,
     # The same pipeline, asked for more: rows of what is trending and what is new, each item
     # shown once on the page and every rule still applied.
     shown = {item.product_id for item in picked}
-    pool = _recommend(session, runtime, RecommendationQuery(
+    more = _recommend(session, runtime, RecommendationQuery(
         customer_id=customer_id, placement="home", n=MORE_ROWS_POOL, exploration=False),
         profile=profile)
+    pool = more.result.items
     for key, code, title in (("trending", "trending", t("Trending now")),
                              ("new", "new_arrival", t("New arrivals"))):
         chosen = [item for item in pool if item.product_id not in shown
@@ -357,6 +371,7 @@ def home(request: Request, session: DbSession, runtime: Rt,
             rows.append(Row(key, title, "home",
                             tuple(_card(i, t, schema=schema, shown_on="home")
                                   for i in chosen)))
+    _rendered(runtime, background, first, more)
     return page(request, "storefront/home.html", session=session, runtime=runtime,
                 rows=[row for row in rows if row.cards], departments=departments(index),
                 followed_new=new_arrival_cards(session, runtime, profile=profile,
@@ -565,7 +580,8 @@ def _facet_list(runtime: Runtime, index: CatalogIndex, product: Product, t: Tran
 
 
 @router.get("/p/{product_id}")
-def product(request: Request, session: DbSession, runtime: Rt, product_id: str) -> Response:
+def product(request: Request, session: DbSession, runtime: Rt, product_id: str,
+            background: BackgroundTasks) -> Response:
     t = _translator(request)
     customer_id = visitor(request).customer_id
     item = session.get(Product, product_id)
@@ -579,15 +595,18 @@ def product(request: Request, session: DbSession, runtime: Rt, product_id: str) 
     conflicts = [rule_text(key, profile=profile, schema=runtime.facet_schema,
                            language=t.language, currency=runtime.shop_currency, index=index)
                  for key in violations(index, position, profile) if key != UNAVAILABLE]
-    similar = _recommend(session, runtime, RecommendationQuery(
+    served = _recommend(session, runtime, RecommendationQuery(
         customer_id=customer_id, placement="product", product_id=product_id, n=SIMILAR_N),
         profile=profile)
+    similar = served.result.items
     count_impressions(runtime, placement="product", items=similar)
+    _rendered(runtime, background, served)
     # The click that brought the visitor here (a recommended card's link), then the view.
     click = _followed(request, product_id)
     ingest(session, [*([click] if click else []),
                      _event(request, EventType.VIEW, product_id=product_id,
-                            placement="product")], settings=runtime.settings)
+                            placement="product")], settings=runtime.settings,
+           experiments=runtime.experiments)
     brand = index.label("brand", item.facets.get("brand") or "") or item.brand
     return page(request, "storefront/product.html", session=session, runtime=runtime,
                 product=item, brand=brand, price=float(item.effective_price),
@@ -716,16 +735,19 @@ def cart_remove(request: Request, session: DbSession, runtime: Rt,
 
 
 @router.get("/cart")
-def cart_page(request: Request, session: DbSession, runtime: Rt) -> Response:
+def cart_page(request: Request, session: DbSession, runtime: Rt,
+              background: BackgroundTasks) -> Response:
     t = _translator(request)
     index, _model = runtime.recommender.snapshot(session)
     lines = _cart_lines(index, _cart(request))
     complements: list[Card] = []
     related: list[RecommendedItem] = []
     if lines:
-        related = _recommend(session, runtime, RecommendationQuery(
+        served = _recommend(session, runtime, RecommendationQuery(
             customer_id=visitor(request).customer_id, placement="cart", n=CART_COMPLEMENTS_N,
             cart=tuple(line.product_id for line in lines)))
+        related = served.result.items
+        _rendered(runtime, background, served)
         complements = [_card(item, t, schema=runtime.facet_schema, shown_on="cart")
                        for item in related]
         count_impressions(runtime, placement="cart", items=related)
@@ -736,7 +758,8 @@ def cart_page(request: Request, session: DbSession, runtime: Rt) -> Response:
 
 
 @router.get("/checkout")
-def checkout_page(request: Request, session: DbSession, runtime: Rt) -> Response:
+def checkout_page(request: Request, session: DbSession, runtime: Rt,
+                  background: BackgroundTasks) -> Response:
     index, _model = runtime.recommender.snapshot(session)
     cart = _cart(request)
     lines = _cart_lines(index, cart)
@@ -748,10 +771,12 @@ def checkout_page(request: Request, session: DbSession, runtime: Rt) -> Response
     # The order's row: what relates to it, less the services already offered as add-ons
     # above it (asked for that many more, so the row stays full).
     offered = {add_on.product_id for add_on in add_ons}
-    related = [item for item in _recommend(session, runtime, RecommendationQuery(
+    served = _recommend(session, runtime, RecommendationQuery(
         customer_id=customer_id, placement="checkout", n=CHECKOUT_N + len(offered),
         cart=tuple(line.product_id for line in lines)))
-        if item.product_id not in offered][:CHECKOUT_N]
+    related = [item for item in served.result.items
+               if item.product_id not in offered][:CHECKOUT_N]
+    _rendered(runtime, background, served)
     count_impressions(runtime, placement="checkout", items=related)
     return page(request, "storefront/checkout.html", session=session, runtime=runtime,
                 lines=lines, total=sum(line.price for line in lines), add_ons=add_ons,
