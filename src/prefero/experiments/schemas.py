@@ -18,6 +18,7 @@ from prefero.types import Level, Placement
 __all__ = [
     "GUARDRAIL_DEFAULT",
     "METRICS",
+    "MIN_SHARE",
     "ArmIn",
     "ArmOut",
     "ContentArm",
@@ -40,6 +41,9 @@ METRICS: tuple[Metric, ...] = ("click_through", "add_to_cart_rate", "conversion"
 #: What a new experiment watches besides its primary metric: that shoppers do not turn
 #: things down more, and that the shop does not earn less.
 GUARDRAIL_DEFAULT: tuple[Metric, ...] = ("not_for_me_rate", "revenue_per_visitor")
+
+#: The thinnest arm: shares are validated against it.
+MIN_SHARE = 0.01
 
 Key = Annotated[str, StringConstraints(min_length=1, max_length=64,
                                        pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
@@ -96,7 +100,9 @@ class ArmIn(BaseModel):
 
     key: Key
     name: Name
-    share: float = Field(gt=0.0, le=1.0, description="Share of the experiment's units")
+    share: float = Field(ge=MIN_SHARE, le=1.0,
+                         description="Share of the experiment's units (at least 1 %: a "
+                                     "thinner arm would gather no evidence)")
     control: bool = Field(default=False, description="The arm the others are compared with")
     config: dict[str, object] = Field(
         default_factory=dict,
@@ -157,5 +163,8 @@ class ExperimentOut(BaseModel):
     updated_at: datetime
 
 
-#: Placements a recommendations experiment may name as its target.
-PLACEMENTS: tuple[Placement, ...] = ("home", "product", "cart", "checkout", "search")
+#: Placements a recommendations experiment may name as its target. Not ``search``: search
+#: results are ordered through ``RecommendationEngine.recommend``, which applies no arm
+#: (only answers whose render is logged as an exposure do), so a search test would measure
+#: nothing.
+PLACEMENTS: tuple[Placement, ...] = ("home", "product", "cart", "checkout")
