@@ -1,5 +1,7 @@
 """``prefero experiments list|show|results|start|stop``: the shop's experiments on the terminal
-(also /v1/admin/experiments). Starting and stopping are in the audit log, by ``cli``."""
+(also /v1/admin/experiments). Starting and stopping are in the audit log, by ``cli``.
+``prefero experiments simulate`` checks the statistics on synthetic shoppers
+(``prefero.cli.experiment_simulation``)."""
 
 from __future__ import annotations
 
