@@ -6,6 +6,7 @@ and no declared exclusion leaks in any arm (Hypothesis)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -22,7 +23,7 @@ from prefero.experiments.running import (
     RunningExperiments,
 )
 from prefero.experiments.schemas import RecommendationArm
-from prefero.experiments.serving import ArmPlan, plan_arms
+from prefero.experiments.serving import ArmPlan, plan_arms, plan_holdout
 from prefero.merchandising.schemas import Rule
 from prefero.recommend.artefacts import Artefacts
 from prefero.recommend.catalog_index import CatalogIndex, ProductRow, index_products
@@ -111,11 +112,12 @@ def serve(plan: ArmPlan, *, rules: list[Rule] = RULES) -> RecommendationResult:
 
 
 def plan(*experiments: CompiledExperiment, who: CustomerProfile | None = None,
-         placement: Placement = "home", n: int = 8, **query: object) -> ArmPlan:
+         placement: Placement = "home", n: int = 8,
+         servable: Callable[[str], bool] | None = None, **query: object) -> ArmPlan:
     return plan_arms(running(*experiments), profile=who or profile(),
                      query=RecommendationQuery(customer_id="u1", placement=placement, n=n,
                                                **query),  # type: ignore[arg-type]
-                     config=PipelineConfig())
+                     config=PipelineConfig(), servable=servable)
 
 
 def ids(result: RecommendationResult) -> list[str]:
@@ -215,6 +217,42 @@ def test_held_out_units_get_the_level_off_and_no_other_experiment() -> None:
     result = serve(placed)
     assert all(not item.product_id.startswith("c") for item in result.items)
     assert not any(r.code == "declared_like" for item in result.items for r in item.reasons)
+
+
+def test_where_no_arm_applies_the_holdout_alone_still_holds() -> None:
+    holdout = experiment(1, None, kind="holdout")  # one arm: everyone held out
+    test = only(RecommendationArm(diversity=1.0, merchandising=False), id=2)
+    who = profile("full", chosen=True, never=(("brand", "cora"),))
+    query = RecommendationQuery(customer_id="u1", n=8)
+    held = plan_holdout(running(holdout, test), profile=who, query=query,
+                        config=PipelineConfig())
+    assert held.held_out and held.profile.effective_level == "off"
+    assert held.profile.never == who.never  # exclusions hold at every level
+    # Nothing of the other experiment applies, and nothing is there to expose.
+    assert (held.config, held.merchandising, held.assignments) == (PipelineConfig(), True, ())
+    free = plan_holdout(running(test), profile=who, query=query, config=PipelineConfig())
+    assert free == ArmPlan(profile=who, query=query, config=PipelineConfig())
+
+
+def test_an_arm_whose_version_cannot_be_served_leaves_the_unit_out_of_its_experiment(
+        ) -> None:
+    versioned = only(RecommendationArm(model_version="old", diversity=0.2), id=1)
+    younger = only(RecommendationArm(diversity=0.9), id=2)
+    served = plan(versioned, younger, servable=lambda version: True)
+    assert [a.experiment.key for a in served.assignments] == ["e1"]
+    assert served.model_version == "old" and served.config.diversify.mmr_lambda == 0.8
+    asked: list[str] = []
+
+    def missing(version: str) -> bool:
+        asked.append(version)
+        return False
+
+    left_out = plan(versioned, younger, servable=missing)
+    assert asked == ["old"]
+    # Neither its version nor its diversity: the unit is as if outside the older experiment.
+    assert [a.experiment.key for a in left_out.assignments] == ["e2"]
+    assert left_out.model_version is None
+    assert abs(left_out.config.diversify.mmr_lambda - 0.1) < 1e-9
 
 
 def test_without_tracking_consent_a_unit_takes_part_only_anonymously() -> None:

@@ -2,8 +2,9 @@
 exposed once per served answer or page (three GETs: three renders), never when only
 assigned (warm-up, the engine alone, a refused request); nothing is read about experiments
 per request once the running ones are held; an arm's trained model version is served, and a
-pruned one falls back to the newest with one warning; the holdout's units get answers at the
-level off with their exclusions intact; a withdrawn tracking consent acts on the next
+pruned one leaves its units out of the experiment (the newest served, nothing exposed) with
+one warning; the holdout's units get answers at the level off with their exclusions intact,
+in search too (with nothing exposed); a withdrawn tracking consent acts on the next
 request."""
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ def test_an_arm_serves_its_model_version(client: TestClient, runtime: Runtime) -
     assert [i.product_id for i in ranked.items] != [i.product_id for i in newest.items]
 
 
-def test_a_pruned_version_is_served_as_the_newest_with_one_warning(
+def test_a_pruned_version_is_served_as_the_newest_unexposed_with_one_warning(
         client: TestClient, runtime: Runtime, caplog: pytest.LogCaptureFixture) -> None:
     _shop(runtime)
     older, newer = _trained(runtime)
@@ -197,12 +198,15 @@ def test_a_pruned_version_is_served_as_the_newest_with_one_warning(
         {"key": "control", "name": "Newest", "share": 0.5, "control": True},
         {"key": "gone", "name": "Gone", "share": 0.5, "config": {"model_version": older}}])
     gone = _units(runtime, "home-test")["gone"]
+    control = _units(runtime, "home-test")["control"]
     with caplog.at_level(logging.WARNING, logger="prefero.recommend.versions"):
         assert [_version(client, gone) for _ in range(3)] == [newer] * 3
     warned = [r for r in caplog.records if r.name == "prefero.recommend.versions"]
     assert len(warned) == 1 and older in warned[0].getMessage()
-    # Served all the same: the arm is exposed.
-    assert _rows(runtime) == {(gone, "gone"): 3}
+    assert _version(client, control) == newer
+    # The arm's setting was not applied, so the unit took no part: never exposed to the arm
+    # (which gathers no exposures, and the sample-ratio check flags it); the control is.
+    assert _rows(runtime) == {(control, "control"): 1}
 
 
 def test_held_out_units_get_level_off_answers_with_their_exclusions(
@@ -226,6 +230,42 @@ def test_held_out_units_get_level_off_answers_with_their_exclusions(
                for r in item["reasons"])
     assert _rows(runtime) == {(units["held-out"], "held-out"): 1,
                               (units["personalized"], "personalized"): 1}
+
+
+def test_a_held_out_unit_gets_no_personalized_search_and_logs_nothing(
+        client: TestClient, runtime: Runtime) -> None:
+    # Search takes no arm (no exposure is logged for it), but the holdout holds everywhere.
+    _shop(runtime)
+    _start(runtime, "holdout", kind="holdout", arms=[
+        {"key": "held-out", "name": "Held out", "share": 0.5, "control": True},
+        {"key": "personalized", "name": "Personalized", "share": 0.5}])
+    wishes: dict[str, Any] = {"likes": [("brand", "bolt", 1.0)], "never": [("brand", "cora")]}
+    units = _units(runtime, "holdout", level="full", **wishes)
+    with runtime.session() as session:
+        holdout = runtime.experiments.running(session).experiments[0]
+    # The same wishes at the level off, outside the holdout: what held out must look like.
+    twin = next(f"u{n}" for n in range(500) if f"u{n}" not in units.values()
+                and getattr(holdout.arm_for(f"u{n}"), "key", None) == "personalized")
+    with runtime.session(write=True) as session:
+        customer(session, twin, level="off", **wishes)
+        consent(session, twin, "tracking", True)
+
+    def search(unit: str) -> dict[str, Any]:
+        answer = client.get("/v1/search", params={"q": "product", "customer_id": unit,
+                                                  "n": 20})
+        assert answer.status_code == 200
+        return dict(answer.json())
+
+    held, free, off = search(units["held-out"]), search(units["personalized"]), search(twin)
+    assert (held["level"], free["level"]) == ("full", "full")
+    for answer in (held, free, off):
+        # The hard exclusion holds at every level: the five "cora" products are hidden.
+        assert answer["hidden_total"] == 5 and len(answer["items"]) == 15
+        assert not any(item["product_id"].startswith("c") for item in answer["items"])
+    assert any(r["code"] == "declared_like" for item in free["items"]
+               for r in item["reasons"])
+    assert held["items"] == off["items"] != free["items"]
+    assert _rows(runtime) == {}
 
 
 def test_a_withdrawn_tracking_consent_acts_on_the_next_request(

@@ -1,15 +1,17 @@
 """Content experiments: the arm's variant is served (when its targeting allows) and every
 served answer is one render of the unit's arm, control included; the holdout's held-out units
 see the slot's fallback; withdrawing tracking consent moves a unit from its exposure row to
-the anonymous tallies on the next request. SQLite and PostgreSQL."""
+the anonymous tallies on the next request; experiments cost an answer no statement of its
+own, running or not. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from apikeys import READ_KEY
 from content_helpers import slot_body, variant_body
@@ -186,3 +188,42 @@ def test_a_unit_without_tracking_consent_takes_no_part_where_not_measured_anonym
     assert _exposed(runtime) == {}
     with runtime.session() as session:
         assert list(session.scalars(select(ExperimentTally))) == []
+
+
+@contextmanager
+def _statements(runtime: Runtime) -> Iterator[list[str]]:
+    """Every statement sent to the database meanwhile."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(runtime.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", record)
+
+
+def test_experiments_cost_a_content_answer_no_statement_of_its_own(
+        client: TestClient, runtime: Runtime) -> None:
+    _start(runtime)
+    url = "/v1/content/home-hero?customer_id=c1&returning=true"
+    assert client.get(url, headers=READ).status_code == 200  # the slots compiled
+    with _statements(runtime) as plain:
+        assert client.get(url, headers=READ).status_code == 200
+    # The slots' counter and the experiments' are one read, as the slots' alone was before
+    # experiments existed.
+    assert sum("revisions" in statement for statement in plain) == 1
+    assert not any("experiment" in statement for statement in plain)
+    with runtime.session(write=True) as session:
+        create_experiment(session, experiment_body(**PROMO_TEST))
+        start_experiment(session, "hero-test")
+    assert client.get(url, headers=READ).status_code == 200  # the running set compiled
+    with _statements(runtime) as running:
+        assert client.get(url, headers=READ).status_code == 200
+    assert len(running) == len(plain)
+    assert not any("experiment" in statement for statement in running)
+    # Both answers under the experiment are renders (the running set was read, not skipped).
+    (arm,) = {arm for unit, key, arm in _exposed(runtime) if (unit, key) == ("c1", "hero-test")}
+    assert _exposed(runtime) == {("c1", "hero-test", arm): 2}

@@ -1,8 +1,10 @@
 """Anonymous outcome tallies at ingest: the outcomes of units without tracking consent add to
-their arm's totals (clicks, carts, purchases with their revenue, "not for me"), in one upsert
-per batch; units with tracking consent add nothing (their events are stored), until they
-withdraw it; an experiment that does not measure anonymously gets nothing, and nothing is
-written when no such experiment runs. SQLite and PostgreSQL."""
+their arm's totals (clicks, carts, purchases with their revenue, "not for me", refunds with
+their value or counted apart without one), in one upsert per batch; units with tracking
+consent add nothing (their events are stored), until they withdraw it; an experiment that
+does not measure anonymously gets nothing, and nothing is written when no such experiment
+runs. Read back, arms compare per share of shoppers, never per render, with revenue net of
+the priced refunds. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 
@@ -23,6 +26,7 @@ from prefero.events.models import Event
 from prefero.events.service import ingest
 from prefero.experiments.models import Experiment, ExperimentTally
 from prefero.experiments.service import create_experiment, start_experiment
+from prefero.experiments.tallies import anonymous_totals
 from prefero.runtime import Runtime
 
 AT = "2026-01-05T10:00:00+00:00"
@@ -164,3 +168,69 @@ def test_the_events_api_and_its_ga4_form_add_to_the_tallies(client: TestClient,
     purchases = sum(count for (_, _, _, metric), (count, _) in found.items()
                     if metric == "purchase")
     assert purchases == 2
+
+
+def _experiment_id(runtime: Runtime, key: str = "home-test") -> int:
+    with runtime.session() as session:
+        found = session.scalar(select(Experiment.id).where(Experiment.key == key))
+    assert found is not None
+    return found
+
+
+def test_refunds_subtract_their_price_and_unpriced_ones_are_counted_apart(
+        runtime: Runtime) -> None:
+    _start(runtime)
+    (visitor,) = VISITORS[:1]
+    extras: list[dict[str, Any]] = [
+        {"product_id": "sku-1", "price": "12.50"},
+        {"product_id": "sku-1", "price": "5.00", "quantity": 2},
+        {}]  # the whole order, no price: its value is unknown
+    refunds = [{"event_id": f"{visitor}-refund{n}", "type": "refund", "anonymous_id": visitor,
+                "order_id": "o-1", "occurred_at": AT, **extra}
+               for n, extra in enumerate(extras)]
+    _ingest(runtime, _shopping(visitor) + refunds)
+    (arm,) = _arms(runtime, [visitor])
+    found = _tallies(runtime)
+    assert found[("home-test", arm, DAY, "refund")] == (2, Decimal("22.50"))
+    assert found[("home-test", arm, DAY, "refund_unpriced")] == (1, Decimal(0))
+    with runtime.session() as session:
+        totals = anonymous_totals(session, _experiment_id(runtime),
+                                  [("control", 0.5, True), ("treatment", 0.5, False)])
+    (mine,) = [t for t in totals if t.arm == arm]
+    assert (mine.revenue, mine.unpriced_refunds, mine.outcomes["purchase"]) == (2.5, 1, 1)
+
+
+def test_arms_compare_per_share_of_shoppers_not_per_render(runtime: Runtime) -> None:
+    _start(runtime)
+    experiment = _experiment_id(runtime)
+    # The control has a quarter of the shoppers, the treatment three quarters; the control
+    # was shown far more often (renders are reach, not who then bought).
+    rows = {("control", "renders"): (100, "0"), ("control", "purchase"): (10, "200.00"),
+            ("control", "rec_click"): (4, "0"),
+            ("treatment", "renders"): (10, "0"), ("treatment", "purchase"): (36, "540.00"),
+            ("treatment", "refund"): (3, "60.00")}
+    with runtime.session(write=True) as session:
+        session.add_all(ExperimentTally(experiment_id=experiment, arm_key=arm, day=DAY,
+                                        metric=metric, count=count, amount=Decimal(amount))
+                        for (arm, metric), (count, amount) in rows.items())
+    with runtime.session() as session:
+        control, treatment = anonymous_totals(
+            session, experiment, [("control", 1.0, True), ("treatment", 3.0, False)])
+    assert (control.arm, control.share, treatment.share) == ("control", 0.25, 0.75)
+    assert set(control.vs_control.values()) == {None}
+    assert (treatment.renders, treatment.outcomes["purchase"], treatment.revenue) == (
+        10, 36, 480.0)
+    # Per share: 10 / 0.25 = 40 purchases against 36 / 0.75 = 48, +20 %; revenue 800
+    # against 640, -20 %; no clicks against 16, -100 %; the control's "not for me": none.
+    compared = treatment.vs_control
+    assert compared["purchase"] == pytest.approx(0.2)
+    assert compared["revenue"] == pytest.approx(-0.2)
+    assert compared["rec_click"] == pytest.approx(-1.0)
+    assert compared["rec_dismiss"] is None and compared["add_to_cart"] is None
+
+
+def test_an_experiment_without_tallies_has_no_anonymous_totals(runtime: Runtime) -> None:
+    _start(runtime)
+    with runtime.session() as session:
+        assert anonymous_totals(session, _experiment_id(runtime),
+                                [("control", 0.5, True), ("treatment", 0.5, False)]) == []

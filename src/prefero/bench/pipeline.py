@@ -1,5 +1,6 @@
-"""In-process pipeline latency: the engine's ``recommend`` including the profile read, on
-the demo shop or on any database that holds a shop (generated scale data included)."""
+"""In-process pipeline latency: the engine's ``serve`` including the profile read and the
+logging of the experiment arms it served, as the API's route runs them, on the demo shop or
+on any database that holds a shop (generated scale data included)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from prefero.bench.stats import summarise
 from prefero.catalog.models import Product
 from prefero.config import Settings
 from prefero.customers.models import Customer
+from prefero.experiments.serving import expose_arms
 from prefero.recommend.artefacts import current_version
 from prefero.recommend.query import RecommendationQuery
 from prefero.runtime import Runtime
@@ -90,8 +92,9 @@ def recommendation_path(query: RecommendationQuery) -> str:
 
 def bench_pipeline(runtime: Runtime, *, requests: int = 2000, warmup: int = 100
                    ) -> dict[str, float]:
-    """Median and p99 of ``engine.recommend`` over the query mix, measured as a server
-    worker runs it (``prefero.api.app``): BLAS on one thread, and what was loaded before
+    """Median and p99 of ``engine.serve`` and the exposure of the arms it served over the
+    query mix, measured as a server worker runs them (``prefero.api.app``, the
+    recommendations route): BLAS on one thread, and what was loaded before
     the first measured request out of the cyclic collector's reach (at 100,000 products a
     full collection over the catalogue snapshot took 370 ms; a worker never walks it)."""
     queries = sample_queries(runtime, count=requests + warmup)
@@ -104,8 +107,9 @@ def bench_pipeline(runtime: Runtime, *, requests: int = 2000, warmup: int = 100
                     gc.collect()
                     gc.freeze()
                 started = time.perf_counter()
-                # ``serve``, as the API's route calls it: with the unit's experiment arms.
-                engine.serve(session, query)
+                # As the API's route: with the unit's experiment arms, and a render of each
+                # logged (``--experiment``: the logging's cost is measured too).
+                expose_arms(runtime, engine.serve(session, query))
                 if i >= warmup:
                     timings.append(time.perf_counter() - started)
                 session.rollback()  # end the read transaction as a request would

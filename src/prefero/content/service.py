@@ -18,16 +18,18 @@ from datetime import datetime
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from prefero.catalog.facets import FacetSchema
+from prefero.catalog.models import Revision
 from prefero.config import Settings
 from prefero.content.choose import arm_choice, choose, held_out
 from prefero.content.decisions import Pending
 from prefero.content.reasons import ContentReason, word
 from prefero.content.schemas import ContentAnswer, Language, ShownVariant
 from prefero.content.signals import Device, Weather, valid_time_zone
-from prefero.content.slots import CompiledSlot, CompiledVariant, compiled_slots
+from prefero.content.slots import CONTENT, CompiledSlot, CompiledVariant, compiled_slots
 from prefero.content.targeting import Targeting
 from prefero.content.visitor import (
     Needs,
@@ -37,15 +39,23 @@ from prefero.content.visitor import (
     visitor_facts,
 )
 from prefero.db.base import utcnow
+from prefero.db.reads import read
 from prefero.errors import NotFound
 from prefero.experiments.content_arms import NOT_EXPOSED, Exposures, slot_arm
 from prefero.experiments.running import Book
+from prefero.experiments.service import EXPERIMENTS
 from prefero.i18n.languages import DEFAULT_LANGUAGE
 
 __all__ = ["ContentRequest", "ServedContent", "content_for"]
 
 # Control characters cannot be stored by PostgreSQL (as prefero.api.params refuses them).
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]+$"
+
+# Read on every answer: the slots' counter and the experiments', in one read, so that
+# experiments cost a content request no statement of its own until one starts or stops
+# (then the running set is compiled once per process).
+_REVISIONS = select(Revision.name, Revision.value).where(
+    Revision.name.in_((CONTENT, EXPERIMENTS)))
 
 _Id = Field(default=None, min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS)
 _Utm = Field(default=None, max_length=200, pattern=NO_CONTROL_CHARACTERS)
@@ -92,6 +102,12 @@ class ContentRequest(BaseModel):
         return self.visitor_id or self.customer_id
 
 
+def _revisions(session: Session) -> tuple[int, int]:
+    """The content slots' and the experiments' revision counters (0: never bumped)."""
+    values = {name: int(value or 0) for name, value in read(session, _REVISIONS, {})}
+    return values.get(CONTENT, 0), values.get(EXPERIMENTS, 0)
+
+
 def _needs(slot: CompiledSlot) -> Needs:
     targetings: list[Targeting] = [v.targeting for v in slot.variants]
     return Needs(segments=any(t.segments for t in targetings),
@@ -129,7 +145,8 @@ def content_for(session: Session, *, slot_key: str, request: ContentRequest,
     one). ``experiments``: the process's running experiments (``runtime.experiments``);
     left out, none apply.
     """
-    slot = compiled_slots(session).get(slot_key)
+    content, running = _revisions(session)
+    slot = compiled_slots(session, revision=content).get(slot_key)
     if slot is None:
         raise NotFound(f"no content slot {slot_key!r}")
     now = now or utcnow()
@@ -143,8 +160,8 @@ def content_for(session: Session, *, slot_key: str, request: ContentRequest,
                         returning=request.returning))
     exposures = NOT_EXPOSED
     if slot.enabled:
-        arm = (slot_arm(experiments.running(session), slot=slot.key, unit=request.person,
-                        tracking=facts.tracking)
+        arm = (slot_arm(experiments.running(session, revision=running), slot=slot.key,
+                        unit=request.person, tracking=facts.tracking)
                if experiments is not None and request.person is not None else None)
         choice = None
         if arm is not None:

@@ -346,13 +346,17 @@ _kept: weakref.WeakKeyDictionary[Engine, tuple[int, dict[str, CompiledSlot]]] = 
     weakref.WeakKeyDictionary())
 
 
-def compiled_slots(session: Session) -> dict[str, CompiledSlot]:
-    """Every slot as the request path uses it: one read of the revision counter per call,
-    the slots themselves only after a change.
+def compiled_slots(session: Session, *, revision: int | None = None
+                   ) -> dict[str, CompiledSlot]:
+    """Every slot as the request path uses it: the slots themselves only after a change of
+    the revision counter. ``revision``: the counter when the caller has read it already
+    (``prefero.content.service`` reads it with the experiments', in one read), else one
+    read here.
 
     >>> # compiled_slots(session)["home-hero"].strategy -> 'first_match'
     """
-    revision = current(session, CONTENT)
+    if revision is None:
+        revision = current(session, CONTENT)
     bind: Any = session.get_bind()
     engine: Engine = bind if isinstance(bind, Engine) else bind.engine
     with _lock:

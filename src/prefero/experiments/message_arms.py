@@ -6,9 +6,14 @@ holder's). The messaging path reaches this point only for a customer with a chan
 consented to, and only once per occasion (the dedup key); tracking consent decides, as
 everywhere, whether the customer is measured as themself or only in the anonymous tallies.
 
+- A message that answers the customer's own request (``prefero.experiments.requested``:
+  a watched product back in stock, their box ready, a reminder they switched on) always
+  goes as the policy decides: neither the holdout nor any experiment holds it back, and it
+  exposes no one, since no arm can change it. (The set-up refuses a messages experiment on
+  such a trigger; one stored before that rule is ignored here.)
 - A customer in an arm with ``send=False`` does not get the message: it is recorded as
   held back (a ``cancelled`` outbox row with the reason, as the caps' drops are).
-- The long-term holdout's held-out customers get no triggered message at all, and take
+- The long-term holdout's held-out customers get no other triggered message, and take
   part in no other experiment. A customer without tracking consent in a holdout that does
   not allow anonymous measurement takes no part in it (as for recommendations).
 - Two messages experiments on one trigger: the older (created first) that places the
@@ -37,6 +42,7 @@ from sqlalchemy import Engine, Pool
 from sqlalchemy.orm import Session
 
 from prefero.experiments.exposures import Renders, write_exposures
+from prefero.experiments.requested import requested
 from prefero.experiments.running import Assignment, Book, RunningExperiments
 from prefero.experiments.schemas import MessageArm
 
@@ -63,7 +69,7 @@ def running_for(session: Session) -> RunningExperiments:
     """The experiments running as ``session``'s unit of work first asked (one read of the
     revision counter per unit of work; the experiments themselves only after a change).
 
-    >>> # running_for(session).of_kind("messages", "price_drop")
+    >>> # running_for(session).of_kind("messages", "new_from_followed")
     """
     held = session.info.get(_RUNNING)
     if isinstance(held, RunningExperiments):
@@ -83,10 +89,11 @@ def message_arms(running: RunningExperiments, *, trigger: str, customer: str,
     """The customer's arms for ``trigger`` among the ``running`` experiments.
 
     >>> from prefero.experiments.running import NOTHING_RUNNING
-    >>> message_arms(NOTHING_RUNNING, trigger="price_drop", customer="c1", tracking=True)
+    >>> message_arms(NOTHING_RUNNING, trigger="new_from_followed", customer="c1",
+    ...              tracking=True)
     MessageArms(held_back=None, assignments=())
     """
-    if not running.experiments:
+    if not running.experiments or requested(trigger):
         return MessageArms()
     holdout = running.holdout
     placed = running.assign(holdout, unit=customer, tracking=tracking) if holdout else None

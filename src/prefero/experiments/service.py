@@ -24,6 +24,7 @@ from prefero.content.models import ContentSlot, ContentVariant
 from prefero.db.base import utcnow
 from prefero.errors import Conflict, FieldError, InvalidInput, NotFound
 from prefero.experiments.models import Experiment, ExperimentArm
+from prefero.experiments.requested import TESTABLE, requested
 from prefero.experiments.schemas import (
     PLACEMENTS,
     ArmOut,
@@ -116,9 +117,15 @@ def _target_problems(session: Session, body: ExperimentIn) -> list[FieldError]:
     if body.target is None:
         return [FieldError(("target",), "Field required")]
     if body.kind == "messages":
-        return ([] if body.target in TRIGGERS else
-                [FieldError(("target",), "not a message trigger: one of "
-                            + ", ".join(TRIGGERS))])
+        if body.target not in TRIGGERS:
+            return [FieldError(("target",), "not a message trigger: one of "
+                               + ", ".join(TRIGGERS))]
+        # Holding back what a customer asked for is not a test a shop may run.
+        return ([FieldError(("target",), f"{body.target} messages answer a customer's own "
+                            "request (a watch, a subscription, a reminder they switched on) "
+                            "and are never held back; a test may target one of "
+                            + ", ".join(TESTABLE))]
+                if requested(body.target) else [])
     slot = session.scalar(select(ContentSlot).where(ContentSlot.key == body.target))
     if slot is None:
         return [FieldError(("target",), f"there is no content slot {body.target!r}")]

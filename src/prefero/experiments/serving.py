@@ -5,7 +5,13 @@ the arms an answer served.
 experiment) and answers the settings its arms make: the profile (a default level, the
 holdout's level ``off``), the query (the exploration slot), the pipeline's configuration
 (diversification), whether the shop's ranking rules apply, the model version, and the
-assignments to expose once the answer is served. It reads nothing from the database.
+assignments to expose once the answer is served. It reads nothing from the database. An arm
+whose model version cannot be served (``servable``) is not applied: the unit takes no part
+in that experiment on that request, so it is neither treated nor exposed there.
+
+``plan_holdout`` is the same for an answer no exposure is logged for (search, listings,
+suggestions): no arm applies there, but the holdout holds everywhere, so a held-out unit
+gets the level ``off`` and nothing is to be exposed.
 
 What an arm never changes: the customer's hard exclusions and consents (they apply at every
 level and in every arm), a level the customer chose, an exploration slot the customer turned
@@ -25,7 +31,7 @@ and is personalized as usual.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -39,7 +45,7 @@ from prefero.recommend.query import RecommendationQuery, RecommendationResult
 if TYPE_CHECKING:
     from prefero.runtime import Runtime
 
-__all__ = ["ArmPlan", "Served", "expose_arms", "plan_arms"]
+__all__ = ["ArmPlan", "Served", "expose_arms", "plan_arms", "plan_holdout"]
 
 _AS_THE_SHOP_IS = RecommendationArm()
 _SETTINGS = tuple(RecommendationArm.model_fields)
@@ -85,10 +91,50 @@ def _settings_of(assignment: Assignment) -> frozenset[str]:
     return found
 
 
+def _in_holdout(running: RunningExperiments, *, profile: CustomerProfile, unit: str
+                ) -> Assignment | None:
+    """The unit's arm in the running holdout (``None``: none runs, or the unit takes no
+    part in it)."""
+    holdout = running.holdout
+    if holdout is None:
+        return None
+    return running.assign(holdout, unit=unit, tracking=profile.consents.get("tracking", False))
+
+
+def _held_out(plan: ArmPlan) -> ArmPlan:
+    # Constraints and consents hold at every level, off included.
+    return replace(plan, profile=replace(plan.profile, level="off"), held_out=True)
+
+
+def plan_holdout(running: RunningExperiments, *, profile: CustomerProfile,
+                 query: RecommendationQuery, config: PipelineConfig) -> ArmPlan:
+    """The request ``query`` for ``profile`` as the running holdout alone makes it, with
+    nothing to expose: a held-out unit at the level ``off``, anyone else as the shop is.
+
+    >>> # plan_holdout(running, profile=profile, query=RecommendationQuery(
+    >>> #     customer_id="c1", placement="search"), config=config).profile.level -> 'off'
+    """
+    plan = ArmPlan(profile=profile, query=query, config=config)
+    unit = query.customer_id
+    if unit is None:
+        return plan
+    placed = _in_holdout(running, profile=profile, unit=unit)
+    return _held_out(plan) if placed is not None and placed.arm.control else plan
+
+
+def _servable(placed: Assignment, servable: Callable[[str], bool] | None) -> bool:
+    config = placed.arm.config
+    return (servable is None or not isinstance(config, RecommendationArm)
+            or config.model_version is None or servable(config.model_version))
+
+
 def plan_arms(running: RunningExperiments, *, profile: CustomerProfile,
-              query: RecommendationQuery, config: PipelineConfig) -> ArmPlan:
+              query: RecommendationQuery, config: PipelineConfig,
+              servable: Callable[[str], bool] | None = None) -> ArmPlan:
     """The request ``query`` for ``profile`` as the unit's arms in ``running`` make it;
-    work in proportion to the running experiments, none when nothing runs.
+    work in proportion to the running experiments, none when nothing runs. ``servable``
+    says whether an arm's model version can be served (``None``: every one can); the unit
+    takes no part in an experiment whose arm's version cannot.
 
     >>> # plan = plan_arms(runtime.experiments.running(session), profile=profile,
     >>> #                  query=RecommendationQuery(customer_id="c1"), config=config)
@@ -100,15 +146,11 @@ def plan_arms(running: RunningExperiments, *, profile: CustomerProfile,
         return plan
     tracking = profile.consents.get("tracking", False)
     assignments: list[Assignment] = []
-    holdout = running.holdout
-    if holdout is not None:
-        placed = running.assign(holdout, unit=unit, tracking=tracking)
-        if placed is not None:
-            assignments.append(placed)
-            if placed.arm.control:
-                # Constraints and consents hold at every level, off included.
-                return replace(plan, profile=replace(profile, level="off"), held_out=True,
-                               assignments=tuple(assignments))
+    placed = _in_holdout(running, profile=profile, unit=unit)
+    if placed is not None:
+        assignments.append(placed)
+        if placed.arm.control:
+            return replace(_held_out(plan), assignments=tuple(assignments))
     kept: frozenset[str] = frozenset()
     arms: list[RecommendationArm] = []
     # Oldest first (running.experiments is in creation order): the older keeps a setting.
@@ -117,7 +159,7 @@ def plan_arms(running: RunningExperiments, *, profile: CustomerProfile,
         if placed is None:
             continue
         settings = _settings_of(placed)
-        if settings & kept:
+        if settings & kept or not _servable(placed, servable):
             continue
         kept |= settings
         assignments.append(placed)

@@ -21,7 +21,8 @@ their defaults):
 6. **Experiments.** A customer in a message experiment's holding arm (or held out by the
    long-term holdout) does not get the message: it is recorded ``cancelled`` like a cap's
    drop (``payload["dropped"] == "experiment"``). The exposure is logged when the trigger
-   fires for the customer, in every arm (``prefero.experiments.message_arms``).
+   fires for the customer, in every arm (``prefero.experiments.message_arms``). Messages
+   the customer asked for (``prefero.experiments.requested``) are never held back.
 
 Caps hold under a burst: the customer's terms row is locked (``FOR UPDATE`` on PostgreSQL;
 SQLite has one writer) before the day is counted, so concurrent offers to one customer queue

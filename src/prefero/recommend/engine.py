@@ -20,8 +20,9 @@ from prefero.catalog.models import Revision
 from prefero.catalog.revisions import CATALOG
 from prefero.db.reads import read
 from prefero.errors import FieldError, InvalidInput, NotFound
+from prefero.experiments.running import RunningExperiments
 from prefero.experiments.service import EXPERIMENTS
-from prefero.experiments.serving import Served, plan_arms
+from prefero.experiments.serving import ArmPlan, Served, plan_arms, plan_holdout
 from prefero.merchandising.compiled import CompiledRules, compile_rules
 from prefero.merchandising.service import MERCHANDISING, load_shop_rules
 from prefero.recommend import artefact_store, wording
@@ -230,7 +231,9 @@ class RecommendationEngine:
         by the customer's rules: one read of the profile instead of two). No experiment
         arm applies: an arm changes only answers whose render is logged as an exposure
         (``serve``), else a unit would be treated where the analysis never sees it (and a
-        replay or a listing would run the shop's tests).
+        replay or a listing would run the shop's tests). The holdout does hold: a held-out
+        unit gets no personalization anywhere (search, listings, suggestions), at no
+        exposure.
 
         >>> # engine.recommend(session, RecommendationQuery(customer_id="c1", n=10))
         """
@@ -241,9 +244,11 @@ class RecommendationEngine:
               apply_preferences: bool = True, profile: CustomerProfile | None = None,
               experiments: bool = True) -> Served:
         """``recommend``'s answer made with the unit's experiment arms (unless
-        ``experiments`` is false), and the arms it was made by: the caller shows the answer
-        and exposes them (``prefero.experiments.serving.expose_arms``), once per page or
-        response; nothing is logged here.
+        ``experiments`` is false: then only the holdout's level ``off``, and nothing to
+        expose), and the arms it was made by: the caller shows the answer and exposes them
+        (``prefero.experiments.serving.expose_arms``), once per page or response; nothing
+        is logged here. An arm whose model version cannot be opened is not applied (the
+        unit takes no part in its experiment on this request, and is not exposed to it).
 
         >>> # served = engine.serve(session, RecommendationQuery(customer_id="c1"))
         >>> # expose_arms(runtime, served)
@@ -263,19 +268,17 @@ class RecommendationEngine:
             profile = self.profile(session, query.customer_id)
         # With the counter read above, no read at all unless the experiments changed.
         running = (self.runtime.experiments.running(session, revision=revision)
-                   if experiments and query.customer_id is not None else None)
+                   if query.customer_id is not None else None)
         if running is None or not running.experiments:
             return Served(run_pipeline(index=index, model=model, profile=profile, query=query,
                                        config=self.config,
                                        apply_preferences=apply_preferences,
                                        merchandising=rules))
-        plan = plan_arms(running, profile=profile, query=query, config=self.config)
-        if plan.model_version is not None:
-            settings = self.runtime.settings
-            model = self._versions.view(
-                session, plan.model_version, index=index, newest=model,
-                root=settings.artefact_dir, published=settings.artefact_store == "database",
-                shared=self._shared_followers)
+        if experiments:
+            plan, model = self._armed(session, running, profile=profile, query=query,
+                                      index=index, newest=model)
+        else:
+            plan = plan_holdout(running, profile=profile, query=query, config=self.config)
         result = run_pipeline(index=index, model=model, profile=plan.profile,
                               query=plan.query, config=plan.config,
                               apply_preferences=apply_preferences, merchandising=rules,
@@ -284,3 +287,26 @@ class RecommendationEngine:
             # Made at the level off; ``level`` still says the one the customer has.
             result = result.model_copy(update={"level": profile.level})
         return Served(result, unit=query.customer_id, assignments=plan.assignments)
+
+    def _armed(self, session: Session, running: RunningExperiments, *,
+               profile: CustomerProfile, query: RecommendationQuery, index: CatalogIndex,
+               newest: ModelView) -> tuple[ArmPlan, ModelView]:
+        """The unit's arms, and the model version they serve. An arm's version is opened
+        when the unit is placed in it; one that cannot be opened leaves the unit out of
+        that experiment on this request (served the newest, not exposed)."""
+        settings = self.runtime.settings
+        opened: dict[str, ModelView | None] = {}
+
+        def servable(version: str) -> bool:
+            if version not in opened:
+                opened[version] = self._versions.view(
+                    session, version, index=index, newest=newest, root=settings.artefact_dir,
+                    published=settings.artefact_store == "database",
+                    shared=self._shared_followers)
+            return opened[version] is not None
+
+        plan = plan_arms(running, profile=profile, query=query, config=self.config,
+                         servable=servable)
+        if plan.model_version is None:
+            return plan, newest
+        return plan, opened.get(plan.model_version) or newest

@@ -3,9 +3,11 @@
 through the current catalogue snapshot, a few of them held per process.
 
 A version that cannot be opened (never trained, pruned since, damaged) is never an error for
-the shopper: the arm is served with the newest version, and the process logs a warning once
-per version. It is not tried again until the newest version changes (a pruned version does
-not come back; asking the disk or the database on every request of the arm would).
+the shopper: ``view`` answers ``None``, the unit takes no part in that arm's experiment on
+that request (served the newest version, not exposed: the arm gathers no exposures, and the
+experiment's sample-ratio check flags it), and the process logs a warning once per version.
+It is not tried again until the newest version changes (a pruned version does not come
+back; asking the disk or the database on every request of the arm would).
 """
 
 from __future__ import annotations
@@ -66,9 +68,9 @@ class VersionViews:
 
     def view(self, session: Session, version: str, *, index: CatalogIndex,
              newest: ModelView, root: Path, published: bool,
-             shared: SharedFollowers | None = None) -> ModelView:
-        """``version`` seen through ``index``, or ``newest`` when ``version`` is the newest
-        or cannot be opened.
+             shared: SharedFollowers | None = None) -> ModelView | None:
+        """``version`` seen through ``index`` (``newest`` when it is the newest), or
+        ``None`` when it cannot be opened.
 
         >>> # views.view(session, "20261101T…Z", index=index, newest=model, root=root,
         >>> #            published=False).version -> '20261101T…Z'
@@ -79,7 +81,7 @@ class VersionViews:
         if held is not None and held[0] is index:
             return held[1]
         if version in self._missing and self._missing[version] == newest.version:
-            return newest
+            return None
         with self._lock:
             held = self._views.get(version)
             if held is not None and held[0] is index:
@@ -95,9 +97,10 @@ class VersionViews:
                 self._missing[version] = newest.version
                 if version not in self._warned:
                     self._warned.add(version)
-                    _log.warning("model version %s of an experiment arm is not served, the "
-                                 "newest (%s) is: %s", version, newest.version, exc)
-                return newest
+                    _log.warning("model version %s of an experiment arm cannot be opened; "
+                                 "its units take no part in the experiment and get the "
+                                 "newest (%s): %s", version, newest.version, exc)
+                return None
             self._missing.pop(version, None)
             view = build_model_view(index, artefacts, shared=shared, previous=previous)
             if version not in self._views and len(self._views) >= self._limit:

@@ -65,8 +65,9 @@ def _answer(served: Served, *, runtime: Runtime, language: str) -> Response:
     # orjson straight from the model dump: this is the hottest endpoint.
     response = Response(orjson.dumps(result.model_dump()), media_type="application/json",
                         headers={"Content-Language": language, "Vary": "Accept-Language"})
-    # The answer is made: one render of each experiment arm it served (in memory; written
-    # in batches: experiments.exposures). A refused request never gets here.
+    # The answer is made: one render of each experiment arm it served (in memory; a thread
+    # of the process writes them in batches: experiments.exposures). A refused request never
+    # gets here.
     expose_arms(runtime, served)
     return response
 
@@ -106,7 +107,7 @@ def get_recommendations(
     # this one thread call, so its connection never waits for the loop either.
     with _located("query"), runtime.session() as session:
         served = runtime.recommender.serve(session, query)
-    # Outside the session: a batch of exposures due now is written in a unit of its own.
+    # Outside the session: the answer, then its exposures (no request writes them).
     return _answer(served, runtime=runtime, language=language)
 
 

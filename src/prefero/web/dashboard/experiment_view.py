@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from prefero.analytics.reasons import placement_label
 from prefero.content.slots import list_slots
+from prefero.experiments.requested import TESTABLE
 from prefero.experiments.schemas import METRICS, PLACEMENTS, ExperimentOut
 from prefero.i18n.catalogues import N_
 from prefero.messaging.kinds import TRIGGERS, Trigger
@@ -95,7 +96,8 @@ def _targets(session: Session, kind: str, t: Translator) -> list[Choice]:
     if kind == "content":
         return [Choice(slot.key, slot.name) for slot in list_slots(session)]
     if kind == "messages":
-        return [Choice(str(code), t(TRIGGER_NAMES[code])) for code in TRIGGERS]
+        # Only triggers a shop may test: a message the customer asked for is never held back.
+        return [Choice(str(code), t(TRIGGER_NAMES[code])) for code in TESTABLE]
     return []
 
 
