@@ -29,8 +29,8 @@ from prefero.db.session import (
 from prefero.errors import Overloaded
 
 if TYPE_CHECKING:
-    from prefero.recommend.engine import RecommendationEngine
     from prefero.experiments.running import Book
+    from prefero.recommend.engine import RecommendationEngine
 
 __all__ = ["Runtime"]
 

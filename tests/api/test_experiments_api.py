@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from apikeys import READ_KEY
 from prefero.audit.models import AuditEntry
+from prefero.experiments.power import proportion_sample_size
 from prefero.runtime import Runtime
 
 READ = {"X-API-Key": READ_KEY}
@@ -155,3 +156,17 @@ def test_every_status_a_route_answers_is_documented(client: TestClient) -> None:
     for (method, path), statuses in expected.items():
         documented = set(document["paths"][path][method]["responses"])
         assert statuses <= documented, (method, path, statuses - documented)
+
+
+def test_the_power_calculator_plans_each_comparison_at_alpha_over_the_comparisons(
+        client: TestClient) -> None:
+    three = client.get(f"{PATH}/power?base_rate=0.1&relative_lift=0.2&arms=3", headers=READ)
+    assert three.status_code == 200
+    plan = three.json()
+    assert (plan["arms"], plan["alpha"], plan["comparison_alpha"]) == (3, 0.05, 0.025)
+    assert plan["units_per_arm"] == proportion_sample_size(base_rate=0.1, relative_lift=0.2,
+                                                           alpha=0.025) > 3839
+    two = client.get(f"{PATH}/power?base_rate=0.1&units_per_arm=3000").json()
+    assert (two["arms"], two["comparison_alpha"]) == (2, 0.05)
+    assert locs(client.get(f"{PATH}/power?base_rate=0.1&units_per_arm=3000&arms=1")) == [
+        ["query", "arms"]]

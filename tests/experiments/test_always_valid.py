@@ -15,10 +15,12 @@ from scipy import integrate
 from scipy import stats as scipy_stats
 
 from prefero.experiments.sequential import (
+    TUNING_UNITS,
     AlwaysValid,
     always_valid,
     default_mixing_variance,
     running,
+    tuning_standard_error,
 )
 
 
@@ -178,3 +180,17 @@ def test_default_mixing_variance_refuses_a_plan_without_noise() -> None:
         default_mixing_variance(0.0)
     with pytest.raises(ValueError, match="power must exceed alpha"):
         default_mixing_variance(0.01, power=0.01)
+
+
+@pytest.mark.parametrize(("control", "treatment"), [(100, 100), (1000, 1500), (40_000, 39_000)])
+def test_the_mixture_is_tuned_at_n_star_whatever_the_units_so_far(control: int,
+                                                                  treatment: int) -> None:
+    # Per-unit variance 0.09 in both arms (a 10 % rate): the same tau^2 at any sample,
+    # the squared MDE of 5,000 units per arm.
+    error = math.sqrt(0.09 / control + 0.09 / treatment)
+    planned = tuning_standard_error(error, control_units=control, treatment_units=treatment)
+    assert TUNING_UNITS == 5000
+    assert planned == pytest.approx(math.sqrt(2 * 0.09 / 5000), rel=1e-12)
+    z = scipy_stats.norm.isf(0.025) + scipy_stats.norm.ppf(0.8)
+    assert default_mixing_variance(planned) == pytest.approx(z * z * 2 * 0.09 / 5000,
+                                                             rel=1e-12)

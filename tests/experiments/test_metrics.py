@@ -166,3 +166,26 @@ def test_the_reads_do_not_grow_with_the_units(runtime: Runtime) -> None:
     assert len(units.units) == 203
     assert float(units.during().values("revenue_per_visitor").sum()) == 27.0 + 600.0
     assert len(many) == len(few) <= 3
+
+
+def test_a_refund_comes_off_only_with_its_order_bought_in_the_window(runtime: Runtime) -> None:
+    # u5 bought o5 before its first exposure and returned it after: the arm did not sell
+    # it, so the window's revenue keeps the purchase inside it whole. A refund without an
+    # order id cannot be matched and comes off when it falls inside the window.
+    with runtime.session(write=True) as session:
+        experiment = _experiment(session)
+        first = BASE + 3 * DAY
+        _exposed(session, experiment, "u5", "treatment", first)
+        _exposed(session, experiment, "u6", "control", first)
+        _event(session, "u5", "purchase", first - DAY, price="40", order="o5")
+        _event(session, "u5", "refund", first + HOUR, price="40", order="o5")
+        _event(session, "u5", "purchase", first + 2 * HOUR, price="15", order="o6")
+        _event(session, "u5", "refund", first + 3 * HOUR, order="o6")
+        _event(session, "u6", "purchase", first + HOUR, price="9")
+        _event(session, "u6", "refund", first + 2 * HOUR, price="2")
+    with runtime.session() as session:
+        units = _measure(session, experiment)
+    assert units.units == ("u5", "u6")
+    assert units.during().values("revenue_per_visitor").tolist() == [0.0, 7.0]
+    # The pre-period bought o5 and refunded nothing in it.
+    assert units.before().values("revenue_per_visitor").tolist() == [40.0, 0.0]

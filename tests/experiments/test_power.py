@@ -16,6 +16,7 @@ from statsmodels.stats.proportion import proportion_effectsize
 
 from prefero.experiments.power import (
     Design,
+    comparison_alpha,
     mean_mde,
     mean_power,
     mean_sample_size,
@@ -179,3 +180,11 @@ def test_proportion_mde_of_the_planning_example() -> None:
 def test_bad_arguments_are_refused(call: Callable[[], object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_comparison_with_the_control_is_planned_at_alpha_over_the_comparisons() -> None:
+    assert comparison_alpha(0.05) == 0.05
+    assert comparison_alpha(0.05, arms=3) == 0.025
+    assert comparison_alpha(0.06, arms=4) == pytest.approx(0.02)
+    with pytest.raises(ValueError, match="arms must be"):
+        comparison_alpha(0.05, arms=1)

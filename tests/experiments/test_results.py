@@ -7,6 +7,7 @@ are per render. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,8 +19,18 @@ from prefero.customers.models import Customer
 from prefero.errors import NotFound
 from prefero.events.models import Event
 from prefero.experiments.models import Experiment, ExperimentExposure, ExperimentTally
-from prefero.experiments.results import ExperimentResults, MetricComparison, experiment_results
+from prefero.experiments.power import proportion_mde
+from prefero.experiments.results import (
+    ExperimentResults,
+    MetricComparison,
+    Reading,
+    experiment_results,
+    experiment_summary,
+    judge,
+)
+from prefero.experiments.sequential import AlwaysValid
 from prefero.experiments.service import create_experiment, start_experiment
+from prefero.experiments.stats import Comparison
 from prefero.runtime import Runtime
 from prefero.segments.models import Segment, SegmentMember
 
@@ -29,11 +40,11 @@ NOW = START + timedelta(days=14)
 
 def _plant(session: Session, *, units: int, rates: tuple[float, float],
            dismissals: tuple[float, float] = (0.05, 0.05), treatment_share: float = 0.5,
-           seed: int = 7) -> None:
+           seed: int = 7, **fields: Any) -> None:
     """``units`` units joining over ten days, each in one arm (``treatment_share`` of them
     in the treatment), converting at the arm's rate; a quarter of them "loyal", who bought
     in the pre-period too and convert three times as often (what CUPED can use)."""
-    create_experiment(session, experiment_body())
+    create_experiment(session, experiment_body(**fields))
     start_experiment(session, "home-test")
     session.execute(update(Experiment).values(started_at=START))
     experiment = session.scalar(select(Experiment.id))
@@ -183,8 +194,10 @@ def test_segments_multi_arm_units_and_anonymous_tallies(runtime: Runtime) -> Non
     control, treatment = results.anonymous
     assert (control.arm, control.renders, control.outcomes["purchase"], control.revenue) == (
         "control", 200, 10, 300.0)
-    assert control.per_render["purchase"] == 0.05
-    assert (treatment.renders, treatment.per_render["purchase"]) == (100, 0.0)
+    # Compared per share of shoppers (both 50 %), never per render: none bought in the
+    # treatment, so a whole fewer; the control is the base, with no change of its own.
+    assert set(control.vs_control.values()) == {None}
+    assert (treatment.renders, treatment.vs_control["purchase"]) == (100, -1.0)
 
 
 def test_a_draft_has_no_units_and_an_unknown_key_is_not_found(runtime: Runtime) -> None:
@@ -196,3 +209,100 @@ def test_a_draft_has_no_units_and_an_unknown_key_is_not_found(runtime: Runtime) 
                and c.always_valid.looks == 0 for c in results.comparisons)
     with runtime.session() as session, pytest.raises(NotFound):
         experiment_results(session, "nope", settings=runtime.settings)
+
+
+def _stop(runtime: Runtime) -> None:
+    with runtime.session(write=True) as session:
+        session.execute(update(Experiment).values(status="stopped", stopped_at=NOW))
+
+
+def test_the_verdict_rests_on_the_always_valid_p_while_running_and_fixed_once_stopped(
+        runtime: Runtime) -> None:
+    # 10 % against 12 % over 6,000 units: clear for a test read once, not yet for one that
+    # may be read every day.
+    with runtime.session(write=True) as session:
+        _plant(session, units=6000, rates=(0.10, 0.12), seed=3)
+    running = _results(runtime)
+    conversion = _one(running, "conversion")
+    assert running.verdict_basis == "always_valid"
+    assert conversion.p_holm < 0.05 <= conversion.always_valid.p_holm
+    assert conversion.verdict == "no_clear_difference"
+    _stop(runtime)
+    stopped = _results(runtime)
+    assert stopped.verdict_basis == "fixed_horizon"
+    assert _one(stopped, "conversion").verdict == "better"
+
+
+def _comparison(difference: float, p_value: float) -> Comparison:
+    return Comparison(control=0.1, treatment=0.1 + difference, difference=difference,
+                      ci_low=difference - 0.01, ci_high=difference + 0.01, relative=None,
+                      relative_ci_low=None, relative_ci_high=None, p_value=p_value,
+                      standard_error=0.005, method="two_proportions")
+
+
+def test_the_primary_metric_and_the_guardrails_are_two_families() -> None:
+    kept = AlwaysValid(p_value=1.0, ci_low=-1.0, ci_high=1.0)
+    readings = [Reading("conversion", "primary", _comparison(0.02, 0.03), kept),
+                Reading("revenue_per_visitor", "guardrail", _comparison(0.0, 0.5), kept),
+                Reading("not_for_me_rate", "guardrail", _comparison(0.01, 0.02), kept)]
+    primary, revenue, dismissed = judge(readings, basis="fixed_horizon", alpha=0.05)
+    # Alone in its family, the primary p is its own; across all three Holm would make it
+    # 0.09 and hide the lift.
+    assert primary.p_holm == 0.03 and primary.verdict == "better"
+    # The guardrails adjust among themselves: 2 × 0.02; its breach reads its own 0.02.
+    assert dismissed.p_holm == 0.04 and dismissed.verdict == "worse"
+    assert dismissed.guardrail_breached and not revenue.guardrail_breached
+    # Three arms: the primary family holds the two comparisons with the control.
+    two_arms = judge([Reading("conversion", "primary", _comparison(0.02, 0.03), kept),
+                      Reading("conversion", "primary", _comparison(0.01, 0.2), kept)],
+                     basis="fixed_horizon", alpha=0.05)
+    assert [j.p_holm for j in two_arms] == [0.06, 0.2]
+    assert [j.verdict for j in two_arms] == ["no_clear_difference"] * 2
+
+
+def test_the_detectable_effect_is_planned_at_the_primary_verdict_s_level(
+        runtime: Runtime) -> None:
+    arms = [{"key": "control", "name": "As it is", "share": 0.34, "control": True},
+            {"key": "treatment", "name": "B", "share": 0.33},
+            {"key": "third", "name": "C", "share": 0.33}]
+    with runtime.session(write=True) as session:
+        _plant(session, units=4000, rates=(0.10, 0.10), arms=arms)
+    results = _results(runtime)
+    primary = next(c for c in results.comparisons if c.role == "primary")
+    guardrail = next(c for c in results.comparisons if c.role == "guardrail")
+    # Two comparisons with the control: each planned at 0.05 / 2.
+    assert primary.detectable.alpha == 0.025 and guardrail.detectable.alpha == 0.05
+    assert primary.detectable.relative == pytest.approx(proportion_mde(
+        base_rate=primary.fixed.control, units_per_arm=primary.detectable.units_per_arm,
+        alpha=0.025), rel=1e-9)
+
+
+def test_the_list_s_summary_says_what_the_results_say(runtime: Runtime) -> None:
+    with runtime.session(write=True) as session:
+        _plant(session, units=6000, rates=(0.10, 0.14), dismissals=(0.05, 0.08))
+    results = _results(runtime)
+    with runtime.session() as session:
+        summary = experiment_summary(session, "home-test", now=NOW)
+    assert (summary.units, summary.srm_flagged, summary.verdict_basis) == (
+        results.units, results.srm.flagged, results.verdict_basis)
+    assert [(a.arm, a.verdict) for a in summary.primary] == [
+        (c.arm, c.verdict) for c in results.comparisons if c.role == "primary"]
+    assert [(a.metric, a.arm) for a in summary.breached] == [
+        (c.metric, c.arm) for c in results.comparisons if c.guardrail_breached] == [
+        ("not_for_me_rate", "treatment")]
+
+
+def test_segments_on_behaviour_are_left_out(runtime: Runtime) -> None:
+    with runtime.session(write=True) as session:
+        _plant(session, units=1000, rates=(0.10, 0.12))
+        declared = Segment(key="vegan", name="Vegans", condition={
+            "type": "declared", "kind": "like", "facet": "diet", "value": "vegan"})
+        bought = Segment(key="buyers", name="Bought lately", condition={
+            "type": "and", "conditions": [
+                {"type": "behaviour", "event": "purchase", "min": 1, "days": 30}]})
+        session.add_all([declared, bought])
+        session.flush()
+        session.execute(insert(SegmentMember), [
+            {"segment_id": segment.id, "customer_id": f"u{n:05d}"}
+            for segment in (declared, bought) for n in range(600)])
+    assert [s.segment for s in _results(runtime).segments] == ["vegan"]

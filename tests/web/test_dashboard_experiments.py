@@ -8,6 +8,7 @@ changes nothing. Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from html import unescape
 from typing import Any
 
@@ -20,8 +21,21 @@ from experiment_seeding import Arm, seed_experiment
 from prefero.audit.models import AuditEntry
 from prefero.content.schemas import SlotIn
 from prefero.content.slots import create_slot
-from prefero.experiments.service import create_experiment, get_experiment, list_experiments
+from prefero.db.base import utcnow
+from prefero.experiments.models import Experiment, ExperimentTally
+from prefero.experiments.power import proportion_sample_size
+from prefero.experiments.results import ArmVerdict, ExperimentSummary
+from prefero.experiments.service import (
+    create_experiment,
+    get_experiment,
+    list_experiments,
+    stop_experiment,
+)
 from prefero.runtime import Runtime
+from prefero.web.dashboard import experiment_results as experiment_results_page
+from prefero.web.dashboard.experiment_results import _shown
+from prefero.web.dashboard.experiment_view import metric_name
+from prefero.web.i18n import translator
 from staff_accounts import staff_browser
 from webforms import submit
 
@@ -226,10 +240,19 @@ def test_the_anonymous_totals_are_shown_when_kept(client: TestClient,
         seed_experiment(session, "home-even", control=Arm(units=300, buyers=30),
                         treatment=Arm(units=300, buyers=30), anonymous=1234,
                         anonymous_measurement=True)
+        experiment = session.scalar(select(Experiment.id).where(Experiment.key == "home-even"))
+        day = utcnow().date()
+        session.add_all([ExperimentTally(experiment_id=experiment, arm_key=arm, day=day,
+                                         metric="purchase", count=count,
+                                         amount=Decimal(count * 30))
+                         for arm, count in (("control", 10), ("treatment", 15))])
     web = staff_browser(client, runtime, "ola@shop.example", "read_only")
     results = _text(web.get(PAGE + "/tests/home-even").text)
-    assert "Anonymous totals per arm" in results
-    assert results.count("As the shop is 1,234 0 (0% per showing)") == 1
+    assert "whether or not they were shown it" in results
+    # Per share of shoppers (50 % each): 15 purchases against 10 is half as many again.
+    assert results.count("As the shop is 1,234 0 0 10 0 PLN 300.00") == 1
+    assert results.count("Changed 1,234 0 0 15 (+50% against the control) 0 "
+                         "PLN 450.00 (+50% against the control)") == 1
     assert "Split is off" not in results and "Cannot be trusted" not in results
     assert "No clear difference yet" in results
 
@@ -296,3 +319,93 @@ def test_an_address_naming_no_experiment_is_a_404_page(client: TestClient,
         answer = web.get(PAGE + path)
         assert answer.status_code == 404
         assert "There is no experiment at this address" in _text(answer.text)
+
+
+def test_the_list_shows_a_breached_guardrail_without_the_whole_results(
+        client: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    with runtime.session(write=True) as session:
+        seed_experiment(session, "home-harm", name="Home harm",
+                        control=Arm(units=3000, buyers=600),
+                        treatment=Arm(units=3000, buyers=300), target="home")
+
+    def whole(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the list computed an experiment's whole results")
+
+    monkeypatch.setattr(experiment_results_page, "experiment_results", whole)
+    web = staff_browser(client, runtime, "ola@shop.example", "read_only")
+    listing = _text(web.get(PAGE).text)
+    revenue = metric_name("revenue_per_visitor", translator("en"))
+    assert f"Guardrail breached: {revenue} worse than the control" in listing
+    web.cookies.set("lang", "pl")
+    polish = _text(web.get(PAGE).text)
+    assert (f"Przekroczona miara ochronna: {metric_name('revenue_per_visitor', translator('pl'))}"
+            " gorzej niż w grupie kontrolnej") in polish
+
+
+def _arm(arm: str, verdict: str, difference: float, p_value: float) -> ArmVerdict:
+    return ArmVerdict.model_validate({"metric": "conversion", "arm": arm, "verdict": verdict,
+                                      "difference": difference, "relative": None,
+                                      "p_value": p_value})
+
+
+def test_the_list_picks_the_arm_it_shows_on_purpose() -> None:
+    worse = _arm("b", "worse", -0.03, 0.0001)
+    small = _arm("c", "better", 0.01, 0.01)
+    large = _arm("d", "better", 0.02, 0.04)
+    unclear = _arm("e", "no_clear_difference", 0.05, 0.3)
+
+    def summary(primary: list[ArmVerdict], breached: list[ArmVerdict]) -> ExperimentSummary:
+        return ExperimentSummary(key="x", status="running", units=9000, srm_flagged=False,
+                                 verdict_basis="always_valid", primary=primary,
+                                 breached=breached)
+
+    # The best of the arms significantly better, though another is more significant and
+    # worse; a breached guardrail before everything; a worse arm before "no clear".
+    assert _shown(summary([worse, small, large, unclear], [])) == (large, "better")
+    harm = _arm("c", "worse", -1.0, 0.01).model_copy(update={"metric": "revenue_per_visitor"})
+    assert _shown(summary([worse, small, large], [harm])) == (harm, "breached")
+    assert _shown(summary([unclear, worse], [])) == (worse, "worse")
+    assert _shown(summary([unclear], [])) == (None, "no_clear_difference")
+
+
+ALWAYS_VALID_BASIS = r"\(Holm\): p = [\d.]+ — the verdict rests on this"
+FIXED_BASIS = r"\(unadjusted: p = [\d.]+\) — the verdict rests on this"
+
+
+def test_the_results_say_what_the_verdict_rests_on_and_what_segments_are(
+        client: TestClient, runtime: Runtime) -> None:
+    with runtime.session(write=True) as session:
+        seed_experiment(session, "home-even", control=Arm(units=300, buyers=30),
+                        treatment=Arm(units=300, buyers=30))
+    web = staff_browser(client, runtime, "ola@shop.example", "read_only")
+    results = _text(web.get(PAGE + "/tests/home-even").text)
+    assert ("While the experiment runs, the verdicts rest on the “safe to check any time” "
+            "figures") in results
+    # On conversion and revenue (no shopper dismissed anything: nothing to compare there).
+    assert len(re.findall(ALWAYS_VALID_BASIS, results)) == 2
+    assert not re.findall(FIXED_BASIS, results)
+    assert "a segment the change itself moves shoppers into or out of is not a fair" in results
+    assert "at a significance level of 5% per comparison" in results
+    with runtime.session(write=True) as session:
+        stop_experiment(session, "home-even")
+    stopped = _text(web.get(PAGE + "/tests/home-even").text)
+    assert "The experiment is stopped: the verdicts rest on the fixed-horizon figures" in stopped
+    assert len(re.findall(FIXED_BASIS, stopped)) == 2
+    assert not re.findall(ALWAYS_VALID_BASIS, stopped)
+
+
+def test_the_calculator_plans_each_comparison_at_alpha_over_the_comparisons(
+        client: TestClient, runtime: Runtime) -> None:
+    web = staff_browser(client, runtime, "ola@shop.example", "read_only")
+    three = _text(web.get(PAGE + "/power?solve=units&base_rate=10&lift=20&alpha=5&power=80"
+                          "&arms=3").text)
+    needed = proportion_sample_size(base_rate=0.1, relative_lift=0.2, alpha=0.025)
+    assert f"the experiment needs {needed:,} shoppers in each arm" in three
+    assert "each comparison is planned at a significance level of 2.5% (5% divided by 2)" in three
+    wrong = web.get(PAGE + "/power?solve=units&base_rate=10&lift=20&alpha=5&power=80&arms=1")
+    assert _error(wrong.text, "arms") == ("Enter a whole number of arms from 2 to 10, the "
+                                          "control included.")
+    web.cookies.set("lang", "pl")
+    polish = _text(web.get(PAGE + "/power?solve=units&base_rate=10&lift=20&alpha=5&power=80"
+                           "&arms=3").text)
+    assert "planujemy przy poziomie istotności 2,5% (5% podzielone przez 2)" in polish

@@ -6,7 +6,10 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["check_alpha", "check_count", "check_finite", "check_power"]
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = ["check_alpha", "check_count", "check_finite", "check_power", "check_values"]
 
 
 def check_alpha(alpha: float) -> float:
@@ -73,3 +76,21 @@ def check_finite(value: float, *, name: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     return number
+
+
+def check_values(values: ArrayLike, *, name: str) -> np.ndarray:
+    """``values`` as a flat float array when every one is a finite number.
+
+    >>> check_values([1, 2.5], name="outcome").tolist()
+    [1.0, 2.5]
+    >>> check_values([[1.0]], name="outcome")
+    Traceback (most recent call last):
+    ...
+    ValueError: outcome must be a flat sequence of numbers
+    """
+    array = np.asarray(values, dtype=float)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a flat sequence of numbers")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must hold finite numbers only")
+    return array

@@ -27,6 +27,7 @@ from prefero.experiments.sequential import (
     always_valid,
     default_mixing_variance,
     running,
+    tuning_standard_error,
 )
 from prefero.experiments.stats import (
     Comparison,
@@ -37,8 +38,8 @@ from prefero.experiments.stats import (
     welch,
 )
 
-__all__ = ["MAX_LOOKS", "PLANNED_POWER", "Detectable", "compare", "compare_adjusted",
-           "detectable", "look_times", "sequential", "snapshots"]
+__all__ = ["MAX_LOOKS", "PLANNED_POWER", "TUNING_LOOK_UNITS", "Detectable", "compare",
+           "compare_adjusted", "detectable", "look_times", "sequential", "snapshots"]
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
@@ -47,6 +48,9 @@ IntArray = npt.NDArray[np.int64]
 MAX_LOOKS = 60
 #: The power the minimum detectable effect is stated at.
 PLANNED_POWER = 0.8
+#: Units each arm needs at a look before that look's noise sets the always-valid mixture
+#: (fewer give too rough an estimate of the per-unit variance).
+TUNING_LOOK_UNITS = 100
 
 
 def compare(metric: Metric, outcomes: Outcomes, *, control: BoolArray, treatment: BoolArray,
@@ -79,13 +83,20 @@ def compare_adjusted(adjusted: Adjusted, *, control: BoolArray, treatment: BoolA
                  alpha=alpha)
 
 
-def look_times(start: datetime, end: datetime) -> list[datetime]:
-    """The daily looks since ``start`` (a day after it, two days, ...) and ``end`` itself;
-    beyond ``MAX_LOOKS``, that many spread evenly, the last always ``end``.
+def look_times(start: datetime, end: datetime, *, final: bool = False) -> list[datetime]:
+    """The daily looks since ``start`` (a day after it, two days, ...) up to ``end``, and
+    ``end`` itself when it is ``final`` (a stopped experiment's last moment) or before the
+    first day is over; beyond ``MAX_LOOKS``, that many spread evenly, the last always kept.
+
+    Why not ``end`` while the experiment runs: a reading between two daily looks would add
+    a look that the next reading, a day's look later, no longer has, and what it showed
+    could go back. On the daily looks alone, a later reading only adds looks.
 
     >>> from datetime import UTC
     >>> t = datetime(2026, 1, 1, tzinfo=UTC)
     >>> [d.day for d in look_times(t, t + timedelta(days=2, hours=5))]
+    [2, 3]
+    >>> [d.day for d in look_times(t, t + timedelta(days=2, hours=5), final=True)]
     [2, 3, 3]
     """
     looks = []
@@ -93,7 +104,8 @@ def look_times(start: datetime, end: datetime) -> list[datetime]:
     while start + timedelta(days=day) < end:
         looks.append(start + timedelta(days=day))
         day += 1
-    looks.append(end)
+    if final or not looks or start + timedelta(days=day) == end:
+        looks.append(end)
     if len(looks) > MAX_LOOKS:
         picks = np.linspace(0, len(looks) - 1, MAX_LOOKS).round().astype(int)
         looks = [looks[i] for i in sorted(set(picks.tolist()))]
@@ -114,8 +126,14 @@ def sequential(metric: Metric, looks: Sequence[tuple[BoolArray, Outcomes]], *,
     events each time, so that nothing needs storing between two readings; with the number
     of looks that had an estimate. ``arm`` is each unit's arm index.
 
-    The mixture's variance is set from the standard error at the last look (the sample
-    reached so far stands in for a plan, which experiments here do not record).
+    The mixture's variance is the squared minimum detectable effect of a plan of
+    ``TUNING_UNITS`` per arm (experiments here record no plan of their own), at the
+    per-unit variance of the first look where both arms have ``TUNING_LOOK_UNITS`` (the
+    last look, before one has). Why not the standard error reached so far: it shrinks with
+    every look, and a mixture set from it moves the p-value and interval of looks long
+    past, so a reading could take back what the one before showed. A look's data do not
+    change once it is past, so from that look on the mixture, every earlier look's result
+    and the running minimum stay put; a reading only adds looks.
     """
     per_look = [compare(metric, outcomes, control=reached & (arm == control),
                         treatment=reached & (arm == treatment), alpha=alpha)
@@ -123,7 +141,16 @@ def sequential(metric: Metric, looks: Sequence[tuple[BoolArray, Outcomes]], *,
     last = per_look[-1].standard_error
     if not (math.isfinite(last) and last > 0.0):
         return AlwaysValid(p_value=1.0, ci_low=-math.inf, ci_high=math.inf), 0
-    mixing = default_mixing_variance(last, alpha=alpha, power=PLANNED_POWER)
+    sizes = [(int((reached & (arm == control)).sum()), int((reached & (arm == treatment)).sum()))
+             for reached, _ in looks]
+    tuning = next((n for n, (comparison, size) in enumerate(zip(per_look, sizes, strict=True))
+                   if min(size) >= TUNING_LOOK_UNITS
+                   and math.isfinite(comparison.standard_error)
+                   and comparison.standard_error > 0.0), len(looks) - 1)
+    planned = tuning_standard_error(per_look[tuning].standard_error,
+                                    control_units=sizes[tuning][0],
+                                    treatment_units=sizes[tuning][1])
+    mixing = default_mixing_variance(planned, alpha=alpha, power=PLANNED_POWER)
     kept: AlwaysValid | None = None
     counted = 0
     for comparison in per_look:

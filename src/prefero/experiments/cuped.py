@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from prefero.experiments._checks import check_values
+
 __all__ = ["Adjusted", "cuped"]
 
 
@@ -35,15 +37,6 @@ class Adjusted:
     variance_reduction: float
 
 
-def _flat(values: ArrayLike, *, name: str) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be a flat sequence of numbers")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must hold finite numbers only")
-    return array
-
-
 def cuped(outcome: ArrayLike, covariate: ArrayLike) -> Adjusted:
     """CUPED-adjusted ``outcome`` with ``covariate`` (one pre-period value per unit, same
     order), all arms passed together: ``theta = cov(x, y) / var(x)`` over the pooled units.
@@ -58,8 +51,8 @@ def cuped(outcome: ArrayLike, covariate: ArrayLike) -> Adjusted:
     >>> round(adjusted.variance_reduction, 3)
     0.914
     """
-    y = _flat(outcome, name="outcome")
-    x = _flat(covariate, name="covariate")
+    y = check_values(outcome, name="outcome")
+    x = check_values(covariate, name="covariate")
     if y.size != x.size:
         raise ValueError("outcome and covariate must have one value per unit each")
     if y.size < 2:

@@ -10,7 +10,11 @@ covariate) is the ``pre_period_days`` before that first exposure. Over each wind
 - ``revenue_per_visitor``: the value of its purchases (price × quantity, one when left out)
   minus the value of its refunds. A refund without a price is worth the purchase lines it
   covers: the same customer and order, its product (its quantity, else the line's), or every
-  line of the order for a refund of the whole order;
+  line of the order for a refund of the whole order. A refund of an order comes off only
+  when the order was bought inside the same window: an order bought before the first
+  exposure was bought without the arm, and taking its refund off would charge the arm for
+  it. A refund without an order id cannot be matched to a purchase and comes off whenever
+  it falls inside the window;
 - ``average_order_value``: a ratio, revenue over orders, both per unit (orders: distinct
   ``order_id`` of its purchases; a purchase without one is an order of its own). The
   delta method (``prefero.experiments.stats.ratio``) needs both per-unit columns.
@@ -92,13 +96,15 @@ class Outcomes:
 @dataclass(frozen=True)
 class _Log:
     """The kept units' events as columns: unit index, time (epoch seconds), kind code,
-    value, order index (-1: not a purchase)."""
+    value, order index (-1: not a purchase) and, for a refund with an order id, the index
+    of the order it refunds (-1 otherwise; an order nobody bought has an index too)."""
 
     unit: IntArray
     at: FloatArray
     kind: IntArray
     amount: FloatArray
     order: IntArray
+    refunded: IntArray
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,10 @@ class ExperimentUnits:
 
     def _outcomes(self, keep: BoolArray) -> Outcomes:
         log, size = self._log, len(self.units)
+        # A refund of an order counts only where the order was bought in this window (see
+        # the module's docstring); order indexes are per unit, so the order's owner matches.
+        bought_here = np.unique(log.order[keep & (log.kind == _CODE["purchase"])])
+        keep = keep & ((log.refunded < 0) | np.isin(log.refunded, bought_here))
         unit, kind = log.unit[keep], log.kind[keep]
         counts = {name: np.bincount(unit[kind == code], minlength=size).astype(np.int64)
                   for name, code in _CODE.items()}
@@ -217,7 +227,8 @@ def measure(session: Session, *, experiment_id: int, arm_keys: tuple[str, ...],
 def _read_log(session: Session, *, experiment_id: int, position: dict[str, int],
               since: float | None, end: datetime) -> _Log:
     empty = _Log(unit=np.zeros(0, np.int64), at=np.zeros(0), kind=np.zeros(0, np.int64),
-                 amount=np.zeros(0), order=np.zeros(0, np.int64))
+                 amount=np.zeros(0), order=np.zeros(0, np.int64),
+                 refunded=np.zeros(0, np.int64))
     if since is None:
         return empty
     single = (select(ExperimentExposure.unit_id)
@@ -234,6 +245,7 @@ def _read_log(session: Session, *, experiment_id: int, position: dict[str, int],
     kinds: list[int] = []
     amounts: list[float] = []
     orders: list[int] = []
+    refunded: list[int] = []
     # An order is its order_id; a purchase without one (keyed by its event id, an int, so
     # that it never meets a shop's order id) is an order of its own.
     order_ids: dict[tuple[int, str | int], int] = {}
@@ -250,8 +262,10 @@ def _read_log(session: Session, *, experiment_id: int, position: dict[str, int],
             orders.append(order_ids.setdefault(key, len(order_ids)))
         else:
             orders.append(-1)
+        refunded.append(order_ids.setdefault((unit, order), len(order_ids))
+                        if kind == "refund" and order is not None else -1)
     if not units:
         return empty
     return _Log(unit=np.array(units, np.int64), at=np.array(times, np.float64),
                 kind=np.array(kinds, np.int64), amount=np.array(amounts, np.float64),
-                order=np.array(orders, np.int64))
+                order=np.array(orders, np.int64), refunded=np.array(refunded, np.int64))

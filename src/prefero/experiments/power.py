@@ -32,6 +32,7 @@ from prefero.experiments._checks import check_alpha, check_count, check_finite, 
 
 __all__ = [
     "Design",
+    "comparison_alpha",
     "mean_mde",
     "mean_power",
     "mean_sample_size",
@@ -63,6 +64,22 @@ class Design:
         check_count(self.arms, name="arms", minimum=2)
         check_alpha(self.alpha)
         check_count(self.units_per_arm, name="units_per_arm", minimum=MIN_UNITS)
+
+
+def comparison_alpha(alpha: float, *, arms: int = 2) -> float:
+    """The level to plan each arm's comparison with the control at, for a verdict at
+    ``alpha`` over ``arms`` arms (the control included): ``alpha / (arms - 1)``.
+
+    Why: the primary verdict adjusts the ``arms - 1`` comparisons with the control with
+    Holm, whose strictest step is Bonferroni's ``alpha / (arms - 1)``; a plan at that level
+    finds the lift at least as often as it says (conservative: Holm's later steps are
+    laxer). With two arms it is ``alpha`` itself.
+
+    >>> comparison_alpha(0.05, arms=3)
+    0.025
+    """
+    check_count(arms, name="arms", minimum=2)
+    return check_alpha(alpha) / (arms - 1)
 
 
 def _critical(alpha: float) -> float:

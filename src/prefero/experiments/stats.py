@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats as scipy_stats
 
-from prefero.experiments._checks import check_alpha, check_count, check_finite
+from prefero.experiments._checks import check_alpha, check_count, check_finite, check_values
 
 __all__ = [
     "Comparison",
@@ -32,15 +32,6 @@ __all__ = [
     "two_proportions",
     "welch",
 ]
-
-
-def _values(values: ArrayLike, *, name: str) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be a flat sequence of numbers")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must hold finite numbers only")
-    return array
 
 
 @dataclass(frozen=True)
@@ -68,7 +59,7 @@ class Summary:
         >>> Summary.of([])
         Summary(n=0, mean=0.0, variance=0.0)
         """
-        array = _values(values, name="values")
+        array = check_values(values, name="values")
         n = int(array.size)
         mean = float(array.mean()) if n else 0.0
         variance = float(array.var(ddof=1)) if n >= 2 else 0.0
@@ -112,8 +103,8 @@ class RatioSummary:
         >>> one.numerator_mean, one.numerator_variance, one.covariance
         (5.0, 0.0, 0.0)
         """
-        top = _values(numerators, name="numerators")
-        bottom = _values(denominators, name="denominators")
+        top = check_values(numerators, name="numerators")
+        bottom = check_values(denominators, name="denominators")
         if top.size != bottom.size:
             raise ValueError("numerators and denominators must have one value per unit each")
         n = int(top.size)

@@ -23,6 +23,7 @@ from prefero.api.problems import problem_responses
 from prefero.errors import FieldError, InvalidInput
 from prefero.experiments import service
 from prefero.experiments.power import (
+    comparison_alpha,
     proportion_mde,
     proportion_power,
     proportion_sample_size,
@@ -80,11 +81,17 @@ class Problems(BaseModel):
 
 
 class Plan(BaseModel):
-    """A two-arm test of a rate: its power, the smallest relative lift it finds with that
-    power, and the units per arm it needs."""
+    """A test of a rate: its power, the smallest relative lift it finds with that power,
+    and the units per arm it needs."""
 
     base_rate: float
     alpha: float
+    arms: int = Field(description="Arms, the control included")
+    comparison_alpha: float = Field(description="The level each arm's comparison with the "
+                                                "control is planned at: alpha / (arms - 1), "
+                                                "the strictest step of the primary verdict's "
+                                                "Holm adjustment (Bonferroni, so on the safe "
+                                                "side)")
     power: float = Field(description="The power asked for, or found for the given lift "
                                      "and units")
     relative_lift: float | None = Field(description="The lift asked for, or the minimum "
@@ -152,30 +159,36 @@ def plan(
     alpha: Annotated[float, Query(gt=0.0, le=0.5)] = 0.05,
     power: Annotated[float, Query(gt=0.0, lt=1.0, description="The power to plan for")
                      ] = 0.8,
+    arms: Annotated[int, Query(ge=2, le=10, description=(
+        "Arms, the control included: each comparison with the control is planned at "
+        "alpha / (arms - 1)"))] = 2,
 ) -> Plan:
-    """The power calculator of a two-arm test of a rate (two-sided, equal arms). Give
-    ``relative_lift`` for the units it needs, ``units_per_arm`` for the smallest lift they
-    find, or both for the power they have. What cannot be computed (a lift beyond a rate of
-    1, power not above alpha) is a 422 naming the query parameter."""
+    """The power calculator of a test of a rate (two-sided, equal arms), each arm against
+    the control at ``alpha / (arms - 1)``, as the primary verdict adjusts over the arms.
+    Give ``relative_lift`` for the units it needs, ``units_per_arm`` for the smallest lift
+    they find, or both for the power they have. What cannot be computed (a lift beyond a
+    rate of 1, power not above alpha) is a 422 naming the query parameter."""
     if relative_lift is None and units_per_arm is None:
         raise InvalidInput("give relative_lift or units_per_arm", [
             FieldError(("query", "relative_lift"), "give relative_lift or units_per_arm")])
     try:
+        level = comparison_alpha(alpha, arms=arms)
         if relative_lift is not None and units_per_arm is not None:
             found = proportion_power(base_rate=base_rate, relative_lift=relative_lift,
-                                     units_per_arm=units_per_arm, alpha=alpha)
-            return Plan(base_rate=base_rate, alpha=alpha, power=found,
-                        relative_lift=relative_lift, units_per_arm=units_per_arm)
+                                     units_per_arm=units_per_arm, alpha=level)
+            return Plan(base_rate=base_rate, alpha=alpha, arms=arms, comparison_alpha=level,
+                        power=found, relative_lift=relative_lift, units_per_arm=units_per_arm)
         if relative_lift is not None:
-            return Plan(base_rate=base_rate, alpha=alpha, power=power,
-                        relative_lift=relative_lift,
+            return Plan(base_rate=base_rate, alpha=alpha, arms=arms, comparison_alpha=level,
+                        power=power, relative_lift=relative_lift,
                         units_per_arm=proportion_sample_size(
-                            base_rate=base_rate, relative_lift=relative_lift, alpha=alpha,
+                            base_rate=base_rate, relative_lift=relative_lift, alpha=level,
                             power=power))
         assert units_per_arm is not None
-        return Plan(base_rate=base_rate, alpha=alpha, power=power,
+        return Plan(base_rate=base_rate, alpha=alpha, arms=arms, comparison_alpha=level,
+                    power=power,
                     relative_lift=proportion_mde(base_rate=base_rate,
-                                                 units_per_arm=units_per_arm, alpha=alpha,
+                                                 units_per_arm=units_per_arm, alpha=level,
                                                  power=power),
                     units_per_arm=units_per_arm)
     except ValueError as exc:

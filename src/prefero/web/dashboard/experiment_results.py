@@ -18,10 +18,14 @@ from sqlalchemy.orm import Session
 from prefero.config import Settings
 from prefero.experiments.metrics import metric_kind
 from prefero.experiments.results import (
+    LOWER_IS_BETTER,
+    ArmVerdict,
     Estimate,
     ExperimentResults,
+    ExperimentSummary,
     MetricComparison,
     experiment_results,
+    experiment_summary,
 )
 from prefero.experiments.schemas import ExperimentOut, Metric
 from prefero.i18n.catalogues import N_
@@ -39,6 +43,17 @@ _VERDICTS = {
     "no_clear_difference": N_("No clear difference yet"),
 }
 _BREACHED = N_("Guardrail breached: worse than the control")
+_BREACHED_ON = N_("Guardrail breached: {metric} worse than the control")
+_BASES = {
+    "always_valid": N_("While the experiment runs, the verdicts rest on the “safe to check "
+                       "any time” figures, adjusted for the many comparisons (Holm)."),
+    "fixed_horizon": N_("The experiment is stopped: the verdicts rest on the fixed-horizon "
+                        "figures, read once, adjusted for the many comparisons (Holm)."),
+}
+_SEGMENTS_NOW = N_("These are the segments the shoppers are in now: a segment the change "
+                   "itself moves shoppers into or out of is not a fair comparison. "
+                   "Segments defined by what shoppers did (events, purchases) are left "
+                   "out for that reason.")
 _UNTRUSTED = N_("Cannot be trusted: the split is off")
 _OUTCOME_NAMES = {
     "rec_click": N_("Recommendation clicks"),
@@ -135,6 +150,9 @@ def _comparison(comparison: MetricComparison, results: ExperimentResults, names:
                                share=f.numbers.share(max(comparison.cuped.variance_reduction,
                                                          0.0)))}
     kept = comparison.always_valid
+    # The sentence plans at the level the verdict uses: the primary metric's alpha over
+    # the comparisons with the control (Holm's strictest step), a guardrail's own.
+    planned = f.numbers.share(comparison.detectable.alpha)
     intervals.append(Interval(t("Safe to check any time"), fixed.difference, kept.ci_low,
                               kept.ci_high))
     mde = comparison.detectable
@@ -159,16 +177,18 @@ def _comparison(comparison: MetricComparison, results: ExperimentResults, names:
         "cuped": cuped,
         "always_valid": f.bounds(metric, kept.ci_low, kept.ci_high),
         "always_valid_p": f.p(kept.p_value),
+        "always_valid_p_holm": f.p(kept.p_holm),
         "p": f.p(fixed.p_value),
         "p_holm": f.p(comparison.p_holm),
         "verdict": verdict,
         "verdict_code": code,
         "chart": interval_svg(intervals),
         "detectable": (t("With the shoppers so far ({units}), the experiment finds a lift of "
-                         "{lift} or more in {power} of experiments.",
+                         "{lift} or more in {power} of experiments, at a significance level "
+                         "of {alpha} per comparison.",
                          units=t("{n} in each arm", n=f.numbers.count(mde.units_per_arm)),
                          lift=f.relative(mde.relative).lstrip("+"),
-                         power=f.numbers.share(mde.power))
+                         power=f.numbers.share(mde.power), alpha=planned)
                        if mde.relative is not None else
                        t("Too few shoppers yet to say which effect the experiment could "
                          "find.")),
@@ -211,14 +231,33 @@ def _segments(results: ExperimentResults, names: dict[str, str], f: Formats
             for segment in results.segments]
 
 
+def _change(value: float | None, f: Formats) -> str | None:
+    """An arm's total per share of shoppers against the control's, in words (none for the
+    control, or where the control has nothing to compare with)."""
+    return (f.t("{change} against the control", change=f.relative(value))
+            if value is not None else None)
+
+
 def _anonymous(results: ExperimentResults, names: dict[str, str], f: Formats
                ) -> list[dict[str, Any]]:
     return [{"arm": names.get(arm.arm, arm.arm), "renders": f.numbers.count(arm.renders),
              "outcomes": [(f.t(_OUTCOME_NAMES[name]), f.numbers.count(arm.outcomes.get(name, 0)),
-                           f.numbers.share(arm.per_render.get(name)))
+                           _change(arm.vs_control.get(name), f))
                           for name in _OUTCOME_NAMES],
-             "revenue": f.t.money(round(arm.revenue, 2), f.currency)}
+             "revenue": f.t.money(round(arm.revenue, 2), f.currency),
+             "revenue_change": _change(arm.vs_control.get("revenue"), f)}
             for arm in results.anonymous]
+
+
+def _unpriced(results: ExperimentResults, t: Translator) -> str | None:
+    """Why the anonymous revenue may be too high: refunds whose value is unknown."""
+    count = sum(arm.unpriced_refunds for arm in results.anonymous)
+    if not count:
+        return None
+    return t.plural("Revenue is net of refunds that carry a price; {n} refund without a price "
+                    "could not be valued and is not subtracted.",
+                    "Revenue is net of refunds that carry a price; {n} refunds without a "
+                    "price could not be valued and are not subtracted.", count)
 
 
 def results_view(session: Session, experiment: ExperimentOut, *, settings: Settings,
@@ -242,18 +281,43 @@ def results_view(session: Session, experiment: ExperimentOut, *, settings: Setti
         "srm_warning": _srm_warning(results, t, n),
         "srm_p": f.p(results.srm.p_value),
         "confidence": n.share(1 - results.alpha),
+        "basis": results.verdict_basis,
+        "basis_text": t(_BASES[results.verdict_basis]),
         "metrics": _metric_sections(results, names, f),
         "segments": _segments(results, names, f),
+        "segments_now": t(_SEGMENTS_NOW),
         "min_segment": _units(results.min_segment_units, t),
+        "unpriced_refunds": _unpriced(results, t),
         "anonymous": _anonymous(results, names, f) if experiment.anonymous_measurement
         else None,
     }
 
 
+def _shown(summary: ExperimentSummary) -> tuple[ArmVerdict | None, str]:
+    """The arm the list shows, chosen in order: a breached guardrail (the first listed);
+    else the primary metric's best arm among those significantly better (the largest
+    lift in the metric's good direction); else its worst among those significantly worse;
+    else none ("no clear difference")."""
+    if summary.breached:
+        return summary.breached[0], "breached"
+
+    def gain(arm: ArmVerdict) -> float:
+        return -arm.difference if arm.metric in LOWER_IS_BETTER else arm.difference
+
+    better = [arm for arm in summary.primary if arm.verdict == "better"]
+    if better:
+        return max(better, key=gain), "better"
+    worse = [arm for arm in summary.primary if arm.verdict == "worse"]
+    if worse:
+        return min(worse, key=gain), "worse"
+    return None, "no_clear_difference"
+
+
 def summary_of(session: Session, experiment: ExperimentOut, *, settings: Settings,
                t: Translator, currency: str) -> dict[str, Any]:
-    """One line of the experiments' list: how it stands, its primary metric's verdict (of
-    the arm that did best), and whether the split is off."""
+    """One line of the experiments' list: how it stands, the verdict worth knowing first
+    (see :func:`_shown`), and whether the split is off. Reads only what the line shows
+    (``experiment_summary``), not the experiment's whole results."""
     n = Numbers(t)
     row: dict[str, Any] = {
         "key": experiment.key, "name": experiment.name, "status": experiment.status,
@@ -270,16 +334,21 @@ def summary_of(session: Session, experiment: ExperimentOut, *, settings: Setting
     }
     if experiment.status == "draft":
         return row
-    results = experiment_results(session, experiment.key, settings=settings)
-    row["units"] = n.count(results.units)
-    row["srm"] = results.srm.flagged
-    primary = [c for c in results.comparisons if c.role == "primary"]
-    if primary:
-        # The verdict worth knowing first: a clear one over "no clear difference".
-        chosen = min(primary, key=lambda c: (c.verdict == "no_clear_difference", c.p_holm))
-        row["verdict_code"], row["verdict"] = _verdict(chosen, results, t)
-        if len(primary) > 1:
-            row["verdict"] = t("{arm}: {verdict}", arm=next(
-                (a.name for a in results.arms if a.key == chosen.arm), chosen.arm),
-                verdict=row["verdict"])
+    summary = experiment_summary(session, experiment.key)
+    row["units"] = n.count(summary.units)
+    row["srm"] = summary.srm_flagged
+    if summary.srm_flagged:
+        row["verdict_code"], row["verdict"] = "untrusted", t(_UNTRUSTED)
+        return row
+    chosen, code = _shown(summary)
+    if chosen is None:
+        row["verdict_code"], row["verdict"] = code, t(_VERDICTS[code])
+        return row
+    said = (t(_BREACHED_ON, metric=metric_name(chosen.metric, t)) if code == "breached"
+            else t(_VERDICTS[code]))
+    row["verdict_code"] = "worse" if code == "breached" else code
+    row["verdict"] = said
+    if len(experiment.arms) > 2:
+        row["verdict"] = t("{arm}: {verdict}", arm=next(
+            (a.name for a in experiment.arms if a.key == chosen.arm), chosen.arm), verdict=said)
     return row

@@ -301,10 +301,10 @@ def delete(request: Request, staff: Marketer, session: DbSession, key: str) -> R
 @router.get(POWER)
 def calculator(request: Request, staff: Staff, solve: str = "", base_rate: str = "10",
                lift: str = "20", units: str = "3000", alpha: str = "5",
-               power: str = "80") -> Response:
+               power: str = "80", arms: str = "2") -> Response:
     """The power calculator; it answers once asked (``solve`` given)."""
     form = PowerForm(solve=solve or "units", base_rate=base_rate, lift=lift, units=units,
-                     alpha=alpha, power=power)
+                     alpha=alpha, power=power, arms=arms)
     found, errors = answer(form, _t(request)) if solve else (None, {})
     return dashboard_page(request, "dashboard/experiments_power.html", staff=staff,
                           page=PAGE, title=TITLE, form=form, answer=found, errors=errors)
