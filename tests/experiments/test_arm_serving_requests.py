@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from experiment_helpers import experiment_body
 from factories import add_products, consent, customer, events, product
@@ -30,6 +28,7 @@ from prefero.experiments.service import create_experiment, start_experiment
 from prefero.recommend.query import RecommendationQuery
 from prefero.recommend.training import train
 from prefero.runtime import Runtime
+from sql_statements import statements
 from webforms import submit
 
 BRANDS = {"Food > Bread": "acme", "Food > Snacks": "bolt", "Wear > Socks": "cora",
@@ -76,20 +75,6 @@ def _rows(runtime: Runtime) -> dict[tuple[str, str], int]:
                 for row in session.scalars(select(ExperimentExposure))}
 
 
-@contextmanager
-def _statements(runtime: Runtime) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(runtime.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(runtime.engine, "before_cursor_execute", record)
-
-
 def test_each_served_answer_is_one_render_and_assignment_alone_is_none(
         client: TestClient, runtime: Runtime) -> None:
     _shop(runtime)
@@ -119,11 +104,11 @@ def test_nothing_about_experiments_is_read_per_request(client: TestClient,
         customer(session, "c1")
     params = {"customer_id": "c1"}
     client.get(URL, params=params)
-    with _statements(runtime) as plain:
+    with statements(runtime.engine) as plain:
         client.get(URL, params=params)
     _start(runtime)
     client.get(URL, params=params)  # reads the running experiments once
-    with _statements(runtime) as running:
+    with statements(runtime.engine) as running:
         client.get(URL, params=params)
     assert len(running) == len(plain)
     assert not any("experiment" in statement for statement in running)

@@ -6,12 +6,11 @@ own, running or not. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from apikeys import READ_KEY
 from content_helpers import slot_body, variant_body
@@ -25,6 +24,7 @@ from prefero.experiments.exposures import flush_exposures
 from prefero.experiments.models import Experiment, ExperimentExposure, ExperimentTally
 from prefero.experiments.service import create_experiment, start_experiment
 from prefero.runtime import Runtime
+from sql_statements import statements
 
 READ = {"X-API-Key": READ_KEY}
 
@@ -190,27 +190,12 @@ def test_a_unit_without_tracking_consent_takes_no_part_where_not_measured_anonym
         assert list(session.scalars(select(ExperimentTally))) == []
 
 
-@contextmanager
-def _statements(runtime: Runtime) -> Iterator[list[str]]:
-    """Every statement sent to the database meanwhile."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(runtime.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(runtime.engine, "before_cursor_execute", record)
-
-
 def test_experiments_cost_a_content_answer_no_statement_of_its_own(
         client: TestClient, runtime: Runtime) -> None:
     _start(runtime)
     url = "/v1/content/home-hero?customer_id=c1&returning=true"
     assert client.get(url, headers=READ).status_code == 200  # the slots compiled
-    with _statements(runtime) as plain:
+    with statements(runtime.engine) as plain:
         assert client.get(url, headers=READ).status_code == 200
     # The slots' counter and the experiments' are one read, as the slots' alone was before
     # experiments existed.
@@ -220,7 +205,7 @@ def test_experiments_cost_a_content_answer_no_statement_of_its_own(
         create_experiment(session, experiment_body(**PROMO_TEST))
         start_experiment(session, "hero-test")
     assert client.get(url, headers=READ).status_code == 200  # the running set compiled
-    with _statements(runtime) as running:
+    with statements(runtime.engine) as running:
         assert client.get(url, headers=READ).status_code == 200
     assert len(running) == len(plain)
     assert not any("experiment" in statement for statement in running)

@@ -5,12 +5,10 @@ and the reads do not grow with the number of units. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from experiment_helpers import experiment_body
@@ -20,6 +18,7 @@ from prefero.experiments.metrics import ExperimentUnits, measure
 from prefero.experiments.models import Experiment, ExperimentExposure
 from prefero.experiments.service import create_experiment, start_experiment
 from prefero.runtime import Runtime
+from sql_statements import statements
 
 BASE = datetime(2026, 11, 1, tzinfo=UTC)
 END = BASE + timedelta(days=10)
@@ -137,31 +136,17 @@ def test_no_pre_period_means_no_covariate(runtime: Runtime) -> None:
     assert units.during().values("revenue_per_visitor").tolist() == [27.0, 0.0, 0.0]
 
 
-@contextmanager
-def _statements(runtime: Runtime) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(runtime.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(runtime.engine, "before_cursor_execute", count)
-
-
 def test_the_reads_do_not_grow_with_the_units(runtime: Runtime) -> None:
     with runtime.session(write=True) as session:
         experiment = _shop(session)
-    with runtime.session() as session, _statements(runtime) as few:
+    with runtime.session() as session, statements(runtime.engine) as few:
         _measure(session, experiment)
     with runtime.session(write=True) as session:
         for n in range(200):
             _exposed(session, experiment, f"m{n}", ("control", "treatment")[n % 2],
                      BASE + DAY)
             _event(session, f"m{n}", "purchase", BASE + 2 * DAY, price="3", order=f"o{n}")
-    with runtime.session() as session, _statements(runtime) as many:
+    with runtime.session() as session, statements(runtime.engine) as many:
         units = _measure(session, experiment)
     assert len(units.units) == 203
     assert float(units.during().values("revenue_per_visitor").sum()) == 27.0 + 600.0

@@ -9,15 +9,13 @@ the priced refunds. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from apikeys import INGEST_KEY
 from experiment_helpers import experiment_body
@@ -28,6 +26,7 @@ from prefero.experiments.models import Experiment, ExperimentTally
 from prefero.experiments.service import create_experiment, start_experiment
 from prefero.experiments.tallies import anonymous_totals
 from prefero.runtime import Runtime
+from sql_statements import statements
 
 AT = "2026-01-05T10:00:00+00:00"
 DAY = date(2026, 1, 5)
@@ -83,22 +82,6 @@ def _expected(arms: Counter[str], key: str = "home-test"
     return found
 
 
-@contextmanager
-def _statements(runtime: Runtime, table: str) -> Iterator[list[str]]:
-    """The statements sent to the database that name ``table``."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if table in statement:
-            seen.append(statement)
-
-    event.listen(runtime.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(runtime.engine, "before_cursor_execute", record)
-
-
 def test_untracked_outcomes_add_to_their_arms_in_one_upsert_per_batch(
         runtime: Runtime) -> None:
     _start(runtime)
@@ -107,7 +90,7 @@ def test_untracked_outcomes_add_to_their_arms_in_one_upsert_per_batch(
         customer(session, "tracked")
         consent(session, "tracked", "tracking", True)
     events = [e for v in VISITORS for e in _shopping(v)] + _shopping("tracked", known=True)
-    with _statements(runtime, "experiment_tallies") as writes:
+    with statements(runtime.engine, naming="experiment_tallies") as writes:
         _ingest(runtime, events)
     assert len(writes) == 1
     arms = _arms(runtime, VISITORS)
@@ -129,7 +112,7 @@ def test_a_repeated_batch_counts_nothing_again(runtime: Runtime) -> None:
 def test_nothing_is_written_when_no_experiment_measures_anonymously(
         runtime: Runtime) -> None:
     events = [e for v in VISITORS[:5] for e in _shopping(v)]
-    with _statements(runtime, "experiment_tallies") as writes:
+    with statements(runtime.engine, naming="experiment_tallies") as writes:
         _ingest(runtime, events)
         _start(runtime, anonymous=False)
         _ingest(runtime, [e for v in VISITORS[5:10] for e in _shopping(v)])

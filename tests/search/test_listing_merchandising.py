@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
 
 from factories import add_products, customer, product
 from prefero.merchandising.schemas import Condition, RuleIn
@@ -28,6 +27,7 @@ from prefero.search.listing import (
     browse_category,
     browse_search,
 )
+from sql_statements import statements as recorded
 
 SHIRTS = "Fashion > Shirts"
 JEANS = "Fashion > Jeans"
@@ -207,16 +207,8 @@ def test_a_boost_and_a_pin_order_the_for_you_head_and_no_other_sort(shop: Runtim
 
 @pytest.fixture
 def statements(shop: Runtime) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        seen.append(statement)
-
-    event.listen(shop.engine, "before_cursor_execute", count)
-    try:
+    with recorded(shop.engine) as seen:
         yield seen
-    finally:
-        event.remove(shop.engine, "before_cursor_execute", count)
 
 
 def test_rules_in_force_cost_a_listing_no_database_statement(
