@@ -16,7 +16,7 @@ from collections.abc import Collection
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from prefero.catalog.revisions import bump
@@ -248,7 +248,7 @@ def create_experiment(session: Session, body: ExperimentIn, *,
     _valid(session, body, versions)
     if session.scalar(select(Experiment.id).where(Experiment.key == body.key)) is not None:
         raise Conflict(f"the experiment {body.key!r} exists already")
-    if len(session.scalars(select(Experiment.id)).all()) >= MAX_EXPERIMENTS:
+    if (session.scalar(select(func.count()).select_from(Experiment)) or 0) >= MAX_EXPERIMENTS:
         raise Conflict(f"a shop keeps at most {MAX_EXPERIMENTS} experiments; delete one")
     row = Experiment(key=body.key, name=body.name, kind=body.kind, status="draft",
                      salt=secrets.token_hex(16), primary_metric=body.primary_metric,
