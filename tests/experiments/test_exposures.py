@@ -97,6 +97,9 @@ def test_a_due_batch_is_written_by_the_flusher_not_by_the_request(
         assert done.wait(timeout=60)
     assert seen == [("prefero-exposures", 2)]
     assert threading.current_thread().name != "prefero-exposures"
+    # The event is set inside the flusher's unit of work, before its commit: a flush waits
+    # for a write under way (and finds nothing left to write) before the row is read.
+    assert flush_exposures(runtime) == 0
     with runtime.session() as session:
         assert session.scalar(select(ExperimentExposure.renders)) == 2
 
@@ -150,14 +153,14 @@ def test_rows_are_upserted_in_key_order(runtime: Runtime,
         renders.add(_assignment(runtime, "c1", tracking=False), unit="c1",
                     at=datetime(2026, 12, day, tzinfo=UTC))
     upserted: list[list[tuple[Any, ...]]] = []
-    upsert = exposures._upsert
+    upsert = exposures.upsert
 
     def recording(session: Session, model: Any, rows: list[dict[str, Any]], *,
-                  keys: list[str], adds: Any) -> None:
+                  keys: list[str], updates: Any) -> None:
         upserted.append([tuple(row[key] for key in keys) for row in rows])
-        upsert(session, model, rows, keys=keys, adds=adds)
+        upsert(session, model, rows, keys=keys, updates=updates)
 
-    monkeypatch.setattr(exposures, "_upsert", recording)
+    monkeypatch.setattr(exposures, "upsert", recording)
     with runtime.session(write=True) as session:
         assert write_exposures(session, renders) == 5
     assert len(upserted) == 2 and all(rows == sorted(rows) for rows in upserted)

@@ -26,19 +26,17 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Pool, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from prefero.customers.models import Customer
 from prefero.db.base import utcnow
+from prefero.db.upsert import upsert
 from prefero.errors import Overloaded
 from prefero.experiments.models import ExperimentExposure, ExperimentTally
 from prefero.experiments.running import Assignment
@@ -99,15 +97,6 @@ _owners: weakref.WeakKeyDictionary[Pool, weakref.ref[Runtime]] = weakref.WeakKey
 _writing = threading.Lock()
 
 
-def _upsert(session: Session, model: Any, rows: list[dict[str, Any]], *,
-            keys: list[str], adds: Mapping[str, Any]) -> None:
-    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)
-    statement = insert(model)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=keys, set_={name: make(statement.excluded) for name, make in
-                                   adds.items()}), rows)
-
-
 def write_exposures(session: Session, renders: Renders) -> int:
     """Add ``renders`` in the caller's unit of work; a unit whose customer row is gone is
     left out. Answers the renders written.
@@ -129,7 +118,7 @@ def write_exposures(session: Session, renders: Renders) -> int:
             postgres = session.get_bind().dialect.name == "postgresql"
             earliest, latest = ((func.least, func.greatest) if postgres
                                 else (func.min, func.max))
-            _upsert(session, table, rows, keys=["experiment_id", "unit_id", "arm_key"], adds={
+            upsert(session, table, rows, keys=["experiment_id", "unit_id", "arm_key"], updates={
                 "renders": lambda new: table.renders + new.renders,
                 "first_at": lambda new: earliest(table.first_at, new.first_at),
                 "last_at": lambda new: latest(table.last_at, new.last_at)})
@@ -137,12 +126,12 @@ def write_exposures(session: Session, renders: Renders) -> int:
                            if unit in existing)
     if renders.anonymous:
         tally = ExperimentTally
-        _upsert(session, tally, [
+        upsert(session, tally, [
             {"experiment_id": experiment, "arm_key": arm, "day": day, "metric": RENDERS,
              "count": count, "amount": 0}
             for (experiment, arm, day), count in sorted(renders.anonymous.items())],
             keys=["experiment_id", "arm_key", "day", "metric"],
-            adds={"count": lambda new: tally.count + new.count})
+            updates={"count": lambda new: tally.count + new.count})
         written += sum(renders.anonymous.values())
     session.flush()
     return written

@@ -32,14 +32,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from prefero.db.upsert import upsert
 from prefero.events.schemas import EventIn
 from prefero.experiments.exposures import RENDERS
 from prefero.experiments.models import ExperimentTally
@@ -116,14 +114,10 @@ def add_outcomes(session: Session, experiments: Book, events: Sequence[EventIn],
     rows = [{"experiment_id": experiment, "arm_key": arm, "day": day, "metric": metric,
              "count": count, "amount": amount}
             for (experiment, arm, day, metric), (count, amount) in tallies.items()]
-    insert: Any = (pg_insert if session.get_bind().dialect.name == "postgresql"
-                   else sqlite_insert)
-    statement = insert(ExperimentTally)
     table = ExperimentTally
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["experiment_id", "arm_key", "day", "metric"],
-        set_={"count": table.count + statement.excluded.count,
-              "amount": table.amount + statement.excluded.amount}), rows)
+    upsert(session, table, rows, keys=["experiment_id", "arm_key", "day", "metric"],
+           updates={"count": lambda new: table.count + new.count,
+                    "amount": lambda new: table.amount + new.amount})
     return sum(count for count, _ in tallies.values())
 
 
