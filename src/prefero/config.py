@@ -107,6 +107,7 @@ class Settings(BaseSettings):
     default_consent_marketing_push: bool = False
     default_consent_marketing_inbox: bool = False
     default_consent_marketing_webhook: bool = False
+    default_consent_fit: bool = False
     # --- the customer's terms for messages (prefero.messaging.terms) ---
     messages_base_url: str = Field(
         default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
@@ -248,6 +249,12 @@ class Settings(BaseSettings):
     facet_schema: Path | None = Field(
         default=None, description="YAML facet schema; unset means the packaged default."
     )
+    configurators_file: Path | None = Field(
+        default=None, description="YAML/JSON configurable products (prefero.configurators); "
+                                  "unset means the packaged catalog/configurators.yaml.")
+    size_charts: Path | None = Field(
+        default=None, description="YAML size charts (prefero.fit.charts); unset means the "
+                                  "packaged demo charts next to the facet schema.")
     # --- currency: every stored price and every budget is in the shop's currency ---
     shop_currency: ShopCurrency = Field(
         default="PLN",

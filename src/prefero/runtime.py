@@ -29,6 +29,7 @@ from prefero.db.session import (
 from prefero.errors import Overloaded
 
 if TYPE_CHECKING:
+    from prefero.configurators.definition import ConfiguratorSet
     from prefero.experiments.running import Book
     from prefero.recommend.engine import RecommendationEngine
 
@@ -61,6 +62,15 @@ class Runtime:
     @cached_property
     def facet_schema(self) -> FacetSchema:
         return load_facet_schema(self.settings.facet_schema)
+
+    @cached_property
+    def configurators(self) -> ConfiguratorSet:
+        """The shop's configurable products, read and checked once (``InvalidInput`` with
+        the paths at fault for a broken file: the API refuses to start)."""
+        from prefero.configurators.loader import load_configurators_file
+
+        return load_configurators_file(self.settings.configurators_file,
+                                       currency=self.settings.shop_currency)
 
     @property
     def shop_currency(self) -> str:

@@ -31,7 +31,7 @@ Placement = Literal["home", "product", "cart", "checkout", "search"]
 #: (``editorial``: popular, trending, new) or the labelled exploration slot.
 Basis = Literal["declared", "behaviour", "context", "search", "editorial", "exploration"]
 Purpose = Literal["tracking", "personalization", "context", "marketing_email", "marketing_push",
-                  "marketing_inbox", "marketing_webhook"]
+                  "marketing_inbox", "marketing_webhook", "fit"]
 PURPOSES: tuple[Purpose, ...] = (
     "tracking",
     "personalization",
@@ -40,6 +40,8 @@ PURPOSES: tuple[Purpose, ...] = (
     "marketing_push",
     "marketing_inbox",
     "marketing_webhook",
+    # Body measurements and fit wishes: sensitive, used for sizes and made-to-measure only.
+    "fit",
 )
 
 
@@ -77,3 +79,7 @@ class EventType(StrEnum):
     #: purchase stays interest the customer showed, but no longer evidence of what is
     #: bought together (training leaves refunded lines out of the baskets).
     REFUND = "refund"
+    #: Goods sent back, with why (``reason``: too_small, too_large, not_as_described,
+    #: changed_mind). Kept apart from refunds: a return says how a size fitted, a refund
+    #: moves money; a shop may send both for one parcel.
+    RETURN = "return"

@@ -71,11 +71,28 @@ CUSTOMER_OPERATIONS = {
     ("GET", "/v1/customers/{customer_id}/watches"),
     ("PUT", "/v1/customers/{customer_id}/watches/{product_id}"),
     ("DELETE", "/v1/customers/{customer_id}/watches/{product_id}"),
+    # On-site prompts (issue 18): the customer's caps, the decision, dismissal.
+    ("GET", "/v1/customers/{customer_id}/prompt-settings"),
+    ("PUT", "/v1/customers/{customer_id}/prompt-settings"),
+    ("POST", "/v1/customers/{customer_id}/prompts/decide"),
+    ("POST", "/v1/customers/{customer_id}/prompts/{prompt_key}/dismiss"),
     ("GET", "/v1/customers/{customer_id}/follows"),
     ("PUT", "/v1/customers/{customer_id}/follows/{kind}/{value}"),
     ("DELETE", "/v1/customers/{customer_id}/follows/{kind}/{value}"),
+    # Measurements and size advice (issue 18), under the customer's fit consent.
+    ("GET", "/v1/customers/{customer_id}/measurements"),
+    ("PUT", "/v1/customers/{customer_id}/measurements"),
+    ("DELETE", "/v1/customers/{customer_id}/measurements"),
+    ("GET", "/v1/customers/{customer_id}/sizes"),
     ("GET", "/v1/customers/{customer_id}/coupons"),
     ("POST", "/v1/customers/{customer_id}/coupons"),
+    # Product configurators (issue 18): the customer's saved configurations and their
+    # pre-selection with reasons.
+    ("GET", "/v1/customers/{customer_id}/configurations"),
+    ("POST", "/v1/customers/{customer_id}/configurations"),
+    ("GET", "/v1/customers/{customer_id}/configurations/{configuration_id}"),
+    ("DELETE", "/v1/customers/{customer_id}/configurations/{configuration_id}"),
+    ("GET", "/v1/customers/{customer_id}/configurators/{product_id}/defaults"),
     ("GET", "/v1/customers/{customer_id}/suggestions"),
     ("POST", "/v1/customers/{customer_id}/suggestions/{suggestion_id}/accept"),
     ("POST", "/v1/customers/{customer_id}/suggestions/{suggestion_id}/reject"),
@@ -94,6 +111,11 @@ CUSTOMER_OPERATIONS = {
     # The shop's page asks for a slot's variant on the customer's behalf, as it asks for
     # recommendations (the answer reads the customer's segments, traits and consents).
     ("GET", "/v1/content/{slot_key}"),
+    # Delivery wishes and the windows offered for a cart (issue 18): the customer's own.
+    # Bookings stay with the shop's ingest key (the order ids are the shop's).
+    ("GET", "/v1/customers/{customer_id}/delivery-options"),
+    ("GET", "/v1/customers/{customer_id}/delivery-preferences"),
+    ("PUT", "/v1/customers/{customer_id}/delivery-preferences"),
 }
 # A key of each scope and the scopes it holds.
 KEYS = {"read key": (READ_KEY, {"read"}), "ingest key": (INGEST_KEY, {"read", "ingest"}),

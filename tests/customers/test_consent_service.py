@@ -31,7 +31,8 @@ def test_unanswered_purposes_use_the_shop_defaults(runtime: Runtime) -> None:
     state = record(runtime, "c1", "marketing_email", True)
     assert state.consents == {"tracking": False, "personalization": True, "context": False,
                               "marketing_email": True, "marketing_push": False,
-                              "marketing_inbox": False, "marketing_webhook": False}
+                              "marketing_inbox": False, "marketing_webhook": False,
+                              "fit": False}
 
 
 def test_the_latest_decision_wins_and_history_keeps_every_one(runtime: Runtime) -> None:

@@ -59,6 +59,10 @@ def an_event(draw: st.DrawFn) -> dict[str, Any]:
         event["session_id"] = draw(st.sampled_from(["s-1", "s-2"]))
     if kind == "refund" or (kind == "purchase" and draw(st.booleans())):
         event["order_id"] = draw(st.sampled_from(["T-1", "T-2"]))
+    if kind == "return":
+        event["reason"] = draw(st.sampled_from(["too_small", "changed_mind"]))
+    if kind in ("add_to_cart", "purchase", "return") and draw(st.booleans()):
+        event["size"] = draw(st.sampled_from(["M", "EU 42"]))
     return event
 
 
@@ -87,7 +91,8 @@ def reference_ingest(session: Session, events: Sequence[Mapping[str, Any]], *,
                               product_id=event.product_id, quantity=event.quantity,
                               price=event.price, rating=event.rating, query=event.query,
                               placement=event.placement, session_id=event.session_id,
-                              order_id=event.order_id, occurred_at=event.occurred_at))
+                              order_id=event.order_id, reason=event.reason,
+                              size=event.size, occurred_at=event.occurred_at))
         if event.product_id is not None:
             day = event.occurred_at.date()
             counter = session.get(ProductActivity, (event.product_id, day, event.type.value))

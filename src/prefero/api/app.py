@@ -28,12 +28,15 @@ from prefero.api.routes import (
     audit,
     boxes,
     catalog,
+    configurators,
     content,
     coupons,
     customers,
+    delivery,
     discovered_segments,
     events,
     experiments,
+    fit,
     follows,
     freshness,
     health,
@@ -43,6 +46,7 @@ from prefero.api.routes import (
     message_terms,
     model_quality,
     profiles,
+    prompts,
     quiz_analytics,
     quiz_sessions,
     quizzes,
@@ -103,6 +107,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     settings.refuse_unsafe()
     runtime = runtime or Runtime(settings)
     install_refresh(runtime)
+    # Read now: a broken configurators file refuses to start, naming the paths at fault.
+    _ = runtime.configurators
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -144,13 +150,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     # 404/409 they can answer themselves.
     # discovered_segments before any /v1/segments/{key} route, which would take its path.
     for module in (discovered_segments, catalog, customers, freshness, events, recommendations,
-                   search, boxes,
+                   search, boxes, configurators,
                    quizzes, quiz_sessions, suggestions, quiz_analytics, tokens, audit,
                    synonyms, listings, recommendation_stats, merchandising, content, segments,
                    profiles, follows, coupons, inbox, message_terms, watches, model_quality,
                    experiments):
         app.include_router(module.router,
                            responses=problem_responses(401, 403, 413, 422, 429, 503))
+    app.include_router(prompts.router, responses=problem_responses(401, 403, 413, 422, 429, 503))
+    app.include_router(delivery.router, responses=problem_responses(401, 403, 413, 422, 429, 503))
+    app.include_router(fit.router, responses=problem_responses(401, 403, 413, 422, 429, 503))
     _document_problems(app)
 
     # Swagger UI, offline and without inline script.

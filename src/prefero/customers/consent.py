@@ -25,6 +25,7 @@ from prefero.customers.schemas import ConsentIn, ConsentOut, ConsentState
 from prefero.db.base import utcnow
 from prefero.db.reads import read
 from prefero.errors import Conflict, FieldError, InvalidInput
+from prefero.fit.withdrawal import forget_fit
 from prefero.messaging.withdrawal import cancel_withdrawn
 from prefero.types import PURPOSES, Purpose
 
@@ -51,6 +52,7 @@ def consent_defaults(settings: Settings) -> dict[Purpose, bool]:
         "marketing_push": settings.default_consent_marketing_push,
         "marketing_inbox": settings.default_consent_marketing_inbox,
         "marketing_webhook": settings.default_consent_marketing_webhook,
+        "fit": settings.default_consent_fit,
     }
 
 
@@ -241,6 +243,9 @@ def record_consent(session: Session, *, customer_id: str, consent: ConsentIn,
     sync_household_consents(session, owner_id=customer_id)
     if not consent.granted:
         cancel_withdrawn(session, customer_id=customer_id, purpose=consent.purpose)
+        if consent.purpose == "fit":
+            # Measurements are sensitive: without their purpose they are not kept.
+            forget_fit(session, customer_id=customer_id)
     return consent_state(session, customer_id, settings)
 
 

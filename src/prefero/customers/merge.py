@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from prefero.config import Settings
 from prefero.customers.consent import consent_state, current_consents
 from prefero.customers.household_consent import sync_household_consents
+from prefero.customers.merge_shop import move_shop_data
 from prefero.customers.models import ConsentRecord, Customer, Preference, SuggestionDecision
 from prefero.customers.preferences import FACET_VALUE_KINDS, preference_rows, profile_of
 from prefero.customers.repository import ensure_customers, get_customer
@@ -137,6 +138,9 @@ def merge_customers(session: Session, *, anonymous_id: str, customer_id: str,
                     tracking=tracking)
 
     _move_quiz_data(session, anonymous_id=anonymous_id, customer_id=customer_id)
+    move_shop_data(session, anonymous_id=anonymous_id, customer_id=customer_id,
+                   fit_consent=current_consents(session, customer_id=customer_id,
+                                                settings=settings)["fit"])
 
     # Whatever created the row (an event may have), the id is now proven to be a person.
     known.anonymous = False

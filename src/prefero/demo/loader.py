@@ -24,7 +24,9 @@ from prefero.db.migrate import upgrade
 from prefero.demo.boxes import seed_boxes
 from prefero.demo.catalog import CURRENCY
 from prefero.demo.content import seed_content
+from prefero.demo.delivery import seed_delivery
 from prefero.demo.merchandising import seed_merchandising
+from prefero.demo.prompts import seed_prompts
 from prefero.demo.recommendation_stats import seed_recommendation_stats
 from prefero.demo.shop import ProgressCallback, generate_demo
 from prefero.demo.synonyms import seed_synonyms
@@ -104,6 +106,8 @@ def load_demo(runtime: Runtime, *, seed: int = 7, products: int = 3200, customer
             publish_library(session, schema=runtime.facet_schema)
             seed_synonyms(session)
             seed_content(session, schema=runtime.facet_schema)
+            seed_prompts(session, schema=runtime.facet_schema)
+            seed_delivery(session)
             seed_merchandising(session, schema=runtime.facet_schema)
             return _summary(session, loaded=False, seconds=time.perf_counter() - started)
     shop = generate_demo(seed=seed, products=products, customers=customers, anchor=anchor,
@@ -140,6 +144,8 @@ def load_demo(runtime: Runtime, *, seed: int = 7, products: int = 3200, customer
         # Polish words for the English catalogue that no category's name gives ("chleb").
         seed_synonyms(session)
         seed_content(session, schema=runtime.facet_schema)
+        seed_prompts(session, schema=runtime.facet_schema)
+        seed_delivery(session)
         # The shop's campaigns, so that "Featured by the shop" shows on the storefront.
         seed_merchandising(session, schema=runtime.facet_schema)
         # Impressions and clicks of its recommendation rows, for the dashboard's statistics.

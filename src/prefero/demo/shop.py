@@ -14,6 +14,7 @@ import numpy as np
 from prefero.catalog.facets import FacetSchema, load_facet_schema
 from prefero.demo.behaviour import Behaviour, simulate_behaviour
 from prefero.demo.catalog import DemoProduct, generate_catalog
+from prefero.demo.configurables import configurable_products
 from prefero.demo.customers import CONSENT_SOURCE, POLICY_VERSION, DemoCustomer, generate_customers
 from prefero.demo.services import service_products
 
@@ -34,7 +35,8 @@ class DemoShop:
     products: list[DemoProduct]
     customers: list[DemoCustomer]
     behaviour: Behaviour
-    # Add-on services, kept apart from ``products`` so behaviour never buys them by chance.
+    # Add-on services and the configurable products (prefero.demo.configurables), kept
+    # apart from ``products`` so behaviour never buys them by chance.
     services: list[DemoProduct] = field(default_factory=list)
 
     def product_rows(self) -> Iterator[dict[str, Any]]:
@@ -129,4 +131,5 @@ def generate_demo(*, seed: int = 7, products: int = 3200, customers: int = 6000,
     report("generate", 3, 3)
     return DemoShop(seed=seed, anchor=anchor, products=catalog, customers=people,
                     behaviour=behaviour,
-                    services=service_products(anchor=anchor, schema=schema))
+                    services=[*service_products(anchor=anchor, schema=schema),
+                              *configurable_products(anchor=anchor, schema=schema)])

@@ -33,6 +33,9 @@ class Event(Base):
     session_id: Mapped[str | None] = mapped_column(String(200))
     #: The shop's order a purchase or refund belongs to (a refund finds its purchases by it).
     order_id: Mapped[str | None] = mapped_column(String(200))
+    #: The size bought, put in the cart or returned ("M", "EU 42"), when sent: a return's size
+    #: moves that customer's next size advice (``prefero.fit``).
+    size: Mapped[str | None] = mapped_column(String(20))
     occurred_at: Mapped[datetime] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 

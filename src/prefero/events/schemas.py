@@ -28,6 +28,7 @@ from prefero.types import EventType, UtcDatetime
 __all__ = [
     "FUTURE_TOLERANCE",
     "MAX_BATCH",
+    "RETURN_REASONS",
     "ErrorItem",
     "EventBatch",
     "EventIn",
@@ -41,6 +42,8 @@ MAX_BATCH = 1000
 # Clocks on shop servers and phones drift; a day ahead is drift, more is a bug or a forgery
 # that would otherwise pollute "trending today" forever.
 FUTURE_TOLERANCE = timedelta(hours=24)
+#: Why goods came back, as a return event's ``reason`` says (``prefero.fit`` reads the sizes).
+RETURN_REASONS = ("too_small", "too_large", "not_as_described", "changed_mind")
 
 
 class _Strict(BaseModel):
@@ -56,6 +59,10 @@ def _type_of(info: ValidationInfo) -> EventType | None:
 
 #: Event types that need no product.
 _WITHOUT_PRODUCT = (EventType.SEARCH, EventType.REFUND)
+#: Event types that may say which size was chosen (``size``).
+_SIZED = (EventType.PURCHASE, EventType.ADD_TO_CART, EventType.RETURN)
+# A size label: printable, no control characters (a chart's labels are short words).
+_SIZE_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 #: Fields one event type requires (and the others may leave out).
 _REQUIRED_FOR = {"query": EventType.SEARCH, "order_id": EventType.REFUND}
 
@@ -94,15 +101,22 @@ class EventIn(_Strict):
     placement: str | None = Field(default=None, min_length=1, max_length=20,
                                   description="Where it happened, e.g. home, product, cart.")
     reason: str | None = Field(
-        default=None, min_length=1, max_length=40,
-        description="rec_click only: the leading reason code of the clicked item (its first "
+        default=None, min_length=1, max_length=40, validate_default=True,
+        description="rec_click: the leading reason code of the clicked item (its first "
                     "reason's code, as the recommendation answer gave it), so that the "
-                    "shop's statistics can say which reasons get clicked and bought.")
+                    "shop's statistics can say which reasons get clicked and bought. "
+                    "return (required): why the goods came back: too_small, too_large, "
+                    "not_as_described or changed_mind.")
     session_id: str | None = Field(default=None, min_length=1, max_length=200)
     order_id: str | None = Field(
         default=None, min_length=1, max_length=200, validate_default=True,
         description="The shop's order: given on purchases, a refund names the order it "
                     "refunds (required for refund).")
+    size: str | None = Field(
+        default=None, min_length=1, max_length=20, pattern=_SIZE_PATTERN,
+        description="purchase, add_to_cart and return only: the size label chosen, as the "
+                    "product's size chart names it (\"M\", \"EU 42\"). A return with its size "
+                    "moves the customer's next size advice for that chart.")
     occurred_at: UtcDatetime = Field(default_factory=utcnow,
                                        description="With a timezone; defaults to now.")
 
@@ -162,10 +176,17 @@ class EventIn(_Strict):
         from prefero.analytics.reasons import is_reason_code
 
         kind = _type_of(info)
+        if kind is EventType.RETURN:
+            if value not in RETURN_REASONS:
+                raise PydanticCustomError(
+                    "return_reason", "a return's reason is one of {reasons}",
+                    {"reasons": ", ".join(RETURN_REASONS)})
+            return value
         if value is None:
             return None
         if kind is not None and kind is not EventType.REC_CLICK:
-            raise PydanticCustomError("extra", "only rec_click events carry a reason")
+            raise PydanticCustomError("extra", "only rec_click and return events carry a "
+                                               "reason")
         if not is_reason_code(value):
             raise PydanticCustomError("reason", "{value} is not a reason code Prefero gives",
                                       {"value": value[:40]})
@@ -178,6 +199,15 @@ class EventIn(_Strict):
         if value is None and _type_of(info) is needed_by:
             raise PydanticCustomError("missing", "{field} is required for {type} events",
                                       {"field": info.field_name, "type": needed_by.value})
+        return value
+
+    @field_validator("size")
+    @classmethod
+    def _size_of_goods(cls, value: str | None, info: ValidationInfo) -> str | None:
+        kind = _type_of(info)
+        if value is not None and kind is not None and kind not in _SIZED:
+            raise PydanticCustomError("extra", "only purchase, add_to_cart and return events "
+                                               "carry a size")
         return value
 
     @field_validator("occurred_at")

@@ -39,6 +39,7 @@ from prefero.events.schemas import (
 from prefero.events.store import BatchStore, store_for
 from prefero.experiments.running import Book
 from prefero.experiments.tallies import add_outcomes
+from prefero.fit.feedback import record_returns
 from prefero.types import EventType
 
 __all__ = [
@@ -155,6 +156,8 @@ def ingest(
                            now=now)
     store.add_events(session, linked, now=now)
     store.dismiss(session, dismissals, now=now)
+    # Returns that say how a size fitted, kept under the fit consent (none: no query).
+    record_returns(session, fresh, settings=settings)
     # Last: every batch adds to the same popular counters, and a counter row stays locked
     # until the commit, so the shorter the rest of the transaction after it, the less
     # concurrent batches wait on each other.

@@ -134,7 +134,8 @@ class PortableStore:
                  "quantity": e.quantity, "price": e.price, "rating": e.rating,
                  "query": e.query, "placement": e.placement, "reason": e.reason,
                  "session_id": e.session_id,
-                 "order_id": e.order_id, "occurred_at": e.occurred_at, "received_at": now}
+                 "order_id": e.order_id, "size": e.size, "occurred_at": e.occurred_at,
+                 "received_at": now}
                 for e in events]
         session.execute(EVENTS.insert(), rows)
 

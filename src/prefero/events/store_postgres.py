@@ -36,7 +36,7 @@ __all__ = ["PostgresStore"]
 
 # The event columns a linked event fills from the client's event (``received_at`` is ours).
 _EVENT_FIELDS = ("customer_id", "type", "product_id", "quantity", "price", "rating", "query",
-                 "placement", "reason", "session_id", "order_id", "occurred_at")
+                 "placement", "reason", "session_id", "order_id", "size", "occurred_at")
 
 
 class _Column(list[Any]):
@@ -217,6 +217,7 @@ class PostgresStore:
             "reason": _Column(e.reason for e in events),
             "session_id": _Column(e.session_id for e in events),
             "order_id": _Column(e.order_id for e in events),
+            "size": _Column(e.size for e in events),
             "occurred_at": _Column(e.occurred_at for e in events),
             "received_at": now,
         })

@@ -10,15 +10,20 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from prefero.audit.schemas import CustomerAction
 from prefero.boxes.schemas import ExportedBox
+from prefero.configurators.schemas import SavedConfigurationOut
 from prefero.content.decisions import ContentDecisionRecord
 from prefero.coupons.schemas import CouponOut
 from prefero.customers.household_schemas import ProfileKind
 from prefero.customers.schemas import Budget, ConsentState, PreferencesOut
+from prefero.delivery.schemas import DeliveryExport
 from prefero.experiments.export import ExposureRecord
+from prefero.fit.export import FitExport
 from prefero.follows.schemas import FollowOut
 from prefero.messaging.history import MessageOut
 from prefero.messaging.terms import MessageTermsExport
 from prefero.messaging.triggers.schemas import WatchOut
+from prefero.orders.schemas import OrderOut
+from prefero.prompts.export import PromptDataExport
 from prefero.segments.membership import SegmentMembershipRecord
 from prefero.types import Level
 
@@ -68,6 +73,7 @@ class EventOut(_Out):
     reason: str | None = Field(description="A recommendation click's reason code")
     session_id: str | None
     order_id: str | None
+    size: str | None = Field(default=None, description="The size bought or returned")
     occurred_at: datetime
     received_at: datetime
 
@@ -179,6 +185,21 @@ class CustomerDataOut(_Out):
     experiments: list[ExposureRecord] = Field(
         default_factory=list, description="Experiment arms shown to the customer while they "
         "allowed tracking (prefero.experiments.export)")
+    delivery: DeliveryExport | None = Field(
+        default=None, description="Delivery wishes (days, hours, home or pick-up, green or "
+        "fastest) and the windows booked for orders (prefero.delivery)")
+    fit: FitExport | None = Field(
+        default=None, description="Body measurements, fit preference and fit feedback from "
+        "returns (sensitive: used for size advice only; prefero.fit)")
+    prompts: PromptDataExport | None = Field(
+        default=None, description="On-site prompts: the caps set, the prompts dismissed and "
+        "every prompt shown (prefero.prompts)")
+    orders: list[OrderOut] = Field(
+        default_factory=list, description="Orders placed at the shop's checkout, with what "
+        "each line was (configuration, size, measurements) and the delivery chosen")
+    configurations: list[SavedConfigurationOut] = Field(
+        default_factory=list, description="Product configurations the customer saved "
+        "(prefero.configurators)")
 
 
 class ProfileExport(_Out):

@@ -25,6 +25,7 @@ from prefero.boxes.service import exported_boxes
 from prefero.catalog.facets import normalize_value
 from prefero.catalog.models import Product
 from prefero.config import Settings
+from prefero.configurators.service import exported_configurations
 from prefero.content.decisions import exported_decisions
 from prefero.coupons.service import exported_coupons
 from prefero.customers.consent import get_consents
@@ -35,13 +36,16 @@ from prefero.customers.preferences import DISMISS_FACET, get_preferences
 from prefero.customers.repository import get_customer
 from prefero.db.base import utcnow
 from prefero.db.models import Base
+from prefero.delivery.service import exported_delivery
 from prefero.errors import NotFound
 from prefero.events.models import Event, ProductActivity
 from prefero.experiments.export import exported_exposures
+from prefero.fit.export import exported_fit
 from prefero.follows.service import exported_follows
 from prefero.messaging.history import exported_messages
 from prefero.messaging.terms import exported_message_terms
 from prefero.messaging.triggers.watches import exported_watches
+from prefero.orders.service import exported_orders
 from prefero.privacy.models import ErasureReceipt
 from prefero.privacy.retrain import request_retrain
 from prefero.privacy.schemas import (
@@ -59,6 +63,7 @@ from prefero.privacy.schemas import (
     TraitRecord,
 )
 from prefero.privacy.scrub import schedule_scrub
+from prefero.prompts.export import exported_prompts
 from prefero.quizzes.models import CustomerTrait, QuizSession
 from prefero.segments.membership import exported_memberships
 
@@ -137,6 +142,11 @@ def customer_data(session: Session, *, customer_id: str, settings: Settings) -> 
         messages=exported_messages(session, customer_id),
         profiles=_profiles(session, customer_id, settings),
         experiments=exported_exposures(session, customer_id),
+        fit=exported_fit(session, customer_id),
+        delivery=exported_delivery(session, customer_id),
+        prompts=exported_prompts(session, customer_id),
+        orders=exported_orders(session, customer_id),
+        configurations=exported_configurations(session, customer_id),
     )
 
 
@@ -197,7 +207,7 @@ def _event_summary(session: Session, customer_id: str) -> EventSummary:
         latest=[EventOut(id=e.id, type=e.type, product_id=e.product_id, quantity=e.quantity,
                          price=e.price, rating=e.rating, query=e.query, placement=e.placement,
                          reason=e.reason, session_id=e.session_id, order_id=e.order_id,
-                         occurred_at=e.occurred_at,
+                         size=e.size, occurred_at=e.occurred_at,
                          received_at=e.received_at) for e in latest],
     )
 

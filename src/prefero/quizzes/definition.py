@@ -9,9 +9,18 @@ questions, facets existing in the facet schema) are checked by ``prefero.quizzes
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
+
+from prefero.quizzes.configuration import ConfigurationEnding
 
 __all__ = [
     "AddConstraint",
@@ -269,6 +278,18 @@ class QuizDefinition(_Strict):
     # what is missing.
     translations: dict[Language, dict[Text, Text]] = Field(default_factory=dict,
                                                            max_length=20)
+    # Guided selling may end in a configuration of a configurable product, the answers
+    # pre-selecting its options (prefero.quizzes.configuration).
+    configuration: ConfigurationEnding | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_ending(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Left out when absent, so that the stored form and content digest of every quiz
+        # without one stay what they were (no new version on the next publish).
+        data: dict[str, Any] = handler(self)
+        if data.get("configuration", False) is None:
+            del data["configuration"]
+        return data
 
     @model_validator(mode="after")
     def _references(self) -> QuizDefinition:

@@ -28,11 +28,12 @@ from pydantic import ValidationError
 from prefero.catalog.facets import CATEGORY_SEPARATOR, FacetSchema
 from prefero.customers.preferences import normalize_preference_value
 from prefero.errors import FieldError, InvalidInput
+from prefero.quizzes.configuration import ConfiguratorKeys, check_configuration
 from prefero.quizzes.definition import Effect, QuizDefinition
 from prefero.quizzes.texts import missing_translations
 
-__all__ = ["MAX_DOCUMENT_NODES", "load_definition", "load_definition_file",
-           "translation_report"]
+__all__ = ["MAX_DOCUMENT_NODES", "load_definition", "load_definition_file", "raise_problems",
+           "read_mapping", "translation_report"]
 
 Loc = tuple[str | int, ...]
 Add = Callable[[Loc, str], None]
@@ -160,6 +161,56 @@ def _scan(document: Any, add: Add) -> bool:
         elif isinstance(value, list):
             stack.extend((item, (*loc, i)) for i, item in enumerate(value))
     return True
+
+
+def read_mapping(data: bytes | str, *, source: str, format: Literal["json", "yaml"] | None,
+                 what: str, shape: str) -> dict[str, Any]:
+    """The document in ``data`` (UTF-8, a BOM allowed, or text) as a mapping: the shop's
+    data files (quizzes, configurators) share this reader. ``InvalidInput`` at ``(source,)``
+    when it is not UTF-8, not JSON or YAML, or not a mapping (``what`` the document should
+    be, ``shape`` what that is).
+
+    >>> read_mapping(b"id: q1", source="q.yaml", format=None, what="a quiz", shape="")
+    {'id': 'q1'}
+    >>> try:
+    ...     read_mapping("[1]", source="q.yaml", format=None, what="a quiz",
+    ...                  shape="a quiz is a mapping")
+    ... except InvalidInput as exc:
+    ...     print(exc.errors[0].msg)
+    a quiz is a mapping, not list
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"{source}: not UTF-8 text", [FieldError(
+                (source,), f"byte {exc.start} is not UTF-8")]) from None
+    else:
+        text = data
+    document = _parse(text, source=source, format=format)
+    if not isinstance(document, dict):
+        raise InvalidInput(f"{source}: not {what}", [FieldError(
+            (source,), f"{shape}, not {type(document).__name__}")])
+    return document
+
+
+def raise_problems(problems: Iterable[tuple[Loc, str]], *, source: str, what: str) -> None:
+    """``InvalidInput`` listing the problems found in ``what`` (once each, in document
+    order: positions numerically, so a long list reads top to bottom); nothing when there
+    are none.
+
+    >>> try:
+    ...     raise_problems([(("q", 10), "b"), (("q", 2), "a")], source="f.yaml", what="the quiz")
+    ... except InvalidInput as exc:
+    ...     print(exc, [e.loc for e in exc.errors])
+    f.yaml: 2 problems in the quiz [('f.yaml', 'q', 2), ('f.yaml', 'q', 10)]
+    """
+    ordered = sorted(dict.fromkeys(problems), key=lambda problem: [
+        (0, part, "") if isinstance(part, int) else (1, 0, part) for part in problem[0]])
+    if ordered:
+        errors = [FieldError((source, *loc), msg) for loc, msg in ordered]
+        noun = "problem" if len(errors) == 1 else "problems"
+        raise InvalidInput(f"{source}: {len(errors)} {noun} in {what}", errors)
 
 
 # ---------------------------------------------------------------------------- raw checks
@@ -410,10 +461,14 @@ def _covered(loc: Loc, msg: str, precise: list[tuple[Loc, str]]) -> bool:
 
 
 def load_definition(data: bytes | str, *, source: str, schema: FacetSchema,
-                    format: Literal["json", "yaml"] | None = None) -> QuizDefinition:
+                    format: Literal["json", "yaml"] | None = None,
+                    configurators: ConfiguratorKeys | None = None) -> QuizDefinition:
     """Parse and validate a definition; ``InvalidInput`` lists every problem found.
 
     ``format`` is detected when left out: a document that starts with ``{`` is JSON.
+    ``configurators`` (product id -> group -> option keys, from the shop's configurator
+    file) checks a ``configuration`` ending's groups and options; left out, only its
+    references into the quiz itself are checked.
 
     >>> from prefero.catalog.facets import load_facet_schema
     >>> text = '''
@@ -440,19 +495,9 @@ def load_definition(data: bytes | str, *, source: str, schema: FacetSchema,
     ...     print(exc.errors[0].loc)
     ('colours.yaml', 'questions', 0, 'options', 1, 'effects', 0, 'facet')
     """
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(f"{source}: not UTF-8 text", [FieldError(
-                (source,), f"byte {exc.start} is not UTF-8")]) from None
-    else:
-        text = data
-    document = _parse(text, source=source, format=format)
-    if not isinstance(document, dict):
-        raise InvalidInput(f"{source}: not a quiz definition", [FieldError(
-            (source,), "a quiz definition is a mapping with id, kind, title and questions, "
-                       f"not {type(document).__name__}")])
+    document = read_mapping(
+        data, source=source, format=format, what="a quiz definition",
+        shape="a quiz definition is a mapping with id, kind, title and questions")
 
     precise: list[tuple[Loc, str]] = []
 
@@ -464,22 +509,20 @@ def load_definition(data: bytes | str, *, source: str, schema: FacetSchema,
     if _scan(document, add):
         _check_structure(document, add)
         _check_facets(document, schema, add)
+        check_configuration(document, add, configurators=configurators)
         try:
             definition = QuizDefinition.model_validate(document)
         except ValidationError as exc:
             found = [(loc, msg) for loc, kind, msg in _pydantic_errors(exc)
                      if not (kind == "value_error" and _covered(loc, msg, precise))]
-    # In document order (positions numerically), so a long list reads top to bottom.
-    problems = sorted(dict.fromkeys(found + precise), key=lambda problem: [
-        (0, part, "") if isinstance(part, int) else (1, 0, part) for part in problem[0]])
-    if problems or definition is None:
-        errors = [FieldError((source, *loc), msg) for loc, msg in problems]
-        noun = "problem" if len(errors) == 1 else "problems"
-        raise InvalidInput(f"{source}: {len(errors)} {noun} in the quiz definition", errors)
+    raise_problems(found + precise, source=source, what="the quiz definition")
+    # ``_scan`` reports every document it stops at, so a definition is always made here.
+    assert definition is not None
     return definition
 
 
-def load_definition_file(path: Path, *, schema: FacetSchema) -> QuizDefinition:
+def load_definition_file(path: Path, *, schema: FacetSchema,
+                         configurators: ConfiguratorKeys | None = None) -> QuizDefinition:
     """``load_definition`` on a file; errors name the path as given. ``.json`` files are
     read as JSON, anything else is detected.
 
@@ -490,7 +533,8 @@ def load_definition_file(path: Path, *, schema: FacetSchema) -> QuizDefinition:
     'quiz'
     """
     fmt: Literal["json"] | None = "json" if path.suffix.lower() == ".json" else None
-    return load_definition(path.read_bytes(), source=str(path), schema=schema, format=fmt)
+    return load_definition(path.read_bytes(), source=str(path), schema=schema, format=fmt,
+                           configurators=configurators)
 
 
 def translation_report(definition: QuizDefinition, *, source: str,

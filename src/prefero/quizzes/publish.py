@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from prefero.catalog.facets import FacetSchema
 from prefero.errors import Conflict, NotFound
+from prefero.quizzes.configuration import ConfiguratorKeys
 from prefero.quizzes.definition import QuizDefinition
 from prefero.quizzes.loader import load_definition
 from prefero.quizzes.models import QuizVersion
@@ -139,13 +140,17 @@ def library_files() -> list[Traversable]:
                   key=lambda f: f.name)
 
 
-def publish_library(session: Session, *, schema: FacetSchema) -> list[QuizVersion]:
+def publish_library(session: Session, *, schema: FacetSchema,
+                    configurators: ConfiguratorKeys | None = None) -> list[QuizVersion]:
     """Validate every library definition, then publish them all (idempotent).
+    ``configurators`` checks the pre-selections of a quiz that ends in a configuration
+    against the shop's configurators (``load_definition``).
 
     >>> [v.quiz_id for v in publish_library(session, schema=schema)]  # doctest: +SKIP
     ['big-five', 'camera-finder', 'fashion-style', 'grocery-setup', 'laptop-finder']
     """
     # Validate all first: a broken file must not leave half a library published.
-    definitions = [load_definition(f.read_bytes(), source=f.name, schema=schema)
+    definitions = [load_definition(f.read_bytes(), source=f.name, schema=schema,
+                                   configurators=configurators)
                    for f in library_files()]
     return [publish(session, definition) for definition in definitions]

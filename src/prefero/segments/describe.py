@@ -53,6 +53,7 @@ _PURPOSES = {
     "marketing_push": N_("Push notifications"),
     "marketing_inbox": N_("Messages in the account's inbox"),
     "marketing_webhook": N_("Messages through the shop's sender"),
+    "fit": N_("Measurements for fit"),
 }
 _EVENTS = {
     "view": N_("Product views"), "add_to_cart": N_("Added to cart"),
@@ -60,6 +61,7 @@ _EVENTS = {
     "search": N_("Searches"), "rating": N_("Ratings"),
     "rec_click": N_("Recommendation clicks"), "rec_dismiss": N_("“Not for me”"),
     "refund": N_("Refunds"),
+    "return": N_("Returns"),
 }
 _TRAITS = {
     "openness": N_("Openness"), "conscientiousness": N_("Conscientiousness"),

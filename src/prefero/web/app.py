@@ -15,14 +15,19 @@ from prefero.web.refused import install_csrf_refusal
 from prefero.web.routes import (
     account,
     boxes,
+    configurator,
     coupons,
+    delivery_wishes,
     follows,
     freshness,
     households,
     images,
     inbox,
+    measurements,
     message_preferences,
+    orders,
     preferences,
+    prompts,
     quiz_player,
     search_box,
     session_exchange,
@@ -58,8 +63,12 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
     for module in (account, boxes, storefront, search_box, preferences, quiz_player,
                    follows, coupons, session_exchange, households, inbox, freshness,
-                   message_preferences, watches):
+                   message_preferences, watches, orders):
         app.include_router(module.router, include_in_schema=False, dependencies=checks)
+    app.include_router(prompts.router, include_in_schema=False, dependencies=checks)
+    app.include_router(delivery_wishes.router, include_in_schema=False, dependencies=checks)
+    app.include_router(measurements.router, include_in_schema=False, dependencies=checks)
+    app.include_router(configurator.router, include_in_schema=False, dependencies=checks)
     # The shop's dashboard: staff accounts of their own, same CSRF guard (web/dashboard).
     install_dashboard(app, checks)
     # One-click unsubscribe (RFC 8058): a mail client posts with no session and no CSRF

@@ -37,6 +37,7 @@ EVENT_NAMES: dict[str, str] = {
     "search": N_("Searches"), "rating": N_("Ratings"),
     "rec_click": N_("Recommendation clicks"), "rec_dismiss": N_("“Not for me”"),
     "refund": N_("Refunds"),
+    "return": N_("Returns"),
 }
 # The traits quizzes measure (prefero.quizzes.definition.TRAITS).
 TRAIT_NAMES: dict[str, str] = {

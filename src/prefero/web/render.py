@@ -3,11 +3,13 @@ browsing, their personalization level, the language)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
 from babel.core import Locale
+from babel.dates import format_date
 from babel.numbers import get_currency_symbol
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
@@ -82,6 +84,12 @@ def _currency_symbol(context: Context, currency: str | None = None) -> str:
                                locale=str(context.get("lang") or DEFAULT_LANGUAGE))
 
 
+@pass_context
+def _local_date(context: Context, moment: datetime) -> str:
+    """A day as the page's language writes it in full ("7 grudnia 2026")."""
+    return format_date(moment, "long", locale=str(context.get("lang") or DEFAULT_LANGUAGE))
+
+
 def _language_name(code: str) -> str:
     """A language by its own name ("Polski", "English"), whatever the page's language.
 
@@ -126,6 +134,7 @@ templates.env.filters["money"] = _money
 templates.env.filters["currency_symbol"] = _currency_symbol
 templates.env.filters["amount_input"] = _amount_input
 templates.env.filters["language_name"] = _language_name
+templates.env.filters["local_date"] = _local_date
 templates.env.filters["category_label"] = _category_label
 templates.env.filters["category_path_label"] = _category_path_label
 
@@ -164,6 +173,9 @@ def page(request: Request, template: str, *, session: Session, runtime: Runtime,
         # withdrawn consent lowers.
         "level": level,
         "level_name": LEVEL_NAMES[effective_level(level, consents)],
+        # The consents in force, for the parts of a page that depend on one (the prompts'
+        # watcher needs the context consent): read once per page, here.
+        "visitor_consents": consents,
         "t": translator(language),
         # t.plural under a name the catalogue's extraction finds in templates
         "tn": translator(language).plural,

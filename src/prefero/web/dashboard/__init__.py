@@ -17,21 +17,24 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from prefero.api.errors import problem
-from prefero.web.dashboard import content as content_slots
 from prefero.web.dashboard import (
+    configurators,
     coupons,
     declared,
+    delivery,
     discovered,
     experiments,
     merchandising,
     model_quality,
     overview,
+    prompts,
     quizzes,
     recommendations,
     segments,
     sign_in,
     staff,
 )
+from prefero.web.dashboard import content as content_slots
 from prefero.web.dashboard.access import RoleRefused, SignInNeeded
 from prefero.web.dashboard.charts import chart_css
 from prefero.web.dashboard.render import dashboard_page
@@ -42,7 +45,8 @@ __all__ = ["MODULES", "install_dashboard"]
 
 #: The dashboard's route modules; a page's menu entry comes with its module, in this order.
 MODULES = (sign_in, overview, declared, quizzes, segments, discovered, recommendations,
-           model_quality, content_slots, merchandising, experiments, coupons, staff)
+           model_quality, content_slots, prompts, merchandising, experiments, coupons,
+           delivery, configurators, staff)
 
 _assets = APIRouter()
 

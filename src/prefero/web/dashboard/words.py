@@ -23,6 +23,7 @@ PURPOSE_NAMES: dict[str, str] = {
     "marketing_push": N_("Push notifications"),
     "marketing_inbox": N_("Messages in the account's inbox"),
     "marketing_webhook": N_("Messages through the shop's sender"),
+    "fit": N_("Measurements for fit"),
 }
 LEVEL_NAMES: dict[str, str] = {
     "off": N_("Off (editorial only)"),

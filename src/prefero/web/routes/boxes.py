@@ -40,6 +40,7 @@ from prefero.db.base import utcnow
 from prefero.errors import InvalidInput, NotFound
 from prefero.i18n.catalogues import N_
 from prefero.runtime import Runtime
+from prefero.web.form_numbers import whole_number
 from prefero.web.i18n import LANGUAGES, language_of
 from prefero.web.identity import visitor
 from prefero.web.render import page
@@ -160,18 +161,19 @@ def subscribe_route(request: Request, session: DbSession, runtime: Rt,
         errors: dict[str, str] = {}
         if theme not in {offered.key for offered in themes(runtime.settings)}:
             errors["box-theme"] = THEME_MESSAGE
-        if not cadence.isdigit() or not 1 <= int(cadence) <= MAX_CADENCE_DAYS:
+        days = whole_number(cadence, least=1, most=MAX_CADENCE_DAYS)
+        if days is None:
             errors["box-cadence"] = CADENCE_MESSAGE
         try:
             amount = _budget(budget, submitted, currency=runtime.settings.shop_currency)
         except _Problem as problem:
             errors.update(problem.errors)
-        if errors:
+        if errors or days is None:
             raise _Problem(errors, submitted)
         ensure_customers(session, {who.customer_id: not who.signed_in})
         service.subscribe(session, customer_id=who.customer_id, now=utcnow(),
                           settings=runtime.settings, schema=runtime.facet_schema,
-                          box=BoxIn(theme=theme, cadence_days=int(cadence), budget=amount))
+                          box=BoxIn(theme=theme, cadence_days=days, budget=amount))
     except _Problem as problem:
         return _fail(request, session, runtime, problem)
     except InvalidInput:
@@ -222,9 +224,10 @@ def rate_route(request: Request, session: DbSession, runtime: Rt, box_id: BoxId,
     htmx = request.headers.get("hx-request") == "true"
     anchor = f"item-{box_id}-{number}-{product_id}"
     error = None
-    if rating.isdigit() and int(rating) in RATINGS:
+    stars = whole_number(rating, most=max(RATINGS))
+    if stars in RATINGS:
         service.rate_item(session, customer_id=who.customer_id, box_id=box_id, number=number,
-                          product_id=product_id, rating=int(rating), now=utcnow())
+                          product_id=product_id, rating=stars, now=utcnow())
     else:
         error = RATING_MESSAGE
     if not htmx:

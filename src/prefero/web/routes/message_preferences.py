@@ -24,6 +24,7 @@ from prefero.messaging.kinds import CHANNELS, TRIGGERS
 from prefero.messaging.schedule import minutes
 from prefero.messaging.terms import MAX_CAP, MessageTermsIn, save_terms, set_trigger
 from prefero.messaging.wording import TRIGGER_NAMES
+from prefero.web.form_numbers import whole_number
 from prefero.web.i18n import language_of, translator
 from prefero.web.routes.preferences import PAGE, FormProblem, Message, _change, _notice
 
@@ -66,10 +67,7 @@ def trigger_route(request: Request, session: DbSession, runtime: Rt,
 
 
 def _cap(text: str) -> int | None:
-    value = text.strip()
-    if not value.isdigit() or int(value) > MAX_CAP:
-        return None
-    return int(value)
+    return whole_number(text, most=MAX_CAP)
 
 
 def _time(text: str) -> str | None:

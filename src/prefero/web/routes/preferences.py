@@ -75,6 +75,7 @@ from prefero.web.identity import Visitor, sign_out, visitor
 from prefero.web.message_section import message_section
 from prefero.web.preference_words import Words, page_words
 from prefero.web.render import LEVEL_NAMES, page
+from prefero.web.routes.configurator import saved_configurations
 from prefero.web.time_zones import listed, zone_groups, zone_label
 
 __all__ = ["router"]
@@ -97,9 +98,12 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("sizes", N_("Sizes")),
     ("follows", N_("What you follow")),
     ("watches", N_("Product alerts")),
+    ("configurations", N_("Your configurations")),
+    ("delivery", N_("Delivery")),
     ("timezone", N_("Time zone")),
     ("consents", N_("Consent")),
     ("messages", N_("Messages")),
+    ("prompts", N_("Suggestions on the pages")),
     ("suggestions", N_("Suggestions")),
     ("quizzes", N_("From your quizzes")),
     ("known", N_("What we know about you")),
@@ -139,6 +143,9 @@ PURPOSE_TEXTS: dict[str, tuple[str, str]] = {
     "marketing_webhook": (N_("Messages through the shop's own service"),
                           N_("Hand the messages you asked for to the shop's own sending "
                              "service (for example text messages).")),
+    "fit": (N_("Use my measurements for fit"),
+            N_("Keep the body measurements and fit you give us to recommend your size and "
+               "to make made-to-measure clothes. They are used for nothing else.")),
 }
 
 # What "What we know" works out from the events, by the name the data export gives it, with
@@ -164,6 +171,16 @@ _TABLE_WORDS: dict[str, str] = {
     "suggestion_decisions": N_("suggestion decisions"),
     "customers": N_("profile"),
     "event_receipts": N_("event receipts"),
+    "orders": N_("orders"),
+    "order_lines": N_("order lines"),
+    "saved_configurations": N_("saved configurations"),
+    "fit_profiles": N_("body measurements"),
+    "fit_feedback": N_("sizes you sent back"),
+    "delivery_wishes": N_("delivery wishes"),
+    "delivery_bookings": N_("delivery bookings"),
+    "prompt_settings": N_("settings for suggestions on the site"),
+    "prompt_dismissals": N_("suggestions you dismissed"),
+    "prompt_shown": N_("suggestions shown to you"),
 }
 
 
@@ -409,6 +426,8 @@ def _render(request: Request, session: Session, runtime: Runtime, *,
         data=data, choices=choices, selected=selected, words=words, facet_label=words.facet,
         follows=follow_service.follows(session, customer_id=cid, index=words.index),
         watched=exported_watches(session, cid),
+        configurations=saved_configurations(session, runtime, customer_id=cid,
+                                            language=words.language),
         zone_groups=zone_groups(words.language), zone_listed=listed, zone_known=is_time_zone,
         zone_label=partial(_zone_label, language=words.language),
         messages=message_section(session, customer_id=cid, settings=settings),

@@ -8,16 +8,17 @@ customer id from the request, so a session can only ever act for itself.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import secrets
 import time
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -37,13 +38,26 @@ from prefero.content.schemas import ContentAnswer
 from prefero.content.service import ContentRequest, content_for
 from prefero.content.visitor import RETURNING_AFTER
 from prefero.customers.preferences import remove_dismissal
-from prefero.errors import NotFound
+from prefero.db.base import utcnow
+from prefero.delivery.service import CheckoutDelivery, checkout_delivery, customer_zone
+from prefero.errors import NotFound, PreferoError
 from prefero.events.schemas import EventIn
 from prefero.events.service import ingest
 from prefero.experiments.content_arms import expose_served
 from prefero.experiments.serving import Served, expose_arms
 from prefero.i18n.catalogues import N_
 from prefero.messaging.triggers.watches import is_watching
+from prefero.orders.cart import CartEntry, clear_cart, entries, remove_entry
+from prefero.orders.checkout import (
+    CONFIGURE_FIRST,
+    CartLine,
+    CheckoutRefused,
+    Shop,
+    add_to_cart,
+    cart_lines,
+    place_checkout,
+)
+from prefero.orders.service import checkout_order_id, get_order, has_order, new_order_id
 from prefero.recommend.basis import PERSONAL, row_basis
 from prefero.recommend.catalog_index import CatalogIndex
 from prefero.recommend.checkout import checkout_add_ons
@@ -70,8 +84,11 @@ from prefero.search.service import HiddenByPreference
 from prefero.types import EventType, Placement
 from prefero.web.i18n import Translator, language_of, translator
 from prefero.web.identity import visitor
+from prefero.web.order_words import delivery_words
 from prefero.web.render import page, templates
 from prefero.web.routes.follows import follow_buttons, new_arrival_cards
+from prefero.web.routes.measurements import page_advisor, product_fit
+from prefero.web.visit_events import record, visitor_event
 
 __all__ = ["router"]
 
@@ -85,8 +102,6 @@ SIMILAR_N = 8
 CART_COMPLEMENTS_N = 4
 CHECKOUT_N = 4
 MAX_ADD_ONS = 3
-# The cart lives in the signed cookie, which browsers cap at about 4 kB.
-MAX_CART = 40
 # Values of one facet a listing's address may choose (a form lists at most a dozen).
 MAX_FILTER_VALUES = 50
 
@@ -191,29 +206,6 @@ def _here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def _event(request: Request, kind: EventType, *, product_id: str | None,
-           placement: str | None = None, price: Decimal | None = None,
-           quantity: int | None = None, reason: str | None = None,
-           event_id: str | None = None) -> EventIn:
-    """One event of the visitor's; a fresh id unless ``event_id`` is given."""
-    who = visitor(request)
-    person: dict[str, Any] = ({"customer_id": who.customer_id} if who.signed_in
-                              else {"anonymous_id": who.customer_id})
-    return EventIn(event_id=event_id or f"web-{uuid.uuid4().hex}", type=kind,
-                   product_id=product_id, placement=placement, price=price,
-                   quantity=quantity, reason=reason, **person)
-
-
-def _record(session: Session, request: Request, runtime: Runtime, kind: EventType, *,
-            product_id: str | None, placement: str | None = None,
-            price: Decimal | None = None, quantity: int | None = None) -> None:
-    """One event for the visitor. A fresh id per call: every click is its own event, and
-    ingest decides (by consent) what is kept about the person."""
-    ingest(session, [_event(request, kind, product_id=product_id, placement=placement,
-                            price=price, quantity=quantity)], settings=runtime.settings,
-           experiments=runtime.experiments)
-
-
 # The query a recommended card's links carry (``Card.follow``): where it was shown, and its
 # leading reason code.
 _FOLLOWED = ("rec", "why")
@@ -243,8 +235,8 @@ def _followed(request: Request, product_id: str) -> EventIn | None:
     digest = hashlib.sha256("\x1f".join(
         (visitor(request).customer_id, product_id, placement, reason or "", str(window))
     ).encode()).hexdigest()[:40]
-    return _event(request, EventType.REC_CLICK, product_id=product_id, placement=placement,
-                  reason=reason, event_id=f"web-click-{digest}")
+    return visitor_event(request, EventType.REC_CLICK, product_id=product_id,
+                         placement=placement, reason=reason, event_id=f"web-click-{digest}")
 
 
 def _recommend(session: Session, runtime: Runtime, query: RecommendationQuery, *,
@@ -376,7 +368,8 @@ def home(request: Request, session: DbSession, runtime: Rt,
                 rows=[row for row in rows if row.cards], departments=departments(index),
                 followed_new=new_arrival_cards(session, runtime, profile=profile,
                                                index=index, language=t.language),
-                back="/", slots=_content(request, session, runtime, background, t))
+                back="/", slots=_content(request, session, runtime, background, t),
+                fit_advisor=page_advisor(session, runtime, customer_id))
 
 
 # --- listings: category and search ---------------------------------------------------------
@@ -488,7 +481,8 @@ def _listing_page(request: Request, session: Session, runtime: Runtime, template
         hidden=_hidden(t, request, total=listing.hidden_total, hidden=listing.hidden,
                        show_all=show_all),
         paging=_paging(request, page=listing.page, pages=listing.pages),
-        sorts=SORTS, sort_names=SORT_NAMES, back=_here(request), **context)
+        sorts=SORTS, sort_names=SORT_NAMES, back=_here(request),
+        fit_advisor=page_advisor(session, runtime, visitor(request).customer_id), **context)
 
 
 def _search_prompt(request: Request, session: Session, runtime: Runtime) -> Response:
@@ -549,6 +543,10 @@ def search(request: Request, session: DbSession, runtime: Rt, background: Backgr
     if page == 1 and sort == "for_you" and not all and filters == Filters():
         background.add_task(count_search, runtime, query=q,
                             corrected_query=listing.corrected_query, found=listing.total)
+        # The visitor's own search, kept as ingest's consent allows (a prompt may offer to
+        # pick it up again on the next visit: prefero.prompts, "returning after a search").
+        record(session, request, runtime, EventType.SEARCH, product_id=None,
+               query=q.strip())
     return _listing_page(request, session, runtime, "storefront/search.html", listing,
                          show_all=all, query=q)
 
@@ -604,11 +602,15 @@ def product(request: Request, session: DbSession, runtime: Rt, product_id: str,
     # The click that brought the visitor here (a recommended card's link), then the view.
     click = _followed(request, product_id)
     ingest(session, [*([click] if click else []),
-                     _event(request, EventType.VIEW, product_id=product_id,
-                            placement="product")], settings=runtime.settings,
+                     visitor_event(request, EventType.VIEW, product_id=product_id,
+                                   placement="product")], settings=runtime.settings,
            experiments=runtime.experiments)
     brand = index.label("brand", item.facets.get("brand") or "") or item.brand
+    # Measurements read once for the page: the size advice here and on every card.
+    advisor = page_advisor(session, runtime, customer_id)
     return page(request, "storefront/product.html", session=session, runtime=runtime,
+                fit=product_fit(advisor, product=item, schema=runtime.facet_schema,
+                                language=t.language), fit_advisor=advisor,
                 product=item, brand=brand, price=float(item.effective_price),
                 available=bool(index.eligible[position]),
                 crumbs=category_ancestors(item.category) if item.category else [],
@@ -633,7 +635,7 @@ def dismiss(request: Request, session: DbSession, runtime: Rt,
     index, _model = runtime.recommender.snapshot(session)
     if product_id not in index.position:
         return _not_found(request, session, runtime, _NO_PRODUCT)
-    _record(session, request, runtime, EventType.REC_DISMISS, product_id=product_id,
+    record(session, request, runtime, EventType.REC_DISMISS, product_id=product_id,
             placement=placement or None)
     title = index.titles[index.position[product_id]]
     if request.headers.get("hx-request") == "true":
@@ -681,11 +683,6 @@ templates.env.globals["undo_dismissal"] = _pop_undo
 
 # --- cart and checkout ---------------------------------------------------------------------
 
-def _cart(request: Request) -> list[str]:
-    raw = request.session.get("cart")
-    return [p for p in raw if isinstance(p, str)] if isinstance(raw, list) else []
-
-
 def _cart_lines(index: CatalogIndex, ids: Sequence[str]) -> list[Card]:
     lines = []
     for product_id in ids:
@@ -711,27 +708,66 @@ def _add_ons(session: Session, runtime: Runtime, customer_id: str, cart: Sequenc
 
 @router.post("/cart/add")
 def cart_add(request: Request, session: DbSession, runtime: Rt,
-             product_id: Annotated[str, Form(min_length=1, max_length=200)]) -> Response:
+             product_id: Annotated[str, Form(min_length=1, max_length=200)],
+             configuration_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+             size: Annotated[str | None, Form(max_length=40)] = None) -> Response:
     index, _model = runtime.recommender.snapshot(session)
     position = index.position.get(product_id)
     if position is None or not index.eligible[position]:
         return _not_found(request, session, runtime, _NO_PRODUCT)
-    cart = _cart(request)
-    if product_id not in cart and len(cart) < MAX_CART:
-        request.session["cart"] = [*cart, product_id]
-        _record(session, request, runtime, EventType.ADD_TO_CART, product_id=product_id,
-                quantity=1, price=Decimal(str(float(index.price[position]))))
+    # The size choice's "Choose a size" posts an empty value: no size chosen.
+    entry = CartEntry(product_id=product_id, configuration_id=configuration_id,
+                      size=size or None)
+    try:
+        added = add_to_cart(session, _shop(runtime, index), request.session,
+                            customer_id=visitor(request).customer_id, entry=entry)
+    except CheckoutRefused as refused:
+        # A card's "Add to cart" for a product that needs a choice first: the page where
+        # the choice is made (the configurator, the product's size choice).
+        if refused.detail == CONFIGURE_FIRST:
+            return RedirectResponse(f"/configure/{quote(product_id, safe='')}",
+                                    status_code=303)
+        return RedirectResponse(f"/p/{quote(product_id, safe='')}?choose=size#size-choice",
+                                status_code=303)
+    except PreferoError:
+        # A configuration not the visitor's own, or a size the product is not sold in: the
+        # form was not the shop's, so nothing changes.
+        return _not_found(request, session, runtime, _NO_PRODUCT)
+    if added.added:
+        record(session, request, runtime, EventType.ADD_TO_CART, product_id=product_id,
+               quantity=1, price=added.unit_price, size=entry.size)
     return RedirectResponse("/cart", status_code=303)
 
 
 @router.post("/cart/remove")
 def cart_remove(request: Request, session: DbSession, runtime: Rt,
                 product_id: Annotated[str, Form(min_length=1, max_length=200)]) -> Response:
-    cart = _cart(request)
-    if product_id in cart:
-        request.session["cart"] = [p for p in cart if p != product_id]
-        _record(session, request, runtime, EventType.REMOVE_FROM_CART, product_id=product_id)
+    if remove_entry(request.session, product_id):
+        record(session, request, runtime, EventType.REMOVE_FROM_CART, product_id=product_id)
     return RedirectResponse("/cart", status_code=303)
+
+
+def _shop(runtime: Runtime, index: CatalogIndex) -> Shop:
+    return Shop(index=index, configurators=runtime.configurators, settings=runtime.settings)
+
+
+def _priced(request: Request, session: Session, runtime: Runtime,
+            index: CatalogIndex) -> list[CartLine]:
+    return cart_lines(session, _shop(runtime, index), customer_id=visitor(request).customer_id,
+                      entries=entries(request.session), language=language_of(request))
+
+
+def _zone(session: Session, runtime: Runtime, customer_id: str) -> str:
+    """The shopper's clock: their profile's zone, else the shop's (as the API answers)."""
+    return customer_zone(session, customer_id, default=runtime.settings.content_time_zone)
+
+
+def _delivery_choice(request: Request, session: Session, runtime: Runtime,
+                     cart: Sequence[str]) -> CheckoutDelivery:
+    customer_id = visitor(request).customer_id
+    return checkout_delivery(session, customer_id=customer_id, cart=cart, now=utcnow(),
+                             language=language_of(request),
+                             time_zone=_zone(session, runtime, customer_id))
 
 
 @router.get("/cart")
@@ -739,7 +775,7 @@ def cart_page(request: Request, session: DbSession, runtime: Rt,
               background: BackgroundTasks) -> Response:
     t = _translator(request)
     index, _model = runtime.recommender.snapshot(session)
-    lines = _cart_lines(index, _cart(request))
+    lines = _priced(request, session, runtime, index)
     complements: list[Card] = []
     related: list[RecommendedItem] = []
     if lines:
@@ -757,62 +793,113 @@ def cart_page(request: Request, session: DbSession, runtime: Rt,
                 back="/cart")
 
 
-@router.get("/checkout")
-def checkout_page(request: Request, session: DbSession, runtime: Rt,
-                  background: BackgroundTasks) -> Response:
+_CHECKOUT_TOKEN = "checkout_token"
+
+
+def _checkout_page(request: Request, session: Session, runtime: Runtime,
+                   background: BackgroundTasks, *, problem: str | None = None) -> Response:
     index, _model = runtime.recommender.snapshot(session)
-    cart = _cart(request)
-    lines = _cart_lines(index, cart)
+    lines = _priced(request, session, runtime, index)
     if not lines:
         return RedirectResponse("/cart", status_code=303)
     t = _translator(request)
     customer_id = visitor(request).customer_id
+    cart = [line.product_id for line in lines]
     add_ons = _add_ons(session, runtime, customer_id, cart, t)
     # The order's row: what relates to it, less the services already offered as add-ons
     # above it (asked for that many more, so the row stays full).
     offered = {add_on.product_id for add_on in add_ons}
     served = _recommend(session, runtime, RecommendationQuery(
         customer_id=customer_id, placement="checkout", n=CHECKOUT_N + len(offered),
-        cart=tuple(line.product_id for line in lines)))
+        cart=tuple(cart)))
     related = [item for item in served.result.items
                if item.product_id not in offered][:CHECKOUT_N]
     _rendered(runtime, background, served)
     count_impressions(runtime, placement="checkout", items=related)
+    # One order per page shown: a second post of this form (a double click, a reload) names
+    # the same order, which is then not placed again (``checkout_order_id``).
+    token = request.session.get(_CHECKOUT_TOKEN)
+    if not isinstance(token, str):
+        token = request.session[_CHECKOUT_TOKEN] = secrets.token_urlsafe(16)
     return page(request, "storefront/checkout.html", session=session, runtime=runtime,
                 lines=lines, total=sum(line.price for line in lines), add_ons=add_ons,
+                problem=problem, checkout_token=token,
+                delivery=_delivery_choice(request, session, runtime, cart),
                 cards=[_card(item, t, schema=runtime.facet_schema, shown_on="checkout")
                        for item in related],
                 row_title=_row_title(t, related, context=t("Complete your order")),
-                back="/checkout")
+                back="/checkout", status_code=409 if problem else 200)
+
+
+@router.get("/checkout")
+def checkout_page(request: Request, session: DbSession, runtime: Rt,
+                  background: BackgroundTasks) -> Response:
+    return _checkout_page(request, session, runtime, background)
+
+
+def _thanks(request: Request, order_id: str) -> Response:
+    clear_cart(request.session)
+    request.session.pop(_CHECKOUT_TOKEN, None)
+    request.session["last_order"] = order_id
+    return RedirectResponse("/checkout/thanks", status_code=303)
 
 
 @router.post("/checkout")
 def checkout(request: Request, session: DbSession, runtime: Rt,
-             add_on: Annotated[list[str] | None, Form()] = None) -> Response:
+             background: BackgroundTasks,
+             add_on: Annotated[list[str] | None, Form()] = None,
+             delivery_window: Annotated[str | None, Form(min_length=1, max_length=200)] = None,
+             checkout_token: Annotated[str | None, Form(min_length=1, max_length=64)] = None
+             ) -> Response:
     index, _model = runtime.recommender.snapshot(session)
-    cart = _cart(request)
-    lines = _cart_lines(index, cart)
-    if not lines:
+    cart = entries(request.session)
+    customer_id = visitor(request).customer_id
+    order_id = (checkout_order_id(customer_id=customer_id, token=checkout_token)
+                if checkout_token else new_order_id())
+    if has_order(session, customer_id=customer_id, order_id=order_id):
+        return _thanks(request, order_id)  # this form was posted before: that order stands
+    if not cart:
         return RedirectResponse("/cart", status_code=303)
     # Only services this page offered may be bought alongside; anything else sent is ignored.
     offered = {a.product_id for a in checkout_add_ons(
-        session, runtime.recommender, customer_id=visitor(request).customer_id, cart=cart,
-        limit=MAX_ADD_ONS)}
+        session, runtime.recommender, customer_id=customer_id,
+        cart=[entry.product_id for entry in cart], limit=MAX_ADD_ONS)}
     chosen = [p for p in dict.fromkeys(add_on or []) if p in offered]
-    bought = [*lines, *_cart_lines(index, chosen)]
-    for line in bought:
-        _record(session, request, runtime, EventType.PURCHASE, product_id=line.product_id,
-                quantity=1, price=Decimal(str(line.price)))
-    request.session["cart"] = []
-    request.session["last_order"] = [line.product_id for line in bought]
-    return RedirectResponse("/checkout/thanks", status_code=303)
+    ids = [entry.product_id for entry in cart]
+    try:
+        order = place_checkout(session, _shop(runtime, index), customer_id=customer_id,
+                               entries=cart, extras=chosen, language=language_of(request),
+                               delivery=_delivery_choice(request, session, runtime, ids),
+                               delivery_window=delivery_window, order_id=order_id,
+                               anonymous=not visitor(request).signed_in)
+    except CheckoutRefused as refused:
+        session.rollback()
+        return _checkout_page(request, session, runtime, background,
+                              problem=_translator(request)(refused.detail))
+    except IntegrityError:
+        # The same form posted twice at once: the other request placed the order.
+        session.rollback()
+        return _thanks(request, order_id)
+    # The purchases are recorded in the order's transaction: both are kept, or neither.
+    ingest(session, [visitor_event(request, EventType.PURCHASE, product_id=line.product_id,
+                                   quantity=line.quantity, price=line.unit_price,
+                                   order_id=order.id, size=line.size)
+                     for line in order.lines],
+           settings=runtime.settings, experiments=runtime.experiments)
+    return _thanks(request, order.id)
 
 
 @router.get("/checkout/thanks")
 def thanks(request: Request, session: DbSession, runtime: Rt) -> Response:
-    index, _model = runtime.recommender.snapshot(session)
-    raw = request.session.get("last_order")
-    lines = _cart_lines(index, [p for p in raw if isinstance(p, str)]
-                        if isinstance(raw, list) else [])
+    placed = request.session.get("last_order")
+    order = None
+    if isinstance(placed, str):
+        with contextlib.suppress(NotFound):
+            order = get_order(session, customer_id=visitor(request).customer_id,
+                              order_id=placed)
+    customer_id = visitor(request).customer_id
     return page(request, "storefront/thanks.html", session=session, runtime=runtime,
-                lines=lines, total=sum(line.price for line in lines))
+                order=order,
+                delivery=delivery_words(order.delivery if order else None,
+                                        language=language_of(request),
+                                        time_zone=_zone(session, runtime, customer_id)))
