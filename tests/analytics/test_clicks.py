@@ -64,7 +64,7 @@ def test_every_click_counts_once_under_its_placement_and_reason(runtime: Runtime
 @pytest.mark.parametrize(("event", "loc", "message"), [
     (click("e1", reason="because"), ["events", 1, "reason"], "not a reason code"),
     ({"event_id": "e1", "type": "view", "anonymous_id": "v1", "product_id": "p1",
-      "reason": "trending"}, ["events", 1, "reason"], "only rec_click events"),
+      "reason": "trending"}, ["events", 1, "reason"], "only rec_click and return events"),
     (click("e1", reason=""), ["events", 1, "reason"], "at least 1 character"),
     (click("e1", reason="x" * 41), ["events", 1, "reason"], "at most 40 characters"),
 ])

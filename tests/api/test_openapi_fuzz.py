@@ -220,6 +220,10 @@ def _excused(case: schemathesis.Case, status: int) -> list[Any]:
         # partial=true is the documented way to have invalid events listed in `rejected`
         # (200) instead of refusing the batch, so schema-violating events are not refused.
         excused.append(checks.negative_data_rejection)
+    if status == 413:
+        # A body over the size limit (a list at its schema's maximum of large items) is
+        # refused before it is read: a refusal, only not the schema's.
+        excused.append(checks.negative_data_rejection)
     return excused
 
 

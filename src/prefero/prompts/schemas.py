@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from prefero.content.reasons import ContentReason
 from prefero.content.schemas import ShownVariant
@@ -109,6 +109,17 @@ class PromptSettingsOut(BaseModel):
     text: str = Field(description="The caps in words, in the answer's language")
 
 
+def _written_time(value: object) -> object:
+    """A time in JSON is an ISO 8601 string: a number is refused, not read as seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("a time is written as an ISO 8601 string")
+    return value
+
+
+#: A moment as the API's JSON writes it (ISO 8601 with a zone).
+WrittenTime = Annotated[datetime, BeforeValidator(_written_time)]
+
+
 class PromptFacts(_Strict):
     """What the shop's page saw when the trigger fired (all optional)."""
 
@@ -116,13 +127,14 @@ class PromptFacts(_Strict):
                                  pattern=r"^[A-Za-z0-9_\-]+$",
                                  description="The shop's id of this visit; the caps also "
                                              "count every prompt of the last 30 minutes")
-    visit_started_at: datetime | None = Field(
+    visit_started_at: WrittenTime | None = Field(
         default=None, description="When this visit began (return_after_search: the search "
                                   "must be older); left out: 30 minutes ago")
-    cart_items: int = Field(default=0, ge=0, le=1000)
-    dwell_seconds: int = Field(default=0, ge=0, le=86400)
-    scroll_percent: int = Field(default=0, ge=0, le=100)
-    returning: bool | None = Field(default=None, description="The shop's own word, for the "
+    cart_items: int = Field(default=0, ge=0, le=1000, strict=True)
+    dwell_seconds: int = Field(default=0, ge=0, le=86400, strict=True)
+    scroll_percent: int = Field(default=0, ge=0, le=100, strict=True)
+    returning: bool | None = Field(default=None, strict=True,
+                                   description="The shop's own word, for the "
                                    "slot's new/returning targeting")
     device: Device | None = None
 

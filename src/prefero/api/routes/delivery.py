@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import StringConstraints
 
 from prefero.api.audit import audited
 from prefero.api.deps import DbSession, Language, Rt, own_customer, require
@@ -35,7 +36,11 @@ def _empty_cart() -> list[str]:
     return []
 
 
-CartQuery = Annotated[list[str], Query(
+# A product id as the catalogue stores them: no control characters (PostgreSQL text holds no
+# NUL), at most 200 characters.
+CartItem = Annotated[str, StringConstraints(min_length=1, max_length=200,
+                                            pattern=r"^[^\x00-\x1f\x7f]+$")]
+CartQuery = Annotated[list[CartItem], Query(
     max_length=MAX_CART, default_factory=_empty_cart,
     description="The cart's product ids, one parameter each: ?cart=sku-1&cart=sku-2 "
                 "(repeats allowed). An empty cart is ready after handling.")]
