@@ -6,18 +6,19 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine
 
 from apikeys import ADMIN_KEY, INGEST_KEY, READ_KEY, TOKEN_KEY
+from emptying import empty_postgres
 from postgres_shop import scratch_database
 from prefero.api.app import create_app
 from prefero.config import Settings
 from prefero.db.migrate import upgrade
-from prefero.db.models import Base
 from prefero.demo import load_demo
 from prefero.recommend.training import train
 from prefero.runtime import Runtime
@@ -45,12 +46,16 @@ def postgres_database() -> Iterator[str]:
         yield url
 
 
+@cache
+def _engine(url: str) -> Engine:
+    """One engine a database for the emptying between tests (a connection kept, not made
+    anew for each test)."""
+    return create_engine(url)
+
+
 def _truncate_postgres(url: str) -> None:
-    engine = create_engine(url)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    with _engine(url).begin() as connection:
+        empty_postgres(connection)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -125,8 +125,12 @@ def chromium() -> Iterator[Any]:
     ~1.5 s, paid again by every test. Tests never share a context (see ``browser``)."""
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.fail("Debian's chromium is not installed: `make browser` installs it")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # The suite runs two workers on two cores, one of them perhaps loading a shop while the
+    # other's server answers an htmx swap: 5 s (the default) was once too short for one.
+    # A passing check waits no longer for it; only a failing one is reported later.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                               args=CHROMIUM_ARGS)

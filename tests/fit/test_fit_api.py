@@ -172,6 +172,11 @@ def test_order_measurements_for_made_to_measure_products(client: TestClient,
     with shop.session() as session:
         assert is_made_to_measure("coat", session=session)
         assert not is_made_to_measure("tee", session=session)
+        # Checkout asks the catalogue snapshot instead, with no read per cart line.
+        index, _model = shop.recommender.snapshot(session)
+        assert is_made_to_measure("coat", index=index, settings=shop.settings)
+        assert not is_made_to_measure("tee", index=index, settings=shop.settings)
+        assert not is_made_to_measure("nowhere", index=index, settings=shop.settings)
         assert order_measurements(session, customer_id="c1", product_id="tee",
                                   settings=shop.settings) is None
         with pytest.raises(Conflict) as no_consent:

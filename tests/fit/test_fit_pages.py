@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from apikeys import INGEST_KEY
 from factories import add_products, product
 from prefero.runtime import Runtime
+from sql_statements import statements as recorded
 from webforms import me, submit
 
 PAGE = "/preferences/measurements"
@@ -138,3 +139,17 @@ def test_a_sized_product_needs_a_size_in_the_form(web: TestClient) -> None:
                                      advised.index("</select>")]
     # A product without sizes asks for none.
     assert 'id="size-choice"' not in web.get("/p/coat").text
+
+
+def test_a_listing_with_size_advice_reads_the_consents_once(web: TestClient,
+                                                            runtime: Runtime) -> None:
+    _measured(web)
+    web.get("/c/Fashion")  # the first visit warms what is read once per process
+    with recorded(runtime.engine, naming="consent_records") as reads:
+        listing = web.get("/c/Fashion").text
+    assert "Your size: M" in listing  # the cards' advice did use the fit consent
+    # The header, the cards' advice and the prompts' watcher share one read of the ledger.
+    assert len(reads) == 1
+    # Withdrawn, the consent acts on the next page at once.
+    submit(web, f"{PAGE}/consent", {"granted": "false"}, page=PAGE)
+    assert "Your size" not in web.get("/c/Fashion").text

@@ -58,6 +58,8 @@ OrderId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=
 class WindowIn(BaseModel):
     """One delivery window: ``pickup`` windows name their point, ``home`` windows none."""
 
+    # Numbers and flags are strict: a JSON ``true`` is not one place in a round.
+
     model_config = ConfigDict(extra="forbid")
 
     id: IdText = Field(description="The shop's id for the window",
@@ -68,10 +70,11 @@ class WindowIn(BaseModel):
                                                description="The point as shoppers know it")
     starts_at: UtcDatetime
     ends_at: UtcDatetime
-    capacity: int = Field(ge=0, le=1_000_000, description="Orders the window takes at most")
+    capacity: int = Field(ge=0, le=1_000_000, strict=True,
+                          description="Orders the window takes at most")
     price: Decimal = Field(ge=0, max_digits=14, decimal_places=2, examples=[Decimal("9.99")])
     currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["PLN"])
-    green: bool = Field(default=False,
+    green: bool = Field(default=False, strict=True,
                         description="A consolidated low-emission round")
 
 
@@ -106,8 +109,8 @@ class HourRange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    start: int = Field(ge=0, le=23, examples=[18])
-    end: int = Field(ge=1, le=24, examples=[21])
+    start: int = Field(ge=0, le=23, strict=True, examples=[18])
+    end: int = Field(ge=1, le=24, strict=True, examples=[21])
 
 
 class Wishes(BaseModel):
@@ -116,7 +119,7 @@ class Wishes(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+    weekdays: list[Annotated[int, Field(ge=0, le=6, strict=True)]] = Field(
         default_factory=list, max_length=7, description="0 = Monday … 6 = Sunday",
         examples=[[5]])
     hours: list[HourRange] = Field(default_factory=list, max_length=24)

@@ -55,14 +55,7 @@ class FitAdvisor:
 
     def chart_at(self, index: CatalogIndex, product_id: str) -> SizeChart | None:
         """The chart of a product of the catalogue snapshot (no query)."""
-        position = index.position.get(product_id)
-        if position is None:
-            return None
-        values = index.facet_values[position] if position < len(index.facet_values) else {}
-        tags = values.get("tags")
-        return self.chart(brand=index.label("brand", str(values.get("brand") or "")),
-                          category=index.categories[position],
-                          tags=tuple(str(t) for t in tags) if isinstance(tags, list) else ())
+        return self.charts.chart_at(index, product_id)
 
     def your_size(self, index: CatalogIndex, product_id: str) -> str | None:
         """The size label to show on a card: advice exists and the product (or its model's
@@ -78,16 +71,19 @@ class FitAdvisor:
         return advice.size if advice.size.casefold() in offered else None
 
 
-def advisor_for(session: Session, *, customer_id: str, settings: Settings) -> FitAdvisor:
+def advisor_for(session: Session, *, customer_id: str, settings: Settings,
+                consent: bool | None = None) -> FitAdvisor:
     """The page's advisor for ``customer_id`` (two indexed reads, a third when returns are
-    held; none of them without the ``fit`` consent beyond the consent read).
+    held; none of them without the ``fit`` consent beyond the consent read). ``consent``:
+    the ``fit`` consent in force when the caller has read it already.
 
     >>> advisor_for(session, customer_id="c1", settings=settings).measurements
     ... # doctest: +SKIP
     {'chest': 98.0, ...}
     """
     charts = charts_of(settings)
-    consent = fit_allowed(session, customer_id=customer_id, settings=settings)
+    if consent is None:
+        consent = fit_allowed(session, customer_id=customer_id, settings=settings)
     row = session.get(FitProfile, customer_id) if consent else None
     if row is None:
         return FitAdvisor(charts, consent=consent)

@@ -30,13 +30,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
 from prefero.catalog.facets import CATEGORY_SEPARATOR, category_ancestors, normalize_category
 from prefero.errors import FieldError, InvalidInput
 from prefero.fit.measurements import MEASURES
+
+if TYPE_CHECKING:
+    from prefero.recommend.catalog_index import CatalogIndex
 
 __all__ = [
     "CHART_TAG",
@@ -138,6 +141,19 @@ class SizeCharts:
             if best is None or score > best:
                 best, found = score, chart
         return found
+
+    def chart_at(self, index: CatalogIndex, product_id: str) -> SizeChart | None:
+        """The chart of a product of the catalogue snapshot, read from the snapshot's brand,
+        category and tags (no query); None for a product the snapshot lacks."""
+        position = index.position.get(product_id)
+        if position is None:
+            return None
+        values = index.facet_values[position] if position < len(index.facet_values) else {}
+        tags = values.get("tags")
+        return self.chart_for(brand=index.label("brand", str(values.get("brand") or "")),
+                              category=index.categories[position],
+                              tags=tuple(str(t) for t in tags) if isinstance(tags, list)
+                              else ())
 
 
 # --------------------------------------------------------------------------- the loader

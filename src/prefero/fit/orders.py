@@ -17,6 +17,7 @@ from prefero.fit.charts import SizeChart, SizeCharts, load_size_charts
 from prefero.fit.measurements import MEASURES
 from prefero.fit.models import FitProfile
 from prefero.fit.service import FitConsentRequired, fit_allowed
+from prefero.recommend.catalog_index import CatalogIndex
 
 __all__ = ["MeasurementsMissing", "is_made_to_measure", "order_measurements"]
 
@@ -35,10 +36,12 @@ def _chart(product: Product, charts: SizeCharts) -> SizeChart | None:
                             tags=tuple(str(t) for t in tags) if isinstance(tags, list) else ())
 
 
-def is_made_to_measure(product: Product | str, *, session: Session | None = None,
-                       settings: Settings | None = None) -> bool:
+def is_made_to_measure(product: Product | str, *, index: CatalogIndex | None = None,
+                       session: Session | None = None, settings: Settings | None = None
+                       ) -> bool:
     """Whether the product is made to the customer's measurements (its size chart's kind).
-    Give a ``Product``, or an id with the ``session`` to read it; an unknown id is not.
+    Give a ``Product``, or an id with the catalogue snapshot ``index`` (no query) or the
+    ``session`` to read it; an unknown id is not.
 
     >>> is_made_to_measure(Product(id="p", brand="Massimo Dutti",
     ...                            category="Fashion > Outerwear > Coats", facets={}))
@@ -46,8 +49,11 @@ def is_made_to_measure(product: Product | str, *, session: Session | None = None
     """
     charts = charts_of(settings) if settings is not None else load_size_charts()
     if isinstance(product, str):
+        if index is not None:
+            chart = charts.chart_at(index, product)
+            return chart is not None and chart.made_to_measure
         if session is None:
-            raise TypeError("a product id needs the session to read the product")
+            raise TypeError("a product id needs the catalogue snapshot or the session")
         found = session.get(Product, product)
         if found is None:
             return False

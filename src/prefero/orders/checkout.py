@@ -240,7 +240,7 @@ def _line(session: Session, shop: Shop, entry: CartEntry, *, customer_id: str,
                                      unit_price=_catalogue_price(index, position),
                                      size=entry.size),
                     currency=index.currency_of(position), category=category)
-    if is_made_to_measure(entry.product_id, session=session, settings=shop.settings):
+    if is_made_to_measure(entry.product_id, index=index, settings=shop.settings):
         return _made_to_measure(session, shop, line, customer_id=customer_id)
     if entry.size is None and _sizes(index, entry.product_id):
         return CartLine(line=line.line, currency=line.currency, category=category,

@@ -3,6 +3,7 @@ browsing, their personalization level, the language)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -31,13 +32,13 @@ from prefero.i18n.languages import DEFAULT_LANGUAGE
 from prefero.messaging.inbox_service import unread_count
 from prefero.runtime import Runtime
 from prefero.search.departments import Department, departments
-from prefero.types import Level
+from prefero.types import Level, Purpose
 from prefero.web.csrf import csrf_input, csrf_token
 from prefero.web.household_switch import household_menu
 from prefero.web.i18n import LANGUAGES, language_of, translator
 from prefero.web.identity import visitor
 
-__all__ = ["LEVEL_NAMES", "page", "templates"]
+__all__ = ["LEVEL_NAMES", "page", "page_consents", "templates"]
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # Globals, not page context: a partial rendered on its own (an htmx swap) has its forms'
@@ -148,6 +149,24 @@ LEVEL_NAMES = {
 }
 
 
+def page_consents(request: Request, session: Session, runtime: Runtime
+                  ) -> Mapping[Purpose, bool]:
+    """The consents in force for the page's visitor, read once for the whole page: its
+    header, its size advice and its prompts' watcher all depend on them. Kept on the request
+    only, so the next request reads them anew (a withdrawal acts at once); a page is
+    rendered after its request's writes, never before."""
+    who = visitor(request)
+    kept = getattr(request.state, "page_consents", None)
+    if kept is not None and kept[0] == who.customer_id:
+        return cast(Mapping[Purpose, bool], kept[1])
+    consents = (current_consents(session, customer_id=who.customer_id,
+                                 settings=runtime.settings)
+                if session.get(Customer, who.customer_id) is not None
+                else consent_defaults(runtime.settings))
+    request.state.page_consents = (who.customer_id, consents)
+    return consents
+
+
 def page(request: Request, template: str, *, session: Session, runtime: Runtime,
          status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render ``template`` with the shared context; ``context`` adds the page's own."""
@@ -158,9 +177,7 @@ def page(request: Request, template: str, *, session: Session, runtime: Runtime,
     customer = session.get(Customer, who.customer_id)
     level: Level = cast(Level, customer.level) if customer is not None and customer.level \
         else runtime.settings.default_level
-    consents = (current_consents(session, customer_id=who.customer_id,
-                                 settings=runtime.settings) if customer is not None
-                else consent_defaults(runtime.settings))
+    consents = page_consents(request, session, runtime)
     shared = {
         "request": request,
         "visitor": who,

@@ -46,7 +46,7 @@ from prefero.recommend.catalog_index import CatalogIndex
 from prefero.runtime import Runtime
 from prefero.web.i18n import language_of, translator
 from prefero.web.identity import visitor
-from prefero.web.render import page, templates
+from prefero.web.render import page, page_consents, templates
 
 __all__ = ["ProductFit", "page_advisor", "product_fit", "router"]
 
@@ -83,9 +83,12 @@ class ProductFit:
     has_measurements: bool = False
 
 
-def page_advisor(session: Session, runtime: Runtime, customer_id: str) -> FitAdvisor:
-    """The page's size advisor: measurements read once for every product on it."""
-    return advisor_for(session, customer_id=customer_id, settings=runtime.settings)
+def page_advisor(request: Request, session: Session, runtime: Runtime) -> FitAdvisor:
+    """The page's size advisor: measurements read once for every product on it, under the
+    consents the page reads once."""
+    return advisor_for(session, customer_id=visitor(request).customer_id,
+                       settings=runtime.settings,
+                       consent=page_consents(request, session, runtime)["fit"])
 
 
 def product_fit(advisor: FitAdvisor, *, product: Product, schema: FacetSchema,

@@ -22,8 +22,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from prefero.api.deps import DbSession, Rt
-from prefero.customers.consent import consent_defaults, current_consents
-from prefero.customers.models import Customer
 from prefero.db.base import utcnow
 from prefero.errors import NotFound
 from prefero.i18n.catalogues import N_
@@ -51,7 +49,7 @@ from prefero.web.csrf import session_token
 from prefero.web.form_numbers import whole_number
 from prefero.web.i18n import language_of
 from prefero.web.identity import visitor
-from prefero.web.render import page, templates
+from prefero.web.render import page, page_consents, templates
 from prefero.web.routes.preferences import PAGE, FormProblem, Message, _change, _notice
 
 __all__ = ["router"]
@@ -107,12 +105,7 @@ def _prompt_watch(context: Context) -> dict[str, Any] | None:
             return None
         # The page read the consents for its header already (``web.render.page``); a page
         # rendered without them reads them here.
-        consents = context.get("visitor_consents")
-        if consents is None:
-            known = session.get(Customer, who.customer_id) is not None
-            consents = (current_consents(session, customer_id=who.customer_id,
-                                         settings=runtime.settings)
-                        if known else consent_defaults(runtime.settings))
+        consents = context.get("visitor_consents") or page_consents(request, session, runtime)
         allowed = [p for p in prompts if consents[CONSENT_FOR[p.trigger]]]
         if not allowed:
             return None  # most anonymous visitors: nothing consented, no further reads

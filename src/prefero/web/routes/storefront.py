@@ -369,7 +369,7 @@ def home(request: Request, session: DbSession, runtime: Rt,
                 followed_new=new_arrival_cards(session, runtime, profile=profile,
                                                index=index, language=t.language),
                 back="/", slots=_content(request, session, runtime, background, t),
-                fit_advisor=page_advisor(session, runtime, customer_id))
+                fit_advisor=page_advisor(request, session, runtime))
 
 
 # --- listings: category and search ---------------------------------------------------------
@@ -482,7 +482,7 @@ def _listing_page(request: Request, session: Session, runtime: Runtime, template
                        show_all=show_all),
         paging=_paging(request, page=listing.page, pages=listing.pages),
         sorts=SORTS, sort_names=SORT_NAMES, back=_here(request),
-        fit_advisor=page_advisor(session, runtime, visitor(request).customer_id), **context)
+        fit_advisor=page_advisor(request, session, runtime), **context)
 
 
 def _search_prompt(request: Request, session: Session, runtime: Runtime) -> Response:
@@ -607,7 +607,7 @@ def product(request: Request, session: DbSession, runtime: Rt, product_id: str,
            experiments=runtime.experiments)
     brand = index.label("brand", item.facets.get("brand") or "") or item.brand
     # Measurements read once for the page: the size advice here and on every card.
-    advisor = page_advisor(session, runtime, customer_id)
+    advisor = page_advisor(request, session, runtime)
     return page(request, "storefront/product.html", session=session, runtime=runtime,
                 fit=product_fit(advisor, product=item, schema=runtime.facet_schema,
                                 language=t.language), fit_advisor=advisor,
