@@ -87,8 +87,8 @@ def load_demo(runtime: Runtime, *, seed: int = 7, products: int = 3200, customer
     >>> from pathlib import Path; from tempfile import mkdtemp
     >>> from prefero.config import Settings
     >>> runtime = Runtime(Settings(data_dir=Path(mkdtemp())))
-    >>> load_demo(runtime, products=60, customers=20).products  # and the 5 add-on services
-    65
+    >>> load_demo(runtime, products=60, customers=20).products  # + 5 add-ons, 2 configurable
+    67
     >>> load_demo(runtime, products=60, customers=20).loaded
     False
     """
