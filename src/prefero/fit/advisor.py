@@ -41,10 +41,6 @@ class FitAdvisor:
     #: Whether the customer allows measurements for fit (the forms offer it when not).
     consent: bool = False
 
-    def chart(self, *, brand: str | None, category: str, tags: tuple[str, ...] = ()
-              ) -> SizeChart | None:
-        return self.charts.chart_for(brand=brand, category=category, tags=tags)
-
     def advise(self, chart: SizeChart | None) -> SizeAdvice | None:
         """The advice for a product sized by ``chart`` (None: no chart, a made-to-measure
         one, or no measurements that place the customer on it)."""

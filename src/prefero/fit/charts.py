@@ -39,6 +39,7 @@ from prefero.errors import FieldError, InvalidInput
 from prefero.fit.measurements import MEASURES
 
 if TYPE_CHECKING:
+    from prefero.catalog.models import Product
     from prefero.recommend.catalog_index import CatalogIndex
 
 __all__ = [
@@ -149,11 +150,20 @@ class SizeCharts:
         if position is None:
             return None
         values = index.facet_values[position] if position < len(index.facet_values) else {}
-        tags = values.get("tags")
         return self.chart_for(brand=index.label("brand", str(values.get("brand") or "")),
-                              category=index.categories[position],
-                              tags=tuple(str(t) for t in tags) if isinstance(tags, list)
-                              else ())
+                              category=index.categories[position], tags=_tags(values))
+
+    def chart_of(self, product: Product) -> SizeChart | None:
+        """The chart of a stored product, from its brand, category and tags."""
+        facets = product.facets if isinstance(product.facets, dict) else {}
+        return self.chart_for(brand=product.brand, category=product.category or "",
+                              tags=_tags(facets))
+
+
+def _tags(facets: Mapping[str, Any]) -> tuple[str, ...]:
+    """A product's tags (where a ``size-chart:<id>`` tag names its chart), as text."""
+    tags = facets.get("tags")
+    return tuple(str(t) for t in tags) if isinstance(tags, list) else ()
 
 
 # --------------------------------------------------------------------------- the loader

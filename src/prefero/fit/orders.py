@@ -13,7 +13,7 @@ from prefero.config import Settings
 from prefero.customers.households import subject_for
 from prefero.errors import Conflict, FieldError, NotFound
 from prefero.fit.advisor import charts_of
-from prefero.fit.charts import SizeChart, SizeCharts, load_size_charts
+from prefero.fit.charts import load_size_charts
 from prefero.fit.measurements import MEASURES
 from prefero.fit.models import FitProfile
 from prefero.fit.service import FitConsentRequired, fit_allowed
@@ -28,12 +28,6 @@ class MeasurementsMissing(Conflict):
 
     slug: str = "measurements-missing"
     title: str = "Measurements are needed for this made-to-measure product"
-
-
-def _chart(product: Product, charts: SizeCharts) -> SizeChart | None:
-    tags = product.facets.get("tags") if isinstance(product.facets, dict) else None
-    return charts.chart_for(brand=product.brand, category=product.category or "",
-                            tags=tuple(str(t) for t in tags) if isinstance(tags, list) else ())
 
 
 def is_made_to_measure(product: Product | str, *, index: CatalogIndex | None = None,
@@ -58,7 +52,7 @@ def is_made_to_measure(product: Product | str, *, index: CatalogIndex | None = N
         if found is None:
             return False
         product = found
-    chart = _chart(product, charts)
+    chart = charts.chart_of(product)
     return chart is not None and chart.made_to_measure
 
 
@@ -81,7 +75,7 @@ def order_measurements(session: Session, *, customer_id: str, product_id: str,
     product = session.get(Product, product_id)
     if product is None:
         raise NotFound(f"no product {product_id!r}")
-    chart = _chart(product, charts_of(settings))
+    chart = charts_of(settings).chart_of(product)
     if chart is None or not chart.made_to_measure:
         return None
     subject = subject_for(session, owner_id=customer_id, profile_id=profile_key)

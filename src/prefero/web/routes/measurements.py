@@ -99,9 +99,7 @@ def product_fit(advisor: FitAdvisor, *, product: Product, schema: FacetSchema,
     ... # doctest: +SKIP
     True
     """
-    tags = product.facets.get("tags") if isinstance(product.facets, dict) else None
-    chart = advisor.chart(brand=product.brand, category=product.category or "",
-                          tags=tuple(str(t) for t in tags) if isinstance(tags, list) else ())
+    chart = advisor.charts.chart_of(product)
     held = advisor.measurements is not None
     if chart is not None and chart.made_to_measure:
         return ProductFit(False, True, advisor.consent, has_measurements=held)
