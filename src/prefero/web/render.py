@@ -190,9 +190,6 @@ def page(request: Request, template: str, *, session: Session, runtime: Runtime,
         # withdrawn consent lowers.
         "level": level,
         "level_name": LEVEL_NAMES[effective_level(level, consents)],
-        # The consents in force, for the parts of a page that depend on one (the prompts'
-        # watcher needs the context consent): read once per page, here.
-        "visitor_consents": consents,
         "t": translator(language),
         # t.plural under a name the catalogue's extraction finds in templates
         "tn": translator(language).plural,

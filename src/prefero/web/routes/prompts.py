@@ -103,9 +103,9 @@ def _prompt_watch(context: Context) -> dict[str, Any] | None:
         prompts = compiled_prompts(session)
         if not prompts:
             return None
-        # The page read the consents for its header already (``web.render.page``); a page
-        # rendered without them reads them here.
-        consents = context.get("visitor_consents") or page_consents(request, session, runtime)
+        # The page read the consents for its header already (``web.render.page_consents``
+        # keeps them on the request): no second read.
+        consents = page_consents(request, session, runtime)
         allowed = [p for p in prompts if consents[CONSENT_FOR[p.trigger]]]
         if not allowed:
             return None  # most anonymous visitors: nothing consented, no further reads
